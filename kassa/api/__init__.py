@@ -1,0 +1,1 @@
+"""HTTP API: FastAPI app, middleware, schemas and one router per resource."""

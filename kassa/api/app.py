@@ -1,0 +1,53 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+import kassa
+from kassa.api import errors
+from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
+from kassa.api.routes import clock, customers, health, metrics, products
+from kassa.api.schemas.common import ErrorResponse
+
+if TYPE_CHECKING:
+    from kassa.bootstrap import Kassa
+
+ROUTERS = [health.router, clock.router, customers.router, products.router, metrics.router]
+
+ERROR_RESPONSES = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in [
+        (400, "Bad request"),
+        (401, "Missing, unknown or revoked API key"),
+        (403, "Not allowed in this environment"),
+        (404, "Not found"),
+        (409, "Conflict"),
+        (422, "Invalid request"),
+    ]
+}
+
+
+def create_app(kassa_app: Kassa) -> FastAPI:
+    app = FastAPI(
+        title="Kassa",
+        version=kassa.__version__,
+        description=(
+            "Open-source billing for B2B software. Authenticate with "
+            "`Authorization: Bearer sk_test_...`; send `Alguna-Version: 2026-04-01`."
+        ),
+        responses=ERROR_RESPONSES,  # type: ignore[arg-type]
+        # Bearer-key auth, no cookies: CSRF does not apply, so a body without a Content-Type
+        # header is read as JSON (plain `curl -d` works).
+        strict_content_type=False,
+    )
+    app.state.kassa = kassa_app
+    errors.install(app)
+    for router in ROUTERS + kassa_app.extra_routers:
+        app.include_router(router)
+    # Starlette runs the last added middleware first: authentication, then idempotency.
+    app.add_middleware(IdempotencyMiddleware, engine=kassa_app.engine)
+    app.add_middleware(ApiMiddleware, engine=kassa_app.engine)
+    return app

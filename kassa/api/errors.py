@@ -1,0 +1,164 @@
+"""Every failure becomes ``{"status", "detail"[, "errors"]}``; this is the only place that maps
+exceptions to HTTP statuses. No response ever carries a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from kassa.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    KassaError,
+    NotFound,
+    Unauthorized,
+)
+
+log = logging.getLogger("kassa.api")
+
+STATUS_BY_ERROR: list[tuple[type[KassaError], int]] = [
+    (NotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidRequest, 422),
+    (KassaError, 500),
+]
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal that has no domain meaning (bad header, malformed body...)."""
+
+    def __init__(self, status: int, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+
+
+def error_body(status: int, detail: str, errors: Sequence[dict[str, str]] | None = None) -> bytes:
+    body: dict[str, Any] = {"status": status, "detail": detail}
+    if errors:
+        body["errors"] = list(errors)
+    return orjson.dumps(body)
+
+
+def error_response(
+    status: int,
+    detail: str,
+    errors: Sequence[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    headers = dict(headers or {})
+    if status >= 500 or status == 429:
+        headers["Transient-Error"] = "true"
+    return Response(
+        error_body(status, detail, errors),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def status_for(exc: KassaError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """``('body', 'items', 1, 'price')`` → ``items[1].price``."""
+    parts = list(loc)
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    result = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        ctx = err.get("ctx") or {}
+        path = field_path(loc)
+        subpath = ctx.get("kassa_subpath")
+        if subpath:
+            path = subpath if path == "body" else (
+                f"{path}{subpath}" if subpath.startswith("[") else f"{path}.{subpath}"
+            )
+        message = str(err.get("msg", "Invalid value."))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(prefix)
+        result.append({"field": path, "message": message})
+    return result
+
+
+def _summary(errors: list[dict[str, str]]) -> str:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"Invalid request: {first['field']}: {first['message']}{more}"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(KassaError)
+    async def _kassa_error(_request: Request, exc: KassaError) -> Response:
+        status = status_for(exc)
+        if status >= 500:
+            log.error("internal error: %s", exc.detail)
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+        return error_response(status, exc.detail, errors)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+        return error_response(exc.status, exc.detail, errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        raw = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in raw):
+            err = next(e for e in raw if e.get("type") == "json_invalid")
+            reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+            return error_response(400, f"Malformed JSON body: {reason}.")
+        errors = validation_errors(raw)
+        if len(raw) == 1 and tuple(raw[0].get("loc", ())) == ("body",):
+            if raw[0].get("type") == "missing":
+                return error_response(422, "A JSON request body is required.", errors)
+            if raw[0].get("type") in {"model_attributes_type", "dict_type"}:
+                return error_response(
+                    422,
+                    "The request body must be a JSON object "
+                    "(send it with Content-Type: application/json).",
+                    errors,
+                )
+        return error_response(422, _summary(errors), errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No such endpoint: {request.method} {request.url.path}."
+        elif exc.status_code == 405:
+            detail = f"Method {request.method} is not allowed on {request.url.path}."
+        return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "Internal server error. The request was not completed.")

@@ -1,0 +1,190 @@
+"""ASGI middleware: API version header, API-key authentication and idempotency keys.
+
+Pure ASGI (no BaseHTTPMiddleware) so the ingestion path pays as little as possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy import Engine
+from starlette.datastructures import Headers, MutableHeaders
+
+from kassa.api.errors import error_response, status_for
+from kassa.config import API_VERSION, SUPPORTED_API_VERSIONS
+from kassa.domain.errors import KassaError, Unauthorized
+from kassa.services import idempotency
+from kassa.services.keys import authenticate
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+PUBLIC_PREFIXES: tuple[str, ...] = ()
+IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
+# Usage events carry their own idempotency key per event (unique_id).
+IDEMPOTENCY_EXEMPT = frozenset({"/events"})
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or (bool(PUBLIC_PREFIXES) and path.startswith(PUBLIC_PREFIXES))
+
+
+class ApiMiddleware:
+    """Checks ``Alguna-Version``, echoes it, and authenticates the bearer key.
+
+    The key's environment is put in ``scope["state"]["environment"]`` for the routes.
+    """
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        version = headers.get("alguna-version", API_VERSION).strip()
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Alguna-Version"] = (
+                    version if version in SUPPORTED_API_VERSIONS else API_VERSION
+                )
+            await send(message)
+
+        if version not in SUPPORTED_API_VERSIONS:
+            supported = ", ".join(sorted(SUPPORTED_API_VERSIONS))
+            response = error_response(
+                400,
+                f"Unsupported Alguna-Version {version!r}; supported: {supported}.",
+                [{"field": "Alguna-Version", "message": "unsupported API version"}],
+            )
+            await response(scope, receive, send_with_version)
+            return
+        if _is_public(scope["path"]):
+            await self.app(scope, receive, send_with_version)
+            return
+        try:
+            environment = await to_thread.run_sync(
+                authenticate, self.engine, headers.get("authorization")
+            )
+        except Unauthorized as exc:
+            response = error_response(401, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send_with_version)
+            return
+        scope.setdefault("state", {})["environment"] = environment
+        await self.app(scope, receive, send_with_version)
+
+
+class IdempotencyMiddleware:
+    """Replays the stored response of a request repeated with the same ``Idempotency-Key``."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in IDEMPOTENT_METHODS
+            or scope["path"] in IDEMPOTENCY_EXEMPT
+            or "environment" not in scope.get("state", {})
+        ):
+            await self.app(scope, receive, send)
+            return
+        key = Headers(scope=scope).get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+            response = error_response(
+                400,
+                "Idempotency-Key must be 1-255 characters.",
+                [{"field": "Idempotency-Key", "message": "must be 1-255 characters"}],
+            )
+            await response(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        environment = scope["state"]["environment"]
+        print_ = idempotency.fingerprint(
+            scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
+        )
+        try:
+            stored = await to_thread.run_sync(
+                idempotency.claim, self.engine, environment, key, print_
+            )
+        except KassaError as exc:
+            field = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+            await error_response(status_for(exc), exc.detail, field)(scope, receive, send)
+            return
+        if stored is not None:
+            await _replay(stored, send)
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": {}, "chunks": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = {
+                    k.decode(): v.decode()
+                    for k, v in message.get("headers", [])
+                    if k.lower() in (b"content-type", b"location")
+                }
+            elif message["type"] == "http.response.body":
+                captured["chunks"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, _replaying_receive(body, receive), capture)
+        except BaseException:
+            await to_thread.run_sync(idempotency.release, self.engine, environment, key)
+            raise
+        status = captured["status"]
+        if status >= 500 or status == 429:
+            await to_thread.run_sync(idempotency.release, self.engine, environment, key)
+        else:
+            response = idempotency.StoredResponse(
+                status, captured["headers"], b"".join(captured["chunks"])
+            )
+            await to_thread.run_sync(idempotency.store, self.engine, environment, key, response)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replaying_receive(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _replay(stored: idempotency.StoredResponse, send: Send) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in stored.headers.items()]
+    headers.append((b"idempotent-replayed", b"true"))
+    headers.append((b"content-length", str(len(stored.body)).encode()))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body})

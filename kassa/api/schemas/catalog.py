@@ -1,0 +1,282 @@
+"""Customers, products and billable metrics: request and response schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from kassa.api.schemas.common import (
+    CurrencyCode,
+    LongText,
+    Metadata,
+    Name,
+    Percentage,
+    ResponseSchema,
+    Schema,
+    parse_decimal_value,
+    problem,
+)
+from kassa.ids import client_id_problem
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise ValueError("must be an email address such as billing@example.com")
+    return value
+
+
+def _unique(values: list[str] | None) -> list[str] | None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("must not repeat a value")
+    return values
+
+
+def _client_id(prefix: str) -> Any:
+    def check(value: str | None) -> str | None:
+        if value is not None and (reason := client_id_problem(value, prefix)):
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Tag = Annotated[str, Field(min_length=1, max_length=100)]
+Alias = Annotated[str, Field(min_length=1, max_length=255)]
+MetricId = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+def _not_null(model: Schema, *names: str) -> None:
+    for name in names:
+        if name in model.model_fields_set and getattr(model, name) is None:
+            raise problem(name, "cannot be null")
+
+
+# ---------------------------------------------------------------- customers
+
+
+class CustomerCreate(Schema):
+    id: Annotated[str | None, _client_id("plain")] = Field(
+        None, description="Optional id to keep when importing; generated when omitted"
+    )
+    name: Name
+    email: Email | None = None
+    currency: CurrencyCode | None = Field(None, description="Defaults to the environment's")
+    segment: Annotated[str, Field(max_length=100)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique)] = []
+    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(_unique)] = []
+    metadata: Metadata = {}
+    tax_rate: Percentage | None = Field(None, description="Tax percentage, e.g. \"20.00\"")
+    tax_exempt: bool = False
+
+
+class CustomerUpdate(Schema):
+    name: Name | None = None
+    email: Email | None = None
+    currency: CurrencyCode | None = None
+    segment: Annotated[str, Field(max_length=100)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique)] | None = None
+    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(_unique)] | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = Field(
+        None, description="Merged into the stored metadata; a null value removes the key"
+    )
+    tax_rate: Percentage | None = None
+    tax_exempt: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> CustomerUpdate:
+        _not_null(self, "name", "currency", "tax_exempt")
+        return self
+
+
+class Customer(ResponseSchema):
+    id: str
+    name: str
+    email: str | None
+    currency: str
+    segment: str | None
+    tags: list[str]
+    aliases: list[str]
+    metadata: dict[str, Any]
+    tax_rate: str | None
+    tax_exempt: bool
+    created_at: str
+    updated_at: str
+    archived_at: str | None
+
+
+# ---------------------------------------------------------------- products
+
+FeeType = Literal["fixed", "metered"]
+PaymentTerms = Literal["advance", "arrears"]
+BillingFrequency = Literal["recurring", "one-off"]
+
+
+class ProductCreate(Schema):
+    id: Annotated[str | None, _client_id("prod")] = None
+    name: Name
+    description: LongText | None = None
+    fee_type: FeeType
+    payment_terms: PaymentTerms | None = Field(
+        None, description="Default billing direction; advance for fixed, arrears for metered"
+    )
+    billing_frequency: BillingFrequency | None = Field(None, description="Required for fixed")
+    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(_unique)] = []
+    sku: Annotated[str, Field(max_length=100)] | None = None
+    unit_label_singular: Annotated[str, Field(max_length=50)] | None = None
+    unit_label_plural: Annotated[str, Field(max_length=50)] | None = None
+    metadata: Metadata = {}
+
+
+class ProductUpdate(Schema):
+    name: Name | None = None
+    description: LongText | None = None
+    fee_type: FeeType | None = None
+    payment_terms: PaymentTerms | None = None
+    billing_frequency: BillingFrequency | None = None
+    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(_unique)] | None = (
+        None
+    )
+    sku: Annotated[str, Field(max_length=100)] | None = None
+    unit_label_singular: Annotated[str, Field(max_length=50)] | None = None
+    unit_label_plural: Annotated[str, Field(max_length=50)] | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> ProductUpdate:
+        _not_null(self, "name", "fee_type", "payment_terms")
+        return self
+
+
+class Product(ResponseSchema):
+    id: str
+    name: str
+    description: str | None
+    fee_type: str
+    payment_terms: str
+    billing_frequency: str | None
+    metric_ids: list[str]
+    sku: str | None
+    unit_label_singular: str | None
+    unit_label_plural: str | None
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+    archived_at: str | None
+
+
+# ---------------------------------------------------------------- metrics
+
+AggregationMethod = Literal["count", "count_unique", "sum", "min", "max", "average", "latest"]
+FilterOperator = Literal[
+    "equal", "not_equal", "contains", "not_contains", "gt", "gte", "lt", "lte", "in"
+]
+PropertyName = Annotated[str, Field(min_length=1, max_length=255)]
+Scalar = Annotated[str, Field(max_length=1000)] | int | float | bool
+
+
+class Aggregation(Schema):
+    method: AggregationMethod
+    field: PropertyName | None = Field(
+        None, description="The event property aggregated; required for every method but count"
+    )
+
+    @model_validator(mode="after")
+    def _field_per_method(self) -> Aggregation:
+        if self.method == "count" and self.field is not None:
+            raise problem("field", "count counts events and takes no field")
+        if self.method != "count" and self.field is None:
+            raise problem("field", f"required for the {self.method} aggregation")
+        return self
+
+
+class PropertyFilter(Schema):
+    field: PropertyName
+    operator: FilterOperator
+    value: Scalar | Annotated[list[Scalar], Field(min_length=1, max_length=100)]
+
+    @model_validator(mode="after")
+    def _value_per_operator(self) -> PropertyFilter:
+        value, op = self.value, self.operator
+        if op == "in":
+            if not isinstance(value, list):
+                raise problem("value", "the in operator takes a list of values")
+        elif isinstance(value, list):
+            raise problem("value", f"the {op} operator takes a single value, not a list")
+        elif op in {"gt", "gte", "lt", "lte"}:
+            try:
+                self.value = format(parse_decimal_value(value), "f")
+            except PydanticCustomError:
+                raise problem("value", f"the {op} operator compares numbers") from None
+        elif op in {"contains", "not_contains"} and not isinstance(value, str):
+            raise problem("value", f"the {op} operator takes a string")
+        return self
+
+
+class FilterGroup(Schema):
+    operator: Literal["and", "or"] = "and"
+    filters: Annotated[list[PropertyFilter], Field(min_length=1, max_length=20)]
+
+
+class MetricCreate(Schema):
+    id: Annotated[str | None, _client_id("mtr")] = None
+    name: Name
+    description: LongText | None = None
+    event_name: Annotated[str, Field(min_length=1, max_length=255)]
+    aggregation: Aggregation
+    filter_groups: Annotated[list[FilterGroup], Field(max_length=20)] = Field(
+        [], description="Groups are combined with AND; each group's operator joins its filters"
+    )
+    metadata: Metadata = {}
+
+    @field_validator("event_name")
+    @classmethod
+    def _event_name(cls, value: str) -> str:
+        if value != value.strip():
+            raise ValueError("must not start or end with whitespace")
+        return value
+
+
+class MetricUpdate(Schema):
+    name: Name | None = None
+    description: LongText | None = None
+    event_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    aggregation: Aggregation | None = None
+    filter_groups: Annotated[list[FilterGroup], Field(max_length=20)] | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> MetricUpdate:
+        _not_null(self, "name", "event_name", "aggregation", "filter_groups")
+        return self
+
+
+class Metric(ResponseSchema):
+    id: str
+    name: str
+    description: str | None
+    event_name: str
+    aggregation: dict[str, Any]
+    filter_groups: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+    archived_at: str | None
+
+
+__all__ = [
+    "Customer",
+    "CustomerCreate",
+    "CustomerUpdate",
+    "Metric",
+    "MetricCreate",
+    "MetricUpdate",
+    "Product",
+    "ProductCreate",
+    "ProductUpdate",
+]

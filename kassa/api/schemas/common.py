@@ -1,0 +1,173 @@
+"""Shared schema building blocks: strict money strings, currencies, metadata, field problems."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from kassa.domain.currencies import is_currency
+
+MAX_DECIMAL_DIGITS = 38
+MAX_DECIMAL_PLACES = 18
+
+
+class Schema(BaseModel):
+    """Base of every request schema: unknown fields are refused, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ResponseSchema(BaseModel):
+    """Base of response schemas (documentation; the services already return JSON-ready data)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def problem(subpath: str, message: str) -> PydanticCustomError:
+    """A validation error on a field *inside* the model being validated.
+
+    Raise it from a model validator; the error handler appends ``subpath`` (``tiers[2].max_units``)
+    to the model's location, so the 422 names the exact field.
+    """
+    return PydanticCustomError("kassa", "{message}", {"message": message, "kassa_subpath": subpath})
+
+
+def _parse_decimal(value: Any, *, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise PydanticCustomError(
+            "decimal_string",
+            "{what} must be a decimal string such as \"500.00\", not a JSON {kind}",
+            {"what": what, "kind": type(value).__name__.replace("str", "string")},
+        )
+    text = value.strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise PydanticCustomError(
+            "decimal_string", "{what} must be a decimal string such as \"500.00\"", {"what": what}
+        ) from None
+    if not number.is_finite() or "e" in text.lower():
+        raise PydanticCustomError(
+            "decimal_string", "{what} must be a plain decimal such as \"500.00\"", {"what": what}
+        )
+    _, digits, exponent = number.as_tuple()
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if len(digits) > MAX_DECIMAL_DIGITS or places > MAX_DECIMAL_PLACES:
+        raise PydanticCustomError(
+            "decimal_string",
+            "{what} allows at most 38 digits, 18 after the decimal point",
+            {"what": what},
+        )
+    return number
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, Decimal):  # already parsed (internal re-validation)
+        return value
+    return _parse_decimal(value, what="Money")
+
+
+def parse_decimal_value(value: Any) -> Decimal:
+    """Non-money decimals (percentages, usage values): strings, or JSON numbers taken exactly."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal", "must be a number or a decimal string", {})
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("decimal", "must be a finite number", {})
+        return _parse_decimal(repr(value), what="Value")
+    return _parse_decimal(value, what="Value")
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise PydanticCustomError("non_negative", "must not be negative", {})
+    return value
+
+
+def _percentage(value: Decimal) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise PydanticCustomError("percentage", "must be a percentage between 0 and 100", {})
+    return value
+
+
+_as_text = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+_money_schema = WithJsonSchema(
+    {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["500.00"]}
+)
+
+Money = Annotated[Decimal, BeforeValidator(_money), _as_text, _money_schema]
+"""A money amount: a decimal string in JSON (a JSON number is a 422); Decimal in Python."""
+
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+
+DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text, _money_schema]
+"""A non-money exact decimal (percentage, usage value): decimal string or JSON number."""
+
+Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("currency", "must be an ISO 4217 currency code string", {})
+    code = value.strip().upper()
+    if not is_currency(code):
+        raise PydanticCustomError(
+            "currency", "'{code}' is not an ISO 4217 currency code", {"code": value}
+        )
+    return code
+
+
+CurrencyCode = Annotated[
+    str,
+    BeforeValidator(_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
+]
+
+MetadataValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
+Metadata = Annotated[dict[Annotated[str, Field(min_length=1, max_length=40)], MetadataValue],
+                     Field(max_length=50)]
+"""Up to 50 keys of at most 40 characters; values are scalars (strings up to 500 characters)."""
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+ShortText = Annotated[str, Field(max_length=255)]
+LongText = Annotated[str, Field(max_length=5000)]
+
+T = TypeVar("T")
+
+
+class Pagination(BaseModel):
+    per_page: int
+    total_pages: int
+    total: int
+
+
+class ListResponse(BaseModel, Generic[T]):
+    data: list[T]
+    pagination: Pagination
+
+
+class ErrorItem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    status: int
+    detail: str
+    errors: list[ErrorItem] | None = None

@@ -1,0 +1,58 @@
+"""The composition root: settings → engine, clocks, due-work registry, app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from kassa.config import Settings
+from kassa.services.clock import load_clock
+from kassa.services.context import Ctx
+from kassa.services.scheduler import DueWorkRegistry
+from kassa.store.engine import make_engine
+
+
+@dataclass
+class Kassa:
+    """One running installation: what every request, job and command is built from."""
+
+    settings: Settings
+    engine: Engine
+    registry: DueWorkRegistry
+    extra_routers: list[Any] = field(default_factory=list)
+
+    def ctx(self, environment: str) -> Ctx:
+        """A service context for ``environment`` with its current clock."""
+        return Ctx(
+            environment=environment,
+            clock=load_clock(self.engine, environment),
+            engine=self.engine,
+            settings=self.settings,
+            registry=self.registry,
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_registry() -> DueWorkRegistry:
+    """Every source of due work, in the order a clock step runs them."""
+    return DueWorkRegistry()
+
+
+def build(settings: Settings, *, engine: Engine | None = None) -> Kassa:
+    return Kassa(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url, pool_size=settings.db_pool_size),
+        registry=build_registry(),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Any:
+    """ASGI app factory (``uvicorn --factory kassa.bootstrap:create_app``)."""
+    from kassa.api.app import create_app as make_app
+    from kassa.config import load_settings
+
+    return make_app(build(settings or load_settings()))

@@ -1,0 +1,74 @@
+"""Settings, read from ``KASSA_*`` environment variables and validated before anything starts."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+API_VERSION = "2026-04-01"
+SUPPORTED_API_VERSIONS = frozenset({API_VERSION})
+
+
+class SettingsError(Exception):
+    """The configuration is invalid; the message says which variable and why."""
+
+
+class Settings(BaseSettings):
+    """Kassa's configuration. Every field maps to ``KASSA_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="KASSA_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./kassa.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$")
+    default_currency: str = Field("USD", min_length=3, max_length=3)
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook endpoints on private addresses in production"
+    )
+    embedded_worker: bool = Field(True, description="Run a worker inside 'kassa serve'")
+    worker_poll_seconds: float = Field(0.5, gt=0, le=60)
+    db_pool_size: int = Field(10, ge=1, le=200)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith(("postgres://", "postgresql://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError(
+                "must start with sqlite:/// (embedded) or postgresql+psycopg:// (PostgreSQL)"
+            )
+        return value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from kassa.domain.currencies import is_currency
+
+        value = value.upper()
+        if not is_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment; raise SettingsError with a readable message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "KASSA_" + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems)) from None

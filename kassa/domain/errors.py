@@ -1,0 +1,58 @@
+"""One exception tree for everything Kassa refuses or cannot find.
+
+    KassaError
+    ├── NotFound                  the object does not exist (in this environment)
+    ├── Unauthorized              no valid API key
+    ├── Forbidden                 not allowed in this environment
+    ├── Conflict                  the request collides with another one or with state
+    └── InvalidRequest            the request is well-formed but makes no sense
+        ├── CurrencyMismatch      arithmetic across two currencies
+        ├── InvalidExpression     a pricing expression that cannot be compiled or evaluated
+        └── InvalidTransition     a lifecycle step that the current status does not allow
+
+The class docstring is the default message. The API maps the tree to HTTP statuses in exactly
+one place (``kassa.api.errors``); the domain knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class KassaError(Exception):
+    """Something went wrong."""
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+        self.detail = detail or (type(self).__doc__ or "Error.").strip().splitlines()[0]
+        self.field = field
+        super().__init__(self.detail)
+
+
+class NotFound(KassaError):
+    """The requested object was not found."""
+
+
+class Unauthorized(KassaError):
+    """A valid API key is required: send 'Authorization: Bearer <key>'."""
+
+
+class Forbidden(KassaError):
+    """This operation is not allowed in this environment."""
+
+
+class Conflict(KassaError):
+    """The request conflicts with the current state."""
+
+
+class InvalidRequest(KassaError):
+    """The request is invalid."""
+
+
+class CurrencyMismatch(InvalidRequest):
+    """Amounts in different currencies cannot be combined."""
+
+
+class InvalidExpression(InvalidRequest):
+    """The pricing expression is invalid."""
+
+
+class InvalidTransition(InvalidRequest):
+    """This change is not allowed in the object's current status."""

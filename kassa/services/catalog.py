@@ -1,0 +1,275 @@
+"""Products and billable metrics: create, read, list, update, archive."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from kassa.domain.errors import Conflict, InvalidRequest
+from kassa.ids import new_id
+from kassa.services.context import Ctx
+from kassa.services.customers import merge_metadata
+from kassa.services.serialize import rfc3339
+from kassa.store.queries import (
+    ListQuery,
+    Page,
+    archived_filter,
+    fetch_page,
+    get_row,
+    in_filter,
+    live_by_default,
+    update_row,
+)
+from kassa.store.tables import metrics, products
+
+
+def product_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "fee_type": row["fee_type"],
+        "payment_terms": row["payment_terms"],
+        "billing_frequency": row["billing_frequency"],
+        "metric_ids": list(row["metric_ids"]),
+        "sku": row["sku"],
+        "unit_label_singular": row["unit_label_singular"],
+        "unit_label_plural": row["unit_label_plural"],
+        "metadata": dict(row["metadata"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "archived_at": rfc3339(row["archived_at"]),
+    }
+
+
+def metric_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "event_name": row["event_name"],
+        "aggregation": dict(row["aggregation"]),
+        "filter_groups": list(row["filter_groups"]),
+        "metadata": dict(row["metadata"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "archived_at": rfc3339(row["archived_at"]),
+    }
+
+
+PRODUCT_SORTABLE = {
+    "created_at": products.c.created_at,
+    "updated_at": products.c.updated_at,
+    "name": products.c.name,
+    "sku": products.c.sku,
+}
+PRODUCT_FILTERS = {
+    "id": in_filter(products.c.id),
+    "fee_type": in_filter(products.c.fee_type),
+    "payment_terms": in_filter(products.c.payment_terms),
+    "billing_frequency": in_filter(products.c.billing_frequency),
+    "sku": in_filter(products.c.sku),
+    "archived": archived_filter(products),
+}
+METRIC_SORTABLE = {
+    "created_at": metrics.c.created_at,
+    "updated_at": metrics.c.updated_at,
+    "name": metrics.c.name,
+    "event_name": metrics.c.event_name,
+}
+METRIC_FILTERS = {
+    "id": in_filter(metrics.c.id),
+    "event_name": in_filter(metrics.c.event_name),
+    "archived": archived_filter(metrics),
+}
+
+
+def check_metrics_exist(
+    conn: Connection, environment: str, metric_ids: Sequence[str], *, field: str
+) -> None:
+    """Every id in ``metric_ids`` names a metric of ``environment``; else 422 naming the index."""
+    if not metric_ids:
+        return
+    found = set(
+        conn.execute(
+            select(metrics.c.id).where(
+                metrics.c.environment == environment, metrics.c.id.in_(list(metric_ids))
+            )
+        ).scalars()
+    )
+    for index, metric_id in enumerate(metric_ids):
+        if metric_id not in found:
+            raise InvalidRequest(
+                f"Metric {metric_id!r} does not exist; create it with POST /metrics first.",
+                field=f"{field}[{index}]",
+            )
+
+
+def _check_product_shape(product: Mapping[str, Any]) -> None:
+    if product["fee_type"] == "metered":
+        if not product["metric_ids"]:
+            raise InvalidRequest("A metered product needs at least one metric.", field="metric_ids")
+    else:
+        if product["metric_ids"]:
+            raise InvalidRequest("A fixed-fee product takes no metric_ids.", field="metric_ids")
+        if not product["billing_frequency"]:
+            raise InvalidRequest(
+                "A fixed-fee product needs billing_frequency (recurring or one-off).",
+                field="billing_frequency",
+            )
+
+
+def _insert_unique(conn: Connection, table: Table, row: dict[str, Any], what: str) -> None:
+    exists = conn.execute(
+        select(table.c.seq).where(table.c.environment == row["environment"], table.c.id == row["id"])
+    ).first()
+    if exists is not None:
+        raise Conflict(f"A {what} with id {row['id']!r} already exists.", field="id")
+    try:
+        conn.execute(insert(table), row)
+    except IntegrityError:
+        raise Conflict(f"A {what} with id {row['id']!r} already exists.", field="id") from None
+
+
+def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        fee_type = data["fee_type"]
+        row = {
+            "environment": uow.environment,
+            "id": data.get("id") or new_id("prod"),
+            "name": data["name"],
+            "description": data.get("description"),
+            "fee_type": fee_type,
+            "payment_terms": data.get("payment_terms")
+            or ("arrears" if fee_type == "metered" else "advance"),
+            "billing_frequency": data.get("billing_frequency"),
+            "metric_ids": list(data.get("metric_ids") or []),
+            "sku": data.get("sku"),
+            "unit_label_singular": data.get("unit_label_singular"),
+            "unit_label_plural": data.get("unit_label_plural"),
+            "metadata": merge_metadata({}, data.get("metadata") or {}),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+            "archived_at": None,
+        }
+        _check_product_shape(row)
+        check_metrics_exist(uow.conn, uow.environment, row["metric_ids"], field="metric_ids")
+        _insert_unique(uow.conn, products, row, "product")
+        view = product_view(row)
+        uow.emit("product.created", view)
+        uow.commit()
+    return view
+
+
+def update_product(ctx: Ctx, product_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, products, uow.environment, product_id, what="Product"))
+        values = {k: v for k, v in changes.items() if k != "metadata"}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        if "metric_ids" in values:
+            values["metric_ids"] = list(values["metric_ids"] or [])
+        merged = {**row, **values, "updated_at": uow.now}
+        _check_product_shape(merged)
+        if "metric_ids" in values:
+            check_metrics_exist(uow.conn, uow.environment, merged["metric_ids"], field="metric_ids")
+        update_row(uow.conn, products, uow.environment, product_id, {**values, "updated_at": uow.now})
+        view = product_view(merged)
+        uow.emit("product.updated", view)
+        uow.commit()
+    return view
+
+
+def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        row = {
+            "environment": uow.environment,
+            "id": data.get("id") or new_id("mtr"),
+            "name": data["name"],
+            "description": data.get("description"),
+            "event_name": data["event_name"],
+            "aggregation": dict(data["aggregation"]),
+            "filter_groups": list(data.get("filter_groups") or []),
+            "metadata": merge_metadata({}, data.get("metadata") or {}),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+            "archived_at": None,
+        }
+        _insert_unique(uow.conn, metrics, row, "metric")
+        view = metric_view(row)
+        uow.emit("metric.created", view)
+        uow.commit()
+    return view
+
+
+def update_metric(ctx: Ctx, metric_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric"))
+        values = {k: v for k, v in changes.items() if k != "metadata"}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        values["updated_at"] = uow.now
+        update_row(uow.conn, metrics, uow.environment, metric_id, values)
+        view = metric_view({**row, **values})
+        uow.emit("metric.updated", view)
+        uow.commit()
+    return view
+
+
+def get_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        return product_view(get_row(uow.conn, products, uow.environment, product_id, what="Product"))
+
+
+def get_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        return metric_view(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric"))
+
+
+def list_products(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn,
+            products,
+            uow.environment,
+            live_by_default(query),
+            sortable=PRODUCT_SORTABLE,
+            filters=PRODUCT_FILTERS,
+        )
+    return page.map(product_view)
+
+
+def list_metrics(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn,
+            metrics,
+            uow.environment,
+            live_by_default(query),
+            sortable=METRIC_SORTABLE,
+            filters=METRIC_FILTERS,
+        )
+    return page.map(metric_view)
+
+
+def archive_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
+    return _archive(ctx, products, product_id, "Product", product_view, "product.archived")
+
+
+def archive_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
+    return _archive(ctx, metrics, metric_id, "Metric", metric_view, "metric.archived")
+
+
+def _archive(ctx: Ctx, table: Table, object_id: str, what: str, view: Any, event: str) -> dict:
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, table, uow.environment, object_id, what=what))
+        if row["archived_at"] is None:
+            values = {"archived_at": uow.now, "updated_at": uow.now}
+            update_row(uow.conn, table, uow.environment, object_id, values)
+            row.update(values)
+            uow.emit(event, view(row))
+        uow.commit()
+    return view(row)

@@ -1,0 +1,130 @@
+"""Environment clocks: production follows real time; a sandbox can freeze and advance."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, text
+
+from kassa.clock import Clock, FixedClock, SystemClock, utcnow
+from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
+from kassa.services.context import Ctx
+from kassa.services.serialize import rfc3339
+from kassa.store.tables import clocks
+
+# An advance that takes more steps than this is looping on work that never completes.
+MAX_ADVANCE_STEPS = 100_000
+
+_sqlite_locks: dict[str, threading.Lock] = {"sandbox": threading.Lock()}
+
+
+def read_clock(conn: Connection, environment: str) -> Clock:
+    """The clock of ``environment`` as stored: frozen sandboxes get a FixedClock."""
+    if environment != "sandbox":
+        return SystemClock()
+    frozen_at = conn.execute(
+        select(clocks.c.frozen_at).where(clocks.c.environment == environment)
+    ).scalar_one_or_none()
+    return FixedClock(frozen_at) if frozen_at is not None else SystemClock()
+
+
+def load_clock(engine: Engine, environment: str) -> Clock:
+    if environment != "sandbox":
+        return SystemClock()
+    with engine.connect() as conn:
+        return read_clock(conn, environment)
+
+
+def clock_view(clock: Clock) -> dict[str, Any]:
+    return {"now": rfc3339(clock.now()), "frozen": clock.frozen}
+
+
+def _require_sandbox(ctx: Ctx) -> None:
+    if not ctx.is_sandbox:
+        raise Forbidden("The clock can only be frozen or advanced in the sandbox environment.")
+
+
+def _store_frozen(engine: Engine, environment: str, at: datetime | None) -> None:
+    with engine.begin() as conn:
+        values = {"frozen_at": at, "updated_at": utcnow()}
+        updated = conn.execute(
+            clocks.update().where(clocks.c.environment == environment).values(**values)
+        ).rowcount
+        if not updated:
+            conn.execute(clocks.insert().values(environment=environment, **values))
+
+
+def freeze(ctx: Ctx, at: datetime) -> dict[str, Any]:
+    """Stop the sandbox clock at ``at``; due work runs at the next advance."""
+    _require_sandbox(ctx)
+    with _advance_lock(ctx.engine, ctx.environment):
+        _store_frozen(ctx.engine, ctx.environment, at)
+    return clock_view(FixedClock(at))
+
+
+def unfreeze(ctx: Ctx) -> dict[str, Any]:
+    """Let the sandbox clock follow real time again (it cannot jump backwards)."""
+    _require_sandbox(ctx)
+    with _advance_lock(ctx.engine, ctx.environment):
+        clock = load_clock(ctx.engine, ctx.environment)
+        if clock.frozen and clock.now() > utcnow():
+            raise InvalidRequest(
+                "The clock is frozen ahead of real time; unfreezing would move it backwards."
+            )
+        _store_frozen(ctx.engine, ctx.environment, None)
+    return clock_view(SystemClock())
+
+
+def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
+    """Move the sandbox clock to ``to``, running every piece of due work in time order."""
+    _require_sandbox(ctx)
+    with _advance_lock(ctx.engine, ctx.environment):
+        current = load_clock(ctx.engine, ctx.environment).now()
+        if to < current:
+            raise InvalidRequest(
+                f"The clock never goes backwards: it is {rfc3339(current)}, "
+                f"and 'to' is {rfc3339(to)}.",
+                field="to",
+            )
+        ran: list[dict[str, Any]] = []
+        stalled_at: datetime | None = None
+        for _ in range(MAX_ADVANCE_STEPS):
+            with ctx.engine.connect() as conn:
+                due = ctx.registry.next_due(conn, ctx.environment)
+            if due is None or due > to:
+                break
+            at = max(due, current)
+            if at == stalled_at:
+                raise KassaError(f"Due work at {rfc3339(at)} did not complete; advance stopped.")
+            _store_frozen(ctx.engine, ctx.environment, at)
+            step = ctx.registry.run_due(ctx.with_clock(FixedClock(at)))
+            ran.extend({"at": rfc3339(at), **item} for item in step)
+            stalled_at = None if step else at
+            current = at
+        else:
+            raise KassaError("Too much due work in one advance; advance in smaller steps.")
+        _store_frozen(ctx.engine, ctx.environment, to)
+    return {**clock_view(FixedClock(to)), "ran": ran}
+
+
+@contextmanager
+def _advance_lock(engine: Engine, environment: str) -> Iterator[None]:
+    """One clock change at a time per environment (across processes on PostgreSQL)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            key = 0x6B617373 if environment == "sandbox" else 0x6B617374
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+    else:
+        lock = _sqlite_locks.setdefault(environment, threading.Lock())
+        with lock:
+            yield

@@ -1,0 +1,216 @@
+"""Customers: create, read, list, update, archive; aliases resolve wherever an id is accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from kassa.domain.errors import Conflict, NotFound
+from kassa.ids import new_id
+from kassa.services.context import Ctx
+from kassa.services.serialize import money, rfc3339
+from kassa.store.queries import (
+    ListQuery,
+    Page,
+    archived_filter,
+    fetch_page,
+    in_filter,
+    live_by_default,
+    update_row,
+)
+from kassa.store.tables import customer_aliases, customers
+from kassa.store.uow import UnitOfWork
+
+SORTABLE = {
+    "created_at": customers.c.created_at,
+    "updated_at": customers.c.updated_at,
+    "name": customers.c.name,
+    "email": customers.c.email,
+}
+FILTERS = {
+    "id": in_filter(customers.c.id),
+    "email": in_filter(customers.c.email),
+    "currency": in_filter(customers.c.currency, str.upper),
+    "segment": in_filter(customers.c.segment),
+    "archived": archived_filter(customers),
+}
+
+
+def customer_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "currency": row["currency"],
+        "segment": row["segment"],
+        "tags": list(row["tags"]),
+        "aliases": list(row["aliases"]),
+        "metadata": dict(row["metadata"]),
+        "tax_rate": money(row["tax_rate"]),
+        "tax_exempt": bool(row["tax_exempt"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "archived_at": rfc3339(row["archived_at"]),
+    }
+
+
+def find_customer(conn: Connection, environment: str, ref: str) -> RowMapping | None:
+    """The customer whose id or alias is ``ref`` in ``environment``, or None."""
+    row = (
+        conn.execute(
+            select(customers).where(customers.c.environment == environment, customers.c.id == ref)
+        )
+        .mappings()
+        .first()
+    )
+    if row is not None:
+        return row
+    return (
+        conn.execute(
+            select(customers)
+            .join(
+                customer_aliases,
+                (customer_aliases.c.environment == customers.c.environment)
+                & (customer_aliases.c.customer_id == customers.c.id),
+            )
+            .where(customer_aliases.c.environment == environment, customer_aliases.c.alias == ref)
+        )
+        .mappings()
+        .first()
+    )
+
+
+def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping:
+    """Like find_customer, but a missing customer is NotFound."""
+    row = find_customer(conn, environment, ref)
+    if row is None:
+        raise NotFound(f"Customer {ref!r} was not found.", field="customer_id")
+    return row
+
+
+def _claim_aliases(uow: UnitOfWork, customer_id: str, aliases: list[str]) -> None:
+    env = uow.environment
+    for alias in aliases:
+        holder = find_customer(uow.conn, env, alias)
+        if holder is not None and holder["id"] != customer_id:
+            raise Conflict(
+                f"Alias {alias!r} already identifies customer {holder['id']!r}.", field="aliases"
+            )
+    uow.conn.execute(
+        delete(customer_aliases).where(
+            customer_aliases.c.environment == env, customer_aliases.c.customer_id == customer_id
+        )
+    )
+    if aliases:
+        uow.conn.execute(
+            insert(customer_aliases),
+            [{"environment": env, "alias": a, "customer_id": customer_id} for a in aliases],
+        )
+
+
+def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer_id = data.get("id") or new_id()
+        if find_customer(uow.conn, uow.environment, customer_id) is not None:
+            raise Conflict(f"A customer with id or alias {customer_id!r} exists.", field="id")
+        row = {
+            "environment": uow.environment,
+            "id": customer_id,
+            "name": data["name"],
+            "email": data.get("email"),
+            "currency": data.get("currency") or ctx.settings.default_currency,
+            "segment": data.get("segment"),
+            "tags": list(data.get("tags") or []),
+            "aliases": list(data.get("aliases") or []),
+            "metadata": _clean_metadata(data.get("metadata") or {}),
+            "tax_rate": data.get("tax_rate"),
+            "tax_exempt": bool(data.get("tax_exempt", False)),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+            "archived_at": None,
+        }
+        try:
+            uow.conn.execute(insert(customers), row)
+            _claim_aliases(uow, customer_id, row["aliases"])
+        except IntegrityError:
+            raise Conflict("A customer with this id or alias already exists.") from None
+        view = customer_view(row)
+        uow.emit("customer.created", view)
+        uow.commit()
+    return view
+
+
+def get_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        return customer_view(resolve_customer(uow.conn, uow.environment, ref))
+
+
+def list_customers(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn,
+            customers,
+            uow.environment,
+            live_by_default(query),
+            sortable=SORTABLE,
+            filters=FILTERS,
+        )
+    return page.map(customer_view)
+
+
+def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a PATCH: given fields replace, ``metadata`` merges and a null value drops a key."""
+    with ctx.uow() as uow:
+        row = dict(resolve_customer(uow.conn, uow.environment, ref))
+        values: dict[str, Any] = {}
+        for name in ("name", "email", "currency", "segment", "tax_rate", "tax_exempt"):
+            if name in changes:
+                values[name] = changes[name]
+        if "tags" in changes:
+            values["tags"] = list(changes["tags"] or [])
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        if "aliases" in changes:
+            values["aliases"] = list(changes["aliases"] or [])
+            _claim_aliases(uow, row["id"], values["aliases"])
+        values["updated_at"] = uow.now
+        update_row(uow.conn, customers, uow.environment, row["id"], values)
+        view = customer_view({**row, **values})
+        uow.emit("customer.updated", view)
+        uow.commit()
+    return view
+
+
+def archive_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
+    """Archive: the customer keeps its history and disappears from default lists."""
+    with ctx.uow() as uow:
+        row = dict(resolve_customer(uow.conn, uow.environment, ref))
+        if row["archived_at"] is None:
+            values = {"archived_at": uow.now, "updated_at": uow.now}
+            update_row(uow.conn, customers, uow.environment, row["id"], values)
+            row.update(values)
+            uow.emit("customer.archived", customer_view(row))
+        uow.commit()
+    return customer_view(row)
+
+
+def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None) -> dict:
+    """PATCH semantics for metadata: keys merge, a null value removes the key."""
+    merged = dict(current or {})
+    if patch is None:
+        return {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _clean_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metadata.items() if v is not None}
+

@@ -1,0 +1,111 @@
+"""API keys: random secrets shown once, stored only as SHA-256 hashes, one environment each."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+
+from kassa.clock import utcnow
+from kassa.domain.errors import InvalidRequest, NotFound, Unauthorized
+from kassa.ids import new_id, random_base62
+from kassa.services.serialize import rfc3339
+from kassa.store.tables import ENVIRONMENTS, api_keys
+
+KEY_PREFIX = {"sandbox": "sk_test_", "production": "sk_live_"}
+SECRET_LENGTH = 40  # base62 characters: about 238 bits
+
+
+def hash_key(key: str) -> str:
+    """Keys are long random strings, so a plain SHA-256 is the right (and fast) hash."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "environment": row.environment,
+        "name": row.name,
+        "prefix": row.prefix,
+        "created_at": rfc3339(row.created_at),
+        "revoked_at": rfc3339(row.revoked_at),
+    }
+
+
+def create_key(engine: Engine, environment: str, name: str) -> tuple[dict[str, Any], str]:
+    """Create a key; returns its description and the secret, which is never stored."""
+    if environment not in ENVIRONMENTS:
+        raise InvalidRequest(
+            f"Unknown environment {environment!r}; use sandbox or production.", field="environment"
+        )
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise InvalidRequest("The key name must be 1-255 characters.", field="name")
+    secret = KEY_PREFIX[environment] + random_base62(SECRET_LENGTH)
+    row = {
+        "id": new_id("key"),
+        "environment": environment,
+        "name": name,
+        "prefix": secret[:12],
+        "key_hash": hash_key(secret),
+        "created_at": utcnow(),
+        "revoked_at": None,
+    }
+    with engine.begin() as conn:
+        conn.execute(api_keys.insert().values(**row))
+    return _view(_Row(row)), secret
+
+
+def list_keys(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(api_keys).order_by(api_keys.c.seq)).all()
+    return [_view(r) for r in rows]
+
+
+def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
+    with engine.begin() as conn:
+        conn.execute(
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+    if row is None:
+        raise NotFound(f"API key {key_id!r} was not found.")
+    return _view(row)
+
+
+def count_keys(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(api_keys)).scalar_one()
+
+
+def authenticate(engine: Engine, authorization: str | None) -> str:
+    """The environment of the key in an ``Authorization: Bearer`` header, else Unauthorized."""
+    if not authorization:
+        raise Unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
+    scheme, _, key = authorization.strip().partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthorized("Malformed Authorization header: use 'Bearer <key>'.")
+    if not key.startswith(tuple(KEY_PREFIX.values())):
+        raise Unauthorized("Invalid API key.")
+    digest = hash_key(key)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(api_keys.c.environment, api_keys.c.key_hash, api_keys.c.revoked_at).where(
+                api_keys.c.key_hash == digest
+            )
+        ).first()
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        raise Unauthorized("Invalid API key.")
+    if row.revoked_at is not None:
+        raise Unauthorized("This API key has been revoked.")
+    return str(row.environment)
+
+
+class _Row:
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)

@@ -1,0 +1,1 @@
+"""Persistence adapters: SQLAlchemy 2 Core tables, types, engine and query helpers."""

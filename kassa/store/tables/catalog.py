@@ -1,0 +1,95 @@
+"""Catalog tables: customers (and their aliases), products and billable metrics."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
+
+customers = Table(
+    "customers",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("email", String(320)),
+    Column("currency", String(3), nullable=False),
+    Column("segment", String(100)),
+    Column("tags", JSONDoc(), nullable=False),
+    Column("aliases", JSONDoc(), nullable=False),
+    Column("metadata", JSONDoc(), nullable=False),
+    Column("tax_rate", ExactDecimal()),
+    Column("tax_exempt", Boolean, nullable=False, default=False),
+    *timestamps(),
+    Column("archived_at", UTCDateTime()),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "created_at"),
+)
+
+customer_aliases = Table(
+    "customer_aliases",
+    metadata,
+    seq_column(),
+    env_column(),
+    Column("alias", String(255), nullable=False),
+    Column("customer_id", String(80), nullable=False),
+    UniqueConstraint("environment", "alias"),
+    ForeignKeyConstraint(
+        ["environment", "customer_id"],
+        ["customers.environment", "customers.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "environment", "customer_id"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("fee_type", String(16), nullable=False),
+    Column("payment_terms", String(16), nullable=False),
+    Column("billing_frequency", String(16)),
+    Column("metric_ids", JSONDoc(), nullable=False),
+    Column("sku", String(100)),
+    Column("unit_label_singular", String(50)),
+    Column("unit_label_plural", String(50)),
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    Column("archived_at", UTCDateTime()),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "created_at"),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("event_name", String(255), nullable=False),
+    Column("aggregation", JSONDoc(), nullable=False),
+    Column("filter_groups", JSONDoc(), nullable=False),
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    Column("archived_at", UTCDateTime()),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "event_name"),
+    Index(None, "environment", "created_at"),
+)

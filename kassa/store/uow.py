@@ -1,0 +1,96 @@
+"""The unit of work: one transaction per use case, with the outbox written inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert
+
+from kassa.clock import Clock, utcnow
+from kassa.ids import new_id
+from kassa.store.engine import READ_ONLY
+from kassa.store.tables import outbox_events
+
+
+class UnitOfWork:
+    """``with ctx.uow() as uow: ...; uow.commit()`` — rollback is the default.
+
+    ``uow.now`` is read from the environment's clock once, when the unit of work starts, so one
+    change carries one timestamp. Domain events recorded with ``emit`` are written to the outbox
+    in the same transaction as the change, so an event exists if and only if its change does.
+    """
+
+    def __init__(
+        self, engine: Engine, environment: str, clock: Clock, *, read_only: bool = False
+    ) -> None:
+        self.engine = engine
+        self.environment = environment
+        self.clock = clock
+        self.read_only = read_only
+        self._conn: Connection | None = None
+        self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
+        self.events: list[dict[str, Any]] = []
+        self.now: datetime = clock.now()
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __enter__(self) -> UnitOfWork:
+        conn = self.engine.connect()
+        if self.read_only:
+            conn = conn.execution_options(**{READ_ONLY: True})
+        conn.begin()
+        self._conn = conn
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if not self._committed:
+                conn.rollback()
+        finally:
+            conn.close()
+        if self._committed and exc_type is None:
+            for hook in self._after_commit:
+                hook()
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self._committed = True
+
+    def emit(self, event_type: str, data: dict[str, Any]) -> str:
+        """Record a domain event (``customer.created``...) in the outbox of this transaction."""
+        event_id = new_id("evt")
+        row = {
+            "id": event_id,
+            "environment": self.environment,
+            "type": event_type,
+            "data": data,
+            "occurred_at": self.now,
+            "created_at": utcnow(),
+        }
+        self.conn.execute(insert(outbox_events), row)
+        self.events.append(row)
+        return event_id
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the transaction has committed (e.g. wake the worker)."""
+        self._after_commit.append(hook)

@@ -1,0 +1,180 @@
+"""Customers through HTTP: CRUD, aliases, metadata, events and bad input."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from kassa.store.tables import outbox_events
+
+
+def test_create_get_update_archive(kassa, api: TestClient) -> None:
+    r = api.post(
+        "/customers",
+        json={
+            "name": "Acme Corp",
+            "email": "billing@acme.io",
+            "currency": "eur",
+            "segment": "enterprise",
+            "tags": ["eu", "priority"],
+            "aliases": ["wcqYrqfE", "acme-crm-17"],
+            "metadata": {"crm_id": "17", "seats": 40, "vip": True},
+            "tax_rate": "19.00",
+        },
+    )
+    assert r.status_code == 201, r.text
+    customer = r.json()
+    assert len(customer["id"]) == 8 and customer["id"].isalnum()
+    expected = {
+        "id": customer["id"],
+        "name": "Acme Corp",
+        "email": "billing@acme.io",
+        "currency": "EUR",
+        "segment": "enterprise",
+        "tags": ["eu", "priority"],
+        "aliases": ["wcqYrqfE", "acme-crm-17"],
+        "metadata": {"crm_id": "17", "seats": 40, "vip": True},
+        "tax_rate": "19.00",
+        "tax_exempt": False,
+        "created_at": customer["created_at"],
+        "updated_at": customer["created_at"],
+        "archived_at": None,
+    }
+    assert customer == expected
+    assert customer["created_at"].endswith("Z")
+    # Reachable by id and by each alias.
+    for ref in (customer["id"], "wcqYrqfE", "acme-crm-17"):
+        assert api.get(f"/customers/{ref}").json() == expected
+
+    r = api.patch(
+        "/customers/wcqYrqfE",
+        json={"name": "Acme Inc", "metadata": {"crm_id": None, "tier": "gold"}, "email": None},
+    )
+    assert r.status_code == 200
+    updated = r.json()
+    assert updated["name"] == "Acme Inc" and updated["email"] is None
+    assert updated["metadata"] == {"seats": 40, "vip": True, "tier": "gold"}
+    assert updated["aliases"] == ["wcqYrqfE", "acme-crm-17"]
+
+    r = api.patch(f"/customers/{customer['id']}", json={"aliases": ["acme-new"]})
+    assert r.json()["aliases"] == ["acme-new"]
+    assert api.get("/customers/wcqYrqfE").status_code == 404
+    assert api.get("/customers/acme-new").json()["id"] == customer["id"]
+
+    archived = api.delete(f"/customers/{customer['id']}").json()
+    assert archived["archived_at"] is not None
+    assert api.get("/customers").json()["data"] == []
+    assert [c["id"] for c in api.get("/customers?archived=true").json()["data"]] == [
+        customer["id"]
+    ]
+    assert api.get(f"/customers/{customer['id']}").json()["archived_at"] == archived["archived_at"]
+
+    with kassa.engine.connect() as conn:
+        events = conn.execute(
+            select(outbox_events.c.type, outbox_events.c.data).order_by(outbox_events.c.seq)
+        ).all()
+    assert [e.type for e in events] == [
+        "customer.created",
+        "customer.updated",
+        "customer.updated",
+        "customer.archived",
+    ]
+    assert events[0].data == expected
+
+
+def test_default_currency_and_client_chosen_id(api: TestClient) -> None:
+    r = api.post("/customers", json={"id": "AcBigCo12", "name": "Big Co"})
+    assert r.status_code == 201
+    assert r.json()["id"] == "AcBigCo12" and r.json()["currency"] == "USD"
+    again = api.post("/customers", json={"id": "AcBigCo12", "name": "Dup"})
+    assert again.status_code == 409
+    assert again.json()["detail"] == "A customer with id or alias 'AcBigCo12' exists."
+
+
+def test_alias_must_be_unique(api: TestClient) -> None:
+    first = api.post("/customers", json={"name": "A", "aliases": ["ext-1"]}).json()
+    r = api.post("/customers", json={"name": "B", "aliases": ["ext-1"]})
+    assert r.status_code == 409
+    assert r.json()["detail"] == f"Alias 'ext-1' already identifies customer '{first['id']}'."
+    assert r.json()["errors"][0]["field"] == "aliases"
+
+
+def _errors(r) -> list[tuple[str, str]]:
+    return [(e["field"], e["message"]) for e in r.json()["errors"]]
+
+
+def test_bad_input_names_the_field(api: TestClient) -> None:
+    r = api.post("/customers", json={})
+    assert r.status_code == 422
+    assert _errors(r) == [("name", "Field required")]
+    assert r.json()["detail"] == "Invalid request: name: Field required"
+
+    r = api.post("/customers", json={"name": 42, "tags": "x", "tax_exempt": "maybe"})
+    assert r.status_code == 422
+    assert [f for f, _ in _errors(r)] == ["name", "tags", "tax_exempt"]
+
+    r = api.post("/customers", json={"name": "A", "currency": "XYZ"})
+    assert _errors(r) == [("currency", "'XYZ' is not an ISO 4217 currency code")]
+
+    r = api.post("/customers", json={"name": "x" * 256})
+    assert _errors(r) == [("name", "String should have at most 255 characters")]
+
+    r = api.post("/customers", json={"name": "A", "email": "not-an-email"})
+    assert _errors(r) == [("email", "must be an email address such as billing@example.com")]
+
+    r = api.post("/customers", json={"name": "A", "tax_rate": "120"})
+    assert _errors(r) == [("tax_rate", "must be a percentage between 0 and 100")]
+
+    r = api.post("/customers", json={"name": "A", "metadata": {"k" * 41: "v"}})
+    assert r.status_code == 422 and _errors(r)[0][0].startswith("metadata")
+
+    r = api.post("/customers", json={"name": "A", "aliases": ["a", "a"]})
+    assert _errors(r) == [("aliases", "must not repeat a value")]
+
+    r = api.post("/customers", json={"name": "A", "colour": "red"})
+    assert _errors(r) == [("colour", "Extra inputs are not permitted")]
+
+    r = api.post("/customers", json={"id": "bad id!", "name": "A"})
+    assert _errors(r)[0][0] == "id"
+
+    r = api.patch("/customers/nope", json={"name": "A"})
+    assert r.status_code == 404
+    assert r.json() == {"status": 404, "detail": "Customer 'nope' was not found.",
+                        "errors": [{"field": "customer_id",
+                                    "message": "Customer 'nope' was not found."}]}
+
+
+def test_malformed_json_is_400(api: TestClient) -> None:
+    r = api.post(
+        "/customers", content=b'{"name": "A",', headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("Malformed JSON body")
+    r = api.post("/customers", content=b"[1, 2]", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "The request body must be a JSON object (send it with Content-Type: application/json)."
+    )
+
+
+def test_body_without_content_type_is_read_as_json(api: TestClient) -> None:
+    r = api.post("/customers", content=b'{"name": "Curl Co"}')
+    assert r.status_code == 201 and r.json()["name"] == "Curl Co"
+
+
+def test_null_for_required_field_in_patch_is_422(api: TestClient) -> None:
+    cid = api.post("/customers", json={"name": "A"}).json()["id"]
+    r = api.patch(f"/customers/{cid}", json={"name": None})
+    assert r.status_code == 422
+    assert _errors(r) == [("name", "cannot be null")]
+
+
+def test_unknown_route_and_method(api: TestClient) -> None:
+    r = api.get("/nope")
+    assert r.status_code == 404 and r.json() == {
+        "status": 404,
+        "detail": "No such endpoint: GET /nope.",
+    }
+    r = api.put("/customers")
+    assert r.status_code == 405
+    assert r.json()["detail"] == "Method PUT is not allowed on /customers."

@@ -1,0 +1,177 @@
+"""Idempotency-Key: replay, mismatch, in flight, release on 5xx, expiry."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from kassa.api.deps import EnvCtx
+from kassa.clock import utcnow
+from kassa.services import customers
+from kassa.store.tables import customers as customers_table
+from kassa.store.tables import idempotency_keys, outbox_events
+
+
+def _count(kassa, table) -> int:
+    with kassa.engine.connect() as conn:
+        return len(conn.execute(select(table.c.seq)).all())
+
+
+def test_same_key_same_body_replays_the_first_response(kassa, api: TestClient) -> None:
+    headers = {"Idempotency-Key": "create-acme-1"}
+    first = api.post("/customers", json={"name": "Acme", "email": "a@acme.io"}, headers=headers)
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    # Same content, different key order and whitespace: still the same request.
+    again = api.post(
+        "/customers",
+        content=b'{ "email": "a@acme.io",  "name": "Acme" }',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert _count(kassa, customers_table) == 1
+    assert _count(kassa, outbox_events) == 1
+
+
+def test_same_key_different_body_is_422(api: TestClient) -> None:
+    headers = {"Idempotency-Key": "k-1"}
+    assert api.post("/customers", json={"name": "A"}, headers=headers).status_code == 201
+    r = api.post("/customers", json={"name": "B"}, headers=headers)
+    assert r.status_code == 422
+    assert r.json() == {
+        "status": 422,
+        "detail": "This Idempotency-Key was already used with a different request.",
+        "errors": [
+            {
+                "field": "Idempotency-Key",
+                "message": "This Idempotency-Key was already used with a different request.",
+            }
+        ],
+    }
+    # A different path with the same key is a different request too.
+    assert api.post("/products", json={"name": "A"}, headers=headers).status_code == 422
+
+
+def test_keys_are_scoped_to_the_environment(api: TestClient, prod_api: TestClient) -> None:
+    headers = {"Idempotency-Key": "shared"}
+    a = api.post("/customers", json={"name": "A"}, headers=headers)
+    b = prod_api.post("/customers", json={"name": "A"}, headers=headers)
+    assert a.status_code == b.status_code == 201
+    assert "Idempotent-Replayed" not in b.headers and a.json()["id"] != b.json()["id"]
+
+
+def test_validation_errors_are_stored_and_replayed(api: TestClient) -> None:
+    headers = {"Idempotency-Key": "bad-1"}
+    first = api.post("/customers", json={"name": ""}, headers=headers)
+    second = api.post("/customers", json={"name": ""}, headers=headers)
+    assert first.status_code == second.status_code == 422
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+
+
+def test_key_too_long_is_400(api: TestClient) -> None:
+    r = api.post("/customers", json={"name": "A"}, headers={"Idempotency-Key": "k" * 256})
+    assert r.status_code == 400
+    assert r.json()["errors"] == [
+        {"field": "Idempotency-Key", "message": "must be 1-255 characters"}
+    ]
+
+
+def test_in_flight_request_gets_409(app: Any, api: TestClient) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    @app.post("/_test/slow", status_code=201)
+    def slow(body: dict, ctx: EnvCtx) -> dict:
+        started.set()
+        assert release.wait(10)
+        return customers.create_customer(ctx, {"name": body["name"]})
+
+    headers = {"Idempotency-Key": "slow-1"}
+    result: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: result.setdefault("r", api.post("/_test/slow", json={"name": "S"}, headers=headers))
+    )
+    worker.start()
+    assert started.wait(10)
+    blocked = api.post("/_test/slow", json={"name": "S"}, headers=headers)
+    release.set()
+    worker.join(10)
+    assert blocked.status_code == 409
+    assert blocked.json()["detail"] == (
+        "A request with this Idempotency-Key is still in progress; retry later."
+    )
+    assert result["r"].status_code == 201
+    replay = api.post("/_test/slow", json={"name": "S"}, headers=headers)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == result["r"].json()
+
+
+def test_concurrent_requests_with_one_key_execute_once(kassa, api: TestClient) -> None:
+    barrier = threading.Barrier(6)
+    responses: list[Any] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        barrier.wait()
+        r = api.post("/customers", json={"name": "Race"}, headers={"Idempotency-Key": "race"})
+        with lock:
+            responses.append(r)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    statuses = sorted(r.status_code for r in responses)
+    assert len(responses) == 6
+    assert set(statuses) <= {201, 409}
+    created = [r for r in responses if r.status_code == 201]
+    assert len({r.json()["id"] for r in created}) == 1
+    assert _count(kassa, customers_table) == 1
+
+
+def test_server_error_releases_the_key(kassa, app: Any, api: TestClient) -> None:
+    calls = {"n": 0}
+
+    @app.post("/_test/flaky", status_code=201)
+    def flaky(body: dict, ctx: EnvCtx) -> dict:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return customers.create_customer(ctx, {"name": body["name"]})
+
+    headers = {"Idempotency-Key": "flaky-1"}
+    failed = api.post("/_test/flaky", json={"name": "F"}, headers=headers)
+    assert failed.status_code == 500
+    assert failed.headers["Transient-Error"] == "true"
+    assert failed.json() == {
+        "status": 500,
+        "detail": "Internal server error. The request was not completed.",
+    }
+    assert "Traceback" not in failed.text and "database went away" not in failed.text
+    retried = api.post("/_test/flaky", json={"name": "F"}, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert calls["n"] == 2
+    assert _count(kassa, customers_table) == 1
+
+
+def test_keys_expire_after_24_hours(kassa, api: TestClient) -> None:
+    headers = {"Idempotency-Key": "old"}
+    assert api.post("/customers", json={"name": "A"}, headers=headers).status_code == 201
+    with kassa.engine.begin() as conn:
+        conn.execute(
+            update(idempotency_keys).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    r = api.post("/customers", json={"name": "B"}, headers=headers)
+    assert r.status_code == 201 and r.json()["name"] == "B"
+
+
+def test_get_requests_ignore_the_header(api: TestClient) -> None:
+    r = api.get("/customers", headers={"Idempotency-Key": "whatever"})
+    assert r.status_code == 200 and "Idempotent-Replayed" not in r.headers

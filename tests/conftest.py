@@ -1,0 +1,129 @@
+"""Shared fixtures. Database tests run once on SQLite and, when KASSA_TEST_POSTGRES_URL is set,
+once more on PostgreSQL (a fresh database per run, dropped at the end)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from kassa.api.app import create_app
+from kassa.bootstrap import Kassa, build
+from kassa.config import Settings
+from kassa.services import keys
+from kassa.store.engine import make_engine
+from kassa.store.migrate import upgrade
+from kassa.store.tables import metadata
+
+POSTGRES_URL = os.environ.get("KASSA_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+API_VERSION_HEADERS = {"Alguna-Version": "2026-04-01"}
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kassa.db'}"
+        return
+    assert POSTGRES_URL
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # set but unreachable: fail, never skip
+        pytest.fail(f"KASSA_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}")
+    name = f"kassa_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url, pool_size=5)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+@pytest.fixture
+def pg_only(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL-only test (runs in the PostgreSQL half of the suite)")
+
+
+def wipe(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, embedded_worker=False)
+
+
+@pytest.fixture
+def kassa(settings: Settings, engine: Engine) -> Iterator[Kassa]:
+    wipe(engine)
+    app = build(settings, engine=engine)
+    yield app
+
+
+@pytest.fixture
+def app(kassa: Kassa) -> Any:
+    return create_app(kassa)
+
+
+def _client(app: Any, key: str | None) -> TestClient:
+    headers = dict(API_VERSION_HEADERS)
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return TestClient(app, headers=headers, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def sandbox_key(kassa: Kassa) -> str:
+    return keys.create_key(kassa.engine, "sandbox", "tests")[1]
+
+
+@pytest.fixture
+def production_key(kassa: Kassa) -> str:
+    return keys.create_key(kassa.engine, "production", "tests")[1]
+
+
+@pytest.fixture
+def api(app: Any, sandbox_key: str) -> Iterator[TestClient]:
+    """A client authenticated with a sandbox key."""
+    with _client(app, sandbox_key) as client:
+        yield client
+
+
+@pytest.fixture
+def prod_api(app: Any, production_key: str) -> Iterator[TestClient]:
+    """A client authenticated with a production key."""
+    with _client(app, production_key) as client:
+        yield client
+
+
+@pytest.fixture
+def anon(app: Any) -> Iterator[TestClient]:
+    """A client without an API key."""
+    with _client(app, None) as client:
+        yield client
