@@ -72,7 +72,8 @@ def currencies_in_use(as_of: dt.date) -> dict[str, int]:
 
 def render(as_of: dt.date) -> str:
     """The full text of ``currencies.py`` for the given date."""
-    rows = "\n".join(f'    "{code}": {digits},' for code, digits in currencies_in_use(as_of).items())
+    table = currencies_in_use(as_of)
+    rows = "\n".join(f'    "{code}": {digits},' for code, digits in table.items())
     return TEMPLATE.format(
         babel_version=babel.__version__,
         cldr_version=get_cldr_version(),
