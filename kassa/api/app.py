@@ -9,13 +9,20 @@ from fastapi import FastAPI
 import kassa
 from kassa.api import errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
-from kassa.api.routes import clock, customers, health, metrics, products
+from kassa.api.routes import clock, customers, health, metrics, pricing, products
 from kassa.api.schemas.common import ErrorResponse
 
 if TYPE_CHECKING:
     from kassa.bootstrap import Kassa
 
-ROUTERS = [health.router, clock.router, customers.router, products.router, metrics.router]
+ROUTERS = [
+    health.router,
+    clock.router,
+    customers.router,
+    products.router,
+    metrics.router,
+    pricing.router,
+]
 
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": text}

@@ -89,21 +89,26 @@ def field_path(loc: Sequence[Any]) -> str:
     return text or "body"
 
 
+def _join(path: str, subpath: str) -> str:
+    if not subpath:
+        return path
+    if path == "body":
+        return subpath
+    return f"{path}{subpath}" if subpath.startswith("[") else f"{path}.{subpath}"
+
+
 def validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic errors as ``[{"field": "items[1].price.tiers[2].max_units", "message"}]``."""
     result = []
     for err in errors:
-        loc = list(err.get("loc", ()))
         ctx = err.get("ctx") or {}
-        path = field_path(loc)
-        subpath = ctx.get("kassa_subpath")
-        if subpath:
-            path = subpath if path == "body" else (
-                f"{path}{subpath}" if subpath.startswith("[") else f"{path}.{subpath}"
-            )
+        path = field_path(list(err.get("loc", ())))
         message = str(err.get("msg", "Invalid value."))
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
-        result.append({"field": path, "message": message})
+        result.append({"field": _join(path, ctx.get("kassa_subpath") or ""), "message": message})
+        for subpath, more in ctx.get("kassa_more") or ():
+            result.append({"field": _join(path, subpath), "message": more})
     return result
 
 

@@ -44,6 +44,21 @@ def problem(subpath: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("kassa", "{message}", {"message": message, "kassa_subpath": subpath})
 
 
+def problems(found: list[tuple[str, str]]) -> PydanticCustomError:
+    """Several nested problems at once (``[(subpath, message), ...]``), reported as one 422 with
+    one ``errors`` entry per problem."""
+    (first_path, first_message), rest = found[0], found[1:]
+    return PydanticCustomError(
+        "kassa",
+        "{message}",
+        {
+            "message": first_message,
+            "kassa_subpath": first_path,
+            "kassa_more": [list(p) for p in rest],
+        },
+    )
+
+
 def _parse_decimal(value: Any, *, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str):
         raise PydanticCustomError(

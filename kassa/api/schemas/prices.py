@@ -1,0 +1,210 @@
+"""Price objects (the ten documented types) and the subscription-level modifiers.
+
+Pydantic checks the shape and types and documents them; the pure domain
+(``kassa.domain.pricing.price_problems``) then checks the semantics (tiers contiguous, the model
+object matching ``type``, metric ids for metered prices, ...). Every problem is a 422 naming the
+exact field, e.g. ``items[1].price.graduated_tiered_pricing_model.tiers[2].max_units``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from kassa.api.schemas.common import (
+    DecimalValue,
+    Money,
+    NonNegativeMoney,
+    Percentage,
+    Schema,
+    problem,
+    problems,
+)
+from kassa.domain.pricing import price_from_dict, price_problems, price_to_dict
+
+PriceType = Literal[
+    "unit",
+    "fixed",
+    "tiered",
+    "graduated_tiered",
+    "tiered_percentage",
+    "graduated_percentage",
+    "volume_percentage",
+    "prepaid_tiered",
+    "prepaid_fixed_tiered",
+    "expression",
+]
+BillingInterval = Literal["monthly", "quarterly", "semi_annual", "yearly"]
+FeeType = Literal["fixed", "metered"]
+Direction = Literal["advance", "arrears"]
+Frequency = Literal["recurring", "one-off"]
+Units = Annotated[int, Field(ge=0, le=10**15)]
+PREPAID = {"prepaid_tiered", "prepaid_fixed_tiered"}
+EXTRA_PRICE_FIELDS = (
+    "display_order",
+    "charge_on_contract_start",
+    "trial_period_days",
+    "discount",
+    "minimum_spend",
+    "maximum_spend",
+)
+
+
+# ------------------------------------------------------------------ modifiers
+
+
+class Discount(Schema):
+    """A discount: a percentage or a fixed amount, forever or for a number of months."""
+
+    type: Literal["percentage", "fixed_amount"]
+    amount: DecimalValue = Field(description="Percentage (0-100) or a money amount, as a string")
+    duration_type: Literal["forever", "limited"] = "forever"
+    duration_unit: Literal["months"] = "months"
+    duration_value: Annotated[int, Field(ge=1, le=1200)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Discount:
+        if self.type == "percentage" and not 0 <= self.amount <= 100:
+            raise problem("amount", "a percentage discount must be between 0 and 100")
+        if self.amount < 0:
+            raise problem("amount", "must not be negative")
+        if self.duration_type == "limited" and self.duration_value is None:
+            raise problem("duration_value", "required for a limited discount (number of months)")
+        return self
+
+
+class SpendLimit(Schema):
+    """A minimum or maximum spend per billing period."""
+
+    amount: NonNegativeMoney
+    period: BillingInterval = "monthly"
+
+
+class PriceEscalation(Schema):
+    enabled: bool = True
+    type: Literal["percentage"] = "percentage"
+    percentage: Percentage
+    interval_months: Annotated[int, Field(ge=1, le=120)] = 12
+    escalate_metered_unit_rates: bool = False
+
+
+# ------------------------------------------------------------------ pricing models
+
+
+class Tier(Schema):
+    min_units: Units
+    max_units: Units | None = Field(None, description="null: open-ended (last tier only)")
+    price_per_unit: NonNegativeMoney | None = None
+    percentage: Percentage | None = None
+    fixed_fee: NonNegativeMoney | None = None
+
+
+Tiers = Annotated[list[Tier], Field(min_length=1, max_length=100)]
+
+
+class UnitPricing(Schema):
+    price_per_unit: NonNegativeMoney
+
+
+class FixedPricing(Schema):
+    price_per_unit: NonNegativeMoney
+    units: Units = 1
+    total: Money | None = Field(None, description="Read-only (price_per_unit x units); ignored")
+
+
+class TieredPricing(Schema):
+    tiers: Tiers
+
+
+class GraduatedTieredPricing(Schema):
+    tiers: Tiers
+    units: Units | None = Field(None, description="Fixed quantity for fixed-fee prices")
+
+
+class VolumePercentagePricing(Schema):
+    percentage: Percentage
+    price_per_unit: NonNegativeMoney | None = Field(None, description="Per transaction")
+    fixed_fee: NonNegativeMoney | None = None
+
+
+class PrepaidTieredPricing(Schema):
+    prepaid_units: Units
+    tiers: Tiers
+
+
+class PrepaidFixedTieredPricing(Schema):
+    prepaid_units: Units
+    overages_charge_interval: BillingInterval
+    tiers: Tiers
+
+
+class ExpressionCharge(Schema):
+    billing_direction: Direction = "arrears"
+    description: Annotated[str, Field(max_length=255)] | None = None
+    quantity_expression: Annotated[str, Field(min_length=1, max_length=1000)]
+    unit_price_expression: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class ExpressionPricing(Schema):
+    charges: Annotated[list[ExpressionCharge], Field(min_length=1, max_length=20)]
+
+
+class Price(Schema):
+    """A price: common fields plus exactly one model object named after ``type``."""
+
+    type: PriceType
+    billing_interval: BillingInterval = "monthly"
+    fee_type: FeeType | None = Field(None, description="Defaults to metered with metric_ids")
+    billing_direction: Direction | None = None
+    billing_frequency: Frequency | None = Field(None, description="Required for fixed fees")
+    metric_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
+                          Field(max_length=10)] = []
+    display_order: int | None = None
+    charge_on_contract_start: bool | None = None
+    trial_period_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    discount: Discount | None = None
+    minimum_spend: SpendLimit | None = None
+    maximum_spend: SpendLimit | None = None
+    unit_pricing_model: UnitPricing | None = None
+    fixed_pricing_model: FixedPricing | None = None
+    tiered_pricing_model: TieredPricing | None = None
+    graduated_tiered_pricing_model: GraduatedTieredPricing | None = None
+    tiered_percentage_pricing_model: TieredPricing | None = None
+    graduated_percentage_pricing_model: TieredPricing | None = None
+    volume_percentage_pricing_model: VolumePercentagePricing | None = None
+    prepaid_tiered_pricing_model: PrepaidTieredPricing | None = None
+    prepaid_fixed_tiered_pricing_model: PrepaidFixedTieredPricing | None = None
+    expression_pricing_model: ExpressionPricing | None = None
+
+    @model_validator(mode="after")
+    def _semantics(self) -> Price:
+        found = price_problems(self.model_dump(exclude_none=True))
+        fee_type = self.fee_type or ("metered" if self.metric_ids else "fixed")
+        if fee_type == "fixed" and self.billing_frequency is None:
+            found.append(("billing_frequency", "required for fixed-fee prices: recurring or one-off"))
+        if (
+            fee_type == "metered"
+            and self.billing_direction == "advance"
+            and self.type not in PREPAID | {"expression"}
+        ):
+            found.append(
+                (
+                    "billing_direction",
+                    "metered usage is billed in arrears; use a prepaid type to charge in advance",
+                )
+            )
+        if found:
+            raise problems(found)
+        return self
+
+    def canonical(self) -> dict[str, Any]:
+        """The stored form: the domain's canonical price plus the optional price-level fields."""
+        data = price_to_dict(price_from_dict(self.model_dump(exclude_none=True)))
+        extras = self.model_dump(mode="json", include=set(EXTRA_PRICE_FIELDS), exclude_none=True)
+        return {**data, **extras}
+
+
+def canonical_price(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a raw price payload (e.g. after an ``adjust`` merge) and return its stored form."""
+    return Price.model_validate(raw).canonical()
