@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
+from kassa.services.common import archive_object, get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import merge_metadata
 from kassa.services.serialize import rfc3339
@@ -220,13 +221,11 @@ def update_metric(ctx: Ctx, metric_id: str, changes: Mapping[str, Any]) -> dict[
 
 
 def get_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
-    with ctx.uow(read_only=True) as uow:
-        return product_view(get_row(uow.conn, products, uow.environment, product_id, what="Product"))
+    return get_object(ctx, products, product_id, what="Product", view=product_view)
 
 
 def get_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
-    with ctx.uow(read_only=True) as uow:
-        return metric_view(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric"))
+    return get_object(ctx, metrics, metric_id, what="Metric", view=metric_view)
 
 
 def list_products(ctx: Ctx, query: ListQuery) -> Page:
@@ -256,20 +255,12 @@ def list_metrics(ctx: Ctx, query: ListQuery) -> Page:
 
 
 def archive_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
-    return _archive(ctx, products, product_id, "Product", product_view, "product.archived")
+    return archive_object(
+        ctx, products, product_id, what="Product", view=product_view, event="product.archived"
+    )
 
 
 def archive_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
-    return _archive(ctx, metrics, metric_id, "Metric", metric_view, "metric.archived")
-
-
-def _archive(ctx: Ctx, table: Table, object_id: str, what: str, view: Any, event: str) -> dict:
-    with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, table, uow.environment, object_id, what=what))
-        if row["archived_at"] is None:
-            values = {"archived_at": uow.now, "updated_at": uow.now}
-            update_row(uow.conn, table, uow.environment, object_id, values)
-            row.update(values)
-            uow.emit(event, view(row))
-        uow.commit()
-    return view(row)
+    return archive_object(
+        ctx, metrics, metric_id, what="Metric", view=metric_view, event="metric.archived"
+    )

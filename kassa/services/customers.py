@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import Conflict, NotFound
 from kassa.ids import new_id
+from kassa.services.common import archive_object
 from kassa.services.context import Ctx
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import (
@@ -187,15 +188,16 @@ def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str,
 
 def archive_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
     """Archive: the customer keeps its history and disappears from default lists."""
-    with ctx.uow() as uow:
-        row = dict(resolve_customer(uow.conn, uow.environment, ref))
-        if row["archived_at"] is None:
-            values = {"archived_at": uow.now, "updated_at": uow.now}
-            update_row(uow.conn, customers, uow.environment, row["id"], values)
-            row.update(values)
-            uow.emit("customer.archived", customer_view(row))
-        uow.commit()
-    return customer_view(row)
+    with ctx.uow(read_only=True) as uow:
+        customer_id = resolve_customer(uow.conn, uow.environment, ref)["id"]
+    return archive_object(
+        ctx,
+        customers,
+        customer_id,
+        what="Customer",
+        view=customer_view,
+        event="customer.archived",
+    )
 
 
 def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None) -> dict:
