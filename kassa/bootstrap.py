@@ -39,7 +39,11 @@ class Kassa:
 
 def build_registry() -> DueWorkRegistry:
     """Every source of due work, in the order a clock step runs them."""
-    return DueWorkRegistry()
+    from kassa.services.subscriptions import SUBSCRIPTION_TRANSITIONS
+
+    registry = DueWorkRegistry()
+    registry.register(SUBSCRIPTION_TRANSITIONS)
+    return registry
 
 
 def build(settings: Settings, *, engine: Engine | None = None) -> Kassa:

@@ -9,7 +9,17 @@ from fastapi import FastAPI
 import kassa
 from kassa.api import errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
-from kassa.api.routes import clock, customers, health, metrics, pricing, products
+from kassa.api.routes import (
+    approvals,
+    clock,
+    customers,
+    health,
+    metrics,
+    plans,
+    pricing,
+    products,
+    subscriptions,
+)
 from kassa.api.schemas.common import ErrorResponse
 
 if TYPE_CHECKING:
@@ -22,6 +32,9 @@ ROUTERS = [
     products.router,
     metrics.router,
     pricing.router,
+    plans.router,
+    subscriptions.router,
+    approvals.router,
 ]
 
 ERROR_RESPONSES = {

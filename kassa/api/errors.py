@@ -34,6 +34,14 @@ STATUS_BY_ERROR: list[tuple[type[KassaError], int]] = [
 ]
 
 
+class FieldErrors(InvalidRequest):
+    """Several field problems found outside request parsing (e.g. a price after an adjust)."""
+
+    def __init__(self, detail: str, errors: Sequence[dict[str, str]]) -> None:
+        super().__init__(detail, field=errors[0]["field"] if errors else None)
+        self.errors = list(errors)
+
+
 class ApiError(Exception):
     """An HTTP-level refusal that has no domain meaning (bad header, malformed body...)."""
 
@@ -126,6 +134,8 @@ def install(app: FastAPI) -> None:
         status = status_for(exc)
         if status >= 500:
             log.error("internal error: %s", exc.detail)
+        if isinstance(exc, FieldErrors):
+            return error_response(status, exc.detail, exc.errors)
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
         return error_response(status, exc.detail, errors)
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from collections.abc import Mapping
+
+from pydantic import Field, ValidationError, model_validator
+
+from kassa.api.errors import FieldErrors, validation_errors
 
 from kassa.api.schemas.common import (
     DecimalValue,
@@ -205,6 +209,15 @@ class Price(Schema):
         return {**data, **extras}
 
 
-def canonical_price(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate a raw price payload (e.g. after an ``adjust`` merge) and return its stored form."""
-    return Price.model_validate(raw).canonical()
+def canonical_price(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """Validate a raw price payload (e.g. after an ``adjust`` merge) and return its stored form;
+    problems are a 422 whose fields start with ``path``."""
+    try:
+        return Price.model_validate(raw).canonical()
+    except ValidationError as exc:
+        errors = [
+            {**e, "field": f"{path}.{e['field']}" if e["field"] != "body" else path}
+            for e in validation_errors(exc.errors())
+        ]
+        first = errors[0]
+        raise FieldErrors(f"Invalid request: {first['field']}: {first['message']}", errors) from None

@@ -3,10 +3,21 @@
 from kassa.store.tables.base import ENVIRONMENTS, metadata
 from kassa.store.tables.catalog import customer_aliases, customers, metrics, products
 from kassa.store.tables.core import api_keys, clocks, idempotency_keys, outbox_events
+from kassa.store.tables.subscriptions import (
+    approval_rules,
+    approvals,
+    bundles,
+    plans,
+    subscription_versions,
+    subscriptions,
+)
 
 __all__ = [
     "ENVIRONMENTS",
     "api_keys",
+    "approval_rules",
+    "approvals",
+    "bundles",
     "clocks",
     "customer_aliases",
     "customers",
@@ -14,5 +25,8 @@ __all__ = [
     "metadata",
     "metrics",
     "outbox_events",
+    "plans",
     "products",
+    "subscription_versions",
+    "subscriptions",
 ]

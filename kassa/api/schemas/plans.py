@@ -1,0 +1,103 @@
+"""Plans and bundles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from kassa.api.schemas.catalog import _client_id, _not_null
+from kassa.api.schemas.common import CurrencyCode, LongText, Metadata, Name, ResponseSchema, Schema
+from kassa.api.schemas.items import ChildItem, Items, stored_items
+from kassa.api.schemas.subscriptions import Billing, Contract, Renewal
+
+
+class PlanCreate(Schema):
+    id: Annotated[str | None, _client_id("pln")] = None
+    name: Name
+    description: LongText | None = None
+    currency: CurrencyCode
+    items: Annotated[Items, Field(min_length=1)]
+    contract: Contract | None = None
+    billing: Billing | None = None
+    renewal: Renewal | None = None
+    metadata: Metadata = {}
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"items"}, exclude_none=True)
+        data["items"] = stored_items(self.items)
+        return data
+
+
+class PlanUpdate(Schema):
+    name: Name | None = None
+    description: LongText | None = None
+    items: Annotated[Items, Field(min_length=1)] | None = None
+    contract: Contract | None = None
+    billing: Billing | None = None
+    renewal: Renewal | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+
+    @model_validator(mode="after")
+    def _required(self) -> PlanUpdate:
+        _not_null(self, "name", "items", "contract", "billing")
+        return self
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
+        if self.items is not None:
+            data["items"] = stored_items(self.items)
+        return data
+
+
+class Plan(ResponseSchema):
+    id: str
+    name: str
+    currency: str
+    items: list[dict[str, Any]]
+    contract: dict[str, Any]
+    billing: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+Children = Annotated[list[ChildItem], Field(min_length=1, max_length=100)]
+
+
+class BundleCreate(Schema):
+    id: Annotated[str | None, _client_id("bnd")] = None
+    name: Name
+    description: LongText | None = None
+    items: Children = Field(description="The bundle's products with their default prices")
+    metadata: Metadata = {}
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"items"}, exclude_none=True)
+        data["items"] = [c.stored() for c in self.items]
+        return data
+
+
+class BundleUpdate(Schema):
+    name: Name | None = None
+    description: LongText | None = None
+    items: Children | None = None
+    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+
+    @model_validator(mode="after")
+    def _required(self) -> BundleUpdate:
+        _not_null(self, "name", "items")
+        return self
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
+        if self.items is not None:
+            data["items"] = [c.stored() for c in self.items]
+        return data
+
+
+class Bundle(ResponseSchema):
+    id: str
+    name: str
+    items: list[dict[str, Any]]
+    created_at: str
+    updated_at: str

@@ -1,0 +1,133 @@
+"""Proration of a version change: what switching item sets mid-period is worth, item by item.
+
+Only fixed-fee, recurring items billed in advance are prorated when the change happens: their
+whole period was charged at its start, so the customer gets a credit for the unused days of the
+old price and a charge for the same days at the new one. Arrears items are settled on the
+period-end invoice, split by version; metered usage is billed as measured; one-off items are
+charged once. Amounts follow ``kassa.domain.proration`` exactly (daily rate rounded, times days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from kassa.domain.items import priced_items
+from kassa.domain.money import ZERO, round_money
+from kassa.domain.periods import Period, period_containing
+from kassa.domain.pricing import PeriodInputs, price_from_dict, quote
+from kassa.domain.proration import daily_rate
+
+
+@dataclass(frozen=True)
+class ProrationLine:
+    bundle_id: str | None
+    product_id: str
+    period: Period
+    remaining_days: int
+    old_amount: Decimal
+    new_amount: Decimal
+    old_daily_rate: Decimal
+    new_daily_rate: Decimal
+    credit: Decimal
+    charge: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.charge - self.credit
+
+
+def period_amount(item: Mapping[str, Any]) -> Decimal:
+    """The amount a fixed-fee item charges for one full period (seats x rate, fixed total...)."""
+    quantity = Decimal(item.get("quantity", 1))
+    return quote(price_from_dict(item["price"]), PeriodInputs(quantity=quantity)).amount
+
+
+def is_prorated(item: Mapping[str, Any] | None) -> bool:
+    if item is None:
+        return False
+    price = item["price"]
+    return (
+        price.get("fee_type") == "fixed"
+        and price.get("billing_frequency", "recurring") == "recurring"
+        and price.get("billing_direction") == "advance"
+    )
+
+
+def change_proration(
+    old_items: Sequence[Mapping[str, Any]],
+    new_items: Sequence[Mapping[str, Any]],
+    *,
+    effective: date,
+    anchor: date,
+    currency: str,
+    at_period_start: bool = True,
+) -> list[ProrationLine]:
+    """Proration lines for switching from ``old_items`` to ``new_items`` on ``effective``.
+
+    ``at_period_start=False`` skips items whose period starts on ``effective``: a change
+    scheduled for a period boundary takes over before that period is billed, so the new price
+    simply applies to the whole period.
+    """
+    old = {(b, c["product_id"]): c for b, c in priced_items(old_items)}
+    new = {(b, c["product_id"]): c for b, c in priced_items(new_items)}
+    lines: list[ProrationLine] = []
+    for key in list(old) + [k for k in new if k not in old]:
+        before = old.get(key) if is_prorated(old.get(key)) else None
+        after = new.get(key) if is_prorated(new.get(key)) else None
+        if before is None and after is None:
+            continue
+        old_amount = period_amount(before) if before else ZERO
+        new_amount = period_amount(after) if after else ZERO
+        interval = (after or before)["price"]["billing_interval"]  # type: ignore[index]
+        if before and after and before["price"]["billing_interval"] != interval:
+            lines += _one_sided(key, before, effective, anchor, currency, credit=True)
+            lines += _one_sided(key, after, effective, anchor, currency, credit=False)
+            continue
+        if old_amount == new_amount or effective < anchor:
+            continue
+        period = period_containing(anchor, interval, effective)
+        if not at_period_start and period.start == effective:
+            continue
+        remaining = (period.end - effective).days
+        old_rate = daily_rate(old_amount, period, currency)
+        new_rate = daily_rate(new_amount, period, currency)
+        lines.append(
+            ProrationLine(
+                key[0], key[1], period, remaining, old_amount, new_amount,
+                old_rate, new_rate, old_rate * remaining, new_rate * remaining,
+            )
+        )
+    return lines
+
+
+def _one_sided(
+    key: tuple[str | None, str],
+    item: Mapping[str, Any],
+    effective: date,
+    anchor: date,
+    currency: str,
+    *,
+    credit: bool,
+) -> list[ProrationLine]:
+    if effective < anchor:
+        return []
+    amount = period_amount(item)
+    period = period_containing(anchor, item["price"]["billing_interval"], effective)
+    remaining = (period.end - effective).days
+    rate = daily_rate(amount, period, currency)
+    zero = round_money(ZERO, currency)
+    if credit:
+        return [ProrationLine(key[0], key[1], period, remaining, amount, ZERO, rate, zero,
+                              rate * remaining, zero)]
+    return [ProrationLine(key[0], key[1], period, remaining, ZERO, amount, zero, rate,
+                          zero, rate * remaining)]
+
+
+def totals(lines: Sequence[ProrationLine], currency: str) -> dict[str, Decimal]:
+    credit = sum((line.credit for line in lines), round_money(ZERO, currency))
+    charge = sum((line.charge for line in lines), round_money(ZERO, currency))
+    return {"credit": credit, "charge": charge, "net": charge - credit}

@@ -1,0 +1,192 @@
+"""Plans (a priced item set with contract and billing defaults) and bundles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+
+from kassa.domain.errors import Conflict
+from kassa.ids import new_id
+from kassa.services.common import archive_object, get_object
+from kassa.services.context import Ctx
+from kassa.services.customers import merge_metadata
+from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.serialize import rfc3339
+from kassa.store.queries import (
+    ListQuery,
+    Page,
+    archived_filter,
+    fetch_page,
+    get_row,
+    in_filter,
+    live_by_default,
+    update_row,
+)
+from kassa.store.tables import bundles, plans
+
+
+def plan_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "currency": row["currency"],
+        "items": list(row["items"]),
+        "contract": dict(row["contract"]),
+        "billing": dict(row["billing"]),
+        "renewal": None if row["renewal"] is None else dict(row["renewal"]),
+        "metadata": dict(row["metadata"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "archived_at": rfc3339(row["archived_at"]),
+    }
+
+
+def bundle_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "items": list(row["items"]),
+        "metadata": dict(row["metadata"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "archived_at": rfc3339(row["archived_at"]),
+    }
+
+
+SORTABLE = {"created_at": "created_at", "updated_at": "updated_at", "name": "name"}
+
+
+def _ensure_new(uow: Any, table: Table, object_id: str, what: str) -> None:
+    exists = uow.conn.execute(
+        select(table.c.seq).where(table.c.environment == uow.environment, table.c.id == object_id)
+    ).first()
+    if exists is not None:
+        raise Conflict(f"A {what} with id {object_id!r} already exists.", field="id")
+
+
+def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        plan_id = data.get("id") or new_id("pln")
+        _ensure_new(uow, plans, plan_id, "plan")
+        items = fill_bundle_defaults(uow.conn, uow.environment, data["items"])
+        check_items(uow.conn, uow.environment, items)
+        row = {
+            "environment": uow.environment,
+            "id": plan_id,
+            "name": data["name"],
+            "description": data.get("description"),
+            "currency": data["currency"],
+            "items": items,
+            "contract": data.get("contract") or {"period_type": "monthly_rolling"},
+            "billing": data.get("billing") or {},
+            "renewal": data.get("renewal"),
+            "metadata": merge_metadata({}, data.get("metadata") or {}),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+            "archived_at": None,
+        }
+        uow.conn.execute(insert(plans), row)
+        view = plan_view(row)
+        uow.emit("plan.created", view)
+        uow.commit()
+    return view
+
+
+def update_plan(ctx: Ctx, plan_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Existing subscriptions keep the items they were created with (they hold their own)."""
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, plans, uow.environment, plan_id, what="Plan"))
+        values = {k: v for k, v in changes.items() if k != "metadata"}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        if "items" in values:
+            values["items"] = fill_bundle_defaults(uow.conn, uow.environment, values["items"])
+            check_items(uow.conn, uow.environment, values["items"])
+        values["updated_at"] = uow.now
+        update_row(uow.conn, plans, uow.environment, plan_id, values)
+        view = plan_view({**row, **values})
+        uow.emit("plan.updated", view)
+        uow.commit()
+    return view
+
+
+def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        bundle_id = data.get("id") or new_id("bnd")
+        _ensure_new(uow, bundles, bundle_id, "bundle")
+        check_items(uow.conn, uow.environment, data["items"])
+        row = {
+            "environment": uow.environment,
+            "id": bundle_id,
+            "name": data["name"],
+            "description": data.get("description"),
+            "items": data["items"],
+            "metadata": merge_metadata({}, data.get("metadata") or {}),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+            "archived_at": None,
+        }
+        uow.conn.execute(insert(bundles), row)
+        view = bundle_view(row)
+        uow.emit("bundle.created", view)
+        uow.commit()
+    return view
+
+
+def update_bundle(ctx: Ctx, bundle_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, bundles, uow.environment, bundle_id, what="Bundle"))
+        values = {k: v for k, v in changes.items() if k != "metadata"}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        if "items" in values:
+            check_items(uow.conn, uow.environment, values["items"])
+        values["updated_at"] = uow.now
+        update_row(uow.conn, bundles, uow.environment, bundle_id, values)
+        view = bundle_view({**row, **values})
+        uow.emit("bundle.updated", view)
+        uow.commit()
+    return view
+
+
+def get_plan(ctx: Ctx, plan_id: str) -> dict[str, Any]:
+    return get_object(ctx, plans, plan_id, what="Plan", view=plan_view)
+
+
+def get_bundle(ctx: Ctx, bundle_id: str) -> dict[str, Any]:
+    return get_object(ctx, bundles, bundle_id, what="Bundle", view=bundle_view)
+
+
+def _list(ctx: Ctx, table: Table, query: ListQuery, view: Any, extra: dict) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn,
+            table,
+            uow.environment,
+            live_by_default(query),
+            sortable={k: table.c[v] for k, v in SORTABLE.items()},
+            filters={"id": in_filter(table.c.id), "archived": archived_filter(table), **extra},
+        )
+    return page.map(view)
+
+
+def list_plans(ctx: Ctx, query: ListQuery) -> Page:
+    return _list(ctx, plans, query, plan_view, {"currency": in_filter(plans.c.currency, str.upper)})
+
+
+def list_bundles(ctx: Ctx, query: ListQuery) -> Page:
+    return _list(ctx, bundles, query, bundle_view, {})
+
+
+def archive_plan(ctx: Ctx, plan_id: str) -> dict[str, Any]:
+    return archive_object(ctx, plans, plan_id, what="Plan", view=plan_view, event="plan.archived")
+
+
+def archive_bundle(ctx: Ctx, bundle_id: str) -> dict[str, Any]:
+    return archive_object(
+        ctx, bundles, bundle_id, what="Bundle", view=bundle_view, event="bundle.archived"
+    )

@@ -1,0 +1,100 @@
+"""Path A: the Changes API — a delta computed onto a source version, previewed or applied."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kassa.domain.changes import Normalize, apply_change, diff
+from kassa.domain.errors import InvalidRequest
+from kassa.services.context import Ctx
+from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.serialize import rfc3339
+from kassa.services.subscriptions.lifecycle import refuse
+from kassa.services.subscriptions.publishing import effective_instant, proration_view, publish
+from kassa.services.subscriptions.records import (
+    insert_version,
+    load,
+    version_of,
+    versions_of,
+)
+from kassa.services.subscriptions.timeline import LIVE, current_items
+from kassa.services.subscriptions.views import version_view
+from kassa.store.queries import get_row
+from kassa.store.tables import plans
+
+
+def change_subscription(
+    ctx: Ctx, sub_id: str, change: Mapping[str, Any], normalize: Normalize, *, preview: bool
+) -> dict[str, Any]:
+    """Apply (or preview) ``change``; the result is the new version, its delta and proration."""
+    with ctx.uow(read_only=preview) as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=not preview)
+        if sub["status"] not in LIVE:
+            raise refuse(
+                sub,
+                "change",
+                "Changes apply to active or paused subscriptions; edit a draft's version with "
+                "PUT /subscriptions/{id}/versions/{version_id}.",
+            )
+        empty = not (change.get("add") or change.get("remove") or change.get("update")
+                     or change.get("plan_id"))
+        if empty and not change.get("draft"):
+            # An empty draft is a staging copy of the source, to edit with PUT /versions/{id}.
+            raise InvalidRequest(
+                "The change is empty: give add, remove, update or plan_id (or draft: true to "
+                "stage a copy of the current version).",
+                field="body",
+            )
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        if change.get("source_version_id"):
+            source = version_of(uow.conn, uow.environment, sub_id, change["source_version_id"])
+        else:
+            source = next(v for v in versions if v["id"] == sub["current_version_id"])
+        base = source["items"]
+        plan_id = sub["plan_id"]
+        if change.get("plan_id"):
+            plan = get_row(uow.conn, plans, uow.environment, change["plan_id"], what="Plan")
+            if plan["currency"] != sub["currency"]:
+                raise InvalidRequest(
+                    f"Plan {plan['id']} is priced in {plan['currency']}; the subscription bills "
+                    f"in {sub['currency']}.",
+                    field="plan_id",
+                )
+            base = fill_bundle_defaults(uow.conn, uow.environment, plan["items"])
+            plan_id = plan["id"]
+        items = apply_change(base, change, normalize)
+        items = fill_bundle_defaults(uow.conn, uow.environment, items)
+        check_items(uow.conn, uow.environment, items)
+        effective = change.get("effective") or "immediate"
+        at = effective_instant(sub, versions, effective, uow.now, "effective")
+        old_items = current_items(sub, versions)
+        result = {
+            "effective_at": rfc3339(at),
+            "items": items,
+            "delta": diff(old_items, items).as_dict(),
+            "proration": proration_view(
+                sub, old_items, items, at, uow.now, change.get("proration") or "full"
+            ),
+        }
+        if preview:
+            return {"subscription_id": sub_id, "source_version_id": source["id"], **result}
+        version = insert_version(
+            uow.conn,
+            sub,
+            {
+                "items": items,
+                "effective": effective,
+                "effective_at": at,
+                "description": change.get("description"),
+                "plan_id": plan_id,
+                "proration": change.get("proration") or "full",
+                "source_version_id": source["id"],
+            },
+            uow.now,
+        )
+        if not change.get("draft"):
+            publish(uow, sub, versions, version, at)
+        view = {**version_view(version), "delta": result["delta"], "proration": result["proration"]}
+        uow.commit()
+    return view

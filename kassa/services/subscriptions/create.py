@@ -1,0 +1,151 @@
+"""Creating a subscription: the four patterns of the creating-a-subscription document.
+
+1. raw items;  2. from a plan;  3. a plan with overrides (an item with the same product or bundle
+replaces the plan's wholesale, others are appended);  4. bundles, in either. Subscriptions start as
+drafts; ``auto_activate`` activates in the same request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert
+
+from kassa.domain.errors import InvalidRequest
+from kassa.domain.items import merge_overrides
+from kassa.ids import new_id
+from kassa.services.context import Ctx
+from kassa.services.customers import merge_metadata, resolve_customer
+from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.subscriptions.lifecycle import begin
+from kassa.services.subscriptions.records import insert_version, versions_of
+from kassa.services.subscriptions.views import subscription_view
+from kassa.store.queries import get_row
+from kassa.store.tables import plans, subscriptions
+
+DEFAULT_BILLING = {
+    "first_billing_date": None,
+    "auto_issue_invoices": True,
+    "auto_pay_invoices": False,
+    "payment_terms": "due_on_receipt",
+}
+DEFAULT_RENEWAL = {"auto_renew": True, "duration_months": None, "period_type": None}
+
+
+def _given(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (values or {}).items() if v is not None}
+
+
+def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        plan = None
+        if data.get("plan_id"):
+            plan = get_row(uow.conn, plans, uow.environment, data["plan_id"], what="Plan")
+            if plan["archived_at"] is not None:
+                raise InvalidRequest(f"Plan {plan['id']} is archived.", field="plan_id")
+        currency = _currency(data, plan, customer)
+        body_items = data.get("items")
+        if plan is None:
+            if not body_items:
+                raise InvalidRequest(
+                    "Give items, or a plan_id to take the items from.", field="items"
+                )
+            items = body_items
+        else:
+            items = merge_overrides(plan["items"], body_items or [])
+        items = fill_bundle_defaults(uow.conn, uow.environment, items)
+        check_items(uow.conn, uow.environment, items)
+
+        contract = _given(data.get("contract")) or dict(plan["contract"] if plan else {})
+        contract.setdefault("period_type", "monthly_rolling")
+        contract.setdefault("duration_months", None)
+        contract.setdefault("start_date", None)
+        contract["end_date"] = None
+        if contract["period_type"] == "fixed" and not contract["duration_months"]:
+            raise InvalidRequest(
+                "A fixed contract needs duration_months.", field="contract.duration_months"
+            )
+        billing = {**DEFAULT_BILLING, **_given(plan["billing"] if plan else {}),
+                   **_given(data.get("billing"))}
+        renewal = {**DEFAULT_RENEWAL, **_given(plan["renewal"] if plan else {}),
+                   **_given(data.get("renewal"))}
+        start, first = contract["start_date"], billing["first_billing_date"]
+        if start and first and date.fromisoformat(first) < date.fromisoformat(start):
+            raise InvalidRequest(
+                "first_billing_date cannot be before the contract start_date.",
+                field="billing.first_billing_date",
+            )
+        sub = {
+            "environment": uow.environment,
+            "id": new_id(),
+            "customer_id": customer["id"],
+            "plan_id": plan["id"] if plan else None,
+            "name": data.get("name") or (plan["name"] if plan else None),
+            "currency": currency,
+            "status": "draft",
+            "contract": contract,
+            "renewal": renewal,
+            "billing": billing,
+            "discount": data.get("discount"),
+            "minimum_spend": data.get("minimum_spend"),
+            "maximum_spend": data.get("maximum_spend"),
+            "price_escalation": data.get("price_escalation"),
+            "metadata": merge_metadata({}, data.get("metadata") or {}),
+            "current_version_id": None,
+            "term_start": None,
+            "term_end": None,
+            "billing_anchor": None,
+            "cycle_start": None,
+            "cancellation": None,
+            "cancel_at": None,
+            "pause": None,
+            "pauses": [],
+            "activated_at": None,
+            "canceled_at": None,
+            "next_action_at": None,
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        }
+        uow.conn.execute(insert(subscriptions), sub)
+        insert_version(
+            uow.conn,
+            sub,
+            {"items": items, "plan_id": sub["plan_id"], "description": "Initial version"},
+            uow.now,
+        )
+        versions = versions_of(uow.conn, uow.environment, sub["id"])
+        uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
+        if data.get("auto_activate"):
+            from kassa.services import approvals
+
+            if not approvals.hold_for_approval(uow, sub):
+                begin(uow, sub)
+            versions = versions_of(uow.conn, uow.environment, sub["id"])
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view
+
+
+def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer: Mapping) -> str:
+    """``currency`` is required without a plan; with one it defaults to the customer's. Either
+    way it must be the customer's (invoices are in the customer's currency) and the plan's."""
+    currency = data.get("currency")
+    if currency is None:
+        if plan is None:
+            raise InvalidRequest("currency is required when no plan_id is given.", field="currency")
+        currency = customer["currency"]
+    if currency != customer["currency"]:
+        raise InvalidRequest(
+            f"Customer {customer['id']} is billed in {customer['currency']}; a subscription in "
+            f"{currency} is not possible. Change the customer's currency first.",
+            field="currency",
+        )
+    if plan is not None and plan["currency"] != currency:
+        raise InvalidRequest(
+            f"Plan {plan['id']} is priced in {plan['currency']}, not {currency}.",
+            field="plan_id",
+        )
+    return currency

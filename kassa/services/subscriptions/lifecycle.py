@@ -1,0 +1,236 @@
+"""Lifecycle: draft → (pending_approval) → active ⇄ paused → canceled.
+
+Pause (our definition, the documents are silent): a pause starts now and lasts until
+``resume_at`` or until ``POST /resume``. The contract term and the billing anchor do not move.
+While paused no billing cycle is announced; fixed recurring charges cover only active days (the
+billing engine prorates them by the ``pauses`` intervals); metered usage recorded during a pause
+is still billed, since it was used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from kassa.domain.contracts import first_term, midnight, resolve_effective, utc_date
+from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.services.context import Ctx
+from kassa.services.customers import merge_metadata
+from kassa.services.serialize import iso_date, rfc3339
+from kassa.services.subscriptions import timeline as tl
+from kassa.services.subscriptions.records import Row, load, save, save_version, versions_of
+from kassa.services.subscriptions.views import subscription_view
+from kassa.store.uow import UnitOfWork
+
+STATUS_WORDS = {
+    "draft": "a draft",
+    "pending_approval": "waiting for approval",
+    "active": "active",
+    "paused": "paused",
+    "canceled": "canceled",
+}
+
+
+def refuse(sub: Row, action: str, hint: str = "") -> InvalidTransition:
+    text = f"Cannot {action} subscription {sub['id']}: it is {STATUS_WORDS[sub['status']]}."
+    return InvalidTransition(f"{text} {hint}".strip())
+
+
+def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
+    """Publish the initial version, anchor the contract, go active, run what is already due."""
+    versions = versions_of(uow.conn, uow.environment, sub["id"])
+    drafts = [v for v in versions if v["status"] == "draft"]
+    if not drafts:
+        raise InvalidTransition(
+            "The subscription has no draft version to activate; create one with "
+            "POST /subscriptions/{id}/versions."
+        )
+    contract = dict(sub["contract"])
+    today = utc_date(uow.now)
+    start = date.fromisoformat(contract["start_date"]) if contract.get("start_date") else today
+    term_start, term_end = first_term(contract["period_type"], contract.get("duration_months"), start)
+    contract["start_date"] = iso_date(start)
+    contract["end_date"] = iso_date(term_end) if contract["period_type"] == "fixed" else None
+    first_billing = sub["billing"].get("first_billing_date")
+    anchor = date.fromisoformat(first_billing) if first_billing else start
+    initial = drafts[0]
+    save_version(
+        uow.conn,
+        initial,
+        {
+            "status": "published",
+            "effective_at": midnight(start),
+            "effective": iso_date(start),
+            "published_at": uow.now,
+            "updated_at": uow.now,
+        },
+    )
+    save(
+        uow.conn,
+        sub,
+        {
+            "status": "active",
+            "activated_at": uow.now,
+            "contract": contract,
+            "term_start": term_start,
+            "term_end": term_end,
+            "billing_anchor": anchor,
+            "current_version_id": initial["id"],
+            "cycle_start": None,
+            "updated_at": uow.now,
+        },
+    )
+    tl.emit(uow, "subscription.activated", sub, versions)
+    return tl.advance(uow, sub, uow.now)
+
+
+def activate(ctx: Ctx, sub_id: str) -> dict[str, Any]:
+    """Activate a draft, unless an approval rule holds it for approval first."""
+    from kassa.services import approvals
+
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        if sub["status"] != "draft":
+            raise refuse(sub, "activate", "Only a draft subscription can be activated.")
+        if not approvals.hold_for_approval(uow, sub):
+            begin(uow, sub)
+        view = subscription_view(sub, versions_of(uow.conn, uow.environment, sub_id), uow.now)
+        uow.commit()
+    return view
+
+
+def cancel(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Cancel now, at the end of the term, or on a date; scheduled ones can be undone."""
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        timing = data.get("timing", "end_of_term")
+        cancellation = {
+            "reason": data.get("reason", "other"),
+            "timing": timing,
+            "note": data.get("note"),
+            "credit_unused_time": bool(data.get("credit_unused_time", False)),
+            "requested_at": rfc3339(uow.now),
+        }
+        if sub["status"] == "canceled":
+            raise refuse(sub, "cancel")
+        if sub["status"] in ("draft", "pending_approval"):
+            if timing != "immediate":
+                raise InvalidRequest(
+                    "A subscription that never started can only be canceled immediately.",
+                    field="timing",
+                )
+            from kassa.services import approvals
+
+            approvals.withdraw(uow, sub)
+            save(uow.conn, sub, {"cancellation": cancellation})
+            tl.end(uow, sub, versions, uow.now)
+        else:
+            if timing not in ("immediate", "end_of_term") and not _is_date(timing):
+                raise InvalidRequest(
+                    "timing must be immediate, end_of_term or a date YYYY-MM-DD.", field="timing"
+                )
+            at = resolve_effective(timing, tl.timeline(sub, versions, uow.now), field="timing")
+            save(uow.conn, sub, {"cancellation": cancellation, "updated_at": uow.now})
+            if at <= uow.now:
+                tl.end(uow, sub, versions, uow.now)
+            else:
+                cancellation["effective_at"] = rfc3339(at)
+                save(uow.conn, sub, {"cancel_at": at, "cancellation": cancellation})
+                tl.emit(uow, "subscription.cancelation_scheduled", sub, versions)
+                tl.reschedule(uow, sub, versions)
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def uncancel(ctx: Ctx, sub_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        if sub["status"] == "canceled":
+            raise refuse(sub, "uncancel", "The cancellation has already taken effect.")
+        if sub["cancel_at"] is None:
+            raise InvalidTransition(
+                f"Subscription {sub_id} has no scheduled cancellation to undo."
+            )
+        save(uow.conn, sub, {"cancel_at": None, "cancellation": None, "updated_at": uow.now})
+        tl.emit(uow, "subscription.updated", sub, versions)
+        tl.reschedule(uow, sub, versions)
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view
+
+
+def pause(ctx: Ctx, sub_id: str, resume_at: date | None) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        if sub["status"] != "active":
+            raise refuse(sub, "pause", "Only an active subscription can be paused.")
+        if resume_at is not None and resume_at <= utc_date(uow.now):
+            raise InvalidRequest("resume_at must be a date after today.", field="resume_at")
+        pause_info = {
+            "paused_at": rfc3339(uow.now),
+            "resume_at": iso_date(resume_at),
+        }
+        pauses = [*sub["pauses"], {"start": rfc3339(uow.now), "end": None}]
+        save(
+            uow.conn,
+            sub,
+            {"status": "paused", "pause": pause_info, "pauses": pauses, "updated_at": uow.now},
+        )
+        tl.emit(uow, "subscription.updated", sub, versions)
+        tl.reschedule(uow, sub, versions)
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view
+
+
+def resume(ctx: Ctx, sub_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        if sub["status"] != "paused":
+            raise refuse(sub, "resume", "Only a paused subscription can be resumed.")
+        tl.resume(uow, sub, versions, uow.now)
+        tl.reschedule(uow, sub, versions)
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view
+
+
+def update(ctx: Ctx, sub_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """PATCH: fields that apply at once, without a new version."""
+    with ctx.uow() as uow:
+        sub = load(uow.conn, uow.environment, sub_id, for_update=True)
+        versions = versions_of(uow.conn, uow.environment, sub_id)
+        values: dict[str, Any] = {}
+        for name in ("name", "discount", "minimum_spend", "maximum_spend", "price_escalation"):
+            if name in changes:
+                values[name] = changes[name]
+        if "billing" in changes and changes["billing"] is not None:
+            given = {k: v for k, v in changes["billing"].items() if v is not None}
+            values["billing"] = {**sub["billing"], **given}
+        if "renewal" in changes and changes["renewal"] is not None:
+            if sub["status"] == "canceled":
+                raise refuse(sub, "change the renewal of")
+            values["renewal"] = {**sub["renewal"], **changes["renewal"]}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(sub["metadata"], changes["metadata"])
+        values["updated_at"] = uow.now
+        save(uow.conn, sub, values)
+        tl.emit(uow, "subscription.updated", sub, versions)
+        tl.reschedule(uow, sub, versions)
+        view = subscription_view(sub, versions, uow.now)
+        uow.commit()
+    return view

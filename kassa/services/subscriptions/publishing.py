@@ -1,0 +1,86 @@
+"""Publishing versions (Path A and Path B share it) and the proration a take-over implies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from kassa.domain.change_proration import change_proration, totals
+from kassa.domain.contracts import midnight, resolve_effective, utc_date
+from kassa.domain.money import decimal_str, round_money
+from kassa.services.serialize import iso_date
+from kassa.services.subscriptions import timeline as tl
+from kassa.services.subscriptions.records import Row, save_version
+from kassa.store.uow import UnitOfWork
+
+
+def effective_instant(sub: Row, versions: Sequence[Row], value: str, now: datetime, field: str) -> datetime:
+    """When a version asked for with ``value`` takes over; never before the contract starts."""
+    at = resolve_effective(value, tl.timeline(sub, versions, now), field=field)
+    start = sub["contract"].get("start_date")
+    if start and sub["status"] != "draft":
+        at = max(at, midnight(date.fromisoformat(start)))
+    return at
+
+
+def proration_view(
+    sub: Row, old_items: Sequence[dict], new_items: Sequence[dict], at: datetime, now: datetime,
+    behaviour: str,
+) -> dict[str, Any] | None:
+    """The proration of switching item sets at ``at`` (None when nothing is prorated then)."""
+    if sub["billing_anchor"] is None:
+        return None
+    currency = sub["currency"]
+    lines = change_proration(
+        old_items,
+        new_items,
+        effective=utc_date(at),
+        anchor=sub["billing_anchor"],
+        currency=currency,
+        at_period_start=at == now,
+    )
+    if behaviour == "none":
+        lines = []
+    total = totals(lines, currency)
+    return {
+        "behaviour": behaviour,
+        "effective_date": iso_date(utc_date(at)),
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "bundle_id": line.bundle_id,
+                "period": {"start": iso_date(line.period.start), "end": iso_date(line.period.end)},
+                "period_days": line.period.days,
+                "remaining_days": line.remaining_days,
+                "old_amount": decimal_str(round_money(line.old_amount, currency)),
+                "new_amount": decimal_str(round_money(line.new_amount, currency)),
+                "old_daily_rate": decimal_str(line.old_daily_rate),
+                "new_daily_rate": decimal_str(line.new_daily_rate),
+                "credit": decimal_str(line.credit),
+                "charge": decimal_str(line.charge),
+                "net": decimal_str(line.net),
+            }
+            for line in lines
+        ],
+        "credit": decimal_str(total["credit"]),
+        "charge": decimal_str(total["charge"]),
+        "net": decimal_str(total["net"]),
+    }
+
+
+def publish(uow: UnitOfWork, sub: Row, versions: list[Row], version: Row, at: datetime) -> None:
+    """Publish ``version`` for ``at``: it takes over now if ``at`` has come, else it waits in
+    ``pending_changes`` and the due-work scheduler hands over on time."""
+    save_version(
+        uow.conn,
+        version,
+        {"status": "published", "effective_at": at, "published_at": uow.now, "updated_at": uow.now},
+    )
+    if version not in versions:
+        versions.append(version)
+    if at <= uow.now:
+        tl.take_over(uow, sub, versions, version)
+    else:
+        tl.emit(uow, "subscription.updated", sub, versions)
+    tl.reschedule(uow, sub, versions)

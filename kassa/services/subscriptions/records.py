@@ -1,0 +1,156 @@
+"""Reading and writing subscription rows and their versions (no business rules here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from kassa.domain.errors import NotFound
+from kassa.ids import new_id
+from kassa.store.tables import subscription_versions, subscriptions
+
+Row = dict[str, Any]
+
+
+def load(conn: Connection, environment: str, sub_id: str, *, for_update: bool = False) -> Row:
+    stmt = select(subscriptions).where(
+        subscriptions.c.environment == environment, subscriptions.c.id == sub_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    if row is None:
+        raise NotFound(f"Subscription {sub_id!r} was not found.")
+    return dict(row)
+
+
+def save(conn: Connection, sub: Row, values: Mapping[str, Any]) -> None:
+    """Write ``values`` and keep the in-memory row in step."""
+    conn.execute(
+        update(subscriptions)
+        .where(subscriptions.c.environment == sub["environment"], subscriptions.c.id == sub["id"])
+        .values(**values)
+    )
+    sub.update(values)
+
+
+def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Row]:
+    rows = conn.execute(
+        select(subscription_versions)
+        .where(
+            subscription_versions.c.environment == environment,
+            subscription_versions.c.subscription_id == sub_id,
+        )
+        .order_by(subscription_versions.c.number)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def version_of(conn: Connection, environment: str, sub_id: str, version_id: str) -> Row:
+    row = (
+        conn.execute(
+            select(subscription_versions).where(
+                subscription_versions.c.environment == environment,
+                subscription_versions.c.subscription_id == sub_id,
+                subscription_versions.c.id == version_id,
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"Version {version_id!r} of subscription {sub_id!r} was not found.")
+    return dict(row)
+
+
+def insert_version(conn: Connection, sub: Row, values: Mapping[str, Any], now: datetime) -> Row:
+    number = conn.execute(
+        select(func.coalesce(func.max(subscription_versions.c.number), 0)).where(
+            subscription_versions.c.environment == sub["environment"],
+            subscription_versions.c.subscription_id == sub["id"],
+        )
+    ).scalar_one()
+    row = {
+        "environment": sub["environment"],
+        "id": new_id(),
+        "subscription_id": sub["id"],
+        "number": number + 1,
+        "status": "draft",
+        "effective_at": None,
+        "effective": None,
+        "description": None,
+        "plan_id": None,
+        "proration": "full",
+        "source_version_id": None,
+        "published_at": None,
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+    conn.execute(insert(subscription_versions), row)
+    return row
+
+
+def save_version(conn: Connection, version: Row, values: Mapping[str, Any]) -> None:
+    conn.execute(
+        update(subscription_versions)
+        .where(
+            subscription_versions.c.environment == version["environment"],
+            subscription_versions.c.id == version["id"],
+        )
+        .values(**values)
+    )
+    version.update(values)
+
+
+def delete_version(conn: Connection, version: Row) -> None:
+    conn.execute(
+        subscription_versions.delete().where(
+            subscription_versions.c.environment == version["environment"],
+            subscription_versions.c.id == version["id"],
+        )
+    )
+
+
+def published(versions: Sequence[Row]) -> list[Row]:
+    return [v for v in versions if v["status"] == "published"]
+
+
+def current_version(versions: Sequence[Row], now: datetime) -> Row | None:
+    """The published version with the latest effective_at at or before ``now``.
+
+    Before the contract starts (a future start date) nothing is in force yet; the earliest
+    published version is then the current one, since it is the one that will apply.
+    """
+    live = [v for v in published(versions) if v["effective_at"] <= now]
+    if live:
+        return max(live, key=lambda v: (v["effective_at"], v["number"]))
+    upcoming = published(versions)
+    return min(upcoming, key=lambda v: (v["effective_at"], v["number"])) if upcoming else None
+
+
+def pending_versions(versions: Sequence[Row], current: Row | None, now: datetime) -> list[Row]:
+    """Published versions that take over later, in the order they will."""
+    return sorted(
+        (
+            v
+            for v in published(versions)
+            if v["effective_at"] > now and (current is None or v["id"] != current["id"])
+        ),
+        key=lambda v: (v["effective_at"], v["number"]),
+    )
+
+
+def active_subscription_rows(conn: Connection, environment: str, customer_id: str) -> list[RowMapping]:
+    return list(
+        conn.execute(
+            select(subscriptions).where(
+                subscriptions.c.environment == environment,
+                subscriptions.c.customer_id == customer_id,
+            )
+        ).mappings()
+    )

@@ -1,0 +1,89 @@
+"""How subscriptions and versions look in responses and event payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from kassa.domain.contracts import cycle_containing, cycle_interval, utc_date
+from kassa.services.serialize import iso_date, rfc3339
+from kassa.services.subscriptions.records import Row, current_version, pending_versions
+
+
+def version_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "subscription_id": row["subscription_id"],
+        "number": row["number"],
+        "status": row["status"],
+        "effective": row["effective"],
+        "effective_at": rfc3339(row["effective_at"]),
+        "description": row["description"],
+        "plan_id": row["plan_id"],
+        "proration": row["proration"],
+        "source_version_id": row["source_version_id"],
+        "items": list(row["items"]),
+        "published_at": rfc3339(row["published_at"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def current_period(sub: Mapping[str, Any], items: Sequence[Mapping], now: datetime) -> dict | None:
+    """The billing cycle in progress (None before the contract starts or after it ends)."""
+    anchor, start = sub["billing_anchor"], sub["contract"].get("start_date")
+    if anchor is None or sub["status"] not in ("active", "paused"):
+        return None
+    today = utc_date(now)
+    if start and today < datetime.fromisoformat(start).date():
+        return None
+    if today < anchor:
+        return {"start": start, "end": iso_date(anchor)}
+    begin, end = cycle_containing(anchor, cycle_interval(items), today)
+    return {"start": iso_date(begin), "end": iso_date(end)}
+
+
+def subscription_view(
+    sub: Mapping[str, Any], versions: Sequence[Row], now: datetime
+) -> dict[str, Any]:
+    current = next((v for v in versions if v["id"] == sub["current_version_id"]), None)
+    if current is None:
+        current = current_version(versions, now)
+    pending = pending_versions(versions, current, now) if sub["status"] != "draft" else []
+    items = current["items"] if current else []
+    return {
+        "id": sub["id"],
+        "customer_id": sub["customer_id"],
+        "plan_id": sub["plan_id"],
+        "name": sub["name"],
+        "currency": sub["currency"],
+        "status": sub["status"],
+        "current_version_id": sub["current_version_id"],
+        "pending_changes": [
+            {
+                "version_id": v["id"],
+                "effective_at": rfc3339(v["effective_at"]),
+                "description": v["description"],
+            }
+            for v in pending
+        ],
+        "contract": dict(sub["contract"]),
+        "renewal": dict(sub["renewal"]),
+        "billing": dict(sub["billing"]),
+        "current_term": None
+        if sub["term_start"] is None
+        else {"start": iso_date(sub["term_start"]), "end": iso_date(sub["term_end"])},
+        "current_period": current_period(sub, items, now),
+        "discount": sub["discount"],
+        "minimum_spend": sub["minimum_spend"],
+        "maximum_spend": sub["maximum_spend"],
+        "price_escalation": sub["price_escalation"],
+        "cancellation": sub["cancellation"],
+        "pause": sub["pause"],
+        "metadata": dict(sub["metadata"]),
+        "activated_at": rfc3339(sub["activated_at"]),
+        "canceled_at": rfc3339(sub["canceled_at"]),
+        "created_at": rfc3339(sub["created_at"]),
+        "updated_at": rfc3339(sub["updated_at"]),
+    }

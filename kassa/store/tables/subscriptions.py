@@ -1,0 +1,170 @@
+"""Plans, bundles, subscriptions and their versions, approval rules and approvals."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.types import JSONDoc, UTCDateTime
+
+plans = Table(
+    "plans",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("currency", String(3), nullable=False),
+    Column("items", JSONDoc(), nullable=False),
+    Column("contract", JSONDoc(), nullable=False),
+    Column("billing", JSONDoc(), nullable=False),
+    Column("renewal", JSONDoc()),
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    Column("archived_at", UTCDateTime()),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "created_at"),
+)
+
+bundles = Table(
+    "bundles",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("items", JSONDoc(), nullable=False),
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    Column("archived_at", UTCDateTime()),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "created_at"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("plan_id", String(80)),
+    Column("name", String(255)),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("contract", JSONDoc(), nullable=False),
+    Column("renewal", JSONDoc(), nullable=False),
+    Column("billing", JSONDoc(), nullable=False),
+    Column("discount", JSONDoc()),
+    Column("minimum_spend", JSONDoc()),
+    Column("maximum_spend", JSONDoc()),
+    Column("price_escalation", JSONDoc()),
+    Column("metadata", JSONDoc(), nullable=False),
+    Column("current_version_id", String(80)),
+    # The current contract term [term_start, term_end) and the billing anchor (dates, UTC).
+    Column("term_start", Date),
+    Column("term_end", Date),
+    Column("billing_anchor", Date),
+    # Start of the latest billing cycle announced with subscription.started.
+    Column("cycle_start", Date),
+    Column("cancellation", JSONDoc()),
+    Column("cancel_at", UTCDateTime()),
+    Column("pause", JSONDoc()),
+    Column("pauses", JSONDoc(), nullable=False),
+    Column("activated_at", UTCDateTime()),
+    Column("canceled_at", UTCDateTime()),
+    # The earliest instant at which a scheduled transition is due (the due-work index).
+    Column("next_action_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    ForeignKeyConstraint(
+        ["environment", "customer_id"], ["customers.environment", "customers.id"]
+    ),
+    Index(None, "environment", "customer_id"),
+    Index(None, "environment", "status"),
+    Index(None, "environment", "next_action_at"),
+    Index(None, "environment", "created_at"),
+)
+
+subscription_versions = Table(
+    "subscription_versions",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("subscription_id", String(80), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # draft | published
+    Column("effective_at", UTCDateTime()),
+    Column("effective", String(40)),  # the timing keyword or date the version was asked for
+    Column("description", Text),
+    Column("plan_id", String(80)),
+    Column("items", JSONDoc(), nullable=False),
+    Column("proration", String(8), nullable=False),
+    Column("source_version_id", String(80)),
+    Column("published_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    UniqueConstraint("environment", "subscription_id", "number"),
+    ForeignKeyConstraint(
+        ["environment", "subscription_id"],
+        ["subscriptions.environment", "subscriptions.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "environment", "subscription_id", "status", "effective_at"),
+)
+
+approval_rules = Table(
+    "approval_rules",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("conditions", JSONDoc(), nullable=False),
+    Column("match", String(8), nullable=False),  # all | any
+    Column("priority", Integer, nullable=False),
+    Column("approvers", JSONDoc(), nullable=False),
+    Column("enabled", Integer, nullable=False),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "priority"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("subscription_id", String(80), nullable=False),
+    Column("rule_id", String(80), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | canceled
+    Column("reasons", JSONDoc(), nullable=False),
+    Column("approvers", JSONDoc(), nullable=False),
+    Column("decisions", JSONDoc(), nullable=False),
+    Column("rejection_reason", Text),
+    Column("decided_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    ForeignKeyConstraint(
+        ["environment", "subscription_id"],
+        ["subscriptions.environment", "subscriptions.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "environment", "status"),
+    Index(None, "environment", "subscription_id"),
+)
