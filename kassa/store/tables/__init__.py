@@ -1,6 +1,19 @@
 """All tables on one MetaData. Import tables from here."""
 
 from kassa.store.tables.base import ENVIRONMENTS, metadata
+from kassa.store.tables.billing import (
+    credit_grants,
+    credit_ledger,
+    credit_notes,
+    invoice_lines,
+    invoices,
+    payment_methods,
+    payments,
+    refunds,
+    sequences,
+    wallet_transactions,
+    wallets,
+)
 from kassa.store.tables.catalog import customer_aliases, customers, metrics, products
 from kassa.store.tables.core import api_keys, clocks, idempotency_keys, outbox_events
 from kassa.store.tables.subscriptions import (
@@ -13,6 +26,17 @@ from kassa.store.tables.subscriptions import (
 )
 
 __all__ = [
+    "credit_grants",
+    "credit_ledger",
+    "credit_notes",
+    "invoice_lines",
+    "invoices",
+    "payment_methods",
+    "payments",
+    "refunds",
+    "sequences",
+    "wallet_transactions",
+    "wallets",
     "ENVIRONMENTS",
     "api_keys",
     "approval_rules",

@@ -87,6 +87,9 @@ subscriptions = Table(
     Column("canceled_at", UTCDateTime()),
     # The earliest instant at which a scheduled transition is due (the due-work index).
     Column("next_action_at", UTCDateTime()),
+    # Billing: the last boundary billed, and the next one due (the billing due-work index).
+    Column("billed_through", UTCDateTime()),
+    Column("next_billing_at", UTCDateTime()),
     *timestamps(),
     UniqueConstraint("environment", "id"),
     ForeignKeyConstraint(
@@ -95,6 +98,7 @@ subscriptions = Table(
     Index(None, "environment", "customer_id"),
     Index(None, "environment", "status"),
     Index(None, "environment", "next_action_at"),
+    Index(None, "environment", "next_billing_at"),
     Index(None, "environment", "created_at"),
 )
 

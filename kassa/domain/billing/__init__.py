@@ -1,0 +1,11 @@
+"""The billing engine: what a subscription owes at each billing boundary, as invoice lines.
+
+    timeline.py   versions over time, pauses, trials: which item is billable on which days
+    boundary.py   one boundary: advance charges for periods that start, arrears for periods
+                  that end, usage windows to aggregate, then the lines
+    totals.py     modifiers (discounts, spend limits, tax) and invoice totals
+
+Work is split in two steps so that usage for many subscriptions can be aggregated in one
+set-based query: ``plan_boundary`` lists the usage windows a boundary needs, ``bill_boundary``
+turns the aggregated values into lines.
+"""

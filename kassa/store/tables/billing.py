@@ -1,0 +1,277 @@
+"""Invoices and their lines, numbering, payment methods, payments, refunds, credit grants and
+their ledger, wallets and credit notes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
+
+
+def _customer_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["environment", "customer_id"], ["customers.environment", "customers.id"])
+
+
+# Gapless per-environment counters (invoice numbers): incremented inside the issuing transaction.
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("environment", String(16), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("number", String(40)),
+    Column("customer_id", String(80), nullable=False),
+    Column("subscription_id", String(80)),
+    # subscription | proration | final | one_time | top_up
+    Column("kind", String(20), nullable=False),
+    # One invoice per subscription, boundary and kind: re-running a billing date adds nothing.
+    Column("billing_key", String(200)),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("billing_period_start", Date),
+    Column("billing_period_end", Date),
+    Column("issue_date", Date),
+    Column("due_date", Date),
+    Column("payment_terms", String(20), nullable=False),
+    Column("auto_pay", Boolean, nullable=False),
+    Column("subtotal", ExactDecimal(), nullable=False),
+    Column("discount", ExactDecimal(), nullable=False),
+    Column("tax", ExactDecimal(), nullable=False),
+    Column("total", ExactDecimal(), nullable=False),
+    Column("credits_applied", ExactDecimal(), nullable=False),
+    Column("wallet_applied", ExactDecimal(), nullable=False),
+    Column("amount_paid", ExactDecimal(), nullable=False),
+    Column("amount_due", ExactDecimal(), nullable=False),
+    Column("amount_credited", ExactDecimal(), nullable=False),
+    Column("memo", Text),
+    Column("metadata", JSONDoc(), nullable=False),
+    Column("wallet_id", String(80)),  # top-up invoices: the wallet credited when paid
+    Column("issued_at", UTCDateTime()),
+    Column("paid_at", UTCDateTime()),
+    Column("voided_at", UTCDateTime()),
+    Column("overdue_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    UniqueConstraint("environment", "number"),
+    UniqueConstraint("environment", "billing_key"),
+    _customer_fk(),
+    Index(None, "environment", "customer_id"),
+    Index(None, "environment", "subscription_id"),
+    Index(None, "environment", "status", "due_date"),
+    Index(None, "environment", "created_at"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("invoice_id", String(80), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("product_id", String(80)),
+    Column("bundle_id", String(80)),
+    Column("metric_id", String(80)),
+    Column("quantity", ExactDecimal()),
+    Column("unit_amount", ExactDecimal()),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("details", JSONDoc(), nullable=False),
+    UniqueConstraint("environment", "id"),
+    ForeignKeyConstraint(
+        ["environment", "invoice_id"], ["invoices.environment", "invoices.id"], ondelete="CASCADE"
+    ),
+    Index(None, "environment", "invoice_id"),
+)
+
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("type", String(16), nullable=False),  # card | ach | sepa | wire | wallet
+    Column("details", JSONDoc(), nullable=False),  # brand, last4, bank name... (never secrets)
+    Column("test_behavior", String(20)),  # sandbox: succeed | decline | decline_once
+    Column("is_default", Boolean, nullable=False),
+    Column("processor_ref", String(200)),
+    Column("detached_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    _customer_fk(),
+    Index(None, "environment", "customer_id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("invoice_id", String(80)),
+    Column("payment_method_id", String(80)),
+    Column("method", String(16), nullable=False),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("amount_refunded", ExactDecimal(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | processing | succeeded | failed
+    Column("failure_reason", Text),
+    Column("processor_ref", String(200)),
+    Column("reference", String(255)),  # wire reference given by the payer
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    _customer_fk(),
+    Index(None, "environment", "invoice_id"),
+    Index(None, "environment", "customer_id"),
+    Index(None, "environment", "created_at"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("payment_id", String(80), nullable=False),
+    Column("credit_note_id", String(80)),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed | canceled
+    Column("reason", Text),
+    Column("processor_ref", String(200)),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "payment_id"),
+    Index(None, "environment", "created_at"),
+)
+
+credit_grants = Table(
+    "credit_grants",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("type", String(16), nullable=False),  # monetary | units
+    Column("currency", String(3)),
+    Column("metric_id", String(80)),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("remaining", ExactDecimal(), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("reason", Text),
+    Column("source", String(20), nullable=False),  # manual | proration | credit_note | pause
+    Column("status", String(16), nullable=False),  # active | exhausted | expired | voided
+    Column("expires_at", UTCDateTime()),
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    _customer_fk(),
+    Index(None, "environment", "customer_id", "status"),
+    Index(None, "environment", "status", "expires_at"),
+)
+
+# Every movement of credit: grant (+), application to an invoice (-), expiry (-), void (-).
+credit_ledger = Table(
+    "credit_ledger",
+    metadata,
+    seq_column(),
+    env_column(),
+    Column("grant_id", String(80), nullable=False),
+    Column("customer_id", String(80), nullable=False),
+    Column("invoice_id", String(80)),
+    Column("kind", String(16), nullable=False),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "environment", "customer_id"),
+    Index(None, "environment", "grant_id"),
+)
+
+wallets = Table(
+    "wallets",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("customer_id", String(80), nullable=False),
+    Column("name", String(255)),
+    Column("currency", String(3), nullable=False),
+    Column("balance", ExactDecimal(), nullable=False),
+    Column("status", String(16), nullable=False),  # active | closed
+    Column("metadata", JSONDoc(), nullable=False),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    _customer_fk(),
+    Index(None, "environment", "customer_id"),
+)
+
+wallet_transactions = Table(
+    "wallet_transactions",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("wallet_id", String(80), nullable=False),
+    Column("type", String(20), nullable=False),  # credit_grant | payment | refund | manual_debit
+    Column("direction", String(8), nullable=False),  # credit | debit
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("balance_after", ExactDecimal(), nullable=False),
+    Column("invoice_id", String(80)),
+    Column("grant_id", String(80)),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "wallet_id"),
+)
+
+credit_notes = Table(
+    "credit_notes",
+    metadata,
+    seq_column(),
+    env_column(),
+    id_column(),
+    Column("number", String(40)),
+    Column("invoice_id", String(80), nullable=False),
+    Column("customer_id", String(80), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),  # draft | pending_refund | applied | void
+    Column("reason", String(40), nullable=False),
+    Column("memo", Text),
+    Column("lines", JSONDoc(), nullable=False),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("resolution", String(16)),  # refund | credit
+    Column("refund_id", String(80)),
+    Column("credit_grant_id", String(80)),
+    Column("applied_at", UTCDateTime()),
+    Column("voided_at", UTCDateTime()),
+    *timestamps(),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "invoice_id"),
+    Index(None, "environment", "customer_id"),
+)
