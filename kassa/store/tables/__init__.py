@@ -3,6 +3,7 @@
 from kassa.store.tables.base import ENVIRONMENTS, metadata
 from kassa.store.tables.catalog import customer_aliases, customers, metrics, products
 from kassa.store.tables.core import api_keys, clocks, idempotency_keys, outbox_events
+from kassa.store.tables.usage import usage_events
 
 __all__ = [
     "ENVIRONMENTS",
@@ -15,4 +16,5 @@ __all__ = [
     "metrics",
     "outbox_events",
     "products",
+    "usage_events",
 ]
