@@ -9,13 +9,20 @@ from fastapi import FastAPI
 import kassa
 from kassa.api import errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
-from kassa.api.routes import clock, customers, health, metrics, products
+from kassa.api.routes import clock, customers, events, health, metrics, products
 from kassa.api.schemas.common import ErrorResponse
 
 if TYPE_CHECKING:
     from kassa.bootstrap import Kassa
 
-ROUTERS = [health.router, clock.router, customers.router, products.router, metrics.router]
+ROUTERS = [
+    health.router,
+    clock.router,
+    customers.router,
+    products.router,
+    metrics.router,
+    events.router,
+]
 
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": text}
@@ -25,6 +32,7 @@ ERROR_RESPONSES = {
         (403, "Not allowed in this environment"),
         (404, "Not found"),
         (409, "Conflict"),
+        (413, "Request body too large"),
         (422, "Invalid request"),
     ]
 }

@@ -97,12 +97,12 @@ def ingest_request(ctx: Ctx, payload: Any, *, upsert: bool = False) -> dict[str,
                                  field=name)
     events = payload.get("events")
     if type(events) is not list:
-        raise InvalidRequest("events: a list of events is required.", field="events")
+        raise InvalidRequest("A list of events is required.", field="events")
     if not events:
-        raise InvalidRequest("events: send at least one event.", field="events")
+        raise InvalidRequest("Send at least one event.", field="events")
     if len(events) > MAX_EVENTS_PER_REQUEST:
         raise InvalidRequest(
-            f"events: at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}; "
+            f"At most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}; "
             "split the batch.",
             field="events",
         )

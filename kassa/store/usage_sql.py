@@ -210,3 +210,22 @@ def aggregate_query(
             f"WHERE {where} GROUP BY w.k"
         )
     return sql, params.values
+
+
+def event_checks(
+    dialect: str, metric: Mapping[str, Any], seq: int
+) -> tuple[str, dict[str, Any]]:
+    """One row for stored event ``seq``: each filter's verdict (in group order), then whether
+    the event has a value for the metric's field. The debugger's question, asked in SQL."""
+    params = Params()
+    props = PropertySQL(dialect, params)
+    columns = [props.condition(f) for g in metric["filter_groups"] for f in g["filters"]]
+    method, field = metric["aggregation"]["method"], metric["aggregation"].get("field")
+    if method == "count" or field is None:
+        columns.append("TRUE")
+    elif method == "count_unique":
+        columns.append(f"({props.distinct_key(field)} IS NOT NULL)")
+    else:
+        columns.append(f"({props.number(field)} IS NOT NULL)")
+    sql = f"SELECT {', '.join(columns)} FROM usage_events e WHERE e.seq = {params(seq)}"
+    return sql, params.values
