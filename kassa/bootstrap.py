@@ -11,6 +11,7 @@ from kassa.config import Settings
 from kassa.services.clock import load_clock
 from kassa.services.context import Ctx
 from kassa.services.scheduler import DueWorkRegistry
+from kassa.services.usage_seams import MetricUsers
 from kassa.store.engine import make_engine
 
 
@@ -22,6 +23,7 @@ class Kassa:
     engine: Engine
     registry: DueWorkRegistry
     extra_routers: list[Any] = field(default_factory=list)
+    metric_users: MetricUsers = field(default_factory=MetricUsers)
 
     def ctx(self, environment: str) -> Ctx:
         """A service context for ``environment`` with its current clock."""
@@ -31,6 +33,7 @@ class Kassa:
             engine=self.engine,
             settings=self.settings,
             registry=self.registry,
+            metric_users=self.metric_users,
         )
 
     def close(self) -> None:
@@ -46,11 +49,20 @@ def build_registry() -> DueWorkRegistry:
     return registry
 
 
+def build_metric_users() -> MetricUsers:
+    """Every source that knows which subscriptions bill a metric (the event debugger asks).
+
+    The subscriptions issue registers its source here.
+    """
+    return MetricUsers()
+
+
 def build(settings: Settings, *, engine: Engine | None = None) -> Kassa:
     return Kassa(
         settings=settings,
         engine=engine or make_engine(settings.database_url, pool_size=settings.db_pool_size),
         registry=build_registry(),
+        metric_users=build_metric_users(),
     )
 
 

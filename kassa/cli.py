@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,8 +17,10 @@ from kassa.config import Settings, SettingsError, load_settings
 app = typer.Typer(help="Kassa: open-source billing for B2B software.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
+events_app = typer.Typer(help="Usage events.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(events_app, name="events")
 
 err = Console(stderr=True)
 
@@ -44,6 +48,9 @@ def _engine(settings: Settings):  # noqa: ANN202
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (KASSA_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KASSA_PORT)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (KASSA_WORKERS)", min=1, max=64)
+    ] = None,
 ) -> None:
     """Migrate the database and run the API server."""
     import uvicorn
@@ -53,7 +60,7 @@ def serve(
     from kassa.services import keys
     from kassa.store.migrate import upgrade
 
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, workers=workers)
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
     base = f"http://{settings.host}:{settings.port}"
@@ -64,13 +71,19 @@ def serve(
         print("Try it:")
         print(f'  curl -s {base}/customers -H "Authorization: Bearer {secret}"', flush=True)
     print(f"Kassa is serving on {base}  (API docs: {base}/docs)", flush=True)
-    uvicorn.run(
-        create_app(kassa_app),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.log_level == "debug",
-    )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.log_level == "debug",
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(kassa_app), **options)
+        return
+    # Several processes: each builds its own app (and engine) from the same KASSA_* settings.
+    kassa_app.close()
+    os.environ["KASSA_DATABASE_URL"] = settings.database_url
+    uvicorn.run("kassa.bootstrap:create_app", factory=True, workers=settings.workers, **options)
 
 
 @db_app.command("upgrade")
@@ -137,6 +150,76 @@ def keys_revoke(key_id: str) -> None:
         err.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
     err.print(f"Revoked {key['id']} ({key['name']}).")
+
+
+@events_app.command("import")
+def events_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file")
+    ],
+    environment: Annotated[Environment, typer.Option(help="sandbox or production")],
+    failed_file: Annotated[
+        Path | None,
+        typer.Option(help="Where failed rows go (default: FILE.failed.csv beside FILE)"),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Events per batch", min=1, max=1000)] = 1000,
+    upsert: Annotated[
+        bool, typer.Option(help="Replace the properties of events already stored")
+    ] = False,
+) -> None:
+    """Import usage events from a CSV (account,event_name,unique_id,timestamp,properties).
+
+    Safe to re-run: events already stored are counted as duplicates. Exits 1 when rows failed;
+    they are written, with the reason, to the failed-rows file.
+    """
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from kassa.bootstrap import build
+    from kassa.domain.errors import KassaError
+    from kassa.services.event_import import import_csv
+    from kassa.store.migrate import upgrade
+
+    kassa_app = build(_settings())
+    upgrade(kassa_app.engine)
+    env = environment.value
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+    try:
+        with progress:
+            task = progress.add_task(file.name, total=file.stat().st_size, rows=0)
+            summary = import_csv(
+                lambda: kassa_app.ctx(env),
+                file,
+                failed_path=failed_file,
+                batch_size=batch_size,
+                upsert=upsert,
+                on_progress=lambda done, s: progress.update(task, completed=done, rows=s.rows),
+            )
+    except KassaError as exc:
+        err.print(f"[red]{file}: {exc.detail}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        kassa_app.close()
+    out = Console(width=None if sys.stdout.isatty() else 200)
+    out.print(
+        f"{summary.rows:,} rows: {summary.ingested:,} ingested, {summary.duplicates:,} "
+        f"duplicate, {summary.updated:,} updated, {summary.failed:,} failed"
+    )
+    if summary.failed_path is not None:
+        out.print(f"Failed rows and their reasons: {summary.failed_path}")
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(True, description="Run a worker inside 'kassa serve'")
     worker_poll_seconds: float = Field(0.5, gt=0, le=60)
     db_pool_size: int = Field(10, ge=1, le=200)
+    workers: int = Field(1, ge=1, le=64, description="Processes 'kassa serve' runs")
 
     @field_validator("database_url")
     @classmethod

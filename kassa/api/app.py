@@ -13,6 +13,7 @@ from kassa.api.routes import (
     approvals,
     clock,
     customers,
+    events,
     health,
     metrics,
     plans,
@@ -35,6 +36,7 @@ ROUTERS = [
     plans.router,
     subscriptions.router,
     approvals.router,
+    events.router,
 ]
 
 ERROR_RESPONSES = {
@@ -45,6 +47,7 @@ ERROR_RESPONSES = {
         (403, "Not allowed in this environment"),
         (404, "Not found"),
         (409, "Conflict"),
+        (413, "Request body too large"),
         (422, "Invalid request"),
     ]
 }

@@ -1,14 +1,15 @@
-"""The context a use case runs in: environment, clock, database and the due-work registry."""
+"""The context a use case runs in: environment, clock, database and the registries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from kassa.clock import Clock
 from kassa.config import Settings
+from kassa.services.usage_seams import MetricUsers
 from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Ctx:
     engine: Engine
     settings: Settings
     registry: DueWorkRegistry
+    metric_users: MetricUsers = field(default_factory=MetricUsers)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, self.environment, self.clock, read_only=read_only)

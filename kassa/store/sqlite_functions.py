@@ -6,8 +6,14 @@ inside the SQL engine, over the exact text of the stored values.
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
+
+# Addition in this context never rounds (the default context keeps 28 digits, PostgreSQL's
+# NUMERIC keeps them all).
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def _to_decimal(value: object) -> Decimal | None:
@@ -28,7 +34,7 @@ class _DecimalSum:
     def step(self, value: object) -> None:
         d = _to_decimal(value)
         if d is not None:
-            self.total = d if self.total is None else self.total + d
+            self.total = d if self.total is None else _EXACT.add(self.total, d)
 
     def finalize(self) -> str | None:
         return None if self.total is None else format(self.total, "f")
@@ -61,7 +67,7 @@ class _DecimalAvg:
     def step(self, value: object) -> None:
         d = _to_decimal(value)
         if d is not None:
-            self.total += d
+            self.total = _EXACT.add(self.total, d)
             self.count += 1
 
     def finalize(self) -> str | None:
@@ -73,6 +79,47 @@ def _decimal_text(value: object) -> str | None:
     return None if d is None else format(d, "f")
 
 
+def _json_number(element: object) -> str | None:
+    """The exact numeric text of a JSON element (``properties -> '$.x'``), else NULL.
+
+    A JSON number gives its literal text; a string gives its content when it is a plain
+    decimal (``"12.50"``); anything else (booleans, other strings) is not a number.
+    """
+    if type(element) is not str or not element:
+        return None
+    first = element[0]
+    if first == '"':
+        inner = element[1:-1]
+        return inner if _PLAIN_DECIMAL.fullmatch(inner) else None
+    if first == "-" or first.isdigit():
+        return element
+    return None
+
+
+def _compare(left: object, right: object) -> int | None:
+    """-1, 0 or 1 comparing two decimals exactly; NULL when either is not a decimal."""
+    a, b = _to_decimal(left), _to_decimal(right)
+    if a is None or b is None:
+        return None
+    return (a > b) - (a < b)
+
+
+def _value_key(element: object) -> str | None:
+    """A key equal for equal JSON values: strings by their JSON text, numbers by value."""
+    if type(element) is not str or not element:
+        return None
+    first = element[0]
+    if first == "-" or first.isdigit():
+        d = _to_decimal(element)
+        if d is None:
+            return element
+        text = format(d, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "n:0" if text in {"0", "-0"} else "n:" + text
+    return element
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Install Kassa's functions on one SQLite connection."""
     conn.create_aggregate("kassa_dsum", 1, _DecimalSum)  # type: ignore[arg-type]
@@ -80,3 +127,6 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_aggregate("kassa_dmax", 1, _DecimalMax)  # type: ignore[arg-type]
     conn.create_aggregate("kassa_davg", 1, _DecimalAvg)  # type: ignore[arg-type]
     conn.create_function("kassa_decimal", 1, _decimal_text, deterministic=True)
+    conn.create_function("kassa_number", 1, _json_number, deterministic=True)
+    conn.create_function("kassa_dcmp", 2, _compare, deterministic=True)
+    conn.create_function("kassa_vkey", 1, _value_key, deterministic=True)

@@ -24,6 +24,7 @@ from kassa.store.tables.subscriptions import (
     subscription_versions,
     subscriptions,
 )
+from kassa.store.tables.usage import usage_events
 
 __all__ = [
     "credit_grants",
@@ -53,4 +54,5 @@ __all__ = [
     "products",
     "subscription_versions",
     "subscriptions",
+    "usage_events",
 ]

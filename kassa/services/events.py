@@ -1,0 +1,238 @@
+"""Usage event ingestion: ``POST /events`` and ``kassa events import`` both come through here.
+
+A batch is validated in plain Python (no transaction held), then written in one transaction:
+one query resolves every account of the batch to its customer, one statement inserts the batch
+and reports which unique_ids were new. Each event has exactly one outcome:
+
+- ``ingested``: stored now.
+- ``duplicate``: its unique_id was already stored (by an earlier request, a concurrent one, or
+  earlier in this batch: the first one sent is kept). Not an error and not stored again.
+- ``updated`` (``?upsert=true`` only): an existing event whose properties were replaced. Within
+  an upsert batch the last copy of a unique_id wins; the earlier copies count as duplicates.
+- ``failed``: refused, with a reason naming the field. Never fails the rest of the batch.
+
+An event whose account matches no customer is stored all the same (``customer_id`` NULL) and
+counts for no customer; the event debugger says so.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from kassa.clock import FixedClock
+from kassa.domain.errors import InvalidRequest
+from kassa.domain.usage_events import (
+    MAX_EVENTS_PER_REQUEST,
+    EventIn,
+    EventRejected,
+    check_event,
+    event_key,
+    format_us,
+    timestamp_us,
+)
+from kassa.services.context import Ctx
+from kassa.services.customers import find_customer_ids
+from kassa.services.exact_json import dumps_exact
+from kassa.services.usage_seams import invoiced_event_ids
+from kassa.store.uow import UnitOfWork
+from kassa.store.usage_insert import EventRow, fetch_stored, insert_new, replace_properties
+
+INGESTED, DUPLICATE, UPDATED, FAILED = "ingested", "duplicate", "updated", "failed"
+
+# PostgreSQL: deadlock / serialization failure. Batches lock rows in unique_id order, so these
+# should not happen; if one does, the whole batch is simply retried.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+_ATTEMPTS = 3
+
+# SQLite has one writer at a time. Queue this process's ingestion transactions on a lock instead
+# of letting them collide on SQLite's busy handler, which sleeps in steps of up to 100 ms.
+_sqlite_writer = threading.Lock()
+
+
+@dataclass
+class IngestResult:
+    """One outcome (and a reason when failed) per event, in the order they were sent."""
+
+    keys: list[str]
+    outcomes: list[str]
+    reasons: list[str | None]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o == outcome)
+
+    def response(self) -> dict[str, Any]:
+        """``{"ingested", "duplicates", "updated", "failed", "errors"}`` (unique_ids, sent order)."""
+        lists: dict[str, list[str]] = {INGESTED: [], DUPLICATE: [], UPDATED: [], FAILED: []}
+        errors: dict[str, str] = {}
+        for key, outcome, reason in zip(self.keys, self.outcomes, self.reasons, strict=True):
+            if outcome == FAILED:
+                if key in errors:
+                    continue
+                errors[key] = reason or "failed"
+            lists[outcome].append(key)
+        return {
+            "ingested": lists[INGESTED],
+            "duplicates": lists[DUPLICATE],
+            "updated": lists[UPDATED],
+            "failed": lists[FAILED],
+            "errors": errors,
+        }
+
+
+def ingest_request(ctx: Ctx, payload: Any, *, upsert: bool = False) -> dict[str, Any]:
+    """``POST /events``: check the envelope ``{"events": [...]}``, ingest, build the response."""
+    if type(payload) is not dict:
+        raise InvalidRequest(
+            'The body must be a JSON object: {"events": [...]}.', field="body"
+        )
+    for name in payload:
+        if name != "events":
+            raise InvalidRequest(f"Unknown field {name!r}; the body is {{\"events\": [...]}}.",
+                                 field=name)
+    events = payload.get("events")
+    if type(events) is not list:
+        raise InvalidRequest("A list of events is required.", field="events")
+    if not events:
+        raise InvalidRequest("Send at least one event.", field="events")
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        raise InvalidRequest(
+            f"At most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}; "
+            "split the batch.",
+            field="events",
+        )
+    return ingest_events(ctx, events, upsert=upsert).response()
+
+
+def ingest_events(ctx: Ctx, raw_events: Sequence[Any], *, upsert: bool = False) -> IngestResult:
+    """Validate and store a batch of parsed events (dicts as in the API body)."""
+    uow = ctx.uow()
+    now = uow.now
+    now_us = timestamp_us(now)
+    n = len(raw_events)
+    result = IngestResult([""] * n, [FAILED] * n, [None] * n)
+    chosen: dict[str, tuple[int, EventIn]] = {}
+    for i, raw in enumerate(raw_events):
+        result.keys[i] = event_key(raw, i)
+        try:
+            event = check_event(raw, now_us)
+        except EventRejected as exc:
+            result.reasons[i] = str(exc)
+            continue
+        earlier = chosen.get(event.unique_id)
+        if earlier is not None:
+            if not upsert:  # the first one sent is kept
+                result.outcomes[i] = DUPLICATE
+                continue
+            result.outcomes[earlier[0]] = DUPLICATE  # the last one sent wins
+        chosen[event.unique_id] = (i, event)
+    if chosen:
+        pinned = ctx.with_clock(FixedClock(now))
+        for attempt in range(_ATTEMPTS):
+            try:
+                with _writer(ctx), pinned.uow() as uow:
+                    _store(uow, chosen, result, upsert=upsert)
+                    uow.commit()
+                break
+            except DBAPIError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state not in _RETRYABLE_SQLSTATES or attempt == _ATTEMPTS - 1:
+                    raise
+    return result
+
+
+@contextmanager
+def _writer(ctx: Ctx) -> Iterator[None]:
+    if ctx.engine.dialect.name == "sqlite":
+        with _sqlite_writer:
+            yield
+    else:
+        yield
+
+
+def _store(
+    uow: UnitOfWork,
+    chosen: dict[str, tuple[int, EventIn]],
+    result: IngestResult,
+    *,
+    upsert: bool,
+) -> None:
+    env = uow.environment
+    customers = find_customer_ids(uow.conn, env, {ev.account for _, ev in chosen.values()})
+    rows = [
+        EventRow(
+            uid,
+            ev.event_name,
+            ev.account,
+            customers.get(ev.account),
+            ev.timestamp_us,
+            dumps_exact(ev.properties).decode(),
+        )
+        for uid, (_, ev) in sorted(chosen.items())
+    ]
+    stored = set(insert_new(uow.conn, env, rows, uow.now))
+    existing: dict[str, tuple[int, EventIn]] = {}
+    for uid, (i, ev) in chosen.items():
+        if uid in stored:
+            result.outcomes[i] = INGESTED
+        elif upsert:
+            existing[uid] = (i, ev)
+        else:
+            result.outcomes[i] = DUPLICATE
+    if existing:
+        _replace(uow, existing, result)
+
+
+def _replace(
+    uow: UnitOfWork, existing: dict[str, tuple[int, EventIn]], result: IngestResult
+) -> None:
+    """Upsert: replace the properties of stored events, unless that would change what they are
+    (account, event name, timestamp) or their billing period is already invoiced."""
+    env = uow.environment
+    stored = fetch_stored(uow.conn, env, sorted(existing), lock=True)
+    candidates: dict[str, tuple[int, EventIn]] = {}
+    for uid, (i, ev) in existing.items():
+        row = stored.get(uid)
+        problem = _mismatch(ev, row)
+        if problem:
+            result.reasons[i] = problem
+        else:
+            candidates[uid] = (i, ev)
+    invoiced = invoiced_event_ids(
+        uow.conn,
+        env,
+        [(uid, stored[uid].customer_id, stored[uid].timestamp_us) for uid in sorted(candidates)],
+    )
+    updates = []
+    for uid, (i, ev) in sorted(candidates.items()):
+        if uid in invoiced:
+            result.reasons[i] = (
+                "timestamp: the event's billing period is already invoiced, so its properties "
+                "can no longer change; send a correcting event instead"
+            )
+            continue
+        updates.append((uid, dumps_exact(ev.properties).decode()))
+        result.outcomes[i] = UPDATED
+    replace_properties(uow.conn, env, updates, uow.now)
+
+
+def _mismatch(event: EventIn, row: Any) -> str | None:
+    if row is None:  # conflicted yet not found: cannot happen while events are never deleted
+        return "unique_id: the stored event could not be read; retry the request"
+    if row.event_name != event.event_name:
+        return (
+            f"event_name: the stored event is {row.event_name!r}; upsert replaces properties only"
+        )
+    if row.account != event.account:
+        return f"account: the stored event is for {row.account!r}; upsert replaces properties only"
+    if event.timestamp_given and row.timestamp_us != event.timestamp_us:
+        return (
+            f"timestamp: the stored event is at {format_us(row.timestamp_us)}; "
+            "upsert replaces properties only"
+        )
+    return None
