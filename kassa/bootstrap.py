@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from kassa.config import Settings
+from kassa.payments.sandbox import SandboxProcessor
 from kassa.services.clock import load_clock
 from kassa.services.context import Ctx
 from kassa.services.scheduler import DueWorkRegistry
@@ -23,6 +24,11 @@ class Kassa:
     engine: Engine
     registry: DueWorkRegistry
     extra_routers: list[Any] = field(default_factory=list)
+    # Payment processor per environment: the sandbox simulates one; production has none until
+    # a provider adapter is configured (invoices are then paid by recorded payments).
+    processors: dict[str, Any] = field(
+        default_factory=lambda: {"sandbox": SandboxProcessor(), "production": None}
+    )
     metric_users: MetricUsers = field(default_factory=MetricUsers)
 
     def ctx(self, environment: str) -> Ctx:
@@ -34,6 +40,7 @@ class Kassa:
             settings=self.settings,
             registry=self.registry,
             metric_users=self.metric_users,
+            processor=self.processors.get(environment),
         )
 
     def close(self) -> None:
@@ -42,10 +49,14 @@ class Kassa:
 
 def build_registry() -> DueWorkRegistry:
     """Every source of due work, in the order a clock step runs them."""
+    from kassa.services.billing import BILLING, CREDIT_EXPIRY, INVOICE_OVERDUE
     from kassa.services.subscriptions import SUBSCRIPTION_TRANSITIONS
 
     registry = DueWorkRegistry()
     registry.register(SUBSCRIPTION_TRANSITIONS)
+    registry.register(BILLING)
+    registry.register(CREDIT_EXPIRY)
+    registry.register(INVOICE_OVERDUE)
     return registry
 
 

@@ -15,7 +15,9 @@ from kassa.api.routes import (
     customers,
     events,
     health,
+    invoices,
     metrics,
+    money,
     plans,
     pricing,
     products,
@@ -37,6 +39,8 @@ ROUTERS = [
     subscriptions.router,
     approvals.router,
     events.router,
+    invoices.router,
+    money.router,
 ]
 
 ERROR_RESPONSES = {

@@ -13,6 +13,7 @@ from kassa.services.usage_seams import MetricUsers
 from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from kassa.payments import PaymentProcessor
     from kassa.services.scheduler import DueWorkRegistry
 
 
@@ -25,10 +26,14 @@ class Ctx:
     engine: Engine
     settings: Settings
     registry: DueWorkRegistry
+    processor: PaymentProcessor | None = None  # None: no processor configured (production)
     metric_users: MetricUsers = field(default_factory=MetricUsers)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.environment, self.clock, read_only=read_only)
+        return UnitOfWork(
+            self.engine, self.environment, self.clock, read_only=read_only,
+            processor=self.processor,
+        )
 
     def with_clock(self, clock: Clock) -> Ctx:
         return replace(self, clock=clock)

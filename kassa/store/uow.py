@@ -24,9 +24,17 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, engine: Engine, environment: str, clock: Clock, *, read_only: bool = False
+        self,
+        engine: Engine,
+        environment: str,
+        clock: Clock,
+        *,
+        read_only: bool = False,
+        processor: Any = None,
     ) -> None:
         self.engine = engine
+        # The environment's payment processor, for use cases that collect money inline.
+        self.processor = processor
         self.environment = environment
         self.clock = clock
         self.read_only = read_only

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.domain.billing.timeline import DateRange, ItemKey, Timeline, day, without_trial
-from kassa.domain.modifiers import escalate_price, escalation_factor
+from kassa.domain.modifiers import discount_amount, escalate_price, escalation_factor
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import Interval, Period, add_months, months_between
 from kassa.domain.pricing import Charge, PeriodInputs, Phase, Price, charge, price_from_dict
@@ -161,15 +161,16 @@ def plan_boundary(terms: Terms, at: datetime) -> list[Slot]:
     tl = terms.timeline
     t = day(at)
     final = tl.ends_at is not None and at >= tl.ends_at
-    slots: list[Slot] = []
+    arrears: list[Slot] = []
+    advance: list[Slot] = []
     for key in tl.keys():
-        slots += _arrears_slots(terms, key, at, final)
+        arrears += _arrears_slots(terms, key, at, final)
         if final:
             if terms.credit_unused_time:
-                slots += _unused_credit(tl, key, at)
+                advance += _unused_credit(tl, key, at)
         elif not tl.paused_on(t):
-            slots += _advance_slots(tl, key, t)
-    return slots
+            advance += _advance_slots(tl, key, t)
+    return arrears + advance  # the period that ended, then the one that starts
 
 
 def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> list[Slot]:
@@ -344,7 +345,7 @@ def bill_boundary(
                        Phase(price.get("billing_direction", "advance")))
             c = c if c.amount else charge(_price(terms, slot.item, slot.basis),
                                           _inputs(terms, slot.item, {}, {}), Phase.ARREARS)
-            lines.append(_line("one_off", c, currency, slot, None))
+            lines += _with_discount(terms, slot, _line("one_off", c, currency, slot, None))
             continue
         if fixed_fee:
             amount, c, details = _fixed_amount(terms, slot)
@@ -360,7 +361,7 @@ def bill_boundary(
                 period=(slot.spans[0][0][0], slot.basis.end) if slot.credit else period,
                 details={**details, "breakdown": _breakdown(c)},
             )
-            lines.append(line)
+            lines += _with_discount(terms, slot, line)
             continue
         values = {w.metric_id: usage.get(w, ZERO) for w in slot.windows}
         prior = {w.metric_id: usage.get(w, ZERO) for w in slot.prior}
@@ -377,8 +378,23 @@ def bill_boundary(
                                       "end": _iso(slot.windows[0].end)}
         line.period = period
         if c.amount or kind in ("usage", "overage"):
-            lines.append(line)
+            lines += _with_discount(terms, slot, line)
     return lines
+
+
+def _with_discount(terms: Terms, slot: Slot, line: LineDraft) -> list[LineDraft]:
+    """The line, followed by its price-level discount when the price has one."""
+    discount = slot.item["price"].get("discount")
+    if not discount or line.amount <= 0:
+        return [line]
+    months = max(0, months_between(terms.timeline.contract_start, slot.basis.start))
+    taken = round_money(discount_amount(discount, line.amount, months), terms.currency)
+    if not taken:
+        return [line]
+    label = f"{discount['amount']}% discount" if discount.get("type") == "percentage" else "Discount"
+    return [line, LineDraft(kind="discount", amount=-taken, product_id=line.product_id,
+                            bundle_id=line.bundle_id, period=line.period, description=label,
+                            details={"discount": dict(discount)})]
 
 
 def _line(kind: str, c: Charge, currency: str, slot: Slot, metric: str | None) -> LineDraft:

@@ -22,7 +22,7 @@ from kassa.domain.money import ZERO, round_money
 
 CHARGE_KINDS = frozenset(
     {"fixed", "usage", "prepaid", "overage", "one_off", "proration", "adjustment", "minimum_spend",
-     "maximum_spend", "credit"}
+     "maximum_spend", "credit", "top_up"}
 )
 
 

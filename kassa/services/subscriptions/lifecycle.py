@@ -82,7 +82,11 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
         },
     )
     tl.emit(uow, "subscription.activated", sub, versions)
-    return tl.advance(uow, sub, uow.now)
+    ran = tl.advance(uow, sub, uow.now)
+    from kassa.services.billing import hooks
+
+    hooks.on_activate(uow, sub)
+    return ran
 
 
 def activate(ctx: Ctx, sub_id: str) -> dict[str, Any]:
@@ -189,6 +193,9 @@ def pause(ctx: Ctx, sub_id: str, resume_at: date | None) -> dict[str, Any]:
             sub,
             {"status": "paused", "pause": pause_info, "pauses": pauses, "updated_at": uow.now},
         )
+        from kassa.services.billing import hooks
+
+        hooks.on_pause(uow, sub, tl.current_items(sub, versions), uow.now)
         tl.emit(uow, "subscription.updated", sub, versions)
         tl.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)

@@ -80,7 +80,7 @@ def publish(uow: UnitOfWork, sub: Row, versions: list[Row], version: Row, at: da
     if version not in versions:
         versions.append(version)
     if at <= uow.now:
-        tl.take_over(uow, sub, versions, version)
+        tl.take_over(uow, sub, versions, version, immediate=True)
     else:
         tl.emit(uow, "subscription.updated", sub, versions)
     tl.reschedule(uow, sub, versions)

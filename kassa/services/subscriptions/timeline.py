@@ -113,7 +113,7 @@ def later_versions(sub: Row, versions: Sequence[Row], at: datetime) -> list[Row]
 def _take_over(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
     ran = []
     for version in later_versions(sub, versions, at):
-        take_over(uow, sub, versions, version)
+        take_over(uow, sub, versions, version, immediate=False)
         ran.append(
             {
                 "type": "subscription.version_took_over",
@@ -124,13 +124,23 @@ def _take_over(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> 
     return ran
 
 
-def take_over(uow: UnitOfWork, sub: Row, versions: Sequence[Row], version: Row) -> None:
-    """Make ``version`` the current one and say so."""
+def take_over(
+    uow: UnitOfWork, sub: Row, versions: Sequence[Row], version: Row, *, immediate: bool
+) -> None:
+    """Make ``version`` the current one, bill the proration it implies, and say so.
+
+    ``immediate``: the change was asked for now (not scheduled for a boundary).
+    """
+    from kassa.services.billing import hooks
+
     previous = sub["current_version_id"]
+    old_items = current_items(sub, versions)
     values: dict[str, Any] = {"current_version_id": version["id"], "updated_at": uow.now}
     if version["plan_id"]:
         values["plan_id"] = version["plan_id"]
     save(uow.conn, sub, values)
+    hooks.on_version_change(uow, sub, old_items, version["items"], version["effective_at"],
+                            version, immediate=immediate)
     emit(
         uow,
         "subscription.version.updated",
@@ -153,10 +163,13 @@ def _resume_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) ->
 
 
 def resume(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> None:
+    from kassa.services.billing import hooks
+
     pauses = [dict(p) for p in sub["pauses"]]
     if pauses and pauses[-1].get("end") is None:
         pauses[-1]["end"] = rfc3339(at)
     save(uow.conn, sub, {"status": "active", "pause": None, "pauses": pauses, "updated_at": uow.now})
+    hooks.on_resume(uow, sub, current_items(sub, versions), at)
     emit(uow, "subscription.updated", sub, versions)
 
 
@@ -188,6 +201,9 @@ def end(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> Non
             "updated_at": uow.now,
         },
     )
+    from kassa.services.billing import hooks
+
+    hooks.on_end(uow, sub)
     emit(uow, "subscription.canceled", sub, versions)
 
 

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from kassa.api.deps import EnvCtx, Listing, page_body
+from kassa.api.schemas.billing import ApplyCredits, Invoice, ManualPayment, OneTimeInvoice, RetryPayment
+from kassa.api.schemas.common import ListResponse
+from kassa.services.billing import invoices, manage, payments
+
+router = APIRouter(tags=["invoices"])
+
+
+@router.get("/invoices", response_model=ListResponse[Invoice])
+def list_invoices(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
+    """Filters: customer_id, subscription_id, status, kind, number, currency, issued_from,
+    issued_to, period_from, period_to (dates YYYY-MM-DD)."""
+    return page_body(invoices.list_invoices(ctx, query))
+
+
+@router.post("/invoices", status_code=201, response_model=Invoice)
+def create_invoice(body: OneTimeInvoice, ctx: EnvCtx) -> dict[str, Any]:
+    """A one-time invoice; issued at once unless ``auto_issue`` is false."""
+    return manage.create_one_time(ctx, body.model_dump())
+
+
+@router.get("/invoices/{invoice_id}", response_model=Invoice)
+def get_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
+    return invoices.get_invoice(ctx, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/issue", response_model=Invoice)
+def issue_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
+    return manage.issue_invoice(ctx, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/void", response_model=Invoice)
+def void_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
+    return manage.void_invoice(ctx, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/retry-payment")
+def retry_payment(invoice_id: str, ctx: EnvCtx, body: RetryPayment | None = None) -> dict[str, Any]:
+    """Charge the amount due again (default payment method, or ``payment_method_id``)."""
+    return payments.retry_payment(ctx, invoice_id, body.payment_method_id if body else None)
+
+
+@router.post("/invoices/{invoice_id}/payments", status_code=201)
+def record_payment(invoice_id: str, body: ManualPayment, ctx: EnvCtx) -> dict[str, Any]:
+    """Record a payment received outside Kassa (a wire transfer)."""
+    return payments.record_payment(ctx, invoice_id, body.model_dump())
+
+
+@router.post("/invoices/{invoice_id}/apply-credits", response_model=Invoice)
+def apply_credits(invoice_id: str, ctx: EnvCtx, body: ApplyCredits | None = None) -> dict[str, Any]:
+    return manage.apply_credits(ctx, invoice_id, body.amount if body else None)
+
+
+@router.get("/subscriptions/{sub_id}/upcoming-invoice", response_model=Invoice)
+def upcoming_invoice(sub_id: str, ctx: EnvCtx) -> dict[str, Any]:
+    """The next billing date's invoice as it stands now (usage so far); nothing is stored."""
+    return manage.upcoming_invoice(ctx, sub_id)

@@ -1,0 +1,222 @@
+"""Credit notes: money given back against an issued invoice, as a refund to the original
+payment or as credit. Never more than the invoice total (across its credit notes), and a refund
+never more than what was paid and not yet refunded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.domain.money import ZERO, round_money
+from kassa.ids import new_id
+from kassa.services.billing import credits, numbering, payments
+from kassa.services.billing import invoices as inv
+from kassa.services.common import get_object
+from kassa.services.context import Ctx
+from kassa.services.serialize import money, rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.tables import credit_notes, invoice_lines
+from kassa.store.tables import payments as payments_table
+from kassa.store.uow import UnitOfWork
+
+CREDITABLE = ("issued", "paid", "payment_failed", "overdue")
+
+
+def credit_note_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "invoice_id": row["invoice_id"],
+        "customer_id": row["customer_id"],
+        "currency": row["currency"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "memo": row["memo"],
+        "lines": list(row["lines"]),
+        "amount": money(row["amount"]),
+        "resolution": row["resolution"],
+        "refund_id": row["refund_id"],
+        "credit_grant_id": row["credit_grant_id"],
+        "applied_at": rfc3339(row["applied_at"]),
+        "voided_at": rfc3339(row["voided_at"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def _credited(uow: UnitOfWork, invoice_id: str) -> Decimal:
+    rows = uow.conn.execute(select(credit_notes.c.amount).where(
+        credit_notes.c.environment == uow.environment, credit_notes.c.invoice_id == invoice_id,
+        credit_notes.c.status != "void",
+    )).scalars()
+    return sum(rows, ZERO)
+
+
+def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, data["invoice_id"], for_update=True)
+        if invoice["status"] not in CREDITABLE:
+            raise InvalidTransition(
+                f"Invoice {invoice['id']} is {invoice['status']}; credit notes are for issued "
+                "or paid invoices."
+            )
+        currency = invoice["currency"]
+        lines: list[dict[str, Any]] = []
+        if data.get("lines"):
+            by_id = {r["id"]: r for r in uow.conn.execute(select(invoice_lines).where(
+                invoice_lines.c.environment == uow.environment,
+                invoice_lines.c.invoice_id == invoice["id"],
+            )).mappings()}
+            for index, line in enumerate(data["lines"]):
+                source = by_id.get(line.get("invoice_line_id")) if line.get("invoice_line_id") else None
+                if line.get("invoice_line_id") and source is None:
+                    raise InvalidRequest(
+                        f"Line {line['invoice_line_id']!r} is not on invoice {invoice['id']}.",
+                        field=f"lines[{index}].invoice_line_id",
+                    )
+                amount = round_money(line["amount"], currency)
+                if source is not None and amount > source["amount"]:
+                    raise InvalidRequest(
+                        f"The line was {money(source['amount'])}; a credit cannot exceed it.",
+                        field=f"lines[{index}].amount",
+                    )
+                lines.append({"invoice_line_id": line.get("invoice_line_id"),
+                              "description": line.get("description") or (source["description"] if source else "Credit"),
+                              "amount": money(amount)})
+            total = sum((Decimal(line["amount"]) for line in lines), ZERO)
+        else:
+            total = round_money(data["amount"], currency)
+            lines = [{"invoice_line_id": None, "description": data.get("memo") or "Credit",
+                      "amount": money(total)}]
+        if total <= 0:
+            raise InvalidRequest("A credit note must be for a positive amount.", field="amount")
+        room = invoice["total"] - _credited(uow, invoice["id"])
+        if total > room:
+            raise InvalidRequest(
+                f"Invoice {invoice['id']} has {money(room)} left to credit; this note is for "
+                f"{money(total)}.",
+                field="amount",
+            )
+        row = {
+            "environment": uow.environment,
+            "id": new_id("cn"),
+            "number": None,
+            "invoice_id": invoice["id"],
+            "customer_id": invoice["customer_id"],
+            "currency": currency,
+            "status": "draft",
+            "reason": data.get("reason", "other"),
+            "memo": data.get("memo"),
+            "lines": lines,
+            "amount": total,
+            "resolution": None,
+            "refund_id": None,
+            "credit_grant_id": None,
+            "applied_at": None,
+            "voided_at": None,
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        }
+        uow.conn.execute(insert(credit_notes), row)
+        uow.emit("credit_note.created", credit_note_view(row))
+        uow.commit()
+    return credit_note_view(row)
+
+
+def _save(uow: UnitOfWork, note: dict[str, Any], values: Mapping[str, Any]) -> None:
+    values = {**values, "updated_at": uow.now}
+    uow.conn.execute(update(credit_notes).where(
+        credit_notes.c.environment == uow.environment, credit_notes.c.id == note["id"]
+    ).values(**values))
+    note.update(values)
+
+
+def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]:
+    """``refund``: back to the invoice's payments (latest first); ``credit``: off what is still
+    due on the invoice, the rest to the customer's credit balance."""
+    with ctx.uow() as uow:
+        note = dict(get_row(uow.conn, credit_notes, uow.environment, note_id, what="Credit note",
+                            for_update=True))
+        if note["status"] != "draft":
+            raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
+        invoice = inv.load(uow, note["invoice_id"], for_update=True)
+        amount: Decimal = note["amount"]
+        number = numbering.reserve(uow, "credit_note")[0]
+        if resolution == "refund":
+            paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
+                payments_table.c.environment == uow.environment,
+                payments_table.c.invoice_id == invoice["id"],
+                payments_table.c.status == "succeeded",
+            ).order_by(payments_table.c.seq.desc())).mappings()]
+            refundable = sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
+            if amount > refundable:
+                raise InvalidRequest(
+                    f"Only {money(refundable)} was paid on invoice {invoice['id']} and not yet "
+                    f"refunded; refund at most that, or store the credit instead.",
+                    field="resolution",
+                )
+            left, refund_ids, statuses = amount, [], []
+            for payment in paid:
+                part = min(left, payment["amount"] - payment["amount_refunded"])
+                if part <= 0:
+                    continue
+                refund = payments.refund(uow, ctx.processor, payment, part,
+                                         reason=note["reason"], credit_note_id=note_id)
+                refund_ids.append(refund["id"])
+                statuses.append(refund["status"])
+                left -= part
+                if left <= 0:
+                    break
+            status = "applied" if all(s == "succeeded" for s in statuses) else "pending_refund"
+            _save(uow, note, {"status": status, "resolution": "refund", "number": number,
+                              "refund_id": refund_ids[0], "applied_at": uow.now})
+        else:
+            off_invoice = min(amount, max(invoice["amount_due"], ZERO))
+            if off_invoice > 0:
+                inv.save(uow, invoice, {"amount_due": invoice["amount_due"] - off_invoice})
+                if invoice["amount_due"] <= 0:
+                    inv.mark_paid(uow, invoice)
+            grant_id = None
+            if amount - off_invoice > 0:
+                grant = credits.add_grant(
+                    uow, invoice["customer_id"], amount - off_invoice, currency=note["currency"],
+                    reason=f"Credit note {number}", source="credit_note")
+                grant_id = grant["id"]
+            _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
+                              "credit_grant_id": grant_id, "applied_at": uow.now})
+        inv.save(uow, invoice, {"amount_credited": invoice["amount_credited"] + amount})
+        uow.emit("credit_note.applied", credit_note_view(note))
+        view = credit_note_view(note)
+        uow.commit()
+    return view
+
+
+def void_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        note = dict(get_row(uow.conn, credit_notes, uow.environment, note_id, what="Credit note",
+                            for_update=True))
+        if note["status"] != "draft":
+            raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be voided.")
+        _save(uow, note, {"status": "void", "voided_at": uow.now})
+        uow.commit()
+    return credit_note_view(note)
+
+
+def get_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
+    return get_object(ctx, credit_notes, note_id, what="Credit note", view=credit_note_view)
+
+
+def list_credit_notes(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, credit_notes, uow.environment, query,
+            sortable={"created_at": credit_notes.c.created_at},
+            filters={"customer_id": in_filter(credit_notes.c.customer_id),
+                     "invoice_id": in_filter(credit_notes.c.invoice_id),
+                     "status": in_filter(credit_notes.c.status)},
+        )
+    return page.map(credit_note_view)

@@ -1,0 +1,357 @@
+"""Credit grants: promotional or compensating credit, monetary or in units of a metric.
+
+Applied to invoices as they are issued (or on request), earliest expiry first, then lowest
+priority value, then oldest. Grants are locked in a fixed order before they are read, so two
+applications running at once can never spend more than the balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, nulls_last, select, update
+
+from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.domain.money import ZERO
+from kassa.ids import new_id
+from kassa.services.common import get_object
+from kassa.services.context import Ctx
+from kassa.services.customers import resolve_customer
+from kassa.services.serialize import money, rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.tables import credit_grants, credit_ledger, metrics
+from kassa.store.uow import UnitOfWork
+
+ORDER = (
+    nulls_last(credit_grants.c.expires_at.asc()),
+    credit_grants.c.priority.asc(),
+    credit_grants.c.seq.asc(),
+)
+
+
+def grant_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "customer_id": row["customer_id"],
+        "type": row["type"],
+        "currency": row["currency"],
+        "metric_id": row["metric_id"],
+        "amount": money(row["amount"]),
+        "remaining": money(row["remaining"]),
+        "priority": row["priority"],
+        "reason": row["reason"],
+        "source": row["source"],
+        "status": row["status"],
+        "expires_at": rfc3339(row["expires_at"]),
+        "metadata": dict(row["metadata"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def _ledger(uow: UnitOfWork, grant: Mapping[str, Any], kind: str, amount: Decimal,
+            invoice_id: str | None = None) -> None:
+    uow.conn.execute(
+        insert(credit_ledger),
+        {
+            "environment": uow.environment,
+            "grant_id": grant["id"],
+            "customer_id": grant["customer_id"],
+            "invoice_id": invoice_id,
+            "kind": kind,
+            "amount": amount,
+            "created_at": uow.now,
+        },
+    )
+
+
+def add_grant(
+    uow: UnitOfWork,
+    customer_id: str,
+    amount: Decimal,
+    *,
+    currency: str | None,
+    reason: str | None,
+    source: str = "manual",
+    kind: str = "monetary",
+    metric_id: str | None = None,
+    priority: int = 100,
+    expires_at: datetime | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Grant credit inside the caller's transaction; emits ``account.credits.granted``."""
+    row = {
+        "environment": uow.environment,
+        "id": new_id("cg"),
+        "customer_id": customer_id,
+        "type": kind,
+        "currency": currency if kind == "monetary" else None,
+        "metric_id": metric_id if kind == "units" else None,
+        "amount": amount,
+        "remaining": amount,
+        "priority": priority,
+        "reason": reason,
+        "source": source,
+        "status": "active",
+        "expires_at": expires_at,
+        "metadata": dict(metadata or {}),
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(insert(credit_grants), row)
+    _ledger(uow, row, "grant", amount)
+    view = grant_view(row)
+    uow.emit("account.credits.granted", {**view, "balance": balance(uow.conn, uow.environment, customer_id)})
+    return row
+
+
+def create_grant(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        kind = data.get("type", "monetary")
+        if data.get("expires_at") is not None and data["expires_at"] <= uow.now:
+            raise InvalidRequest("expires_at must be in the future.", field="expires_at")
+        if kind == "monetary":
+            currency = data.get("currency") or customer["currency"]
+            metric_id = None
+        else:
+            currency = None
+            metric_id = data.get("metric_id")
+            if metric_id:
+                get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric")
+        row = add_grant(
+            uow,
+            customer["id"],
+            data["amount"],
+            currency=currency,
+            reason=data.get("reason"),
+            kind=kind,
+            metric_id=metric_id,
+            priority=data.get("priority", 100),
+            expires_at=data.get("expires_at"),
+            metadata=data.get("metadata"),
+        )
+        uow.commit()
+    return grant_view(row)
+
+
+def void_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        grant = dict(get_row(uow.conn, credit_grants, uow.environment, grant_id,
+                             what="Credit grant", for_update=True))
+        if grant["status"] != "active":
+            raise InvalidTransition(f"Credit grant {grant_id} is {grant['status']}; only an active grant can be voided.")
+        _close(uow, grant, "voided")
+        uow.commit()
+    return grant_view(grant)
+
+
+def _close(uow: UnitOfWork, grant: dict[str, Any], status: str) -> None:
+    if grant["remaining"]:
+        _ledger(uow, grant, {"voided": "void", "expired": "expire"}[status], -grant["remaining"])
+    values = {"status": status, "remaining": grant["remaining"] * 0, "updated_at": uow.now}
+    uow.conn.execute(
+        update(credit_grants)
+        .where(credit_grants.c.environment == uow.environment, credit_grants.c.id == grant["id"])
+        .values(**values)
+    )
+    grant.update(values)
+
+
+def balance(conn: Connection, environment: str, customer_id: str) -> dict[str, Any]:
+    """Remaining active credit: money per currency, units per metric."""
+    rows = conn.execute(
+        select(credit_grants.c.type, credit_grants.c.currency, credit_grants.c.metric_id,
+               credit_grants.c.remaining)
+        .where(
+            credit_grants.c.environment == environment,
+            credit_grants.c.customer_id == customer_id,
+            credit_grants.c.status == "active",
+        )
+    ).all()
+    monetary: dict[str, Decimal] = {}
+    units: dict[str, Decimal] = {}
+    for row in rows:
+        if row.type == "monetary":
+            monetary[row.currency] = monetary.get(row.currency, ZERO) + row.remaining
+        else:
+            key = row.metric_id or "*"
+            units[key] = units.get(key, ZERO) + row.remaining
+    return {
+        "monetary": [{"currency": c, "amount": money(a)} for c, a in sorted(monetary.items())],
+        "units": [{"metric_id": None if m == "*" else m, "amount": money(a)}
+                  for m, a in sorted(units.items())],
+    }
+
+
+def _locked_grants(uow: UnitOfWork, customer_id: str, where: Any) -> list[dict[str, Any]]:
+    """Active grants, locked in id order (so concurrent callers queue), then in use order."""
+    base = and_(
+        credit_grants.c.environment == uow.environment,
+        credit_grants.c.customer_id == customer_id,
+        credit_grants.c.status == "active",
+        where,
+    )
+    if uow.dialect == "postgresql":
+        uow.conn.execute(select(credit_grants.c.id).where(base).order_by(credit_grants.c.id)
+                         .with_for_update()).all()
+    expiring = (credit_grants.c.expires_at.is_(None)) | (credit_grants.c.expires_at > uow.now)
+    rows = uow.conn.execute(select(credit_grants).where(base, expiring).order_by(*ORDER)).mappings()
+    return [dict(r) for r in rows]
+
+
+def _consume(uow: UnitOfWork, grants: list[dict[str, Any]], wanted: Decimal,
+             invoice_id: str | None) -> Decimal:
+    taken = ZERO
+    for grant in grants:
+        if taken >= wanted:
+            break
+        use = min(grant["remaining"], wanted - taken)
+        if use <= 0:
+            continue
+        remaining = grant["remaining"] - use
+        status = "exhausted" if remaining == 0 else "active"
+        uow.conn.execute(
+            update(credit_grants)
+            .where(credit_grants.c.environment == uow.environment, credit_grants.c.id == grant["id"])
+            .values(remaining=remaining, status=status, updated_at=uow.now)
+        )
+        grant.update(remaining=remaining, status=status)
+        _ledger(uow, grant, "apply", -use, invoice_id)
+        taken += use
+    return taken
+
+
+def apply_money(uow: UnitOfWork, customer_id: str, currency: str, wanted: Decimal,
+                invoice_id: str) -> Decimal:
+    """Spend up to ``wanted`` of the customer's monetary credit on an invoice."""
+    if wanted <= 0:
+        return ZERO
+    grants = _locked_grants(uow, customer_id, (credit_grants.c.type == "monetary")
+                            & (credit_grants.c.currency == currency))
+    before = sum((g["remaining"] for g in grants), ZERO)
+    taken = _consume(uow, grants, wanted, invoice_id)
+    if taken and before - taken == 0:
+        uow.emit("account.credits.balance_depleted",
+                 {"customer_id": customer_id, "currency": currency, "invoice_id": invoice_id,
+                  "balance": balance(uow.conn, uow.environment, customer_id)})
+    return taken
+
+
+def apply_units(uow: UnitOfWork, customer_id: str, metric_id: str, wanted: Decimal,
+                invoice_id: str | None) -> Decimal:
+    """Spend up to ``wanted`` units of credit for ``metric_id`` (grants of that metric, or of
+    any metric)."""
+    if wanted <= 0:
+        return ZERO
+    grants = _locked_grants(uow, customer_id, (credit_grants.c.type == "units")
+                            & ((credit_grants.c.metric_id == metric_id)
+                               | credit_grants.c.metric_id.is_(None)))
+    return _consume(uow, grants, wanted, invoice_id)
+
+
+def has_unit_credit(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
+    if not customer_ids:
+        return set()
+    rows = conn.execute(
+        select(credit_grants.c.customer_id).where(
+            credit_grants.c.environment == environment,
+            credit_grants.c.customer_id.in_(customer_ids),
+            credit_grants.c.type == "units",
+            credit_grants.c.status == "active",
+        ).distinct()
+    ).scalars()
+    return set(rows)
+
+
+def restore(uow: UnitOfWork, invoice_id: str) -> None:
+    """Give back the credit an invoice consumed (the invoice is voided)."""
+    for grant_id, total in _ledger_sums(uow, invoice_id):
+        give_back = -total
+        if give_back <= 0:
+            continue
+        grant = dict(get_row(uow.conn, credit_grants, uow.environment, grant_id,
+                             what="Credit grant", for_update=True))
+        if grant["status"] in ("voided", "expired"):
+            continue
+        remaining = grant["remaining"] + give_back
+        uow.conn.execute(
+            update(credit_grants)
+            .where(credit_grants.c.environment == uow.environment, credit_grants.c.id == grant_id)
+            .values(remaining=remaining, status="active", updated_at=uow.now)
+        )
+        _ledger(uow, grant, "restore", give_back, invoice_id)
+
+
+def _ledger_sums(uow: UnitOfWork, invoice_id: str) -> list[tuple[str, Decimal]]:
+    """Per-grant sums computed in Python: SQLite stores the amounts as exact text."""
+    sums: dict[str, Decimal] = {}
+    for grant_id, amount in uow.conn.execute(
+        select(credit_ledger.c.grant_id, credit_ledger.c.amount).where(
+            credit_ledger.c.environment == uow.environment,
+            credit_ledger.c.invoice_id == invoice_id,
+            credit_ledger.c.kind.in_(["apply", "restore"]),
+        )
+    ):
+        sums[grant_id] = sums.get(grant_id, ZERO) + amount
+    return list(sums.items())
+
+
+def get_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
+    return get_object(ctx, credit_grants, grant_id, what="Credit grant", view=grant_view)
+
+
+def list_grants(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, credit_grants, uow.environment, query,
+            sortable={"created_at": credit_grants.c.created_at,
+                      "expires_at": credit_grants.c.expires_at},
+            filters={
+                "customer_id": in_filter(credit_grants.c.customer_id),
+                "status": in_filter(credit_grants.c.status),
+                "type": in_filter(credit_grants.c.type),
+            },
+        )
+    return page.map(grant_view)
+
+
+def customer_balance(ctx: Ctx, customer_ref: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        return {"customer_id": customer["id"], **balance(uow.conn, uow.environment, customer["id"])}
+
+
+# ------------------------------------------------------------------ expiry (due work)
+
+
+def next_expiry(conn: Connection, environment: str) -> datetime | None:
+    return conn.execute(
+        select(func.min(credit_grants.c.expires_at)).where(
+            credit_grants.c.environment == environment, credit_grants.c.status == "active"
+        )
+    ).scalar_one()
+
+
+def expire_due(ctx: Ctx) -> list[dict[str, Any]]:
+    ran = []
+    with ctx.uow() as uow:
+        stmt = select(credit_grants).where(
+            credit_grants.c.environment == uow.environment,
+            credit_grants.c.status == "active",
+            credit_grants.c.expires_at <= uow.now,
+        ).order_by(credit_grants.c.id)
+        if uow.dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        for row in uow.conn.execute(stmt).mappings().all():
+            grant = dict(row)
+            unused = grant["remaining"]
+            _close(uow, grant, "expired")
+            uow.emit("account.credits.expired", {**grant_view(grant), "expired_amount": money(unused)})
+            ran.append({"type": "credit_grant.expired", "grant_id": grant["id"],
+                        "unused": money(unused)})
+        uow.commit()
+    return ran

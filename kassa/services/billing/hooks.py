@@ -1,0 +1,193 @@
+"""Where the subscription lifecycle meets money, inside the lifecycle's own transaction:
+
+- activation: billing starts at the contract start (billed at once when that has come);
+- a version taking over mid-period: proration of advance-billed items, billed at once (net
+  charge: an invoice; net credit: the customer's credit balance) plus one-off items it adds;
+- the end (cancellation, contract expiry): the final boundary is billed;
+- pause and resume: advance-billed fixed fees are credited for the paused days of the current
+  period at pause, and charged again for the rest of the period at resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from kassa.domain.billing.boundary import LineDraft, midnight
+from kassa.domain.change_proration import change_proration, is_prorated, period_amount
+from kassa.domain.contracts import utc_date
+from kassa.domain.items import priced_items
+from kassa.domain.money import ZERO, round_money
+from kassa.domain.periods import period_containing
+from kassa.domain.proration import daily_rate
+from kassa.services.billing import credits
+from kassa.services.billing import invoices as inv
+from kassa.services.billing import run as billing_run
+from kassa.services.billing.describe import describe
+from kassa.services.serialize import rfc3339
+from kassa.store.uow import UnitOfWork
+
+Row = dict[str, Any]
+
+
+def _save(uow: UnitOfWork, sub: Row, values: Mapping[str, Any]) -> None:
+    from kassa.services.subscriptions.records import save
+
+    save(uow.conn, sub, values)
+
+
+def on_activate(uow: UnitOfWork, sub: Row) -> None:
+    """Billing begins at the contract start; bill now if it has come."""
+    start = midnight(date.fromisoformat(sub["contract"]["start_date"]))
+    _save(uow, sub, {"next_billing_at": start, "billed_through": None})
+    bill_due(uow, sub)
+
+
+def bill_due(uow: UnitOfWork, sub: Row) -> list[dict[str, Any]]:
+    """Bill whatever is due for ``sub`` right now, in this transaction."""
+    if sub["next_billing_at"] is None or sub["next_billing_at"] > uow.now:
+        return []
+    return billing_run.bill(uow, [sub], uow.now)
+
+
+def on_end(uow: UnitOfWork, sub: Row) -> None:
+    """The subscription ended at ``canceled_at``: its last boundary is the end itself."""
+    if sub["activated_at"] is None or sub["next_billing_at"] is None:
+        return
+    end = sub["canceled_at"]
+    if sub["billed_through"] is not None and sub["billed_through"] >= end:
+        _save(uow, sub, {"next_billing_at": None})
+        return
+    if end < sub["next_billing_at"]:
+        _save(uow, sub, {"next_billing_at": end})
+    bill_due(uow, sub)
+
+
+def on_version_change(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
+                      new_items: Sequence[Mapping], at: datetime, version: Mapping[str, Any],
+                      *, immediate: bool) -> None:
+    """Bill the proration of switching item sets at ``at`` (not at a billing boundary that has
+    not been billed yet: the new items simply apply to the coming period)."""
+    if sub["billing_anchor"] is None or sub["billed_through"] is None:
+        return  # nothing has been billed yet: the first invoice uses the new items
+    currency = sub["currency"]
+    lines: list[LineDraft] = []
+    if version["proration"] != "none":
+        for line in change_proration(
+            old_items, new_items, effective=utc_date(at), anchor=sub["billing_anchor"],
+            currency=currency, at_period_start=immediate,
+        ):
+            period = (line.period.start, line.period.end)
+            details = {"period_days": line.period.days, "days": line.remaining_days,
+                       "version_id": version["id"]}
+            if line.credit:
+                lines.append(LineDraft(
+                    kind="proration", amount=-line.credit, product_id=line.product_id,
+                    bundle_id=line.bundle_id, period=period,
+                    details={**details, "daily_rate": format(line.old_daily_rate, "f"),
+                             "side": "credit"}))
+            if line.charge:
+                lines.append(LineDraft(
+                    kind="proration", amount=line.charge, product_id=line.product_id,
+                    bundle_id=line.bundle_id, period=period,
+                    details={**details, "daily_rate": format(line.new_daily_rate, "f"),
+                             "side": "charge"}))
+    old_keys = {(b, c["product_id"]) for b, c in priced_items(old_items)}
+    for bundle_id, child in priced_items(new_items):
+        price = child["price"]
+        if (bundle_id, child["product_id"]) in old_keys or price.get("billing_frequency") != "one-off":
+            continue
+        lines.append(LineDraft(kind="one_off", amount=round_money(period_amount(child), currency),
+                               product_id=child["product_id"], bundle_id=bundle_id))
+    _bill_now(uow, sub, lines, key=f"{sub['id']}:version:{version['id']}")
+
+
+def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) -> None:
+    """An immediate invoice for ``lines``; a net credit goes to the credit balance instead."""
+    if not lines:
+        return
+    currency = sub["currency"]
+    net = sum((line.amount for line in lines), ZERO)
+    if net <= 0 and not any(line.kind == "one_off" for line in lines):
+        if net < 0:
+            credits.add_grant(uow, sub["customer_id"], -net, currency=currency,
+                              reason=f"Proration credit for subscription {sub['id']}",
+                              source="proration")
+        return
+    describe(lines, _names(uow, lines), currency)
+    draft = inv.prepare(
+        uow,
+        customer_id=sub["customer_id"],
+        currency=currency,
+        kind="proration",
+        lines=lines,
+        payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
+        auto_pay=bool(sub["billing"].get("auto_pay_invoices")),
+        subscription_id=sub["id"],
+        billing_key=key,
+    )
+    written = inv.store(uow, [draft])
+    if written and sub["billing"].get("auto_issue_invoices", True):
+        inv.issue_many(uow, uow.processor, written)
+
+
+def _names(uow: UnitOfWork, lines: Sequence[LineDraft]) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from kassa.store.tables import products
+
+    wanted = {line.product_id for line in lines if line.product_id}
+    if not wanted:
+        return {}
+    return {r["id"]: r for r in uow.conn.execute(
+        select(products.c.id, products.c.name, products.c.unit_label_singular,
+               products.c.unit_label_plural)
+        .where(products.c.environment == uow.environment, products.c.id.in_(wanted))
+    ).mappings()}
+
+
+def _advance_items(items: Sequence[Mapping]) -> list[tuple[str | None, Mapping]]:
+    return [(b, c) for b, c in priced_items(items) if is_prorated(c)]
+
+
+def on_pause(uow: UnitOfWork, sub: Row, items: Sequence[Mapping], at: datetime) -> None:
+    """Credit the days from ``at`` to the end of the current period of advance-billed fees."""
+    lines = _rest_of_period(sub, items, at, credit=True)
+    total = sum((line.amount for line in lines), ZERO)
+    if total < 0:
+        credits.add_grant(uow, sub["customer_id"], -total, currency=sub["currency"],
+                          reason=f"Paused days of subscription {sub['id']}", source="pause")
+
+
+def on_resume(uow: UnitOfWork, sub: Row, items: Sequence[Mapping], at: datetime) -> None:
+    """Charge the rest of the current period of advance-billed fees again."""
+    lines = _rest_of_period(sub, items, at, credit=False)
+    _bill_now(uow, sub, lines, key=f"{sub['id']}:resume:{rfc3339(at)}")
+
+
+def _rest_of_period(sub: Row, items: Sequence[Mapping], at: datetime, *, credit: bool) -> list[LineDraft]:
+    if sub["billing_anchor"] is None or sub["billed_through"] is None:
+        return []
+    today = utc_date(at)
+    if today < sub["billing_anchor"]:
+        return []
+    lines = []
+    for bundle_id, child in _advance_items(items):
+        period = period_containing(sub["billing_anchor"], child["price"]["billing_interval"], today)
+        if sub["billed_through"] < midnight(period.start):
+            continue  # this period's advance charge is still to come, and will see the pause
+        days = (period.end - today).days
+        if credit and today == period.start:
+            days = period.days  # paused before the day began: the whole period comes back
+        rate = daily_rate(period_amount(child), period, sub["currency"])
+        amount: Decimal = rate * days
+        if not amount:
+            continue
+        lines.append(LineDraft(
+            kind="proration", amount=-amount if credit else amount, product_id=child["product_id"],
+            bundle_id=bundle_id, period=(today, period.end),
+            details={"period_days": period.days, "days": days, "daily_rate": format(rate, "f"),
+                     "side": "credit" if credit else "charge", "reason": "pause" if credit else "resume"}))
+    return lines

@@ -1,0 +1,375 @@
+"""Invoices: stored from line drafts, issued (numbered, credits and wallet applied, collected),
+voided, listed. Status: draft → issued → paid | payment_failed | overdue, or void."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kassa.domain.billing.boundary import LineDraft
+from kassa.domain.billing.totals import totals
+from kassa.domain.contracts import due_date, midnight, utc_date
+from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.domain.money import ZERO, round_money
+from kassa.ids import new_id
+from kassa.payments import PaymentProcessor
+from kassa.services.billing import credits, numbering
+from kassa.services.serialize import iso_date, money, rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.tables import invoice_lines, invoices
+from kassa.store.uow import UnitOfWork
+
+OPEN = ("issued", "payment_failed", "overdue")
+
+
+def line_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "description": row["description"],
+        "product_id": row["product_id"],
+        "bundle_id": row["bundle_id"],
+        "metric_id": row["metric_id"],
+        "quantity": money(row["quantity"]),
+        "unit_amount": money(row["unit_amount"]),
+        "amount": money(row["amount"]),
+        "period_start": iso_date(row["period_start"]),
+        "period_end": iso_date(row["period_end"]),
+        "details": row["details"],
+    }
+
+
+def invoice_view(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "customer_id": row["customer_id"],
+        "subscription_id": row["subscription_id"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "currency": row["currency"],
+        "billing_period_start": iso_date(row["billing_period_start"]),
+        "billing_period_end": iso_date(row["billing_period_end"]),
+        "issue_date": iso_date(row["issue_date"]),
+        "due_date": iso_date(row["due_date"]),
+        "payment_terms": row["payment_terms"],
+        "line_items": [line_view(line) for line in lines],
+        "subtotal": money(row["subtotal"]),
+        "discount": money(row["discount"]),
+        "tax": money(row["tax"]),
+        "total": money(row["total"]),
+        "credits_applied": money(row["credits_applied"]),
+        "wallet_applied": money(row["wallet_applied"]),
+        "amount_paid": money(row["amount_paid"]),
+        "amount_credited": money(row["amount_credited"]),
+        "amount_due": money(row["amount_due"]),
+        "memo": row["memo"],
+        "metadata": dict(row["metadata"]),
+        "issued_at": rfc3339(row["issued_at"]),
+        "paid_at": rfc3339(row["paid_at"]),
+        "voided_at": rfc3339(row["voided_at"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def lines_of(conn: Connection, environment: str, invoice_ids: Sequence[str]) -> dict[str, list]:
+    found: dict[str, list] = {i: [] for i in invoice_ids}
+    if not invoice_ids:
+        return found
+    rows = conn.execute(
+        select(invoice_lines)
+        .where(invoice_lines.c.environment == environment,
+               invoice_lines.c.invoice_id.in_(list(invoice_ids)))
+        .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+    ).mappings()
+    for row in rows:
+        found[row["invoice_id"]].append(row)
+    return found
+
+
+def view_of(conn: Connection, environment: str, invoice: Mapping[str, Any]) -> dict[str, Any]:
+    return invoice_view(invoice, lines_of(conn, environment, [invoice["id"]])[invoice["id"]])
+
+
+# ------------------------------------------------------------------ creating
+
+
+def prepare(
+    uow: UnitOfWork,
+    *,
+    customer_id: str,
+    currency: str,
+    kind: str,
+    lines: Sequence[LineDraft],
+    payment_terms: str,
+    auto_pay: bool,
+    subscription_id: str | None = None,
+    billing_key: str | None = None,
+    memo: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    wallet_id: str | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The rows of a draft invoice (not written yet)."""
+    invoice_id = new_id("inv")
+    lines = list(lines)
+    total = totals(lines, currency)
+    carried = ZERO
+    if total.total < 0:  # more credit than charge: the rest goes to the credit balance
+        carried = -total.total
+        lines.append(LineDraft(kind="adjustment", amount=carried,
+                               description="Carried to credit balance"))
+        total = totals(lines, currency)
+        metadata = {**(metadata or {}), "carried_to_credit": money(carried)}
+    periods = [line.period for line in lines if line.period]
+    zero = round_money(ZERO, currency)
+    row = {
+        "environment": uow.environment,
+        "id": invoice_id,
+        "number": None,
+        "customer_id": customer_id,
+        "subscription_id": subscription_id,
+        "kind": kind,
+        "billing_key": billing_key,
+        "currency": currency,
+        "status": "draft",
+        "billing_period_start": min((p[0] for p in periods), default=None),
+        "billing_period_end": max((p[1] for p in periods), default=None),
+        "issue_date": None,
+        "due_date": None,
+        "payment_terms": payment_terms,
+        "auto_pay": auto_pay,
+        "subtotal": total.subtotal,
+        "discount": total.discount,
+        "tax": total.tax,
+        "total": total.total,
+        "credits_applied": zero,
+        "wallet_applied": zero,
+        "amount_paid": zero,
+        "amount_due": total.total,
+        "amount_credited": zero,
+        "memo": memo,
+        "metadata": dict(metadata or {}),
+        "wallet_id": wallet_id,
+        "issued_at": None,
+        "paid_at": None,
+        "voided_at": None,
+        "overdue_at": None,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    line_rows = [
+        {
+            "environment": uow.environment,
+            "id": new_id("il"),
+            "invoice_id": invoice_id,
+            "position": position,
+            "kind": line.kind,
+            "description": line.description or line.kind.replace("_", " ").capitalize(),
+            "product_id": line.product_id,
+            "bundle_id": line.bundle_id,
+            "metric_id": line.metric_id,
+            "quantity": line.quantity,
+            "unit_amount": line.unit_amount,
+            "amount": line.amount,
+            "period_start": line.period[0] if line.period else None,
+            "period_end": line.period[1] if line.period else None,
+            "details": line.details,
+        }
+        for position, line in enumerate(lines)
+    ]
+    return row, line_rows
+
+
+def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[dict[str, Any]]:
+    """Insert draft invoices; one whose billing_key exists already is skipped (idempotence).
+    Returns the invoices actually written."""
+    written: list[dict[str, Any]] = []
+    keyed = [d for d in drafts if d[0]["billing_key"]]
+    plain = [d for d in drafts if not d[0]["billing_key"]]
+    if keyed:
+        dialect = postgresql if uow.dialect == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(invoices)
+            .on_conflict_do_nothing(index_elements=["environment", "billing_key"])
+            .returning(invoices.c.id)
+        )
+        done = set()
+        for row, _ in keyed:
+            got = uow.conn.execute(stmt.values(**row)).scalar_one_or_none()
+            if got:
+                done.add(got)
+        written += [row for row, _ in keyed if row["id"] in done]
+        keep = [lines for row, lines in keyed if row["id"] in done]
+    else:
+        keep = []
+    if plain:
+        uow.conn.execute(insert(invoices), [row for row, _ in plain])
+        written += [row for row, _ in plain]
+        keep += [lines for _, lines in plain]
+    all_lines = [line for lines in keep for line in lines]
+    if all_lines:
+        uow.conn.execute(insert(invoice_lines), all_lines)
+    for row in written:
+        carried = row["metadata"].get("carried_to_credit")
+        if carried:
+            credits.add_grant(uow, row["customer_id"], Decimal(carried), currency=row["currency"],
+                              reason=f"Credit carried from invoice {row['id']}", source="invoice")
+        uow.emit("invoice.created", {"id": row["id"], "customer_id": row["customer_id"],
+                                     "subscription_id": row["subscription_id"],
+                                     "total": money(row["total"]), "currency": row["currency"]})
+    return written
+
+
+def save(uow: UnitOfWork, invoice: dict[str, Any], values: Mapping[str, Any]) -> None:
+    values = {**values, "updated_at": uow.now}
+    uow.conn.execute(
+        update(invoices)
+        .where(invoices.c.environment == uow.environment, invoices.c.id == invoice["id"])
+        .values(**values)
+    )
+    invoice.update(values)
+
+
+# ------------------------------------------------------------------ issuing
+
+
+def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[dict]) -> None:
+    """Number, date, apply credits and wallet, then collect (auto-pay) each draft in ``batch``."""
+    from kassa.services.billing import payments, wallets
+
+    numbers = numbering.reserve(uow, "invoice", len(batch))
+    today = utc_date(uow.now)
+    for invoice, number in zip(batch, numbers, strict=True):
+        if invoice["status"] != "draft":
+            raise InvalidTransition(f"Invoice {invoice['id']} is {invoice['status']}; only a draft can be issued.")
+        values: dict[str, Any] = {
+            "number": number,
+            "status": "issued",
+            "issue_date": today,
+            "due_date": due_date(today, invoice["payment_terms"]),
+            "issued_at": uow.now,
+        }
+        save(uow, invoice, values)
+        if invoice["kind"] != "top_up" and invoice["amount_due"] > 0:
+            used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"],
+                                       invoice["amount_due"], invoice["id"])
+            from_wallet = wallets.apply(uow, invoice["customer_id"], invoice["currency"],
+                                        invoice["amount_due"] - used, invoice["id"])
+            save(uow, invoice, {"credits_applied": invoice["credits_applied"] + used,
+                                "wallet_applied": invoice["wallet_applied"] + from_wallet,
+                                "amount_due": invoice["amount_due"] - used - from_wallet})
+        uow.emit("invoice.issued", view_of(uow.conn, uow.environment, invoice))
+        if invoice["amount_due"] <= 0:
+            mark_paid(uow, invoice)
+        elif invoice["auto_pay"] and processor is not None:
+            payments.collect(uow, processor, invoice)
+
+
+def mark_paid(uow: UnitOfWork, invoice: dict[str, Any]) -> None:
+    from kassa.services.billing import wallets
+
+    save(uow, invoice, {"status": "paid", "paid_at": uow.now, "amount_due": round_money(
+        ZERO, invoice["currency"])})
+    if invoice["kind"] == "top_up" and invoice["wallet_id"]:
+        wallets.credit_top_up(uow, invoice)
+    uow.emit("invoice.paid", view_of(uow.conn, uow.environment, invoice))
+
+
+def settle(uow: UnitOfWork, invoice: dict[str, Any], amount: Decimal) -> None:
+    """Record ``amount`` received against ``invoice``; paid once nothing is due."""
+    save(uow, invoice, {"amount_paid": invoice["amount_paid"] + amount,
+                        "amount_due": invoice["amount_due"] - amount})
+    if invoice["amount_due"] <= 0:
+        mark_paid(uow, invoice)
+
+
+def load(uow: UnitOfWork, invoice_id: str, *, for_update: bool = False) -> dict[str, Any]:
+    return dict(get_row(uow.conn, invoices, uow.environment, invoice_id, what="Invoice",
+                        for_update=for_update))
+
+
+# ------------------------------------------------------------------ overdue (due work)
+
+
+def next_overdue(conn: Connection, environment: str) -> datetime | None:
+    first = conn.execute(
+        select(func.min(invoices.c.due_date)).where(
+            invoices.c.environment == environment,
+            invoices.c.status.in_(("issued", "payment_failed")),
+        )
+    ).scalar_one()
+    return None if first is None else midnight(first + timedelta(days=1))
+
+
+def mark_overdue(ctx: Any) -> list[dict[str, Any]]:
+    ran = []
+    with ctx.uow() as uow:
+        today = utc_date(uow.now)
+        stmt = select(invoices).where(
+            invoices.c.environment == uow.environment,
+            invoices.c.status.in_(("issued", "payment_failed")),
+            invoices.c.due_date < today,
+        )
+        if uow.dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        for row in uow.conn.execute(stmt).mappings().all():
+            invoice = dict(row)
+            save(uow, invoice, {"status": "overdue", "overdue_at": uow.now})
+            uow.emit("invoice.overdue", view_of(uow.conn, uow.environment, invoice))
+            ran.append({"type": "invoice.overdue", "invoice_id": invoice["id"]})
+        uow.commit()
+    return ran
+
+
+# ------------------------------------------------------------------ reading
+
+
+INVOICE_FILTERS = {
+    "customer_id": in_filter(invoices.c.customer_id),
+    "subscription_id": in_filter(invoices.c.subscription_id),
+    "status": in_filter(invoices.c.status),
+    "kind": in_filter(invoices.c.kind),
+    "number": in_filter(invoices.c.number),
+    "currency": in_filter(invoices.c.currency, str.upper),
+    "issued_from": lambda v: invoices.c.issue_date >= date.fromisoformat(v[0]),
+    "issued_to": lambda v: invoices.c.issue_date < date.fromisoformat(v[0]),
+    "period_from": lambda v: invoices.c.billing_period_start >= date.fromisoformat(v[0]),
+    "period_to": lambda v: invoices.c.billing_period_start < date.fromisoformat(v[0]),
+}
+
+
+def list_invoices(ctx: Any, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, invoices, uow.environment, query,
+            sortable={"created_at": invoices.c.created_at, "issue_date": invoices.c.issue_date,
+                      "due_date": invoices.c.due_date, "number": invoices.c.number},
+            filters=INVOICE_FILTERS,
+        )
+        found = lines_of(uow.conn, uow.environment, [r["id"] for r in page.rows])
+    return page.map(lambda r: invoice_view(r, found[r["id"]]))
+
+
+def get_invoice(ctx: Any, invoice_id: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        return view_of(uow.conn, uow.environment, load(uow, invoice_id))
+
+
+def require_open(invoice: Mapping[str, Any], action: str) -> None:
+    if invoice["status"] not in OPEN:
+        raise InvalidTransition(
+            f"Cannot {action} invoice {invoice['id']}: it is {invoice['status']}."
+        )
+
+
+def check_amount(amount: Decimal, limit: Decimal, field: str, what: str) -> None:
+    if amount <= 0:
+        raise InvalidRequest("The amount must be positive.", field=field)
+    if amount > limit:
+        raise InvalidRequest(f"The amount exceeds {what} ({money(limit)}).", field=field)

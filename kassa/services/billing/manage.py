@@ -1,0 +1,164 @@
+"""Invoice use cases behind the API: one-time invoices, issue, void, apply credits, and the
+preview of a subscription's upcoming invoice."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from kassa.domain.billing.boundary import LineDraft, plan_boundary, windows_of
+from kassa.domain.billing.totals import tax_line
+from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.domain.money import ZERO, round_money
+from kassa.services.billing import credits, wallets
+from kassa.services.billing import invoices as inv
+from kassa.services.billing import run as billing_run
+from kassa.services.billing.describe import describe
+from kassa.services.billing.terms import terms_of
+from kassa.services.context import Ctx
+from kassa.services.customers import resolve_customer
+from kassa.services.serialize import rfc3339
+from kassa.store.queries import get_row
+from kassa.store.tables import customers, metrics, products, subscriptions
+from kassa.store.tables import subscription_versions
+
+
+def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An invoice for one-off charges; issued at once unless ``auto_issue`` is false."""
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        currency = data.get("currency") or customer["currency"]
+        lines = []
+        for index, line in enumerate(data["lines"]):
+            if line.get("product_id"):
+                get_row(uow.conn, products, uow.environment, line["product_id"], what="Product")
+            quantity: Decimal = line.get("quantity") or Decimal(1)
+            unit = line.get("unit_amount")
+            amount = line.get("amount")
+            if amount is None and unit is None:
+                raise InvalidRequest("Give amount, or unit_amount with quantity.",
+                                     field=f"lines[{index}].amount")
+            total = round_money(amount if amount is not None else unit * quantity, currency)
+            lines.append(LineDraft(kind="one_off", amount=total, product_id=line.get("product_id"),
+                                   quantity=quantity, unit_amount=unit,
+                                   description=line["description"]))
+        taxable = sum((line.amount for line in lines), ZERO)
+        tax = tax_line(taxable, customer["tax_rate"], bool(customer["tax_exempt"]), currency)
+        if tax:
+            lines.append(tax)
+        draft = inv.prepare(
+            uow,
+            customer_id=customer["id"],
+            currency=currency,
+            kind="one_time",
+            lines=lines,
+            payment_terms=data.get("payment_terms") or "due_on_receipt",
+            auto_pay=bool(data.get("auto_pay", False)),
+            memo=data.get("memo"),
+            metadata=data.get("metadata"),
+        )
+        invoice = inv.store(uow, [draft])[0]
+        if data.get("auto_issue", True):
+            inv.issue_many(uow, ctx.processor, [invoice])
+        view = inv.view_of(uow.conn, uow.environment, invoice)
+        uow.commit()
+    return view
+
+
+def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, invoice_id, for_update=True)
+        if invoice["status"] != "draft":
+            raise InvalidTransition(
+                f"Invoice {invoice_id} is {invoice['status']}; only a draft can be issued."
+            )
+        inv.issue_many(uow, ctx.processor, [invoice])
+        view = inv.view_of(uow.conn, uow.environment, invoice)
+        uow.commit()
+    return view
+
+
+def void_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
+    """Void an unpaid invoice: credits and wallet money it used come back."""
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, invoice_id, for_update=True)
+        if invoice["status"] not in ("draft", *inv.OPEN):
+            raise InvalidTransition(f"Cannot void invoice {invoice_id}: it is {invoice['status']}.")
+        if invoice["amount_paid"] > 0:
+            raise InvalidTransition(
+                f"Invoice {invoice_id} has payments; refund them with a credit note instead of "
+                "voiding it."
+            )
+        credits.restore(uow, invoice_id)
+        wallets.restore(uow, invoice)
+        inv.save(uow, invoice, {"status": "void", "voided_at": uow.now,
+                                "amount_due": round_money(ZERO, invoice["currency"])})
+        view = inv.view_of(uow.conn, uow.environment, invoice)
+        uow.emit("invoice.voided", view)
+        uow.commit()
+    return view
+
+
+def apply_credits(ctx: Ctx, invoice_id: str, amount: Decimal | None) -> dict[str, Any]:
+    """Apply the customer's credit balance to an open invoice (all that fits, or ``amount``)."""
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, invoice_id, for_update=True)
+        inv.require_open(invoice, "apply credits to")
+        wanted = invoice["amount_due"] if amount is None else amount
+        inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due")
+        used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"], wanted,
+                                   invoice_id)
+        if amount is not None and used < amount:
+            raise InvalidRequest(
+                f"The customer has only {used} of credit in {invoice['currency']}.",
+                field="amount",
+            )
+        inv.save(uow, invoice, {"credits_applied": invoice["credits_applied"] + used,
+                                "amount_due": invoice["amount_due"] - used})
+        if invoice["amount_due"] <= 0:
+            inv.mark_paid(uow, invoice)
+        view = inv.view_of(uow.conn, uow.environment, invoice)
+        uow.commit()
+    return view
+
+
+def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
+    """The invoice the next billing boundary will produce, with usage measured so far."""
+    with ctx.uow(read_only=True) as uow:
+        sub = dict(get_row(uow.conn, subscriptions, uow.environment, sub_id, what="Subscription"))
+        if sub["next_billing_at"] is None:
+            raise InvalidTransition(f"Subscription {sub_id} has no upcoming invoice: it is "
+                                    f"{sub['status']} and nothing more will be billed.")
+        versions = [dict(r) for r in uow.conn.execute(select(subscription_versions).where(
+            subscription_versions.c.environment == uow.environment,
+            subscription_versions.c.subscription_id == sub_id,
+            subscription_versions.c.status == "published",
+        )).mappings()]
+        metric_rows = {r["id"]: r for r in uow.conn.execute(
+            select(metrics).where(metrics.c.environment == uow.environment)).mappings()}
+        terms = terms_of(sub, versions, {m: r["event_name"] for m, r in metric_rows.items()})
+        at = sub["next_billing_at"]
+        slots = plan_boundary(terms, at)
+        for slot in slots:  # usage so far: windows end now
+            slot.windows = [replace(w, end=min(w.end, uow.now)) for w in slot.windows
+                            if w.start < uow.now]
+        work = [(sub, terms, at, slots)]
+        usage = billing_run._aggregate(uow, metric_rows, work)  # noqa: SLF001
+        values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
+        customer = uow.conn.execute(select(customers.c.tax_rate, customers.c.tax_exempt).where(
+            customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
+        )).mappings().one()
+        lines = billing_run._compose(uow, sub, terms, at, slots, values, customer)  # noqa: SLF001
+        describe(lines, billing_run._product_names(uow, work), sub["currency"])  # noqa: SLF001
+        row, line_rows = inv.prepare(
+            uow, customer_id=sub["customer_id"], currency=sub["currency"], kind="subscription",
+            lines=lines, payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
+            auto_pay=False, subscription_id=sub_id,
+        )
+    view = inv.invoice_view({**row, "status": "upcoming"}, line_rows)
+    view.update(id=None, billing_date=rfc3339(at))
+    return view

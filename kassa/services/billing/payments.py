@@ -1,0 +1,376 @@
+"""Payment methods, payments (collected through the environment's processor, or recorded by
+hand for wires) and refunds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
+from kassa.domain.money import ZERO, round_money
+from kassa.ids import new_id
+from kassa.payments import PaymentProcessor
+from kassa.payments.sandbox import BEHAVIORS
+from kassa.services.billing import invoices as inv
+from kassa.services.common import get_object
+from kassa.services.context import Ctx
+from kassa.services.customers import resolve_customer
+from kassa.services.serialize import money, rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.tables import payment_methods, payments, refunds
+from kassa.store.uow import UnitOfWork
+
+METHOD_TYPES = ("card", "ach", "sepa", "wire", "wallet")
+
+
+def method_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "customer_id": row["customer_id"],
+        "type": row["type"],
+        "details": dict(row["details"]),
+        "test_behavior": row["test_behavior"],
+        "is_default": bool(row["is_default"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def payment_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "customer_id": row["customer_id"],
+        "invoice_id": row["invoice_id"],
+        "payment_method_id": row["payment_method_id"],
+        "method": row["method"],
+        "amount": money(row["amount"]),
+        "amount_refunded": money(row["amount_refunded"]),
+        "currency": row["currency"],
+        "status": row["status"],
+        "failure_reason": row["failure_reason"],
+        "processor_ref": row["processor_ref"],
+        "reference": row["reference"],
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def refund_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "customer_id": row["customer_id"],
+        "payment_id": row["payment_id"],
+        "credit_note_id": row["credit_note_id"],
+        "amount": money(row["amount"]),
+        "currency": row["currency"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+# ------------------------------------------------------------------ payment methods
+
+
+def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        behavior = data.get("test_behavior")
+        if behavior is not None and not ctx.is_sandbox:
+            raise InvalidRequest("test_behavior exists only in the sandbox.", field="test_behavior")
+        if ctx.is_sandbox and data["type"] != "wire":
+            behavior = behavior or "succeed"
+        existing = uow.conn.execute(
+            select(func.count()).select_from(payment_methods).where(
+                payment_methods.c.environment == uow.environment,
+                payment_methods.c.customer_id == customer["id"],
+                payment_methods.c.detached_at.is_(None),
+            )
+        ).scalar_one()
+        make_default = bool(data.get("default")) or existing == 0
+        if make_default:
+            _clear_default(uow, customer["id"])
+        row = {
+            "environment": uow.environment,
+            "id": new_id("pm"),
+            "customer_id": customer["id"],
+            "type": data["type"],
+            "details": dict(data.get("details") or {}),
+            "test_behavior": behavior,
+            "is_default": make_default,
+            "processor_ref": None,
+            "detached_at": None,
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        }
+        uow.conn.execute(insert(payment_methods), row)
+        uow.emit("payment_method.attached", method_view(row))
+        uow.commit()
+    return method_view(row)
+
+
+def _clear_default(uow: UnitOfWork, customer_id: str) -> None:
+    uow.conn.execute(
+        update(payment_methods)
+        .where(payment_methods.c.environment == uow.environment,
+               payment_methods.c.customer_id == customer_id)
+        .values(is_default=False, updated_at=uow.now)
+    )
+
+
+def _method(uow: UnitOfWork, customer_id: str, method_id: str) -> dict[str, Any]:
+    row = get_row(uow.conn, payment_methods, uow.environment, method_id, what="Payment method")
+    if row["customer_id"] != customer_id or row["detached_at"] is not None:
+        raise NotFound(f"Payment method {method_id!r} was not found.")
+    return dict(row)
+
+
+def set_default(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        method = _method(uow, customer["id"], method_id)
+        _clear_default(uow, customer["id"])
+        uow.conn.execute(update(payment_methods).where(
+            payment_methods.c.environment == uow.environment, payment_methods.c.id == method_id
+        ).values(is_default=True))
+        method["is_default"] = True
+        uow.commit()
+    return method_view(method)
+
+
+def detach(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        method = _method(uow, customer["id"], method_id)
+        uow.conn.execute(update(payment_methods).where(
+            payment_methods.c.environment == uow.environment, payment_methods.c.id == method_id
+        ).values(detached_at=uow.now, is_default=False, updated_at=uow.now))
+        method.update(detached_at=uow.now, is_default=False)
+        uow.commit()
+    return method_view(method)
+
+
+def list_methods(ctx: Ctx, customer_ref: str) -> list[dict[str, Any]]:
+    with ctx.uow(read_only=True) as uow:
+        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        rows = uow.conn.execute(
+            select(payment_methods).where(
+                payment_methods.c.environment == uow.environment,
+                payment_methods.c.customer_id == customer["id"],
+                payment_methods.c.detached_at.is_(None),
+            ).order_by(payment_methods.c.seq)
+        ).mappings()
+        return [method_view(r) for r in rows]
+
+
+def default_method(uow: UnitOfWork, customer_id: str) -> dict[str, Any] | None:
+    row = uow.conn.execute(
+        select(payment_methods).where(
+            payment_methods.c.environment == uow.environment,
+            payment_methods.c.customer_id == customer_id,
+            payment_methods.c.is_default.is_(True),
+            payment_methods.c.detached_at.is_(None),
+        )
+    ).mappings().first()
+    return None if row is None else dict(row)
+
+
+# ------------------------------------------------------------------ collecting
+
+
+def _previous_failures(uow: UnitOfWork, method_id: str) -> int:
+    return uow.conn.execute(
+        select(func.count()).select_from(payments).where(
+            payments.c.environment == uow.environment,
+            payments.c.payment_method_id == method_id,
+            payments.c.status == "failed",
+        )
+    ).scalar_one()
+
+
+def collect(uow: UnitOfWork, processor: PaymentProcessor, invoice: dict[str, Any],
+            method: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Charge what is due on ``invoice`` to ``method`` (default: the customer's default).
+
+    Returns the payment, or None when the customer has no payment method to charge.
+    """
+    method = method or default_method(uow, invoice["customer_id"])
+    if method is None or method["type"] == "wire":
+        return None
+    amount = invoice["amount_due"]
+    payment = {
+        "environment": uow.environment,
+        "id": new_id("pay"),
+        "customer_id": invoice["customer_id"],
+        "invoice_id": invoice["id"],
+        "payment_method_id": method["id"],
+        "method": method["type"],
+        "amount": amount,
+        "amount_refunded": round_money(ZERO, invoice["currency"]),
+        "currency": invoice["currency"],
+        "status": "processing",
+        "failure_reason": None,
+        "processor_ref": None,
+        "reference": None,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(insert(payments), payment)
+    uow.emit("payment.created", payment_view(payment))
+    result = processor.charge(
+        method, amount, invoice["currency"], idempotency_key=payment["id"],
+        previous_failures=_previous_failures(uow, method["id"]),
+    )
+    values = {
+        "status": "succeeded" if result.succeeded else "failed",
+        "processor_ref": result.reference,
+        "failure_reason": result.failure_reason,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(update(payments).where(
+        payments.c.environment == uow.environment, payments.c.id == payment["id"]
+    ).values(**values))
+    payment.update(values)
+    uow.emit("payment.updated", payment_view(payment))
+    if result.succeeded:
+        uow.emit("payment.succeeded", payment_view(payment))
+        inv.settle(uow, invoice, amount)
+    else:
+        uow.emit("payment.failed", payment_view(payment))
+        if invoice["status"] == "issued":  # an overdue invoice stays overdue
+            inv.save(uow, invoice, {"status": "payment_failed"})
+    return payment
+
+
+def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, invoice_id, for_update=True)
+        inv.require_open(invoice, "collect a payment for")
+        if invoice["amount_due"] <= 0:
+            raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
+        if ctx.processor is None:
+            raise InvalidRequest(
+                "No payment processor is configured for this environment; record a payment "
+                "with POST /invoices/{id}/payments instead."
+            )
+        method = _method(uow, invoice["customer_id"], method_id) if method_id else None
+        payment = collect(uow, ctx.processor, invoice, method)
+        if payment is None:
+            raise InvalidRequest(
+                f"Customer {invoice['customer_id']} has no payment method to charge; add one "
+                "with POST /customers/{id}/payment-methods.",
+                field="payment_method_id",
+            )
+        view = {"payment": payment_view(payment), "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
+        uow.commit()
+    return view
+
+
+def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A payment received outside Kassa (a wire): it settles the invoice up to its amount due."""
+    with ctx.uow() as uow:
+        invoice = inv.load(uow, invoice_id, for_update=True)
+        inv.require_open(invoice, "record a payment on")
+        amount: Decimal = data["amount"]
+        inv.check_amount(amount, invoice["amount_due"], "amount", "the amount due")
+        payment = {
+            "environment": uow.environment,
+            "id": new_id("pay"),
+            "customer_id": invoice["customer_id"],
+            "invoice_id": invoice["id"],
+            "payment_method_id": None,
+            "method": data.get("method", "wire"),
+            "amount": amount,
+            "amount_refunded": round_money(ZERO, invoice["currency"]),
+            "currency": invoice["currency"],
+            "status": "succeeded",
+            "failure_reason": None,
+            "processor_ref": None,
+            "reference": data.get("reference"),
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        }
+        uow.conn.execute(insert(payments), payment)
+        uow.emit("payment.created", payment_view(payment))
+        uow.emit("payment.succeeded", payment_view(payment))
+        inv.settle(uow, invoice, amount)
+        view = {"payment": payment_view(payment), "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
+        uow.commit()
+    return view
+
+
+def list_payments(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, payments, uow.environment, query,
+            sortable={"created_at": payments.c.created_at},
+            filters={"customer_id": in_filter(payments.c.customer_id),
+                     "invoice_id": in_filter(payments.c.invoice_id),
+                     "status": in_filter(payments.c.status)},
+        )
+    return page.map(payment_view)
+
+
+def get_payment(ctx: Ctx, payment_id: str) -> dict[str, Any]:
+    return get_object(ctx, payments, payment_id, what="Payment", view=payment_view)
+
+
+# ------------------------------------------------------------------ refunds
+
+
+def refund(uow: UnitOfWork, processor: PaymentProcessor | None, payment: dict[str, Any],
+           amount: Decimal, *, reason: str | None, credit_note_id: str | None) -> dict[str, Any]:
+    """Return ``amount`` of ``payment``; recorded payments (wires) are refunded by hand, so their
+    refund stays pending until confirmed."""
+    row = {
+        "environment": uow.environment,
+        "id": new_id("re"),
+        "customer_id": payment["customer_id"],
+        "payment_id": payment["id"],
+        "credit_note_id": credit_note_id,
+        "amount": amount,
+        "currency": payment["currency"],
+        "status": "pending",
+        "reason": reason,
+        "processor_ref": None,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(insert(refunds), row)
+    if payment["payment_method_id"] is not None and processor is not None:
+        result = processor.refund(payment, amount, idempotency_key=row["id"])
+        row["status"] = "succeeded" if result.succeeded else "failed"
+        row["processor_ref"] = result.reference
+        uow.conn.execute(update(refunds).where(
+            refunds.c.environment == uow.environment, refunds.c.id == row["id"]
+        ).values(status=row["status"], processor_ref=row["processor_ref"]))
+    if row["status"] != "failed":
+        uow.conn.execute(update(payments).where(
+            payments.c.environment == uow.environment, payments.c.id == payment["id"]
+        ).values(amount_refunded=payment["amount_refunded"] + amount, updated_at=uow.now))
+        payment["amount_refunded"] += amount
+    uow.emit("refund.updated", refund_view(row))
+    return row
+
+
+def list_refunds(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, refunds, uow.environment, query,
+            sortable={"created_at": refunds.c.created_at},
+            filters={"customer_id": in_filter(refunds.c.customer_id),
+                     "payment_id": in_filter(refunds.c.payment_id),
+                     "status": in_filter(refunds.c.status)},
+        )
+    return page.map(refund_view)
+
+
+def get_refund(ctx: Ctx, refund_id: str) -> dict[str, Any]:
+    return get_object(ctx, refunds, refund_id, what="Refund", view=refund_view)
+
+
+__all__ = ["BEHAVIORS", "METHOD_TYPES"]
