@@ -365,3 +365,24 @@ def test_rerunning_a_billing_date_creates_nothing(kassa, catalog: TestClient) ->
     assert run.run(ctx) == []
     assert len(invoices(catalog)) == 2
     assert ok(catalog.get(f"/subscriptions/{sub['id']}"))["status"] == "active"
+
+
+def test_unit_credits_reduce_billed_usage(catalog: TestClient) -> None:
+    unit = {"type": "unit", "billing_interval": "monthly", "fee_type": "metered",
+            "billing_direction": "arrears", "metric_ids": [SUM_METRIC],
+            "unit_pricing_model": {"price_per_unit": "0.10"}}
+    ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
+    grant = ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "type": "units",
+                                                    "amount": "1500", "metric_id": SUM_METRIC}), 201)
+    subscribe(catalog, "2026-07-01", [{"product_id": sc.API_USAGE, "price": unit}])
+    advance(catalog, "2026-07-20T00:00:00Z")
+    send_usage(catalog, "wcqYrqfE", "calls", [("a", "2026-07-05T00:00:00Z", 1000)])
+    advance(catalog, "2026-08-20T00:00:00Z")
+    send_usage(catalog, "wcqYrqfE", "calls", [("b", "2026-08-05T00:00:00Z", 1000)])
+    advance(catalog, "2026-09-01T00:00:00Z")
+    july, august = invoices(catalog)
+    assert lines(july) == [("usage", "2026-07-01", "2026-08-01", "0", "0.00")]
+    assert july["line_items"][0]["details"]["unit_credits_applied"] == "1000"
+    assert lines(august) == [("usage", "2026-08-01", "2026-09-01", "500", "50.00")]
+    after = ok(catalog.get(f"/credit-grants/{grant['id']}"))
+    assert (after["status"], after["remaining"]) == ("exhausted", "0")

@@ -77,7 +77,11 @@ class SubscriptionCreate(Schema):
     price_escalation: PriceEscalation | None = None
 
     def data(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
+        """Fields the request gave, each with its own defaults filled in."""
+        given = self.model_fields_set - {"items"}
+        data = {
+            name: self.model_dump(mode="json", include={name})[name] for name in given
+        }
         data["items"] = stored_items(self.items)
         return data
 

@@ -33,6 +33,7 @@ from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, 
 from kassa.domain.money import ZERO
 from kassa.domain.periods import Interval, add_months, months_between
 from kassa.domain.usage import UsageWindow as CustomerWindow
+from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
 from kassa.services.billing.terms import following_boundary, terms_of
@@ -148,11 +149,17 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         following[sub["id"]] = at
 
     usage = _aggregate(uow, metric_rows, work)
+    unit_credited = _apply_unit_credits(uow, work, usage)
     product_names = _product_names(uow, work)
     drafts, last_at = [], {}
     for sub, terms, at, slots in work:
         values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
         lines = _compose(uow, sub, terms, at, slots, values, customer_rows[sub["customer_id"]])
+        for line in lines:
+            for w in windows_of(slots):
+                credited = unit_credited.get((sub["customer_id"], w))
+                if credited and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
+                    line.details["unit_credits_applied"] = format(credited, "f")
         last_at[sub["id"]] = at
         if not lines:
             continue
@@ -210,6 +217,24 @@ def _aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
                 ZERO if value is None else value
             )
     return found
+
+
+def _apply_unit_credits(uow: UnitOfWork, work: Sequence[tuple], usage: dict) -> dict:
+    """Unit credits reduce the billed usage of their metric (consumed as it is billed)."""
+    customers_with = credits.has_unit_credit(uow.conn, uow.environment,
+                                             sorted({sub["customer_id"] for sub, *_ in work}))
+    credited: dict = {}
+    for sub, _, _, slots in work:
+        if sub["customer_id"] not in customers_with:
+            continue
+        for w in sorted(windows_of(slots), key=lambda w: (w.start, w.metric_id)):
+            key = (sub["customer_id"], w)
+            value = usage.get(key, ZERO)
+            used = credits.apply_units(uow, sub["customer_id"], w.metric_id, value, None)
+            if used:
+                usage[key] = value - used
+                credited[key] = used
+    return credited
 
 
 def _key(w: CustomerWindow) -> tuple:
