@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -18,9 +19,11 @@ app = typer.Typer(help="Kassa: open-source billing for B2B software.", no_args_i
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
 events_app = typer.Typer(help="Usage events.", no_args_is_help=True)
+billing_app = typer.Typer(help="Billing runs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(events_app, name="events")
+app.add_typer(billing_app, name="billing")
 
 err = Console(stderr=True)
 
@@ -220,6 +223,25 @@ def events_import(
     if summary.failed_path is not None:
         out.print(f"Failed rows and their reasons: {summary.failed_path}")
         raise typer.Exit(1)
+
+
+@billing_app.command("run")
+def billing_run(
+    environment: Annotated[Environment, typer.Option(help="sandbox or production")] = (
+        Environment.production
+    ),
+) -> None:
+    """Bill every subscription due now (the worker does this continuously); safe to re-run."""
+    from kassa.bootstrap import build
+    from kassa.services.billing import run
+    from kassa.store.migrate import upgrade
+
+    kassa_app = build(_settings())
+    upgrade(kassa_app.engine)
+    ctx = kassa_app.ctx(environment.value)
+    created = run.run(ctx)
+    total = sum((Decimal(item["total"]) for item in created), Decimal(0))
+    err.print(f"Billed {len(created)} invoices ({total} in total) at {ctx.clock.now():%Y-%m-%dT%H:%M:%SZ}.")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(True, description="Run a worker inside 'kassa serve'")
     worker_poll_seconds: float = Field(0.5, gt=0, le=60)
     db_pool_size: int = Field(10, ge=1, le=200)
+    billing_chunk_size: int = Field(
+        500, ge=1, le=10_000, description="Subscriptions billed per transaction"
+    )
     workers: int = Field(1, ge=1, le=64, description="Processes 'kassa serve' runs")
 
     @field_validator("database_url")

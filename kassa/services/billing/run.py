@@ -45,7 +45,6 @@ from kassa.store.tables import subscription_versions, subscriptions
 from kassa.store.uow import UnitOfWork
 
 log = logging.getLogger("kassa.billing")
-CHUNK = 500
 
 
 def next_due(conn: Connection, environment: str) -> datetime | None:
@@ -69,7 +68,7 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
                 .where(subscriptions.c.environment == ctx.environment,
                        subscriptions.c.next_billing_at <= now)
                 .order_by(subscriptions.c.next_billing_at, subscriptions.c.seq)
-                .limit(CHUNK)
+                .limit(ctx.settings.billing_chunk_size)
             )
             if skip:
                 query = query.where(subscriptions.c.id.not_in(sorted(skip)))
