@@ -99,6 +99,25 @@ class UnitOfWork:
         self.events.append(row)
         return event_id
 
+    def emit_many(self, event_type: str, payloads: list[dict[str, Any]]) -> None:
+        """``emit`` for many events of one type, in one statement (billing runs)."""
+        if not payloads:
+            return
+        created = utcnow()
+        rows = [
+            {
+                "id": new_id("evt"),
+                "environment": self.environment,
+                "type": event_type,
+                "data": data,
+                "occurred_at": self.now,
+                "created_at": created,
+            }
+            for data in payloads
+        ]
+        self.conn.execute(insert(outbox_events), rows)
+        self.events.extend(rows)
+
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed (e.g. wake the worker)."""
         self._after_commit.append(hook)

@@ -253,6 +253,20 @@ def apply_units(uow: UnitOfWork, customer_id: str, metric_id: str, wanted: Decim
     return _consume(uow, grants, wanted, invoice_id)
 
 
+def customers_with_money(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
+    """Which of ``customer_ids`` hold active monetary credit (one query for a batch)."""
+    if not customer_ids:
+        return set()
+    return set(conn.execute(
+        select(credit_grants.c.customer_id).where(
+            credit_grants.c.environment == environment,
+            credit_grants.c.customer_id.in_(customer_ids),
+            credit_grants.c.type == "monetary",
+            credit_grants.c.status == "active",
+        ).distinct()
+    ).scalars())
+
+
 def has_unit_credit(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
     if not customer_ids:
         return set()

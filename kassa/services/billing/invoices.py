@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.domain.billing.boundary import LineDraft
@@ -188,10 +188,12 @@ def prepare(
 
 def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[dict[str, Any]]:
     """Insert draft invoices; one whose billing_key exists already is skipped (idempotence).
-    Returns the invoices actually written."""
-    written: list[dict[str, Any]] = []
-    keyed = [d for d in drafts if d[0]["billing_key"]]
-    plain = [d for d in drafts if not d[0]["billing_key"]]
+    Returns the invoices actually written (their line rows in ``_lines``, not stored)."""
+    if not drafts:
+        return []
+    keyed = [row for row, _ in drafts if row["billing_key"]]
+    plain = [row for row, _ in drafts if not row["billing_key"]]
+    done: set[str] = set()
     if keyed:
         dialect = postgresql if uow.dialect == "postgresql" else sqlite
         stmt = (
@@ -199,20 +201,17 @@ def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[di
             .on_conflict_do_nothing(index_elements=["environment", "billing_key"])
             .returning(invoices.c.id)
         )
-        done = set()
-        for row, _ in keyed:
-            got = uow.conn.execute(stmt.values(**row)).scalar_one_or_none()
-            if got:
-                done.add(got)
-        written += [row for row, _ in keyed if row["id"] in done]
-        keep = [lines for row, lines in keyed if row["id"] in done]
-    else:
-        keep = []
+        done |= set(uow.conn.execute(stmt, keyed).scalars())
     if plain:
-        uow.conn.execute(insert(invoices), [row for row, _ in plain])
-        written += [row for row, _ in plain]
-        keep += [lines for _, lines in plain]
-    all_lines = [line for lines in keep for line in lines]
+        uow.conn.execute(insert(invoices), plain)
+        done |= {row["id"] for row in plain}
+    written = []
+    all_lines = []
+    for row, lines in drafts:
+        if row["id"] in done:
+            row["_lines"] = lines
+            written.append(row)
+            all_lines += lines
     if all_lines:
         uow.conn.execute(insert(invoice_lines), all_lines)
     for row in written:
@@ -220,9 +219,12 @@ def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[di
         if carried:
             credits.add_grant(uow, row["customer_id"], Decimal(carried), currency=row["currency"],
                               reason=f"Credit carried from invoice {row['id']}", source="invoice")
-        uow.emit("invoice.created", {"id": row["id"], "customer_id": row["customer_id"],
-                                     "subscription_id": row["subscription_id"],
-                                     "total": money(row["total"]), "currency": row["currency"]})
+    uow.emit_many("invoice.created", [
+        {"id": row["id"], "customer_id": row["customer_id"],
+         "subscription_id": row["subscription_id"], "total": money(row["total"]),
+         "currency": row["currency"]}
+        for row in written
+    ])
     return written
 
 
@@ -240,31 +242,55 @@ def save(uow: UnitOfWork, invoice: dict[str, Any], values: Mapping[str, Any]) ->
 
 
 def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[dict]) -> None:
-    """Number, date, apply credits and wallet, then collect (auto-pay) each draft in ``batch``."""
+    """Number, date, apply credits and wallet, then collect (auto-pay) each draft in ``batch``.
+
+    Set-based for billing runs: one numbering update, one query to find who has credit or a
+    wallet, one update and one outbox insert for the whole batch.
+    """
     from kassa.services.billing import payments, wallets
 
+    for invoice in batch:
+        if invoice["status"] != "draft":
+            raise InvalidTransition(
+                f"Invoice {invoice['id']} is {invoice['status']}; only a draft can be issued."
+            )
     numbers = numbering.reserve(uow, "invoice", len(batch))
     today = utc_date(uow.now)
+    payable = sorted({i["customer_id"] for i in batch if i["kind"] != "top_up" and i["amount_due"] > 0})
+    with_credit = credits.customers_with_money(uow.conn, uow.environment, payable)
+    with_wallet = wallets.customers_with_balance(uow.conn, uow.environment, payable)
     for invoice, number in zip(batch, numbers, strict=True):
-        if invoice["status"] != "draft":
-            raise InvalidTransition(f"Invoice {invoice['id']} is {invoice['status']}; only a draft can be issued.")
-        values: dict[str, Any] = {
-            "number": number,
-            "status": "issued",
-            "issue_date": today,
-            "due_date": due_date(today, invoice["payment_terms"]),
-            "issued_at": uow.now,
-        }
-        save(uow, invoice, values)
-        if invoice["kind"] != "top_up" and invoice["amount_due"] > 0:
-            used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"],
-                                       invoice["amount_due"], invoice["id"])
-            from_wallet = wallets.apply(uow, invoice["customer_id"], invoice["currency"],
-                                        invoice["amount_due"] - used, invoice["id"])
-            save(uow, invoice, {"credits_applied": invoice["credits_applied"] + used,
-                                "wallet_applied": invoice["wallet_applied"] + from_wallet,
-                                "amount_due": invoice["amount_due"] - used - from_wallet})
-        uow.emit("invoice.issued", view_of(uow.conn, uow.environment, invoice))
+        invoice.update(number=number, status="issued", issue_date=today,
+                       due_date=due_date(today, invoice["payment_terms"]), issued_at=uow.now,
+                       updated_at=uow.now)
+        if invoice["kind"] == "top_up" or invoice["amount_due"] <= 0:
+            continue
+        customer = invoice["customer_id"]
+        if customer in with_credit:
+            used = credits.apply_money(uow, customer, invoice["currency"], invoice["amount_due"],
+                                       invoice["id"])
+            invoice["credits_applied"] += used
+            invoice["amount_due"] -= used
+        if customer in with_wallet and invoice["amount_due"] > 0:
+            paid = wallets.apply(uow, customer, invoice["currency"], invoice["amount_due"],
+                                 invoice["id"])
+            invoice["wallet_applied"] += paid
+            invoice["amount_due"] -= paid
+    fields = ("number", "status", "issue_date", "due_date", "issued_at", "credits_applied",
+              "wallet_applied", "amount_due", "updated_at")
+    uow.conn.execute(
+        update(invoices)
+        .where(invoices.c.environment == uow.environment, invoices.c.id == bindparam("_id"))
+        .values({f: bindparam(f"_{f}") for f in fields}),
+        [{"_id": i["id"], **{f"_{f}": i[f] for f in fields}} for i in batch],
+    )
+    missing = [i["id"] for i in batch if "_lines" not in i]
+    found = lines_of(uow.conn, uow.environment, missing) if missing else {}
+    uow.emit_many("invoice.issued", [
+        invoice_view(i, i["_lines"] if "_lines" in i else found[i["id"]]) for i in batch
+    ])
+    for invoice in batch:
+        invoice.pop("_lines", None)
         if invoice["amount_due"] <= 0:
             mark_paid(uow, invoice)
         elif invoice["auto_pay"] and processor is not None:

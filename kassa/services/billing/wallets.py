@@ -182,6 +182,16 @@ def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
     return transaction_view(row)
 
 
+def customers_with_balance(conn: Any, environment: str, customer_ids: list[str]) -> set[str]:
+    """Which of ``customer_ids`` have an active wallet (one query for a batch)."""
+    if not customer_ids:
+        return set()
+    return set(conn.execute(select(wallets.c.customer_id).where(
+        wallets.c.environment == environment, wallets.c.customer_id.in_(customer_ids),
+        wallets.c.status == "active",
+    ).distinct()).scalars())
+
+
 def apply(uow: UnitOfWork, customer_id: str, currency: str, wanted: Decimal,
           invoice_id: str) -> Decimal:
     """Pay up to ``wanted`` of an invoice from the customer's wallet in that currency."""
