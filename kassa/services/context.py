@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from kassa.services.scheduler import DueWorkRegistry
+    from kassa.webhooks.outbound import Outbound
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,13 @@ class Ctx:
     engine: Engine
     settings: Settings
     registry: DueWorkRegistry
+    outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
+    notify: Callable[[], None] | None = None  # wakes this process's worker after new work
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.environment, self.clock, read_only=read_only)
+        return UnitOfWork(
+            self.engine, self.environment, self.clock, read_only=read_only, on_work=self.notify
+        )
 
     def with_clock(self, clock: Clock) -> Ctx:
         return replace(self, clock=clock)
