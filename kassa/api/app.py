@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 import kassa
 from kassa.api import errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
-from kassa.api.routes import clock, customers, health, metrics, products
+from kassa.api.routes import clock, customers, health, metrics, products, webhooks
 from kassa.api.schemas.common import ErrorResponse
 
 if TYPE_CHECKING:
     from kassa.bootstrap import Kassa
 
-ROUTERS = [health.router, clock.router, customers.router, products.router, metrics.router]
+ROUTERS = [
+    health.router,
+    clock.router,
+    customers.router,
+    products.router,
+    metrics.router,
+    webhooks.router,
+    webhooks.messages_router,
+    webhooks.events_router,
+]
+
+# How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt
+# takes up to 15 s).
+WORKER_STOP_TIMEOUT_SECONDS = 30
 
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": text}
@@ -30,8 +46,30 @@ ERROR_RESPONSES = {
 }
 
 
+def _lifespan(kassa_app: Kassa):  # noqa: ANN202
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """With ``KASSA_EMBEDDED_WORKER`` (the default), one worker thread runs in this process,
+        so a single ``kassa serve`` is a complete installation."""
+        worker = None
+        if kassa_app.settings.embedded_worker:
+            from kassa.worker import Worker
+
+            worker = Worker(kassa_app, concurrency=1)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+                await to_thread.run_sync(worker.join, WORKER_STOP_TIMEOUT_SECONDS)
+
+    return lifespan
+
+
 def create_app(kassa_app: Kassa) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan(kassa_app),
         title="Kassa",
         version=kassa.__version__,
         description=(

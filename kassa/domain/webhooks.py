@@ -65,13 +65,13 @@ def next_attempt_delay(attempts_made: int) -> timedelta | None:
     return RETRY_DELAYS[attempts_made]
 
 
-def is_delivered(status_code: int | None, duration_seconds: float) -> bool:
+def is_delivered(
+    status_code: int | None,
+    duration_seconds: float,
+    limit_seconds: float = DELIVERY_TIMEOUT_SECONDS,
+) -> bool:
     """Success is a 2xx answer within the delivery timeout."""
-    return (
-        status_code is not None
-        and 200 <= status_code < 300
-        and duration_seconds <= DELIVERY_TIMEOUT_SECONDS
-    )
+    return status_code is not None and 200 <= status_code < 300 and duration_seconds <= limit_seconds
 
 
 def unknown_event_types(event_types: list[str]) -> list[int]:

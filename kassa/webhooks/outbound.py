@@ -83,7 +83,7 @@ class Outbound:
         except httpx.HTTPError as exc:
             status, excerpt, error = None, None, f"{type(exc).__name__}: {exc}"[:500]
         elapsed = time.perf_counter() - started
-        delivered = is_delivered(status, elapsed)
+        delivered = is_delivered(status, elapsed, self.timeout_seconds)
         if status is not None and not delivered and 200 <= status < 300:
             error = f"answered after {elapsed:.1f} s (limit {self.timeout_seconds:g} s)"
         return AttemptResult(delivered, status, round(elapsed * 1000), excerpt, error)
