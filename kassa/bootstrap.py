@@ -57,6 +57,7 @@ def build_jobs() -> JobRunner:
         webhook_delivery.deliver,
         retry=webhook_delivery.DELIVER_RETRY,
         on_failure=webhook_delivery.on_job_failure,
+        prefetch=webhook_delivery.prefetch,
     )
     return jobs
 

@@ -14,8 +14,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,8 @@ class JobResult:
 
 Handler = Callable[["Ctx", sql.Job], JobResult | None]
 FailureHook = Callable[["UnitOfWork", sql.Job, str], None]
+# Loads, in one go, what the handler needs for each job of a batch: {job.id: value}.
+Prefetch = Callable[["Ctx", list[sql.Job]], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class JobType:
     handler: Handler
     retry: RetryPolicy = DEFAULT_RETRY
     on_failure: FailureHook | None = None  # called when the job is given up for good
+    prefetch: Prefetch | None = None
 
 
 @dataclass
@@ -84,10 +87,11 @@ class JobRunner:
         handler: Handler,
         retry: RetryPolicy = DEFAULT_RETRY,
         on_failure: FailureHook | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         if name in self.types:
             raise ValueError(f"job type {name!r} registered twice")
-        self.types[name] = JobType(name, handler, retry, on_failure)
+        self.types[name] = JobType(name, handler, retry, on_failure, prefetch)
 
     def work(self) -> DueWork:
         return DueWork("jobs", self.next_due, self.run)
@@ -124,7 +128,20 @@ class JobRunner:
             uow.commit()
         return batch
 
+    def _prefetch(self, ctx: Ctx, batch: list[sql.Job]) -> list[sql.Job]:
+        """Give each job what its type's prefetch step loads (one call per type per batch)."""
+        loaded: dict[str, Any] = {}
+        for name in {job.type for job in batch}:
+            job_type = self.types.get(name)
+            if job_type is not None and job_type.prefetch is not None:
+                try:
+                    loaded.update(job_type.prefetch(ctx, [j for j in batch if j.type == name]))
+                except Exception:  # the handlers load for themselves
+                    log.exception("prefetch for %s jobs failed", name)
+        return [replace(j, prefetched=loaded[j.id]) if j.id in loaded else j for j in batch]
+
     def _run_batch(self, ctx: Ctx, batch: list[sql.Job]) -> list[RanItem]:
+        batch = self._prefetch(ctx, batch)
         lease = self._lease(ctx)
         lease_until = utcnow() + lease
         outcomes: list[_Outcome] = []

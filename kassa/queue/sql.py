@@ -21,7 +21,7 @@ out and whose job was claimed again by another cannot finish, reschedule or rele
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,10 @@ MAX_ERROR_LENGTH = 2000
 
 @dataclass(frozen=True)
 class Job:
-    """A claimed job. ``attempts`` counts runs, this one included; ``claim`` is the lock token."""
+    """A claimed job. ``attempts`` counts runs, this one included; ``claim`` is the lock token.
+
+    ``prefetched`` is what the job type's prefetch step loaded for it (one query per batch).
+    """
 
     seq: int
     id: str
@@ -48,6 +51,7 @@ class Job:
     run_at: datetime
     attempts: int
     claim: str
+    prefetched: Any = field(default=None, compare=False)
 
 
 def _row(environment: str, job_type: str, payload: Mapping[str, Any], run_at: datetime,

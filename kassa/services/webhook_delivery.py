@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 
 from kassa.clock import utcnow
@@ -34,15 +34,32 @@ from kassa.webhooks.signing import signature_headers
 DELIVER_RETRY = RetryPolicy(max_attempts=8, multiplier=2)
 
 
-def _load(ctx: Ctx, message_id: str) -> RowMapping | None:
-    m, e = webhook_messages, webhook_endpoints
+_m, _e = webhook_messages, webhook_endpoints
+# A message with what delivery needs of its endpoint (built once: this runs per delivery).
+_LOAD = (
+    select(_m, _e.c.url, _e.c.enabled, _e.c.secret, _e.c.previous_secret,
+           _e.c.previous_secret_expires_at)
+    .join(_e, (_e.c.environment == _m.c.environment) & (_e.c.id == _m.c.endpoint_id))
+    .where(_m.c.environment == bindparam("env"), _m.c.id.in_(bindparam("ids", expanding=True)))
+)
+_RECORD = (
+    update(_m)
+    .where(_m.c.seq == bindparam("m_seq"), _m.c.status == "pending",
+           _m.c.attempts == bindparam("m_previous"))
+)
+_MISSING = object()
+
+
+def _load(ctx: Ctx, message_ids: list[str]) -> dict[str, RowMapping]:
     with ctx.uow(read_only=True) as uow:
-        return uow.conn.execute(
-            select(m, e.c.url, e.c.enabled, e.c.secret, e.c.previous_secret,
-                   e.c.previous_secret_expires_at)
-            .join(e, (e.c.environment == m.c.environment) & (e.c.id == m.c.endpoint_id))
-            .where(m.c.environment == ctx.environment, m.c.id == message_id)
-        ).mappings().first()
+        rows = uow.conn.execute(_LOAD, {"env": ctx.environment, "ids": message_ids}).mappings()
+        return {row["id"]: row for row in rows}
+
+
+def prefetch(ctx: Ctx, jobs: list[Job]) -> dict[str, Any]:
+    """Load the messages of a whole batch of delivery jobs in one query."""
+    rows = _load(ctx, sorted({str(j.payload["message_id"]) for j in jobs}))
+    return {j.id: rows.get(str(j.payload["message_id"]), _MISSING) for j in jobs}
 
 
 def _secrets(row: RowMapping) -> list[str]:
@@ -59,8 +76,10 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     attempt = int(job.payload["attempt"])
     trigger = str(job.payload.get("trigger", "scheduled"))
     info: dict[str, Any] = {"message_id": message_id, "attempt": attempt}
-    row = _load(ctx, message_id)
-    if row is None:
+    row = job.prefetched
+    if row is None:  # not prefetched
+        row = _load(ctx, [message_id]).get(message_id, _MISSING)
+    if row is _MISSING:
         return JobResult(info={**info, "skipped": "the message or its endpoint was deleted"})
     if row["status"] != "pending" or row["attempts"] != attempt - 1:
         return JobResult(info={**info, "skipped": "this attempt was already made"})
@@ -104,11 +123,7 @@ def record_attempt(
         next_at = None if delay is None else uow.now + delay
         values.update(status="pending" if next_at else "failed", next_attempt_at=next_at)
     updated = uow.conn.execute(
-        update(webhook_messages)
-        .where(webhook_messages.c.seq == message["seq"],
-               webhook_messages.c.status == "pending",
-               webhook_messages.c.attempts == attempt - 1)
-        .values(**values)
+        _RECORD.values(**values), {"m_seq": message["seq"], "m_previous": attempt - 1}
     ).rowcount
     if not updated:  # recorded by another run of this job meanwhile
         return None
