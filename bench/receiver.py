@@ -2,7 +2,7 @@
 
 It checks every signature (HMAC-SHA256, as the Standard Webhooks libraries do), remembers each
 message id with its arrival time and the lag from the event's timestamp, and reports at
-GET /stats. Run by bench/webhooks.py: ``python bench/receiver.py PORT SECRET``.
+GET /stats (counts) and GET /lags (counts and every lag). Run by bench/webhooks.py: ``python bench/receiver.py PORT SECRET``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ async def app(scope, receive, send):  # noqa: ANN001, ANN201
         if not message.get("more_body"):
             break
     if scope["method"] == "GET":
-        payload = json.dumps({**stats, "distinct": len(seen), "lags": lags}).encode()
+        report = {**stats, "distinct": len(seen)}
+        if scope["path"] == "/lags":
+            report["lags"] = lags
+        payload = json.dumps(report).encode()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": payload})

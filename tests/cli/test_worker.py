@@ -127,8 +127,12 @@ def test_two_workers_share_a_thousand_events_on_postgresql(
             uow.emit("customer.created", {"id": f"c{i:04d}", "name": f"Customer {i}"})
         uow.commit()
     workers = [_worker(database_url, "--concurrency", "2", batch=10) for _ in range(2)]
+    t0 = time.monotonic()
     try:
+        assert receiver.wait_for(lambda: len(receiver.requests) > 0, timeout=30)
+        t1 = time.monotonic()
         assert receiver.wait_for(lambda: len(receiver.distinct()) == 1000, timeout=90)
+        print(f"first delivery after {t1 - t0:.1f}s, all after {time.monotonic() - t0:.1f}s")
         assert receiver.wait_for(
             lambda: _count(kassa, webhook_messages, webhook_messages.c.status == "succeeded")
             == 1000
