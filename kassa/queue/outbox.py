@@ -76,7 +76,7 @@ class OutboxDispatcher:
     def run(self, ctx: Ctx) -> list[RanItem]:
         ran: list[RanItem] = []
         deadline = time.monotonic() + RUN_SLICE_SECONDS
-        while True:
+        while not ctx.should_stop:
             with ctx.uow() as uow:
                 events = claim_undispatched(uow.conn, ctx.environment, uow.now, BATCH_SIZE)
                 if not events:

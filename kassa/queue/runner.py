@@ -78,8 +78,6 @@ class JobRunner:
 
     def __init__(self) -> None:
         self.types: dict[str, JobType] = {}
-        # Set by a worker that is shutting down: jobs claimed but not started are handed back.
-        self.stopping = threading.Event()
 
     def register(
         self,
@@ -103,7 +101,7 @@ class JobRunner:
         """Run jobs due at ``ctx.clock.now()``, batch after batch, for one time slice."""
         ran: list[RanItem] = []
         deadline = time.monotonic() + RUN_SLICE_SECONDS
-        while not self.stopping.is_set():
+        while not ctx.should_stop:
             batch = self._claim(ctx)
             if not batch:
                 break
@@ -146,7 +144,7 @@ class JobRunner:
         lease_until = utcnow() + lease
         outcomes: list[_Outcome] = []
         for index, job in enumerate(batch):
-            if self.stopping.is_set():
+            if ctx.should_stop:  # the worker is shutting down: hand back what was not started
                 with ctx.uow() as uow:
                     sql.release(uow.conn, batch[index:])
                     uow.commit()

@@ -149,17 +149,31 @@ def clock_lock(
             if held:
                 lock.release()
         return
-    with open(f"{path}-clock-{environment}.lock", "a+b") as handle:
-        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if blocking else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(handle.fileno(), mode)
-        except BlockingIOError:
+    # flock has no writer preference, so a clock change first takes an "intent" lock that
+    # turns newcomers away; then it waits for the holders of the clock lock to finish.
+    base = f"{path}-clock-{environment}"
+    with open(base + ".intent", "a+b") as intent, open(base + ".lock", "a+b") as handle:
+        if not _flock(intent, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, blocking):
+            yield False
+            return
+        if shared:
+            fcntl.flock(intent.fileno(), fcntl.LOCK_UN)
+        if not _flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, blocking):
             yield False
             return
         try:
             yield True
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(intent.fileno(), fcntl.LOCK_UN)
+
+
+def _flock(handle: Any, mode: int, blocking: bool) -> bool:
+    try:
+        fcntl.flock(handle.fileno(), mode | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 @contextmanager

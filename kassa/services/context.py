@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ class Ctx:
     registry: DueWorkRegistry
     outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
     notify: Callable[[], None] | None = None  # wakes this process's worker after new work
+    stopping: threading.Event | None = None  # set when the worker running this is shutting down
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
@@ -36,6 +38,11 @@ class Ctx:
 
     def with_clock(self, clock: Clock) -> Ctx:
         return replace(self, clock=clock)
+
+    @property
+    def should_stop(self) -> bool:
+        """Long-running due work checks this between pieces and hands back what is left."""
+        return self.stopping is not None and self.stopping.is_set()
 
     @property
     def is_sandbox(self) -> bool:

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kassa.services.clock import clock_lock
@@ -51,7 +52,6 @@ class Worker:
 
     def start(self) -> None:
         """Start the threads and return."""
-        self.kassa.jobs.stopping.clear()
         for index in range(self.concurrency):
             thread = threading.Thread(
                 target=self._loop, name=f"kassa-worker-{index}", daemon=True
@@ -62,7 +62,6 @@ class Worker:
     def stop(self) -> None:
         """Ask the threads to finish what they hold and exit (returns at once)."""
         self._stop.set()
-        self.kassa.jobs.stopping.set()
         self.kassa.wakeup.set()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -91,7 +90,7 @@ class Worker:
         return done
 
     def _run(self, environment: str) -> int:
-        ctx = self.kassa.ctx(environment)
+        ctx = replace(self.kassa.ctx(environment), stopping=self._stop)
         ran = ctx.registry.run_due(ctx)
         if ran:
             with self._counts_lock:

@@ -4,6 +4,7 @@ leases, retries, graceful release, and concurrent claimers that never share a jo
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -137,14 +138,16 @@ def test_a_finish_step_commits_with_the_job_or_not_at_all(kassa) -> None:
 
 def test_a_stopping_runner_hands_back_what_it_did_not_start(kassa) -> None:
     seen: list[int] = []
+    stopping = threading.Event()
 
     def handler(ctx, job):
         seen.append(job.payload["n"])
-        kassa.jobs.stopping.set()  # SIGTERM arrives during the first job
+        stopping.set()  # SIGTERM arrives during the first job
 
     kassa.jobs.register("test.stop", handler)
     _enqueue(kassa, 4, job_type="test.stop")
-    ran = kassa.jobs.run(kassa.ctx("sandbox").with_clock(FixedClock(AT)))
+    ctx = replace(kassa.ctx("sandbox").with_clock(FixedClock(AT)), stopping=stopping)
+    ran = kassa.jobs.run(ctx)
     assert seen == [0] and len(ran) == 1
     rows = _rows(kassa)
     assert [(r["payload"]["n"], r["status"], r["attempts"], r["locked_by"]) for r in rows] == [
