@@ -2,7 +2,8 @@
 
 It checks every signature (HMAC-SHA256, as the Standard Webhooks libraries do), remembers each
 message id with its arrival time and the lag from the event's timestamp, and reports at
-GET /stats (counts) and GET /lags (counts and every lag). Run by bench/webhooks.py: ``python bench/receiver.py PORT SECRET``.
+GET /stats (counts) and GET /lags (counts and every lag). Run by bench/webhooks.py as
+``python bench/receiver.py PORT SECRET``.
 """
 
 from __future__ import annotations

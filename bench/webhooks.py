@@ -1,7 +1,8 @@
 """Webhook delivery benchmark: deliveries/s to a local receiver and event → delivery lag.
 
     .venv/bin/python bench/webhooks.py                      # SQLite file in a temp dir
-    .venv/bin/python bench/webhooks.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/webhooks.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Three measurements in one run, against the same receiver (bench/receiver.py, its own process,
 checking every signature):

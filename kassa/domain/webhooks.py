@@ -71,7 +71,9 @@ def is_delivered(
     limit_seconds: float = DELIVERY_TIMEOUT_SECONDS,
 ) -> bool:
     """Success is a 2xx answer within the delivery timeout."""
-    return status_code is not None and 200 <= status_code < 300 and duration_seconds <= limit_seconds
+    if status_code is None or not 200 <= status_code < 300:
+        return False
+    return duration_seconds <= limit_seconds
 
 
 def unknown_event_types(event_types: list[str]) -> list[int]:

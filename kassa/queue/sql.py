@@ -173,7 +173,9 @@ def complete(conn: Connection, batch: Sequence[Job]) -> set[int]:
 
 def reschedule(conn: Connection, job: Job, run_at: datetime, error: str) -> bool:
     """Put a failed run back in the queue for ``run_at`` (environment time)."""
-    return _update_held(conn, job, status=QUEUED, run_at=run_at, last_error=error[:MAX_ERROR_LENGTH])
+    return _update_held(
+        conn, job, status=QUEUED, run_at=run_at, last_error=error[:MAX_ERROR_LENGTH]
+    )
 
 
 def fail(conn: Connection, job: Job, error: str) -> bool:

@@ -119,7 +119,7 @@ class UnitOfWork:
     def enqueue_many(
         self, job_type: str, items: Sequence[tuple[Mapping[str, Any], datetime]]
     ) -> None:
-        """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction (one statement)."""
+        """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction, at once."""
         if items:
             queue_sql.enqueue_many(self.conn, self.environment, job_type, items)
             self._work_added()

@@ -202,3 +202,42 @@ def test_skip_locked_claims_pass_by_an_open_claim_on_postgresql(kassa, pg_only) 
     assert sorted(j.id for j in again) == sorted(j.id for j in first)
     with kassa.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(jobs)).scalar_one() == 10
+
+
+def test_processes_starting_together_migrate_one_after_the_other(database_url, pg_only) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from kassa.store.engine import make_engine
+    from kassa.store.migrate import current_revision, head_revision, upgrade
+
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    name = f"kassa_mig_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engines = [make_engine(make_url(database_url).set(database=name).render_as_string(False))
+               for _ in range(3)]
+    try:
+        errors: list[BaseException] = []
+
+        def start(engine) -> None:
+            try:
+                upgrade(engine)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        assert current_revision(engines[0]) == head_revision()
+    finally:
+        for engine in engines:
+            engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
