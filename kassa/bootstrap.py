@@ -58,6 +58,7 @@ def build_jobs() -> JobRunner:
         retry=webhook_delivery.DELIVER_RETRY,
         on_failure=webhook_delivery.on_job_failure,
         prefetch=webhook_delivery.prefetch,
+        finish_batch=webhook_delivery.record_attempts,
     )
     return jobs
 

@@ -1,8 +1,9 @@
 """Runs due jobs: the ``jobs`` source of due work, used by the worker and the sandbox clock.
 
 A handler is ``handler(ctx, job) -> JobResult | None``. It may do slow I/O (an HTTP call) outside
-any transaction, then return a ``finish`` function that the runner calls inside the transaction
-that also deletes the finished job. So what a job records and the job's completion commit
+any transaction, then return what it found out: a ``finish`` function, or an ``outcome`` that its
+type's ``finish_batch`` writes for the whole batch at once. Either runs inside the transaction
+that also deletes the finished jobs. So what a job records and the job's completion commit
 together: a worker killed at any point leaves either both or neither, and the job is run again
 after its lease runs out (handlers must therefore be idempotent: at-least-once execution).
 """
@@ -40,9 +41,11 @@ RUN_SLICE_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class JobResult:
-    """What a handler did: ``finish`` writes its outcome; ``info`` describes it in ``ran``."""
+    """What a handler did: ``finish`` writes it (or its type's ``finish_batch`` writes
+    ``outcome``); ``info`` describes it in ``ran``."""
 
     finish: Callable[[UnitOfWork], None] | None = None
+    outcome: Any = None
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,6 +53,8 @@ Handler = Callable[["Ctx", sql.Job], JobResult | None]
 FailureHook = Callable[["UnitOfWork", sql.Job, str], None]
 # Loads, in one go, what the handler needs for each job of a batch: {job.id: value}.
 Prefetch = Callable[["Ctx", list[sql.Job]], Mapping[str, Any]]
+# Writes the outcomes of a batch's finished jobs in one go: [(job, JobResult.outcome)].
+FinishBatch = Callable[["UnitOfWork", list[tuple[sql.Job, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class JobType:
     retry: RetryPolicy = DEFAULT_RETRY
     on_failure: FailureHook | None = None  # called when the job is given up for good
     prefetch: Prefetch | None = None
+    finish_batch: FinishBatch | None = None
 
 
 @dataclass
@@ -86,10 +92,11 @@ class JobRunner:
         retry: RetryPolicy = DEFAULT_RETRY,
         on_failure: FailureHook | None = None,
         prefetch: Prefetch | None = None,
+        finish_batch: FinishBatch | None = None,
     ) -> None:
         if name in self.types:
             raise ValueError(f"job type {name!r} registered twice")
-        self.types[name] = JobType(name, handler, retry, on_failure, prefetch)
+        self.types[name] = JobType(name, handler, retry, on_failure, prefetch, finish_batch)
 
     def work(self) -> DueWork:
         return DueWork("jobs", self.next_due, self.run)
@@ -190,13 +197,22 @@ class JobRunner:
         with ctx.uow() as uow:
             done = [o for o in outcomes if o.error is None]
             deleted = sql.complete(uow.conn, [o.job for o in done])
+            batched: dict[str, list[tuple[sql.Job, Any]]] = {}
             for outcome in done:
                 if outcome.job.seq not in deleted:
                     continue  # our lease ran out and another worker has it: it will redo it
                 result = outcome.result or JobResult()
                 if result.finish is not None:
                     result.finish(uow)
+                if result.outcome is not None:
+                    batched.setdefault(outcome.job.type, []).append((outcome.job, result.outcome))
                 ran.append({"type": outcome.job.type, "job_id": outcome.job.id, **result.info})
+            for name, items in batched.items():
+                finish_batch = self.types[name].finish_batch
+                if finish_batch is None:
+                    raise RuntimeError(f"job type {name!r} returned an outcome but has no "
+                                       "finish_batch")
+                finish_batch(uow, items)
             for outcome in outcomes:
                 if outcome.error is not None:
                     ran.append(self._failed(uow, outcome))

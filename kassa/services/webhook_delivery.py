@@ -2,17 +2,20 @@
 
 The job's payload names the message and the attempt number it performs. The HTTP call happens
 outside any transaction; its outcome (the attempt record, the message's new status and the job
-for the next attempt) is written by ``finish`` in the transaction that completes the job. A
+for the next attempt) is written by ``record_attempts``, for a whole batch, in the transaction
+that completes the jobs. A
 worker that dies before that commit leaves the job to be claimed again after its lease: the
 attempt is made again under the same ``msg_`` id (at-least-once), and is recorded once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from kassa.clock import utcnow
@@ -22,9 +25,9 @@ from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
 from kassa.queue.sql import Job
 from kassa.services.context import Ctx
-from kassa.services.serialize import rfc3339
 from kassa.services.webhook_messages import DELIVER_JOB
 from kassa.store.tables import webhook_attempts, webhook_endpoints, webhook_messages
+from kassa.store.types import UTCDateTime
 from kassa.store.uow import UnitOfWork
 from kassa.webhooks.outbound import AttemptResult
 from kassa.webhooks.signing import signature_headers
@@ -42,10 +45,20 @@ _LOAD = (
     .join(_e, (_e.c.environment == _m.c.environment) & (_e.c.id == _m.c.endpoint_id))
     .where(_m.c.environment == bindparam("env"), _m.c.id.in_(bindparam("ids", expanding=True)))
 )
+# The message after an attempt; executed once per batch with one parameter set per message.
 _RECORD = (
     update(_m)
     .where(_m.c.seq == bindparam("m_seq"), _m.c.status == "pending",
            _m.c.attempts == bindparam("m_previous"))
+    .values(
+        status=bindparam("v_status"),
+        attempts=bindparam("v_attempts"),
+        last_attempt_at=bindparam("v_last", type_=UTCDateTime()),
+        delivered_at=func.coalesce(bindparam("v_delivered", type_=UTCDateTime()),
+                                   _m.c.delivered_at),
+        next_attempt_at=bindparam("v_next", type_=UTCDateTime()),
+        updated_at=bindparam("v_updated", type_=UTCDateTime()),
+    )
 )
 _MISSING = object()
 
@@ -70,6 +83,17 @@ def _secrets(row: RowMapping) -> list[str]:
     return signing
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt made, to be recorded (``record_attempts`` writes a batch of them)."""
+
+    message: RowMapping
+    number: int
+    trigger: str  # scheduled | manual
+    attempted_at: datetime
+    result: AttemptResult
+
+
 def deliver(ctx: Ctx, job: Job) -> JobResult:
     """Make attempt ``payload["attempt"]`` of message ``payload["message_id"]``."""
     message_id = str(job.payload["message_id"])
@@ -84,7 +108,7 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     if row["status"] != "pending" or row["attempts"] != attempt - 1:
         return JobResult(info={**info, "skipped": "this attempt was already made"})
     if not row["enabled"] and trigger == "scheduled":
-        return JobResult(_fail_message_of_disabled(row), {**info, "skipped": "endpoint disabled"})
+        return JobResult(_fail_message_of_disabled(row), info={**info, "skipped": "endpoint disabled"})
     if ctx.outbound is None:
         raise RuntimeError("no outbound HTTP configured for webhook delivery")
     body = row["body"].encode()
@@ -96,44 +120,39 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     result = ctx.outbound.post(row["url"], body, headers, require_public=require_public)
     info.update(endpoint_id=row["endpoint_id"], status_code=result.status_code,
                 delivered=result.delivered)
-
-    def finish(uow: UnitOfWork) -> None:
-        next_at = record_attempt(uow, row, attempt, trigger, attempted_at, result)
-        info["next_attempt_at"] = rfc3339(next_at)
-
-    return JobResult(finish, info)
+    return JobResult(outcome=Attempt(row, attempt, trigger, attempted_at, result), info=info)
 
 
-def record_attempt(
-    uow: UnitOfWork,
-    message: RowMapping,
-    attempt: int,
-    trigger: str,
-    attempted_at: datetime,
-    result: AttemptResult,
-) -> datetime | None:
-    """Write the attempt and the message's new state; queue the next attempt. Returns its time."""
-    next_at: datetime | None = None
-    values: dict[str, Any] = {"attempts": attempt, "last_attempt_at": attempted_at,
-                              "updated_at": uow.now}
-    if result.delivered:
-        values.update(status="succeeded", delivered_at=attempted_at, next_attempt_at=None)
+def _next_state(attempt: Attempt, now: datetime) -> tuple[dict[str, Any], datetime | None]:
+    """The message's columns after ``attempt``, and when the next attempt is due (or None)."""
+    if attempt.result.delivered:
+        status, delivered_at, next_at = "succeeded", attempt.attempted_at, None
     else:
-        delay = next_attempt_delay(attempt) if trigger == "scheduled" else None
-        next_at = None if delay is None else uow.now + delay
-        values.update(status="pending" if next_at else "failed", next_attempt_at=next_at)
-    updated = uow.conn.execute(
-        _RECORD.values(**values), {"m_seq": message["seq"], "m_previous": attempt - 1}
-    ).rowcount
-    if not updated:  # recorded by another run of this job meanwhile
-        return None
-    uow.conn.execute(webhook_attempts.insert(), {
+        delay = next_attempt_delay(attempt.number) if attempt.trigger == "scheduled" else None
+        next_at = None if delay is None else now + delay
+        status, delivered_at = ("pending" if next_at else "failed"), None
+    values = {
+        "m_seq": attempt.message["seq"],
+        "m_previous": attempt.number - 1,
+        "v_status": status,
+        "v_attempts": attempt.number,
+        "v_last": attempt.attempted_at,
+        "v_delivered": delivered_at,
+        "v_next": next_at,
+        "v_updated": now,
+    }
+    return values, next_at
+
+
+def _attempt_row(uow: UnitOfWork, attempt: Attempt) -> dict[str, Any]:
+    result = attempt.result
+    return {
         "environment": uow.environment,
         "id": new_id("att"),
-        "message_id": message["id"],
-        "attempt": attempt,
-        "trigger": trigger,
-        "attempted_at": attempted_at,
+        "message_id": attempt.message["id"],
+        "attempt": attempt.number,
+        "trigger": attempt.trigger,
+        "attempted_at": attempt.attempted_at,
         "succeeded": result.delivered,
         "status_code": result.status_code,
         "duration_ms": result.duration_ms,
@@ -141,11 +160,44 @@ def record_attempt(
         "error": result.error,
         "created_at": uow.now,
         "updated_at": uow.now,
-    })
-    if next_at is not None:
-        uow.enqueue(DELIVER_JOB, {"message_id": message["id"], "attempt": attempt + 1,
-                                  "trigger": "scheduled"}, run_at=next_at)
-    return next_at
+    }
+
+
+def record_attempts(uow: UnitOfWork, items: list[tuple[Job, Attempt]]) -> None:
+    """Write a batch of attempts, the messages' new states and the next attempts' jobs.
+
+    Three statements for the whole batch. An attempt already recorded (its job ran twice after
+    a lease ran out) is recorded once and changes nothing else.
+    """
+    attempts = [attempt for _, attempt in items]
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    insert_attempts = (
+        dialect.insert(webhook_attempts)
+        .on_conflict_do_nothing(index_elements=["environment", "message_id", "attempt"])
+        .returning(webhook_attempts.c.message_id, webhook_attempts.c.attempt)
+    )
+    rows = [_attempt_row(uow, a) for a in attempts]
+    recorded = {tuple(r) for r in uow.conn.execute(insert_attempts, rows).all()}
+    fresh = [a for a in attempts if (a.message["id"], a.number) in recorded]
+    if not fresh:
+        return
+    states = [_next_state(a, uow.now) for a in fresh]
+    uow.conn.execute(_RECORD, [values for values, _ in states])
+    follow_ups = {a.message["id"]: (a, at) for a, (_, at) in zip(fresh, states) if at is not None}
+    if follow_ups:
+        # Only for messages the update reached (not disabled or deleted meanwhile).
+        still_pending = set(uow.conn.execute(
+            select(_m.c.id).where(
+                _m.c.environment == uow.environment,
+                _m.c.id.in_(list(follow_ups)),
+                _m.c.status == "pending",
+            )
+        ).scalars())
+        uow.enqueue_many(DELIVER_JOB, [
+            ({"message_id": mid, "attempt": a.number + 1, "trigger": "scheduled"}, at)
+            for mid, (a, at) in follow_ups.items()
+            if mid in still_pending
+        ])
 
 
 def _fail_message_of_disabled(row: RowMapping) -> Any:

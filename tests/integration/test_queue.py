@@ -119,7 +119,7 @@ def test_a_finish_step_commits_with_the_job_or_not_at_all(kassa) -> None:
             if job.payload["n"] == 1:
                 raise RuntimeError("cannot record")
 
-        return JobResult(finish, {"n": job.payload["n"]})
+        return JobResult(finish, info={"n": job.payload["n"]})
 
     kassa.jobs.register("test.finish", handler,
                         retry=RetryPolicy(max_attempts=2, initial=timedelta(minutes=5)))

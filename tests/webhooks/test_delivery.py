@@ -253,3 +253,39 @@ def test_disabling_fails_pending_messages_and_recover_sends_them(
     # What the endpoint missed while disabled is in the events API.
     missed = api.get("/webhook-events?type=customer.created&since=2026-07-01T00:01:00Z").json()
     assert [e["data"]["name"] for e in missed["data"]] == ["Missed"]
+
+
+def test_an_attempt_made_twice_is_recorded_once(kassa, api: TestClient, receiver) -> None:
+    """A job whose lease ran out can run twice at once: both POST, one attempt is recorded."""
+    from sqlalchemy import func, select
+
+    from kassa.clock import utcnow
+    from kassa.queue import sql
+    from kassa.services import webhook_delivery
+    from kassa.store.tables import jobs, webhook_attempts
+
+    api.post("/clock/freeze", json={"at": T0})
+    endpoint = _endpoint(api, receiver)
+    receiver.respond = lambda r: 500
+    api.post("/customers", json={"name": "Acme"})
+    ctx = kassa.ctx("sandbox")
+    kassa.registry.sources[0].run(ctx)  # dispatch only
+    with ctx.uow() as uow:
+        (job,) = sql.claim(uow.conn, "sandbox", now=ctx.clock.now(), lease_until=utcnow(),
+                           limit=5, worker="w")
+        uow.commit()
+    first = webhook_delivery.deliver(ctx, job)
+    second = webhook_delivery.deliver(ctx, job)
+    for result in (first, second):
+        with ctx.uow() as uow:
+            webhook_delivery.record_attempts(uow, [(job, result.outcome)])
+            uow.commit()
+    assert len(receiver.requests) == 2 and receiver.duplicates() == 1
+    with kassa.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(webhook_attempts)).scalar_one() == 1
+        follow_ups = conn.execute(
+            select(jobs.c.payload).where(jobs.c.status == "queued")
+        ).scalars().all()
+    assert [p["attempt"] for p in follow_ups] == [2]
+    message = _only_message(api, endpoint["id"])
+    assert message["attempts"] == 1 and message["next_attempt_at"] == "2026-07-01T00:05:00Z"

@@ -106,10 +106,9 @@ def upgrade() -> None:
     sa.Column('updated_at', kassa.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['environment', 'message_id'], ['webhook_messages.environment', 'webhook_messages.id'], name=op.f('fk_webhook_attempts_environment_message_id_webhook_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_webhook_attempts')),
-    sa.UniqueConstraint('environment', 'id', name=op.f('uq_webhook_attempts_environment_id'))
+    sa.UniqueConstraint('environment', 'id', name=op.f('uq_webhook_attempts_environment_id')),
+    sa.UniqueConstraint('environment', 'message_id', 'attempt', name=op.f('uq_webhook_attempts_environment_message_id_attempt'))
     )
-    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_webhook_attempts_environment_message_id_attempt'), ['environment', 'message_id', 'attempt'], unique=False)
 
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dispatched_at', kassa.store.types.UTCDateTime(timezone=True), nullable=True))
@@ -123,9 +122,6 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_events_undispatched', postgresql_where=sa.text('dispatched_at IS NULL'), sqlite_where=sa.text('dispatched_at IS NULL'))
         batch_op.drop_column('dispatched_at')
-
-    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_webhook_attempts_environment_message_id_attempt'))
 
     op.drop_table('webhook_attempts')
     with op.batch_alter_table('webhook_messages', schema=None) as batch_op:

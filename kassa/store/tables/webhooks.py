@@ -82,10 +82,11 @@ webhook_attempts = Table(
     Column("error", Text),
     *timestamps(),
     UniqueConstraint("environment", "id"),
+    # An attempt is recorded once, even when a job whose lease ran out is run twice.
+    UniqueConstraint("environment", "message_id", "attempt"),
     ForeignKeyConstraint(
         ["environment", "message_id"],
         ["webhook_messages.environment", "webhook_messages.id"],
         ondelete="CASCADE",
     ),
-    Index(None, "environment", "message_id", "attempt"),
 )
