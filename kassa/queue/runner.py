@@ -109,10 +109,11 @@ class JobRunner:
         ran: list[RanItem] = []
         deadline = time.monotonic() + RUN_SLICE_SECONDS
         while not ctx.should_stop:
-            batch = self._claim(ctx)
+            lease_until = utcnow() + self._lease(ctx)
+            batch = self._claim(ctx, lease_until)
             if not batch:
                 break
-            ran.extend(self._run_batch(ctx, batch))
+            ran.extend(self._run_batch(ctx, batch, lease_until))
             if time.monotonic() > deadline:
                 break
         return ran
@@ -120,13 +121,13 @@ class JobRunner:
     def _lease(self, ctx: Ctx) -> timedelta:
         return timedelta(seconds=ctx.settings.worker_lease_seconds)
 
-    def _claim(self, ctx: Ctx) -> list[sql.Job]:
+    def _claim(self, ctx: Ctx, lease_until: datetime) -> list[sql.Job]:
         with ctx.uow() as uow:
             batch = sql.claim(
                 uow.conn,
                 ctx.environment,
                 now=ctx.clock.now(),
-                lease_until=utcnow() + self._lease(ctx),
+                lease_until=lease_until,
                 limit=ctx.settings.worker_batch_size,
                 worker=worker_name(),
             )
@@ -145,10 +146,11 @@ class JobRunner:
                     log.exception("prefetch for %s jobs failed", name)
         return [replace(j, prefetched=loaded[j.id]) if j.id in loaded else j for j in batch]
 
-    def _run_batch(self, ctx: Ctx, batch: list[sql.Job]) -> list[RanItem]:
+    def _run_batch(
+        self, ctx: Ctx, batch: list[sql.Job], lease_until: datetime
+    ) -> list[RanItem]:
         batch = self._prefetch(ctx, batch)
         lease = self._lease(ctx)
-        lease_until = utcnow() + lease
         outcomes: list[_Outcome] = []
         for index, job in enumerate(batch):
             if ctx.should_stop:  # the worker is shutting down: hand back what was not started
