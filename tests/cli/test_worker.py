@@ -200,3 +200,21 @@ def test_serve_alone_delivers_webhooks(tmp_path: Path, receiver) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+@pytest.mark.parametrize("flag, embedded", [([], True), (["--no-worker"], False)])
+def test_serve_runs_an_embedded_worker_unless_told_not_to(
+    tmp_path: Path, monkeypatch, flag, embedded
+) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from kassa.cli import app
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda asgi, **kw: served.update(app=asgi))
+    monkeypatch.setenv("KASSA_DATABASE_URL", f"sqlite:///{tmp_path}/k.db")
+    monkeypatch.delenv("KASSA_EMBEDDED_WORKER", raising=False)
+    result = CliRunner().invoke(app, ["serve", *flag])
+    assert result.exit_code == 0, result.output
+    assert served["app"].state.kassa.settings.embedded_worker is embedded
