@@ -10,7 +10,8 @@ checking every signature):
 1. baseline: a plain httpx loop POSTing signed bodies from the same number of threads: the most
    the HTTP stack alone can do here;
 2. throughput: N events committed at once, then the worker (the same ``Worker`` that
-   ``kassa worker`` runs) dispatches and delivers them: deliveries/s from start to last delivery;
+   ``kassa worker`` runs, in this process) dispatches and delivers them: deliveries/s from start
+   to last delivery; with ``--processes P``, also P ``kassa worker`` processes sharing the work;
 3. lag: events committed one per transaction at a steady rate while the worker runs; lag is the
    receiver's arrival time minus the event's timestamp (p50/p99).
 
@@ -112,11 +113,74 @@ def baseline(url: str, secret: str, n: int, threads: int) -> float:
     return n / elapsed
 
 
+def worker_processes(database_url: str, n: int, threads: int) -> list[subprocess.Popen]:
+    env = {**os.environ, "KASSA_DATABASE_URL": database_url, "KASSA_WORKER_POLL_SECONDS": "0.05",
+           "KASSA_LOG_LEVEL": "warning"}
+    return [
+        subprocess.Popen([sys.executable, "-m", "kassa.cli", "worker", "--concurrency",
+                          str(threads)], env=env, stderr=subprocess.DEVNULL)
+        for _ in range(n)
+    ]
+
+
 def emit(kassa, n: int) -> None:
     with kassa.ctx("sandbox").uow() as uow:
         for i in range(n):
             uow.emit("customer.created", {"id": f"c{i}", "name": f"Customer {i}"})
         uow.commit()
+
+
+def throughput_in_process(kassa, url: str, events: int, threads: int) -> float:
+    """Deliveries/s of one in-process worker working off ``events`` committed at once."""
+    emit(kassa, events)
+    worker = Worker(kassa, concurrency=threads, environments=["sandbox"])
+    started = time.monotonic()
+    worker.start()
+    try:
+        finished = wait_for(url, events, timeout=600)
+    finally:
+        worker.stop()
+        worker.join(30)
+    reset(url)
+    return events / (finished - started)
+
+
+def throughput_processes(kassa, url: str, database_url: str, args: argparse.Namespace) -> float:
+    """The same with ``kassa worker`` processes, timed from their first delivery (so their
+    start-up does not count)."""
+    emit(kassa, args.events)
+    procs = worker_processes(database_url, args.processes, args.concurrency)
+    try:
+        started = wait_for(url, 1, timeout=60)
+        already = stats(url)["distinct"]
+        finished = wait_for(url, args.events, timeout=600)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+    reset(url)
+    return (args.events - already) / (finished - started)
+
+
+def lag(kassa, url: str, rate: int, seconds: float, threads: int) -> dict:
+    """Events committed one per transaction at ``rate``/s while a worker runs in this process
+    (as in `kassa serve`: a commit wakes it); the receiver's lags."""
+    worker = Worker(kassa, concurrency=threads, environments=["sandbox"])
+    worker.start()
+    total = int(rate * seconds)
+    paced_from = time.monotonic()
+    try:
+        for i in range(total):
+            with kassa.ctx("sandbox").uow() as uow:
+                uow.emit("customer.updated", {"id": f"c{i}"})
+                uow.commit()
+            time.sleep(max(0.0, paced_from + (i + 1) / rate - time.monotonic()))
+        wait_for(url, total, timeout=120)
+    finally:
+        worker.stop()
+        worker.join(30)
+    return stats(url, "/lags")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -147,6 +211,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="events/s in the lag phase")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the lag phase")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also measure P `kassa worker` processes (throughput only)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,29 +238,17 @@ def main() -> None:
             reset(url)
             print(f"baseline  plain httpx loop, {args.concurrency} threads: {base:8.0f} requests/s")
 
-            emit(kassa, args.events)
-            worker = Worker(kassa, concurrency=args.concurrency, environments=["sandbox"])
-            started = time.monotonic()
-            worker.start()
-            finished = wait_for(url, args.events, timeout=600)
-            rate = args.events / (finished - started)
-            print(f"kassa     {args.events} events → deliveries:      {rate:8.0f} deliveries/s "
-                  f"({rate / base:.0%} of baseline)")
-            reset(url)
-
-            total = int(args.rate * args.seconds)
-            paced_from = time.monotonic()
-            for i in range(total):  # one event per transaction, like API requests
-                with kassa.ctx("sandbox").uow() as uow:
-                    uow.emit("customer.updated", {"id": f"c{i}"})
-                    uow.commit()
-                time.sleep(max(0.0, paced_from + (i + 1) / args.rate - time.monotonic()))
-            wait_for(url, total, timeout=120)
-            worker.stop()
-            worker.join(30)
-            got = stats(url, "/lags")
+            rate = throughput_in_process(kassa, url, args.events, args.concurrency)
+            print(f"kassa     {args.events} events, 1 worker × {args.concurrency} threads: "
+                  f"{rate:6.0f} deliveries/s ({rate / base:.0%} of baseline)")
+            if args.processes:
+                rate = throughput_processes(kassa, url, database_url, args)
+                print(f"kassa     {args.events} events, {args.processes} `kassa worker` "
+                      f"processes × {args.concurrency} threads: {rate:6.0f} deliveries/s "
+                      f"({rate / base:.0%} of baseline)")
+            got = lag(kassa, url, args.rate, args.seconds, args.concurrency)
             lags = [x * 1000 for x in got["lags"]]
-            print(f"lag       {total} events at {args.rate}/s, event → delivery: "
+            print(f"lag       {len(lags)} events at {args.rate}/s, event → delivery: "
                   f"p50 {pct(lags, 0.50):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, "
                   f"max {max(lags):.1f} ms (mean {statistics.fmean(lags):.1f} ms)")
             print(f"receiver  bad signatures: {got['bad_signatures']}, "
