@@ -3,9 +3,9 @@
 The job's payload names the message and the attempt number it performs. The HTTP call happens
 outside any transaction; its outcome (the attempt record, the message's new status and the job
 for the next attempt) is written by ``record_attempts``, for a whole batch, in the transaction
-that completes the jobs. A
-worker that dies before that commit leaves the job to be claimed again after its lease: the
-attempt is made again under the same ``msg_`` id (at-least-once), and is recorded once.
+that completes the jobs. A worker that dies before that commit leaves the job to be claimed again
+after its lease: the attempt is made again under the same ``msg_`` id (at-least-once), and is
+recorded once.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     if row["status"] != "pending" or row["attempts"] != attempt - 1:
         return JobResult(info={**info, "skipped": "this attempt was already made"})
     if not row["enabled"] and trigger == "scheduled":
-        return JobResult(_fail_message_of_disabled(row), info={**info, "skipped": "endpoint disabled"})
+        skipped = {**info, "skipped": "endpoint disabled"}
+        return JobResult(_fail_message_of_disabled(row), info=skipped)
     if ctx.outbound is None:
         raise RuntimeError("no outbound HTTP configured for webhook delivery")
     body = row["body"].encode()
