@@ -160,7 +160,12 @@ def claim(
 
 
 def _held(batch: Sequence[Job]) -> Any:
-    return or_(*(and_(jobs.c.seq == j.seq, jobs.c.locked_by == j.claim) for j in batch))
+    """The jobs of ``batch`` that their claims still hold (a batch shares one claim token)."""
+    by_claim: dict[str, list[int]] = {}
+    for job in batch:
+        by_claim.setdefault(job.claim, []).append(job.seq)
+    return or_(*(and_(jobs.c.seq.in_(seqs), jobs.c.locked_by == claim)
+                 for claim, seqs in by_claim.items()))
 
 
 def complete(conn: Connection, batch: Sequence[Job]) -> set[int]:
