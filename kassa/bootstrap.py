@@ -1,7 +1,9 @@
-"""The composition root: settings → engine, clocks, due-work registry, app."""
+"""The composition root: settings → engine, clocks, due-work registry, job handlers, payment
+processors, outgoing HTTP, app."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,11 +11,15 @@ from sqlalchemy import Engine
 
 from kassa.config import Settings
 from kassa.payments.sandbox import SandboxProcessor
+from kassa.queue.outbox import OutboxDispatcher
+from kassa.queue.runner import JobRunner
+from kassa.services import webhook_delivery, webhook_messages
 from kassa.services.clock import load_clock
 from kassa.services.context import Ctx
 from kassa.services.scheduler import DueWorkRegistry
 from kassa.services.usage_seams import MetricUsers
 from kassa.store.engine import make_engine
+from kassa.webhooks.outbound import Outbound
 
 
 @dataclass
@@ -23,6 +29,8 @@ class Kassa:
     settings: Settings
     engine: Engine
     registry: DueWorkRegistry
+    jobs: JobRunner = field(default_factory=JobRunner)
+    outbound: Outbound = field(default_factory=Outbound)
     extra_routers: list[Any] = field(default_factory=list)
     # Payment processor per environment: the sandbox simulates one; production has none until
     # a provider adapter is configured (invoices are then paid by recorded payments).
@@ -30,6 +38,8 @@ class Kassa:
         default_factory=lambda: {"sandbox": SandboxProcessor(), "production": None}
     )
     metric_users: MetricUsers = field(default_factory=MetricUsers)
+    # Set after a commit that wrote events or jobs: wakes this process's worker threads.
+    wakeup: threading.Event = field(default_factory=threading.Event)
 
     def ctx(self, environment: str) -> Ctx:
         """A service context for ``environment`` with its current clock."""
@@ -39,16 +49,36 @@ class Kassa:
             engine=self.engine,
             settings=self.settings,
             registry=self.registry,
-            metric_users=self.metric_users,
             processor=self.processors.get(environment),
+            metric_users=self.metric_users,
+            outbound=self.outbound,
+            notify=self.wakeup.set,
         )
 
     def close(self) -> None:
+        self.outbound.close()
         self.engine.dispose()
 
 
-def build_registry() -> DueWorkRegistry:
-    """Every source of due work, in the order a clock step runs them."""
+def build_jobs() -> JobRunner:
+    """Every job type and its handler."""
+    jobs = JobRunner()
+    jobs.register(
+        webhook_messages.DELIVER_JOB,
+        webhook_delivery.deliver,
+        retry=webhook_delivery.DELIVER_RETRY,
+        on_failure=webhook_delivery.on_job_failure,
+        prefetch=webhook_delivery.prefetch,
+        finish_batch=webhook_delivery.record_attempts,
+    )
+    return jobs
+
+
+def build_registry(jobs: JobRunner | None = None) -> DueWorkRegistry:
+    """Every source of due work, in the order a clock step runs them: the subscription
+    transitions (a version taking over, a cancellation) before the billing of the same instant,
+    then credit expiry and overdue invoices, then the outbox fan-out of everything those emitted,
+    then the jobs (webhook attempts) it created."""
     from kassa.services.billing import BILLING, CREDIT_EXPIRY, INVOICE_OVERDUE
     from kassa.services.subscriptions import SUBSCRIPTION_TRANSITIONS
 
@@ -57,22 +87,26 @@ def build_registry() -> DueWorkRegistry:
     registry.register(BILLING)
     registry.register(CREDIT_EXPIRY)
     registry.register(INVOICE_OVERDUE)
+    registry.register(OutboxDispatcher(consumers=[webhook_messages.fan_out]).work())
+    registry.register((jobs or build_jobs()).work())
     return registry
 
 
 def build_metric_users() -> MetricUsers:
-    """Every source that knows which subscriptions bill a metric (the event debugger asks).
-
-    The subscriptions issue registers its source here.
-    """
+    """Every source that knows which subscriptions bill a metric (the event debugger asks)."""
     return MetricUsers()
 
 
-def build(settings: Settings, *, engine: Engine | None = None) -> Kassa:
+def build(
+    settings: Settings, *, engine: Engine | None = None, outbound: Outbound | None = None
+) -> Kassa:
+    jobs = build_jobs()
     return Kassa(
         settings=settings,
         engine=engine or make_engine(settings.database_url, pool_size=settings.db_pool_size),
-        registry=build_registry(),
+        registry=build_registry(jobs),
+        jobs=jobs,
+        outbound=outbound or Outbound(),
         metric_users=build_metric_users(),
     )
 

@@ -1,4 +1,4 @@
-"""The ``kassa`` command: serve, database migrations and API keys."""
+"""The ``kassa`` command: serve, worker, database migrations and API keys."""
 
 from __future__ import annotations
 
@@ -54,8 +54,15 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Server processes (KASSA_WORKERS)", min=1, max=64)
     ] = None,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run one embedded worker thread (KASSA_EMBEDDED_WORKER; default on)",
+        ),
+    ] = True,
 ) -> None:
-    """Migrate the database and run the API server."""
+    """Migrate the database and run the API server (with an embedded worker by default)."""
     import uvicorn
 
     from kassa.api.app import create_app
@@ -63,7 +70,9 @@ def serve(
     from kassa.services import keys
     from kassa.store.migrate import upgrade
 
-    settings = _settings(host=host, port=port, workers=workers)
+    settings = _settings(
+        host=host, port=port, workers=workers, embedded_worker=None if worker else False
+    )
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
     base = f"http://{settings.host}:{settings.port}"
@@ -86,7 +95,51 @@ def serve(
     # Several processes: each builds its own app (and engine) from the same KASSA_* settings.
     kassa_app.close()
     os.environ["KASSA_DATABASE_URL"] = settings.database_url
+    os.environ["KASSA_EMBEDDED_WORKER"] = "true" if settings.embedded_worker else "false"
     uvicorn.run("kassa.bootstrap:create_app", factory=True, workers=settings.workers, **options)
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Worker threads (each claims its own jobs)")
+    ] = 4,
+) -> None:
+    """Run jobs and all due work (webhooks, retries...) for both environments until SIGTERM.
+
+    Production runs in real time; the sandbox at its own clock. On PostgreSQL any number of
+    workers, on any number of hosts, share the work. SIGTERM or Ctrl-C stops gracefully: the
+    jobs in hand are finished first.
+    """
+    import logging
+    import signal
+
+    from kassa.bootstrap import build
+    from kassa.store.migrate import upgrade
+    from kassa.worker import Worker
+
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    kassa_app = build(settings)
+    upgrade(kassa_app.engine)
+    runner = Worker(kassa_app, concurrency=concurrency)
+
+    def _stop(signum: int, _frame: object) -> None:
+        err.print(f"kassa worker: {signal.Signals(signum).name}, finishing the work in hand...")
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    runner.start()
+    err.print(f"kassa worker: running with {concurrency} threads "
+              f"on {kassa_app.engine.dialect.name}", highlight=False)
+    while not runner.join(timeout=0.5):
+        pass
+    kassa_app.close()
+    ran = ", ".join(f"{k}={v}" for k, v in sorted(runner.counts.items())) or "nothing"
+    err.print(f"kassa worker: stopped; ran {ran}", highlight=False)
 
 
 @db_app.command("upgrade")

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     )
     embedded_worker: bool = Field(True, description="Run a worker inside 'kassa serve'")
     worker_poll_seconds: float = Field(0.5, gt=0, le=60)
+    worker_lease_seconds: float = Field(
+        60,
+        ge=0.5,
+        le=3600,
+        description="How long a claimed job stays a worker's before another takes it over; "
+        "keep it well above twice the 15 s webhook timeout",
+    )
+    worker_batch_size: int = Field(
+        20, ge=1, le=500, description="Jobs a worker thread claims at once"
+    )
     db_pool_size: int = Field(10, ge=1, le=200)
     billing_chunk_size: int = Field(
         500, ge=1, le=10_000, description="Subscriptions billed per transaction"

@@ -18,7 +18,19 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def random_base62(length: int) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    """``length`` uniformly random base62 characters (one big random number, not one draw per
+    character: ids are made on hot paths, e.g. one per webhook attempt)."""
+    limit = 62**length
+    bits = limit.bit_length()
+    while True:  # rejection sampling keeps every string equally likely
+        number = secrets.randbits(bits)
+        if number < limit:
+            break
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        chars.append(ALPHABET[digit])
+    return "".join(chars)
 
 
 def new_id(prefix: str = PLAIN) -> str:

@@ -84,6 +84,7 @@ def kassa(settings: Settings, engine: Engine) -> Iterator[Kassa]:
     wipe(engine)
     app = build(settings, engine=engine)
     yield app
+    app.outbound.close()
 
 
 @pytest.fixture
@@ -127,3 +128,13 @@ def anon(app: Any) -> Iterator[TestClient]:
     """A client without an API key."""
     with _client(app, None) as client:
         yield client
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A real webhook receiver on loopback (see tests/webhooks/receiver.py)."""
+    from tests.webhooks.receiver import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 import kassa
@@ -22,6 +25,7 @@ from kassa.api.routes import (
     pricing,
     products,
     subscriptions,
+    webhooks,
 )
 from kassa.api.schemas.common import ErrorResponse
 
@@ -41,7 +45,14 @@ ROUTERS = [
     events.router,
     invoices.router,
     money.router,
+    webhooks.router,
+    webhooks.messages_router,
+    webhooks.events_router,
 ]
+
+# How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt
+# takes up to 15 s).
+WORKER_STOP_TIMEOUT_SECONDS = 30
 
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": text}
@@ -57,8 +68,30 @@ ERROR_RESPONSES = {
 }
 
 
+def _lifespan(kassa_app: Kassa):  # noqa: ANN202
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """With ``KASSA_EMBEDDED_WORKER`` (the default), one worker thread runs in this process,
+        so a single ``kassa serve`` is a complete installation."""
+        worker = None
+        if kassa_app.settings.embedded_worker:
+            from kassa.worker import Worker
+
+            worker = Worker(kassa_app, concurrency=1)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+                await to_thread.run_sync(worker.join, WORKER_STOP_TIMEOUT_SECONDS)
+
+    return lifespan
+
+
 def create_app(kassa_app: Kassa) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan(kassa_app),
         title="Kassa",
         version=kassa.__version__,
         description=(

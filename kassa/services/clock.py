@@ -10,6 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the in-process lock only
+    fcntl = None  # type: ignore[assignment]
+
 from kassa.clock import Clock, FixedClock, SystemClock, utcnow
 from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
 from kassa.services.context import Ctx
@@ -113,18 +118,76 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
 
 @contextmanager
 def _advance_lock(engine: Engine, environment: str) -> Iterator[None]:
-    """One clock change at a time per environment (across processes on PostgreSQL)."""
+    """One clock change at a time per environment, and no worker running its due work meanwhile."""
+    with clock_lock(engine, environment) as held:
+        assert held
+        yield
+
+
+@contextmanager
+def clock_lock(
+    engine: Engine, environment: str, *, shared: bool = False, blocking: bool = True
+) -> Iterator[bool]:
+    """The environment's clock lock; yields whether it is held.
+
+    A clock change (freeze, advance) holds it exclusively; a worker running the sandbox's due
+    work holds it shared and without waiting (``blocking=False``), so it skips the sandbox while
+    an advance runs instead of racing it for the same work. Across processes: an advisory lock
+    on PostgreSQL, a lock file beside the database file on SQLite.
+    """
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            key = 0x6B617373 if environment == "sandbox" else 0x6B617374
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
-    else:
+        with _pg_lock(engine, environment, shared=shared, blocking=blocking) as held:
+            yield held
+        return
+    path = engine.url.database
+    if fcntl is None or not path or path == ":memory:":
         lock = _sqlite_locks.setdefault(environment, threading.Lock())
-        with lock:
-            yield
+        held = lock.acquire(blocking=blocking)
+        try:
+            yield held
+        finally:
+            if held:
+                lock.release()
+        return
+    # flock has no writer preference, so a clock change first takes an "intent" lock that
+    # turns newcomers away; then it waits for the holders of the clock lock to finish.
+    base = f"{path}-clock-{environment}"
+    with open(base + ".intent", "a+b") as intent, open(base + ".lock", "a+b") as handle:
+        if not _flock(intent, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, blocking):
+            yield False
+            return
+        if shared:
+            fcntl.flock(intent.fileno(), fcntl.LOCK_UN)
+        if not _flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, blocking):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(intent.fileno(), fcntl.LOCK_UN)
+
+
+def _flock(handle: Any, mode: int, blocking: bool) -> bool:
+    try:
+        fcntl.flock(handle.fileno(), mode | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def _pg_lock(engine: Engine, environment: str, *, shared: bool, blocking: bool) -> Iterator[bool]:
+    key = 0x6B617373 if environment == "sandbox" else 0x6B617374
+    suffix = "_shared" if shared else ""
+    take = f"pg_advisory_lock{suffix}" if blocking else f"pg_try_advisory_lock{suffix}"
+    with engine.connect() as conn:
+        held = conn.execute(text(f"SELECT {take}(:k)"), {"k": key}).scalar()
+        conn.commit()
+        held = True if blocking else bool(held)
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute(text(f"SELECT pg_advisory_unlock{suffix}(:k)"), {"k": key})
+                conn.commit()

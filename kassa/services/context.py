@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from kassa.store.uow import UnitOfWork
 if TYPE_CHECKING:
     from kassa.payments import PaymentProcessor
     from kassa.services.scheduler import DueWorkRegistry
+    from kassa.webhooks.outbound import Outbound
 
 
 @dataclass(frozen=True)
@@ -28,15 +31,23 @@ class Ctx:
     registry: DueWorkRegistry
     processor: PaymentProcessor | None = None  # None: no processor configured (production)
     metric_users: MetricUsers = field(default_factory=MetricUsers)
+    outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
+    notify: Callable[[], None] | None = None  # wakes this process's worker after new work
+    stopping: threading.Event | None = None  # set when the worker running this is shutting down
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
             self.engine, self.environment, self.clock, read_only=read_only,
-            processor=self.processor,
+            processor=self.processor, on_work=self.notify,
         )
 
     def with_clock(self, clock: Clock) -> Ctx:
         return replace(self, clock=clock)
+
+    @property
+    def should_stop(self) -> bool:
+        """Long-running due work checks this between pieces and hands back what is left."""
+        return self.stopping is not None and self.stopping.is_set()
 
     @property
     def is_sandbox(self) -> bool:

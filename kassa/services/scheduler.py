@@ -6,6 +6,10 @@ asks every source on a loop in real time; a sandbox clock advance asks them step
 its frozen clock to each due instant in turn, so that work falls due in the order it would have in
 production. Later issues add sources (subscription transitions, billing, payment and webhook
 retries...); each source's ``run`` must be idempotent and safe to call from several workers.
+
+``run`` may stop after a slice of work (the job runner and the outbox dispatcher stop after about
+a second, or when ``ctx.should_stop`` says the worker is shutting down) as long as it returns what
+it did: the worker and the clock advance call again while work is still due.
 """
 
 from __future__ import annotations
@@ -51,10 +55,11 @@ class DueWorkRegistry:
     def run_due(self, ctx: Ctx) -> list[RanItem]:
         """Run, source by source, everything due at ``ctx.clock.now()``."""
         ran: list[RanItem] = []
-        now = ctx.clock.now()
         for source in self.sources:
             with ctx.engine.connect() as conn:
                 due = source.next_due(conn, ctx.environment)
-            if due is not None and due <= now:
+            # Read per source: on a real-time clock, work an earlier source just created (a
+            # webhook job for an event it dispatched) is due in this same pass.
+            if due is not None and due <= ctx.clock.now():
                 ran.extend(source.run(ctx))
         return ran

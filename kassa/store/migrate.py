@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -19,13 +19,31 @@ def alembic_config() -> Config:
     return config
 
 
+# PostgreSQL advisory lock key held while migrating.
+MIGRATION_LOCK = 0x6B617373_0001
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (the latest by default)."""
+    """Bring the database to ``revision`` (the latest by default).
+
+    On PostgreSQL several processes (``kassa serve``, ``kassa worker`` on other hosts) may start
+    at once: they migrate one after the other, and the later ones find nothing left to do.
+    """
     config = alembic_config()
     with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-        conn.commit()
+        locked = conn.dialect.name == "postgresql"
+        if locked:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
+        try:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            conn.commit()
+        finally:
+            if locked:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+                conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

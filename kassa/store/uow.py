@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from kassa.clock import Clock, utcnow
 from kassa.ids import new_id
+from kassa.queue import sql as queue_sql
 from kassa.store.engine import READ_ONLY
 from kassa.store.tables import outbox_events
 
@@ -20,7 +21,9 @@ class UnitOfWork:
 
     ``uow.now`` is read from the environment's clock once, when the unit of work starts, so one
     change carries one timestamp. Domain events recorded with ``emit`` are written to the outbox
-    in the same transaction as the change, so an event exists if and only if its change does.
+    in the same transaction as the change, so an event exists if and only if its change does;
+    the same holds for jobs added with ``enqueue``. ``on_work`` (wake the worker) runs after a
+    commit that wrote events or jobs.
     """
 
     def __init__(
@@ -31,6 +34,7 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         processor: Any = None,
+        on_work: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         # The environment's payment processor, for use cases that collect money inline.
@@ -43,6 +47,7 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self.events: list[dict[str, Any]] = []
         self.now: datetime = clock.now()
+        self._on_work = on_work
 
     @property
     def conn(self) -> Connection:
@@ -97,6 +102,7 @@ class UnitOfWork:
         }
         self.conn.execute(insert(outbox_events), row)
         self.events.append(row)
+        self._work_added()
         return event_id
 
     def emit_many(self, event_type: str, payloads: list[dict[str, Any]]) -> None:
@@ -117,6 +123,33 @@ class UnitOfWork:
         ]
         self.conn.execute(insert(outbox_events), rows)
         self.events.extend(rows)
+        self._work_added()
+
+    def enqueue(
+        self,
+        job_type: str,
+        payload: Mapping[str, Any],
+        run_at: datetime | None = None,
+        dedupe_key: str | None = None,
+    ) -> str | None:
+        """Add a job (run at ``run_at``, default now) in this transaction; see ``kassa.queue``."""
+        job_id = queue_sql.enqueue(
+            self.conn, self.environment, job_type, payload, run_at or self.now, dedupe_key
+        )
+        self._work_added()
+        return job_id
+
+    def enqueue_many(
+        self, job_type: str, items: Sequence[tuple[Mapping[str, Any], datetime]]
+    ) -> None:
+        """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction, at once."""
+        if items:
+            queue_sql.enqueue_many(self.conn, self.environment, job_type, items)
+            self._work_added()
+
+    def _work_added(self) -> None:
+        if self._on_work is not None and self._on_work not in self._after_commit:
+            self._after_commit.append(self._on_work)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed (e.g. wake the worker)."""

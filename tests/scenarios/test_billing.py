@@ -320,7 +320,7 @@ def test_credits_expire_unused(kassa, catalog: TestClient) -> None:
     ok(catalog.post("/clock/freeze", json={"at": "2026-07-01T00:00:00Z"}))
     grant = ok(catalog.post("/credit-grants", json={
         "customer_id": "wcqYrqfE", "amount": "50.00", "expires_at": "2026-08-15T00:00:00Z"}), 201)
-    ran = advance(catalog, "2026-09-01T00:00:00Z")
+    ran = [i for i in advance(catalog, "2026-09-01T00:00:00Z") if i["type"].startswith("credit_grant")]
     assert ran == [{"at": "2026-08-15T00:00:00Z", "type": "credit_grant.expired",
                     "grant_id": grant["id"], "unused": "50.00"}]
     after = ok(catalog.get(f"/credit-grants/{grant['id']}"))

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import kassa.store.types
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,8 @@ from kassa.store.tables.subscriptions import (
     subscriptions,
 )
 from kassa.store.tables.usage import usage_events
+from kassa.store.tables.jobs import jobs
+from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, webhook_messages
 
 __all__ = [
     "credit_grants",
@@ -47,6 +49,7 @@ __all__ = [
     "customer_aliases",
     "customers",
     "idempotency_keys",
+    "jobs",
     "metadata",
     "metrics",
     "outbox_events",
@@ -55,4 +58,7 @@ __all__ = [
     "subscription_versions",
     "subscriptions",
     "usage_events",
+    "webhook_attempts",
+    "webhook_endpoints",
+    "webhook_messages",
 ]

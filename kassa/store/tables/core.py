@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, UniqueConstraint, column
 
 from kassa.store.tables.base import env_column, id_column, metadata, seq_column
 from kassa.store.types import JSONDoc, UTCDateTime
@@ -46,8 +46,9 @@ idempotency_keys = Table(
     Index(None, "expires_at"),
 )
 
-# Every domain event, written in the same transaction as the change that caused it. Later
-# stages (webhook fan-out, automations) read it in `seq` order.
+# Every domain event, written in the same transaction as the change that caused it. The
+# dispatcher (kassa.queue.outbox) hands each event to its consumers (webhook fan-out, later
+# automations) once, and stamps ``dispatched_at`` in the same transaction.
 outbox_events = Table(
     "outbox_events",
     metadata,
@@ -58,7 +59,16 @@ outbox_events = Table(
     Column("data", JSONDoc(), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("dispatched_at", UTCDateTime()),
     UniqueConstraint("id"),
     Index(None, "environment", "type", "occurred_at"),
     Index(None, "environment", "occurred_at"),
+    # Only the events still to dispatch: the dispatcher's scan stays small as the outbox grows.
+    Index(
+        "ix_outbox_events_undispatched",
+        "environment",
+        "occurred_at",
+        postgresql_where=column("dispatched_at").is_(None),
+        sqlite_where=column("dispatched_at").is_(None),
+    ),
 )

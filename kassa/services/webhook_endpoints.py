@@ -1,0 +1,183 @@
+"""Webhook endpoints: create, read, list, update, delete, rotate the secret, send a test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.engine import RowMapping
+
+from kassa.clock import utcnow
+from kassa.domain.errors import InvalidRequest
+from kassa.domain.webhooks import unknown_event_types
+from kassa.ids import new_id
+from kassa.services.context import Ctx
+from kassa.services.serialize import rfc3339
+from kassa.services.webhook_messages import create_test_message
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
+from kassa.store.tables import webhook_endpoints, webhook_messages
+from kassa.webhooks.signing import generate_secret
+from kassa.webhooks.urls import UnsafeUrl, check_url, resolve_host
+
+# After a rotation the previous secret keeps signing this long, so receivers can switch over.
+PREVIOUS_SECRET_GRACE = timedelta(hours=24)
+
+SORTABLE = {
+    "created_at": webhook_endpoints.c.created_at,
+    "updated_at": webhook_endpoints.c.updated_at,
+    "url": webhook_endpoints.c.url,
+}
+
+
+def _enabled_filter(values: Sequence[str]) -> Any:
+    if len(values) != 1 or values[0].lower() not in {"true", "false"}:
+        raise ValueError("use true or false")
+    return webhook_endpoints.c.enabled.is_(values[0].lower() == "true")
+
+
+FILTERS = {"id": in_filter(webhook_endpoints.c.id), "enabled": _enabled_filter}
+
+
+def endpoint_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The endpoint as the API shows it: never its secret."""
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "description": row["description"],
+        "event_types": list(row["event_types"]),
+        "enabled": bool(row["enabled"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+    }
+
+
+def _checked_url(ctx: Ctx, url: str) -> str:
+    require_public = ctx.environment == "production" and not ctx.settings.webhook_allow_private
+    resolve = ctx.outbound.resolve if ctx.outbound is not None else resolve_host
+    try:
+        return check_url(url, require_public=require_public, resolve=resolve)
+    except UnsafeUrl as exc:
+        raise InvalidRequest(f"url {exc}.", field="url") from None
+
+
+def _checked_event_types(event_types: Sequence[str] | None) -> list[str]:
+    names = list(dict.fromkeys(event_types or []))  # de-duplicated, order kept
+    unknown = unknown_event_types(names)
+    if unknown:
+        name = names[unknown[0]]
+        position = list(event_types or []).index(name)
+        raise InvalidRequest(
+            f"Unknown event type {name!r}; see the webhook event types in the API reference.",
+            field=f"event_types[{position}]",
+        )
+    return names
+
+
+def _get(ctx_conn: Any, environment: str, endpoint_id: str, *, lock: bool = False) -> RowMapping:
+    return get_row(ctx_conn, webhook_endpoints, environment, endpoint_id,
+                   what="Webhook endpoint", for_update=lock)
+
+
+def create_endpoint(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Create an endpoint; the response is the only one that shows its secret."""
+    url = _checked_url(ctx, data["url"])
+    event_types = _checked_event_types(data.get("event_types"))
+    with ctx.uow() as uow:
+        row = {
+            "environment": uow.environment,
+            "id": new_id("whe"),
+            "url": url,
+            "description": data.get("description"),
+            "event_types": event_types,
+            "enabled": bool(data.get("enabled", True)),
+            "secret": generate_secret(),
+            "previous_secret": None,
+            "previous_secret_expires_at": None,
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        }
+        uow.conn.execute(webhook_endpoints.insert(), row)
+        uow.commit()
+    return {**endpoint_view(row), "secret": row["secret"]}
+
+
+def get_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        return endpoint_view(_get(uow.conn, uow.environment, endpoint_id))
+
+
+def list_endpoints(ctx: Ctx, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(uow.conn, webhook_endpoints, uow.environment, query,
+                          sortable=SORTABLE, filters=FILTERS)
+    return page.map(endpoint_view)
+
+
+def update_endpoint(ctx: Ctx, endpoint_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """PATCH. Disabling an endpoint fails its pending messages (retry or recover them later)."""
+    values: dict[str, Any] = {}
+    if "url" in changes:
+        values["url"] = _checked_url(ctx, changes["url"])
+    if "event_types" in changes:
+        values["event_types"] = _checked_event_types(changes["event_types"])
+    for name in ("description", "enabled"):
+        if name in changes:
+            values[name] = changes[name]
+    with ctx.uow() as uow:
+        row = dict(_get(uow.conn, uow.environment, endpoint_id, lock=True))
+        values["updated_at"] = uow.now
+        update_row(uow.conn, webhook_endpoints, uow.environment, endpoint_id, values)
+        if row["enabled"] and values.get("enabled") is False:
+            _fail_pending_messages(uow.conn, uow.environment, endpoint_id, uow.now)
+        uow.commit()
+    return endpoint_view({**row, **values})
+
+
+def _fail_pending_messages(conn: Any, environment: str, endpoint_id: str, now: Any) -> None:
+    conn.execute(
+        update(webhook_messages)
+        .where(
+            webhook_messages.c.environment == environment,
+            webhook_messages.c.endpoint_id == endpoint_id,
+            webhook_messages.c.status == "pending",
+        )
+        .values(status="failed", next_attempt_at=None, updated_at=now)
+    )
+
+
+def delete_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
+    """Delete the endpoint with its messages and attempts; its secret is gone for good."""
+    with ctx.uow() as uow:
+        row = _get(uow.conn, uow.environment, endpoint_id, lock=True)
+        uow.conn.execute(
+            delete(webhook_endpoints).where(webhook_endpoints.c.seq == row["seq"])
+        )
+        uow.commit()
+    return {**endpoint_view(row), "deleted": True}
+
+
+def rotate_secret(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
+    """A new secret, returned once; the previous one also signs for 24 hours."""
+    with ctx.uow() as uow:
+        row = dict(_get(uow.conn, uow.environment, endpoint_id, lock=True))
+        values = {
+            "secret": generate_secret(),
+            "previous_secret": row["secret"],
+            # Real time: how long receivers get to switch is not a sandbox-clock matter.
+            "previous_secret_expires_at": utcnow() + PREVIOUS_SECRET_GRACE,
+            "updated_at": uow.now,
+        }
+        update_row(uow.conn, webhook_endpoints, uow.environment, endpoint_id, values)
+        uow.commit()
+    return {**endpoint_view({**row, **values}), "secret": values["secret"]}
+
+
+def send_test(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
+    """Queue a ``webhook.test`` message to this endpoint only (even when it is disabled)."""
+    with ctx.uow() as uow:
+        endpoint = _get(uow.conn, uow.environment, endpoint_id)
+        view = create_test_message(uow, endpoint)
+        uow.commit()
+    return view

@@ -1,0 +1,66 @@
+"""``GET /webhook-events``: the public events in the outbox, to fetch what an endpoint missed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from kassa.domain.webhooks import EVENT_TYPES
+from kassa.services.context import Ctx
+from kassa.services.serialize import rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, in_filter
+from kassa.store.tables import outbox_events
+
+SORTABLE = {
+    "created_at": outbox_events.c.occurred_at,
+    "timestamp": outbox_events.c.occurred_at,
+}
+
+
+def _event_type(value: str) -> str:
+    if value not in EVENT_TYPES:
+        raise ValueError(f"{value!r} is not a webhook event type")
+    return value
+
+
+def _since(values: Sequence[str]) -> Any:
+    if len(values) != 1:
+        raise ValueError("give one RFC 3339 instant, such as 2026-07-01T00:00:00Z")
+    try:
+        at = datetime.fromisoformat(values[0].replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an RFC 3339 instant, such as 2026-07-01T00:00:00Z") from None
+    if at.tzinfo is None:
+        raise ValueError("must carry a time zone, such as 2026-07-01T00:00:00Z")
+    return outbox_events.c.occurred_at >= at
+
+
+FILTERS = {
+    "id": in_filter(outbox_events.c.id),
+    "type": in_filter(outbox_events.c.type, _event_type),
+    "since": _since,
+}
+
+
+def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An event as its webhook envelope, with its id; it never changes after it happened."""
+    at = rfc3339(row["occurred_at"])
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "timestamp": at,
+        "data": row["data"],
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def list_events(ctx: Ctx, query: ListQuery) -> Page:
+    """Filters: ``type`` (any of), ``since`` (occurred at or after), ``id``."""
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, outbox_events, uow.environment, query, sortable=SORTABLE, filters=FILTERS,
+            where=[outbox_events.c.type.in_(sorted(EVENT_TYPES))],
+        )
+    return page.map(event_view)

@@ -1,0 +1,1 @@
+"""Webhook mechanics: signing (pure), the endpoint URL policy, and outgoing HTTP."""

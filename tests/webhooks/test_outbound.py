@@ -1,0 +1,131 @@
+"""Delivery outcomes through an injected httpx transport, and the in-process worker."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from fastapi.testclient import TestClient
+from standardwebhooks import Webhook
+
+from kassa.services import customers, webhook_endpoints
+from kassa.services.clock import clock_lock
+from kassa.webhooks.outbound import Outbound
+from kassa.worker import Worker
+
+
+def _dns(host: str, port: int) -> list[str]:
+    return {"hooks.example.com": ["93.184.216.34"], "rebound.example.com": ["10.0.0.9"]}[host]
+
+
+def _production_message(kassa, prod_api: TestClient, handler, url: str = "https://hooks.example.com/k",
+                        **outbound) -> dict:
+    """Deliver one customer.created to ``url`` in production (real time) through ``handler``."""
+    kassa.outbound = Outbound(transport=httpx.MockTransport(handler), resolve=_dns, **outbound)
+    r = prod_api.post("/webhook-endpoints", json={"url": url})
+    assert r.status_code == 201, r.text
+    endpoint = r.json()
+    prod_api.post("/customers", json={"name": "Acme"})
+    ctx = kassa.ctx("production")
+    for _ in range(3):  # dispatch, then attempt
+        ctx.registry.run_due(ctx)
+    (message,) = prod_api.get(f"/webhook-endpoints/{endpoint['id']}/messages").json()["data"]
+    detail = prod_api.get(f"/webhook-messages/{message['id']}").json()
+    return {**detail, "secret": endpoint["secret"]}
+
+
+def test_production_delivery_is_signed_and_recorded(kassa, prod_api: TestClient) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, text="x" * 5000)
+
+    message = _production_message(kassa, prod_api, handler)
+    assert message["status"] == "succeeded"
+    (request,) = seen
+    assert str(request.url) == "https://hooks.example.com/k"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"].startswith("Kassa-Webhooks/")
+    Webhook(message["secret"]).verify(request.content, dict(request.headers))
+    (attempt,) = message["delivery_attempts"]
+    assert attempt["status_code"] == 200 and attempt["succeeded"] is True
+    assert attempt["response"] == "x" * 1024  # only the first 1 KB is kept
+
+
+def test_failures_are_recorded_with_their_reason(kassa, prod_api: TestClient) -> None:
+    def timeout(request):
+        raise httpx.ReadTimeout("read timed out", request=request)
+
+    message = _production_message(kassa, prod_api, timeout)
+    (attempt,) = message["delivery_attempts"]
+    assert message["status"] == "pending" and message["next_attempt_at"] is not None
+    assert attempt["status_code"] is None and attempt["error"] == "timed out (no answer within 15 s)"
+
+
+def test_a_redirect_or_refused_connection_is_a_failure(kassa, prod_api: TestClient) -> None:
+    message = _production_message(
+        kassa, prod_api, lambda r: httpx.Response(301, headers={"Location": "https://x.io"})
+    )
+    (attempt,) = message["delivery_attempts"]
+    assert attempt["status_code"] == 301 and attempt["succeeded"] is False
+
+
+def test_a_slow_2xx_is_a_failure(kassa, prod_api: TestClient) -> None:
+    def slow(request):
+        time.sleep(0.3)
+        return httpx.Response(200)
+
+    message = _production_message(kassa, prod_api, slow, timeout_seconds=0.2)
+    (attempt,) = message["delivery_attempts"]
+    assert attempt["status_code"] == 200 and attempt["succeeded"] is False
+    assert attempt["error"].startswith("answered after 0.3 s (limit 0.2 s)")
+
+
+def test_a_host_that_now_resolves_privately_is_refused_at_delivery(
+    kassa, prod_api: TestClient
+) -> None:
+    calls: list[httpx.Request] = []
+    resolved = {"rebound.example.com": ["93.184.216.34"]}
+    kassa.outbound = Outbound(resolve=lambda h, p: resolved[h])
+    r = prod_api.post("/webhook-endpoints", json={"url": "https://rebound.example.com/k"})
+    assert r.status_code == 201
+    resolved["rebound.example.com"] = ["10.0.0.9"]  # DNS changed after the URL was accepted
+    kassa.outbound.transport = httpx.MockTransport(lambda req: calls.append(req) or httpx.Response(200))
+    prod_api.post("/customers", json={"name": "Acme"})
+    ctx = kassa.ctx("production")
+    ctx.registry.run_due(ctx)
+    ctx.registry.run_due(ctx)
+    (message,) = prod_api.get(f"/webhook-endpoints/{r.json()['id']}/messages").json()["data"]
+    (attempt,) = prod_api.get(f"/webhook-messages/{message['id']}").json()["delivery_attempts"]
+    assert calls == []
+    assert attempt["error"].startswith("refused: host 'rebound.example.com' is a private")
+
+
+def test_the_worker_delivers_production_in_real_time(kassa, receiver) -> None:
+    kassa.settings = kassa.settings.model_copy(update={"webhook_allow_private": True})
+    ctx = kassa.ctx("production")
+    endpoint = webhook_endpoints.create_endpoint(ctx, {"url": receiver.url})
+    receiver.secrets.append(endpoint["secret"])
+    worker = Worker(kassa, concurrency=2, poll_seconds=5)
+    worker.start()
+    try:
+        customers.create_customer(ctx, {"name": "Live"})  # the commit wakes the worker
+        assert receiver.wait_for(lambda: len(receiver.requests) == 1, timeout=4)
+    finally:
+        worker.stop()
+        assert worker.join(10)
+    assert receiver.requests[0].verified
+    assert worker.counts["webhook.deliver"] == 1 and worker.counts["event.dispatched"] == 1
+
+
+def test_workers_leave_the_sandbox_alone_during_a_clock_change(kassa, receiver) -> None:
+    ctx = kassa.ctx("sandbox")
+    endpoint = webhook_endpoints.create_endpoint(ctx, {"url": receiver.url})
+    receiver.secrets.append(endpoint["secret"])
+    customers.create_customer(ctx, {"name": "Acme"})
+    worker = Worker(kassa, environments=["sandbox"])
+    with clock_lock(kassa.engine, "sandbox"):  # an advance is running
+        assert worker.tick() == 0
+    assert worker.tick() == 2  # dispatched, then delivered
+    assert len(receiver.requests) == 1
