@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, literal, select, union_all
+import orjson
+from sqlalchemy import (
+    String,
+    any_,
+    bindparam,
+    Connection,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -94,12 +107,22 @@ def find_customer_ids(
     if not refs:
         return {}
     wanted = list(refs)
+
+    def among(column: Any) -> Any:
+        # One parameter (an array on PostgreSQL, a JSON list on SQLite) rather than one
+        # placeholder per ref, which would be compiled and parsed again for every batch.
+        if conn.dialect.name == "postgresql":
+            return column == any_(bindparam("refs", wanted, type_=ARRAY(String)))
+        refs_json = orjson.dumps(wanted).decode()
+        listed = func.json_each(bindparam("refs", refs_json)).table_valued("value")
+        return column.in_(select(listed.c.value))
+
     by_id = select(customers.c.id.label("ref"), customers.c.id, literal(0).label("rank")).where(
-        customers.c.environment == environment, customers.c.id.in_(wanted)
+        customers.c.environment == environment, among(customers.c.id)
     )
     by_alias = select(
         customer_aliases.c.alias, customer_aliases.c.customer_id, literal(1)
-    ).where(customer_aliases.c.environment == environment, customer_aliases.c.alias.in_(wanted))
+    ).where(customer_aliases.c.environment == environment, among(customer_aliases.c.alias))
     found: dict[str, str] = {}
     for ref, customer_id, _rank in conn.execute(union_all(by_id, by_alias).order_by("rank")):
         found.setdefault(ref, customer_id)

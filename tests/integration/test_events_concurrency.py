@@ -71,3 +71,24 @@ def test_concurrent_requests_store_each_event_once(kassa, api) -> None:
     assert value(kassa, metric(api, "count"), acme, *window) == Decimal(len(sent))
     expected_sum = sum(int(uid[1:]) for uid in sent)
     assert value(kassa, metric(api, "sum", "n"), acme, *window) == Decimal(expected_sum)
+
+
+def test_bookkeeping_times_are_stored_like_every_other_instant(kassa, api) -> None:
+    """The bulk insert bypasses SQLAlchemy's row processing; its stored forms must not differ."""
+    from sqlalchemy import text
+
+    from kassa.store.tables import customers
+
+    freeze(kassa)
+    acme = customer(api, "Acme")
+    events.ingest_events(kassa.ctx("sandbox"), [
+        {"account": acme, "event_name": "api", "unique_id": "t1"}])
+    events.ingest_events(kassa.ctx("sandbox"), [
+        {"account": acme, "event_name": "api", "unique_id": "t1", "properties": {"n": 1}}],
+        upsert=True)
+    with kassa.engine.connect() as conn:
+        raw = conn.execute(text(
+            "SELECT CAST(received_at AS TEXT), CAST(updated_at AS TEXT) FROM usage_events")).one()
+        reference = conn.execute(
+            select(text(f"CAST(created_at AS TEXT)")).select_from(customers)).scalar_one()
+    assert raw[0] == raw[1] == reference
