@@ -216,3 +216,31 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def machine_load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def cpu_of_tree(pid: int) -> float:
+    """User + system CPU seconds used so far by ``pid`` and its live descendants."""
+    return sum(_cpu_seconds(p) for p in _tree(pid))
+
+
+def cpu_of_postgres() -> float:
+    """CPU seconds used so far by every PostgreSQL server process on this machine."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in {"postgres", "postmaster"}:
+                        total += _cpu_seconds(int(entry))
+            except OSError:
+                continue
+    return total

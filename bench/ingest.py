@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -35,6 +37,8 @@ from bench._support import (  # noqa: E402
     DEFAULT_PG_URL,
     RssSampler,
     Stream,
+    cpu_of_postgres,
+    cpu_of_tree,
     kassa_server,
     machine_load,
     make_stream,
@@ -44,27 +48,37 @@ from bench._support import (  # noqa: E402
 from kassa.bootstrap import build  # noqa: E402
 from kassa.config import Settings  # noqa: E402
 from kassa.domain.usage_events import parse_timestamp_us  # noqa: E402
-from kassa.services import customers, keys  # noqa: E402
+from kassa.ids import new_id  # noqa: E402
+from kassa.services import keys  # noqa: E402
 from kassa.services.exact_json import dumps_exact, loads_exact  # noqa: E402
 from kassa.store.migrate import upgrade  # noqa: E402
-from kassa.store.tables import usage_events  # noqa: E402
+from kassa.store.tables import customer_aliases, customers, usage_events  # noqa: E402
 from kassa.store.usage_insert import EventRow, insert_new  # noqa: E402
 
 CUSTOMERS = 1000
 
 
 def seed(database_url: str) -> tuple[list[str], dict[str, str], str]:
-    """Migrate, create the customers and a sandbox key: (accounts, account→customer, key)."""
+    """Migrate, create the customers and a sandbox key: (accounts, account→customer, key).
+
+    Customers are written in one bulk transaction (setup, not what is measured).
+    """
     kassa = build(Settings(database_url=database_url))
     upgrade(kassa.engine)
-    ctx = kassa.ctx("sandbox")
-    accounts, owner = [], {}
+    now = datetime.now(UTC)
+    rows, aliases, accounts, owner = [], [], [], {}
     for i in range(CUSTOMERS):
-        alias = f"crm-{i:05d}"
-        c = customers.create_customer(ctx, {"name": f"Customer {i}", "aliases": [alias]})
-        account = alias if i % 2 else c["id"]
+        customer_id, alias = new_id(), f"crm-{i:05d}"
+        rows.append({"environment": "sandbox", "id": customer_id, "name": f"Customer {i}",
+                     "currency": "USD", "tags": [], "aliases": [alias], "metadata": {},
+                     "tax_exempt": False, "created_at": now, "updated_at": now})
+        aliases.append({"environment": "sandbox", "alias": alias, "customer_id": customer_id})
+        account = alias if i % 2 else customer_id
         accounts.append(account)
-        owner[account] = c["id"]
+        owner[account] = customer_id
+    with kassa.engine.begin() as conn:
+        conn.execute(insert(customers), rows)
+        conn.execute(insert(customer_aliases), aliases)
     key = keys.create_key(kassa.engine, "sandbox", "bench")[1]
     kassa.close()
     return accounts, owner, key
@@ -121,9 +135,11 @@ def api_run(database_url: str, stream: Stream, plan: list[list[int]], key: str,
     with kassa_server(database_url, workers) as (base, pid):
         port = int(base.rsplit(":", 1)[1])
         with RssSampler(pid) as rss:
+            cpu_before = (cpu_of_tree(pid), cpu_of_postgres(), time.process_time())
             started = time.perf_counter()
             out = asyncio.run(_send_all(port, key, bodies, clients))
             elapsed = time.perf_counter() - started
+            cpu_after = (cpu_of_tree(pid), cpu_of_postgres(), time.process_time())
     latency = sorted(out["latency"])
     return {
         "elapsed": elapsed,
@@ -133,6 +149,8 @@ def api_run(database_url: str, stream: Stream, plan: list[list[int]], key: str,
         "rss_mb": rss.peak_mb,
         "counts": out["counts"],
         "errors": out["errors"],
+        # CPU used during the run, as a share of one core: server, PostgreSQL, these clients.
+        "cpu": [(b - a) / elapsed for a, b in zip(cpu_before, cpu_after, strict=True)],
     }
 
 
@@ -215,6 +233,9 @@ def main() -> int:
                 f"[{'meets targets' if ok else 'below target'}]",
                 flush=True,
             )
+            server, postgres, client = api["cpu"]
+            print(f"{'':10} CPU during the API run (cores): kassa {server:.2f}, PostgreSQL (all "
+                  f"backends on the machine) {postgres:.2f}, bench clients {client:.2f}")
             for error in api["errors"][:3]:
                 print("   error:", error[:300])
     print(f"after: {machine_load()}")

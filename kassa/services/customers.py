@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     String,
-    any_,
     bindparam,
     Connection,
     delete,
@@ -97,6 +96,26 @@ def find_customer(conn: Connection, environment: str, ref: str) -> RowMapping | 
     )
 
 
+def _ids_and_aliases_among(refs: Any) -> Any:
+    by_id = select(customers.c.id.label("ref"), customers.c.id, literal(0).label("rank")).where(
+        customers.c.environment == bindparam("env"), customers.c.id.in_(refs)
+    )
+    by_alias = select(
+        customer_aliases.c.alias, customer_aliases.c.customer_id, literal(1)
+    ).where(customer_aliases.c.environment == bindparam("env"), customer_aliases.c.alias.in_(refs))
+    return union_all(by_id, by_alias).order_by("rank")
+
+
+# Built once: usage ingestion resolves every batch's accounts with one of these. The refs are one
+# parameter (an array on PostgreSQL, a JSON list on SQLite), not one placeholder per ref.
+_REFS_PG = _ids_and_aliases_among(
+    select(func.unnest(bindparam("refs", type_=ARRAY(String)))).scalar_subquery()
+)
+_REFS_SQLITE = _ids_and_aliases_among(
+    select(func.json_each(bindparam("refs")).table_valued("value").c.value).scalar_subquery()
+)
+
+
 def find_customer_ids(
     conn: Connection, environment: str, refs: Collection[str]
 ) -> dict[str, str]:
@@ -107,24 +126,12 @@ def find_customer_ids(
     if not refs:
         return {}
     wanted = list(refs)
-
-    def among(column: Any) -> Any:
-        # One parameter (an array on PostgreSQL, a JSON list on SQLite) rather than one
-        # placeholder per ref, which would be compiled and parsed again for every batch.
-        if conn.dialect.name == "postgresql":
-            return column == any_(bindparam("refs", wanted, type_=ARRAY(String)))
-        refs_json = orjson.dumps(wanted).decode()
-        listed = func.json_each(bindparam("refs", refs_json)).table_valued("value")
-        return column.in_(select(listed.c.value))
-
-    by_id = select(customers.c.id.label("ref"), customers.c.id, literal(0).label("rank")).where(
-        customers.c.environment == environment, among(customers.c.id)
-    )
-    by_alias = select(
-        customer_aliases.c.alias, customer_aliases.c.customer_id, literal(1)
-    ).where(customer_aliases.c.environment == environment, among(customer_aliases.c.alias))
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(_REFS_PG, {"env": environment, "refs": wanted})
+    else:
+        rows = conn.execute(_REFS_SQLITE, {"env": environment, "refs": orjson.dumps(wanted).decode()})
     found: dict[str, str] = {}
-    for ref, customer_id, _rank in conn.execute(union_all(by_id, by_alias).order_by("rank")):
+    for ref, customer_id, _rank in rows:
         found.setdefault(ref, customer_id)
     return found
 
