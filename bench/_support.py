@@ -162,7 +162,8 @@ class Stream:
     def source_index(self) -> list[int]:
         """For each position, the index of the distinct event sent there."""
         rng = random.Random(self.seed)
-        dup_positions = set(rng.sample(range(1, self.n), self.duplicates)) if self.duplicates else set()
+        dup_positions = set(rng.sample(range(1, self.n), self.duplicates)) if self.duplicates \
+            else set()
         order: list[int] = []
         next_new = 0
         for position in range(self.n):

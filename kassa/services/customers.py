@@ -7,9 +7,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    Connection,
     String,
     bindparam,
-    Connection,
     delete,
     func,
     insert,
@@ -129,7 +129,8 @@ def find_customer_ids(
     if conn.dialect.name == "postgresql":
         rows = conn.execute(_REFS_PG, {"env": environment, "refs": wanted})
     else:
-        rows = conn.execute(_REFS_SQLITE, {"env": environment, "refs": orjson.dumps(wanted).decode()})
+        refs_json = orjson.dumps(wanted).decode()
+        rows = conn.execute(_REFS_SQLITE, {"env": environment, "refs": refs_json})
     found: dict[str, str] = {}
     for ref, customer_id, _rank in rows:
         found.setdefault(ref, customer_id)

@@ -60,7 +60,7 @@ _ATTEMPTS = 3
 # within the process, plus an OS file lock beside the database across worker processes — instead
 # of colliding on SQLite's busy handler, which sleeps in steps of up to 100 ms.
 _sqlite_writer = threading.Lock()
-_lock_files: dict[str, int] = {}
+_lock_files: dict[tuple[int, str], int] = {}  # (pid, database): a forked child opens its own
 
 
 @dataclass
@@ -71,11 +71,8 @@ class IngestResult:
     outcomes: list[str]
     reasons: list[str | None]
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for o in self.outcomes if o == outcome)
-
     def response(self) -> dict[str, Any]:
-        """``{"ingested", "duplicates", "updated", "failed", "errors"}`` (unique_ids, sent order)."""
+        """``{"ingested", "duplicates", "updated", "failed", "errors"}``: unique_ids, sent order."""
         lists: dict[str, list[str]] = {INGESTED: [], DUPLICATE: [], UPDATED: [], FAILED: []}
         errors: dict[str, str] = {}
         for key, outcome, reason in zip(self.keys, self.outcomes, self.reasons, strict=True):
@@ -175,10 +172,11 @@ def _lock_file(database: str | None) -> int | None:
     """This process's descriptor of ``<database>-ingest-lock`` (None: in-memory, or no fcntl)."""
     if fcntl is None or not database or database == ":memory:":
         return None
-    fd = _lock_files.get(database)
+    key = (os.getpid(), database)
+    fd = _lock_files.get(key)
     if fd is None:
         fd = os.open(database + "-ingest-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        _lock_files[database] = fd
+        _lock_files[key] = fd
     return fd
 
 

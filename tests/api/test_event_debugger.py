@@ -92,7 +92,8 @@ def test_counted(api, acme) -> None:
     assert body["counted"] is True and body["reason"] is None
     assert body["explanation"] == f"Counted by 1 of 1 metrics: {m['id']}."
     assert body["metrics"] == [{
-        "metric_id": m["id"], "metric_name": "sum n", "aggregation": {"method": "sum", "field": "n"},
+        "metric_id": m["id"], "metric_name": "sum n",
+        "aggregation": {"method": "sum", "field": "n"},
         "counted": True, "reason": None,
         "detail": "Counted: the event matches the metric. " + UNAVAILABLE["detail"],
         "failed_filters": [], "subscriptions": UNAVAILABLE,

@@ -66,7 +66,8 @@ def test_concurrent_requests_store_each_event_once(kassa, api) -> None:
     total_sent = sum(len(b) for per_thread in plan for b in per_thread)
     assert outcomes == {events.INGESTED: len(sent), events.DUPLICATE: total_sent - len(sent)}
     with kassa.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(usage_events)).scalar_one() == len(sent)
+        stored = conn.execute(select(func.count()).select_from(usage_events)).scalar_one()
+    assert stored == len(sent)
     window = ("2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z")
     assert value(kassa, metric(api, "count"), acme, *window) == Decimal(len(sent))
     expected_sum = sum(int(uid[1:]) for uid in sent)
@@ -90,5 +91,5 @@ def test_bookkeeping_times_are_stored_like_every_other_instant(kassa, api) -> No
         raw = conn.execute(text(
             "SELECT CAST(received_at AS TEXT), CAST(updated_at AS TEXT) FROM usage_events")).one()
         reference = conn.execute(
-            select(text(f"CAST(created_at AS TEXT)")).select_from(customers)).scalar_one()
+            select(text("CAST(created_at AS TEXT)")).select_from(customers)).scalar_one()
     assert raw[0] == raw[1] == reference
