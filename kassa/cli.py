@@ -264,7 +264,7 @@ def events_import(
                 on_progress=lambda done, s: progress.update(task, completed=done, rows=s.rows),
             )
     except KassaError as exc:
-        err.print(f"[red]{file}: {exc.detail}[/red]")
+        err.print(f"[red]{file}: {exc.detail}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     finally:
         kassa_app.close()

@@ -157,7 +157,9 @@ def check_event(raw: Any, now_us: int) -> EventIn:
         at = now_us
     else:
         if type(stamp) is not str:
-            raise EventRejected("timestamp: must be an RFC 3339 string such as 2026-07-01T12:00:00Z")
+            raise EventRejected(
+                "timestamp: must be an RFC 3339 string such as 2026-07-01T12:00:00Z"
+            )
         try:
             at = parse_timestamp_us(stamp)
         except ValueError as exc:

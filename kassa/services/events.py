@@ -17,6 +17,7 @@ counts for no customer; the event debugger says so.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
+
+try:  # POSIX; elsewhere SQLite's busy handler alone arbitrates between worker processes
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 from kassa.clock import FixedClock
 from kassa.domain.errors import InvalidRequest
@@ -50,9 +56,11 @@ INGESTED, DUPLICATE, UPDATED, FAILED = "ingested", "duplicate", "updated", "fail
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 _ATTEMPTS = 3
 
-# SQLite has one writer at a time. Queue this process's ingestion transactions on a lock instead
-# of letting them collide on SQLite's busy handler, which sleeps in steps of up to 100 ms.
+# SQLite has one writer at a time. Ingestion transactions queue for it on a lock — a thread lock
+# within the process, plus an OS file lock beside the database across worker processes — instead
+# of colliding on SQLite's busy handler, which sleeps in steps of up to 100 ms.
 _sqlite_writer = threading.Lock()
+_lock_files: dict[tuple[int, str], int] = {}  # (pid, database): a forked child opens its own
 
 
 @dataclass
@@ -63,11 +71,8 @@ class IngestResult:
     outcomes: list[str]
     reasons: list[str | None]
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for o in self.outcomes if o == outcome)
-
     def response(self) -> dict[str, Any]:
-        """``{"ingested", "duplicates", "updated", "failed", "errors"}`` (unique_ids, sent order)."""
+        """``{"ingested", "duplicates", "updated", "failed", "errors"}``: unique_ids, sent order."""
         lists: dict[str, list[str]] = {INGESTED: [], DUPLICATE: [], UPDATED: [], FAILED: []}
         errors: dict[str, str] = {}
         for key, outcome, reason in zip(self.keys, self.outcomes, self.reasons, strict=True):
@@ -148,11 +153,31 @@ def ingest_events(ctx: Ctx, raw_events: Sequence[Any], *, upsert: bool = False) 
 
 @contextmanager
 def _writer(ctx: Ctx) -> Iterator[None]:
-    if ctx.engine.dialect.name == "sqlite":
-        with _sqlite_writer:
-            yield
-    else:
+    if ctx.engine.dialect.name != "sqlite":
         yield
+        return
+    with _sqlite_writer:
+        fd = _lock_file(ctx.engine.url.database)
+        if fd is None:
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lock_file(database: str | None) -> int | None:
+    """This process's descriptor of ``<database>-ingest-lock`` (None: in-memory, or no fcntl)."""
+    if fcntl is None or not database or database == ":memory:":
+        return None
+    key = (os.getpid(), database)
+    fd = _lock_files.get(key)
+    if fd is None:
+        fd = os.open(database + "-ingest-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _lock_files[key] = fd
+    return fd
 
 
 def _store(

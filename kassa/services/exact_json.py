@@ -42,11 +42,24 @@ def loads_exact(data: bytes | str) -> Any:
 def _exact_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return orjson.Fragment(str(value).encode())
-    if isinstance(value, int):  # beyond 64 bits
-        return orjson.Fragment(str(value).encode())
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
+def _big_ints_as_fragments(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _big_ints_as_fragments(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_big_ints_as_fragments(v) for v in value]
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value).encode())
+    return value
+
+
 def dumps_exact(value: Any) -> bytes:
-    """Encode JSON with Decimals written digit for digit."""
-    return orjson.dumps(value, default=_exact_default)
+    """Encode JSON with Decimals (and integers past 64 bits) written digit for digit."""
+    try:
+        return orjson.dumps(value, default=_exact_default)
+    except TypeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        return orjson.dumps(_big_ints_as_fragments(value), default=_exact_default)

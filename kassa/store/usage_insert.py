@@ -41,8 +41,8 @@ _COLUMNS = (
 _PG_INSERT = (
     f"INSERT INTO usage_events ({_COLUMNS}) "
     "SELECT %(environment)s, x.u, x.n, x.a, x.c, x.t, CAST(x.p AS jsonb), %(now)s, %(now)s "
-    "FROM unnest(%(u)s::text[], %(n)s::text[], %(a)s::text[], %(c)s::text[], "
-    "%(t)s::bigint[], %(p)s::text[]) AS x(u, n, a, c, t, p) "
+    "FROM unnest(%(u)b::text[], %(n)b::text[], %(a)b::text[], %(c)b::text[], "
+    "%(t)b::bigint[], %(p)b::text[]) AS x(u, n, a, c, t, p) "
     "ON CONFLICT (environment, unique_id) DO NOTHING RETURNING unique_id"
 )
 SQLITE_CHUNK = 500
@@ -51,7 +51,9 @@ _SQLITE_ROW = "(?,?,?,?,?,?,?,?,?)"
 
 def _stamp(conn: Connection, instant: datetime) -> Any:
     """``instant`` as the driver expects it for a UTCDateTime column."""
-    process = UTCDateTime().bind_processor(conn.dialect)
+    # The dialect's own processor: on SQLite, SQLAlchemy's canonical text form, the same as
+    # every other UTCDateTime column (the generic one would leave it to sqlite3's adapter).
+    process = UTCDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
     return process(instant) if process else instant
 
 

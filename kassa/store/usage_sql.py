@@ -73,12 +73,6 @@ class PropertySQL:
             )
         return f"(CASE WHEN json_type(e.properties, {k}) = 'text' THEN e.properties ->> {k} END)"
 
-    def present(self, field: str) -> str:
-        k = self.key(field)
-        if self.pg:
-            return f"(e.properties -> {k} IS NOT NULL)"
-        return f"(json_type(e.properties, {k}) IS NOT NULL)"
-
     def distinct_key(self, field: str) -> str:
         """Equal for equal values (numbers by value), NULL when the field is missing."""
         k = self.key(field)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from kassa.api.deps import EnvCtx, Listing, page_body
+from kassa.api.deps import EnvCtx, Listing, current_ctx, page_body
 from kassa.api.errors import ApiError
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.events import (
@@ -18,7 +18,6 @@ from kassa.api.schemas.events import (
     StoredEvent,
 )
 from kassa.services import event_debugger, events
-from kassa.services.context import Ctx
 from kassa.services.exact_json import dumps_exact, loads_exact
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -45,7 +44,8 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _ingest(ctx: Ctx, body: bytes, upsert: bool) -> bytes:
+def _ingest(request: Request, body: bytes, upsert: bool) -> bytes:
+    ctx = current_ctx(request)  # built here, in the one worker-thread call of the request
     if not body.strip():
         raise ApiError(422, 'A JSON request body is required: {"events": [...]}.', field="body")
     try:
@@ -67,7 +67,6 @@ def _ingest(ctx: Ctx, body: bytes, upsert: bool) -> bytes:
 )
 async def ingest_events(
     request: Request,
-    ctx: EnvCtx,
     upsert: Annotated[
         bool,
         Query(description="Replace the properties of events already stored (same unique_id)"),
@@ -76,8 +75,9 @@ async def ingest_events(
     """Ingest up to 1,000 usage events. Each event succeeds or fails on its own; a unique_id
     already stored is reported under ``duplicates`` and stored once. ``Idempotency-Key`` is not
     used here: each event's ``unique_id`` is its idempotency key."""
+    # The hot path: no EnvCtx dependency (one worker-thread hop per request, not two).
     body = await _read_body(request)
-    content = await run_in_threadpool(_ingest, ctx, body, upsert)
+    content = await run_in_threadpool(_ingest, request, body, upsert)
     return Response(content, media_type="application/json")
 
 
