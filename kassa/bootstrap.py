@@ -94,7 +94,11 @@ def build_registry(jobs: JobRunner | None = None) -> DueWorkRegistry:
 
 def build_metric_users() -> MetricUsers:
     """Every source that knows which subscriptions bill a metric (the event debugger asks)."""
-    return MetricUsers()
+    from kassa.services.subscriptions.metric_users import subscriptions_billing
+
+    users = MetricUsers()
+    users.register("subscriptions", subscriptions_billing)
+    return users
 
 
 def build(

@@ -60,3 +60,19 @@ def value(
 ) -> Decimal | None:
     with kassa.engine.connect() as conn:
         return aggregate_usage(conn, "sandbox", metric_row, customer_id, at(start), at(end))
+
+
+def subscribe(api: TestClient, customer_id: str, metric_id: str, start: str = "2026-07-01") -> str:
+    """An active subscription of ``customer_id`` billing ``metric_id`` (per unit) since ``start``."""
+    product = api.post("/products", json={"name": f"Usage {metric_id}", "fee_type": "metered",
+                                          "metric_ids": [metric_id]})
+    assert product.status_code == 201, product.text
+    r = api.post("/subscriptions", json={
+        "customer_id": customer_id, "currency": "USD", "auto_activate": True,
+        "contract": {"period_type": "monthly_rolling", "start_date": start},
+        "items": [{"product_id": product.json()["id"], "price": {
+            "type": "unit", "fee_type": "metered", "billing_direction": "arrears",
+            "metric_ids": [metric_id], "unit_pricing_model": {"price_per_unit": "0.01"}}}],
+    })
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])

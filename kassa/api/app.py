@@ -25,6 +25,7 @@ from kassa.api.routes import (
     pricing,
     products,
     subscriptions,
+    usage,
     webhooks,
 )
 from kassa.api.schemas.common import ErrorResponse
@@ -45,6 +46,7 @@ ROUTERS = [
     events.router,
     invoices.router,
     money.router,
+    usage.router,
     webhooks.router,
     webhooks.messages_router,
     webhooks.events_router,

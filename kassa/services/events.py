@@ -45,6 +45,8 @@ from kassa.domain.usage_events import (
 from kassa.services.context import Ctx
 from kassa.services.customers import find_customer_ids
 from kassa.services.exact_json import dumps_exact
+from kassa.services import usage_thresholds
+from kassa.services.billing import late_usage
 from kassa.services.usage_seams import invoiced_event_ids
 from kassa.store.uow import UnitOfWork
 from kassa.store.usage_insert import EventRow, fetch_stored, insert_new, replace_properties
@@ -201,6 +203,10 @@ def _store(
         for uid, (_, ev) in sorted(chosen.items())
     ]
     stored = set(insert_new(uow.conn, env, rows, uow.now))
+    if stored:
+        fresh = [r for r in rows if r.unique_id in stored and r.customer_id is not None]
+        late_usage.mark(uow, [(r.customer_id, r.event_name, r.timestamp_us) for r in fresh])
+        usage_thresholds.check(uow, fresh)
     existing: dict[str, tuple[int, EventIn]] = {}
     for uid, (i, ev) in chosen.items():
         if uid in stored:

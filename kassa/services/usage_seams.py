@@ -7,8 +7,8 @@ Two seams, each in exactly one place:
   ``kassa.bootstrap.build_metric_users``. ``metric_subscription_check`` is the only reader; with
   no source registered it says that subscription data is unavailable, never a guess.
 - ``invoiced_event_ids`` says which stored events lie in a billing period that is already
-  invoiced (an upsert must not change them). The invoicing issue implements its body; until then
-  no period is invoiced.
+  invoiced (an upsert must not change them), from ``customers.usage_billed_through_us``, which
+  the billing run keeps.
 """
 
 from __future__ import annotations
@@ -89,10 +89,24 @@ def invoiced_event_ids(
     conn: Connection, environment: str, events: Sequence[tuple[str, str | None, int]]
 ) -> set[str]:
     """The unique_ids among ``events`` — (unique_id, customer_id, timestamp_us) of stored events
-    about to be upserted — whose billing period is already invoiced.
+    about to be upserted — whose billing period is already invoiced: those before the instant
+    up to which their customer's usage is invoiced (one query for the whole batch)."""
+    from sqlalchemy import select
 
-    Invoicing does not exist yet, so no period is invoiced. The invoicing issue replaces this
-    body with a set-based query over its invoices (one query for the whole batch).
-    """
-    del conn, environment, events
-    return set()
+    from kassa.store.tables import customers
+
+    owners = {customer_id for _, customer_id, _ in events if customer_id is not None}
+    if not owners:
+        return set()
+    through = dict(conn.execute(
+        select(customers.c.id, customers.c.usage_billed_through_us).where(
+            customers.c.environment == environment,
+            customers.c.id.in_(sorted(owners)),
+            customers.c.usage_billed_through_us.is_not(None),
+        )
+    ).all())
+    return {
+        uid
+        for uid, customer_id, ts in events
+        if customer_id in through and ts < through[customer_id]
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.usage_helpers import customer, freeze, metric
+from tests.usage_helpers import customer, freeze, metric, subscribe
 
 UNAVAILABLE = {
     "status": "unavailable",
@@ -85,8 +85,14 @@ def test_list_refuses_bad_filters(api, acme, query, field, detail) -> None:
     assert r.json()["errors"] == [{"field": field, "message": detail}]
 
 
+def billed_by(sub_id: str) -> dict:
+    return {"status": "in_use", "detail": f"Billed by subscription {sub_id}.",
+            "subscription_ids": [sub_id]}
+
+
 def test_counted(api, acme) -> None:
     m = metric(api, "sum", "n")
+    sub_id = subscribe(api, acme, m["id"])
     send(api, ev("ok", n=3))
     body = api.get("/events/ok").json()
     assert body["counted"] is True and body["reason"] is None
@@ -95,8 +101,8 @@ def test_counted(api, acme) -> None:
         "metric_id": m["id"], "metric_name": "sum n",
         "aggregation": {"method": "sum", "field": "n"},
         "counted": True, "reason": None,
-        "detail": "Counted: the event matches the metric. " + UNAVAILABLE["detail"],
-        "failed_filters": [], "subscriptions": UNAVAILABLE,
+        "detail": f"Counted: the event matches the metric. Billed by subscription {sub_id}.",
+        "failed_filters": [], "subscriptions": billed_by(sub_id),
     }]
     assert body["event"]["properties"] == {"n": 3} and body["event"]["customer_id"] == acme
 
@@ -140,6 +146,7 @@ def test_filtered_out_names_the_failing_filters(api, acme) -> None:
             {"field": "beta", "operator": "equal", "value": True},
         ]},
     ])
+    subscribe(api, acme, m["id"])
     send(api, ev("f1", region="eu", size=4, plan="free"))
     verdict = api.get("/events/f1").json()["metrics"][0]
     assert (verdict["counted"], verdict["reason"]) == (False, "filtered_out")
@@ -165,7 +172,8 @@ def test_filtered_out_names_the_failing_filters(api, acme) -> None:
 
 def test_no_value(api, acme) -> None:
     metric(api, "sum", "bytes")
-    metric(api, "count_unique", "user")
+    unique = metric(api, "count_unique", "user")
+    subscribe(api, acme, unique["id"])
     send(api, ev("v1", bytes="lots", user="u1"))
     by_method = {m["aggregation"]["method"]: m for m in api.get("/events/v1").json()["metrics"]}
     assert by_method["sum"]["reason"] == "no_value"
@@ -198,6 +206,23 @@ def test_subscription_seam(kassa, api, acme) -> None:
     assert len(calls) == 2  # an event without a customer never asks
     api.get("/events/s2")
     assert len(calls) == 2
+
+
+def test_no_subscription_bills_the_metric(api, acme) -> None:
+    m = metric(api, "count")
+    send(api, ev("n1"))
+    body = api.get("/events/n1").json()
+    assert (body["counted"], body["reason"]) == (False, "no_subscription")
+    assert body["metrics"][0]["subscriptions"] == {
+        "status": "not_in_use",
+        "detail": f"No subscription of customer '{acme}' bills this metric at the event's time.",
+        "subscription_ids": [],
+    }
+    # A subscription that starts after the event does not count it either.
+    subscribe(api, acme, m["id"], start="2026-08-01")
+    assert api.get("/events/n1").json()["reason"] == "no_subscription"
+    send(api, ev("n2", ts="2026-08-02T00:00:00Z"))
+    assert api.get("/events/n2").json()["counted"] is True
 
 
 def test_unknown_event_and_odd_ids(api, acme) -> None:

@@ -33,7 +33,7 @@ from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, 
 from kassa.domain.money import ZERO
 from kassa.domain.periods import Interval, add_months, months_between
 from kassa.domain.usage import UsageWindow as CustomerWindow
-from kassa.services.billing import credits
+from kassa.services.billing import credits, late_usage
 from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
 from kassa.services.billing.terms import following_boundary, terms_of
@@ -149,11 +149,20 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
 
     usage = _aggregate(uow, metric_rows, work)
     unit_credited = _apply_unit_credits(uow, work, usage)
+    late = late_usage.marked_customers(uow.conn, env, sorted({s["customer_id"] for s in subs}))
+    usage_through: dict[str, datetime] = {}
     product_names = _product_names(uow, work)
     drafts, last_at = [], {}
     for sub, terms, at, slots in work:
         values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
-        lines = _compose(uow, sub, terms, at, slots, values, customer_rows[sub["customer_id"]])
+        extra = []
+        if sub["customer_id"] in late:
+            extra = late_usage.adjustment_lines(uow, sub, terms, at, metric_rows)
+        lines = _compose(uow, sub, terms, at, slots, values, customer_rows[sub["customer_id"]],
+                         extra)
+        through = late_usage.usage_through(windows_of(slots))
+        if through is not None:
+            usage_through[sub["customer_id"]] = max(through, usage_through.get(sub["customer_id"], through))
         for line in lines:
             for w in windows_of(slots):
                 credited = unit_credited.get((sub["customer_id"], w))
@@ -176,6 +185,7 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
             billing_key=f"{sub['id']}:{rfc3339(at)}",
         ))
     written = inv.store(uow, drafts)
+    late_usage.advance_billed_through(uow, usage_through)
     by_sub = {s["id"]: s for s in subs}
     to_issue = [i for i in written
                 if by_sub[i["subscription_id"]]["billing"].get("auto_issue_invoices", True)]
@@ -255,10 +265,11 @@ def _product_names(uow: UnitOfWork, work: Sequence[tuple]) -> dict[str, Any]:
 
 def _compose(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
              slots: list[Slot], usage: Mapping[UsageWindow, Decimal],
-             customer: Mapping[str, Any]) -> list[LineDraft]:
-    """Charge lines, then the subscription discount, spend limits and tax."""
+             customer: Mapping[str, Any], extra: Sequence[LineDraft] = ()) -> list[LineDraft]:
+    """Charge lines (and ``extra`` ones, e.g. late usage), then the subscription discount,
+    spend limits and tax."""
     currency = sub["currency"]
-    lines = bill_boundary(terms, slots, usage)
+    lines = bill_boundary(terms, slots, usage) + list(extra)
     tl = terms.timeline
     months = max(0, months_between(tl.contract_start, day(at)))
     if lines:

@@ -24,7 +24,7 @@ from kassa.store.tables.subscriptions import (
     subscription_versions,
     subscriptions,
 )
-from kassa.store.tables.usage import usage_events
+from kassa.store.tables.usage import usage_events, usage_late_marks, usage_thresholds
 from kassa.store.tables.jobs import jobs
 from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, webhook_messages
 
@@ -58,6 +58,8 @@ __all__ = [
     "subscription_versions",
     "subscriptions",
     "usage_events",
+    "usage_late_marks",
+    "usage_thresholds",
     "webhook_attempts",
     "webhook_endpoints",
     "webhook_messages",

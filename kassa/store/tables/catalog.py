@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKeyConstraint,
@@ -31,6 +32,8 @@ customers = Table(
     Column("metadata", JSONDoc(), nullable=False),
     Column("tax_rate", ExactDecimal()),
     Column("tax_exempt", Boolean, nullable=False, default=False),
+    # Usage is invoiced up to here (microseconds since the epoch): an event before it is late.
+    Column("usage_billed_through_us", BigInteger),
     *timestamps(),
     Column("archived_at", UTCDateTime()),
     UniqueConstraint("environment", "id"),

@@ -22,10 +22,10 @@ Design notes (the table is the ingestion hot path and the billing query's input)
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Date, Index, String, Table, UniqueConstraint, text
 
 from kassa.store.tables.base import env_column, metadata, seq_column
-from kassa.store.types import JSONDoc, UTCDateTime
+from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
 
 usage_events = Table(
     "usage_events",
@@ -49,4 +49,37 @@ usage_events = Table(
         sqlite_where=text("customer_id IS NULL"),
         postgresql_where=text("customer_id IS NULL"),
     ),
+)
+
+# A usage threshold: when a metric's usage in the current billing period passes ``value``,
+# ``usage.threshold_exceeded`` is emitted, once per period.
+usage_thresholds = Table(
+    "usage_thresholds",
+    metadata,
+    seq_column(),
+    env_column(),
+    Column("id", String(80), nullable=False),
+    Column("customer_id", String(80), nullable=False),
+    Column("subscription_id", String(80)),
+    Column("metric_id", String(80), nullable=False),
+    Column("value", ExactDecimal(), nullable=False),
+    Column("status", String(16), nullable=False),  # active | archived
+    Column("last_period_start", Date),  # the period it was last exceeded in
+    Column("last_exceeded_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("environment", "id"),
+    Index(None, "environment", "customer_id", "status"),
+)
+
+# Events that arrived for a billing period already invoiced: the next invoice bills the
+# difference as an adjustment. One row per customer and event name, with the earliest such
+# event's instant; consumed (deleted) by the invoice that settles them.
+usage_late_marks = Table(
+    "usage_late_marks",
+    metadata,
+    Column("environment", String(16), primary_key=True),
+    Column("customer_id", String(80), primary_key=True),
+    Column("event_name", String(255), primary_key=True),
+    Column("earliest_us", BigInteger, nullable=False),
 )

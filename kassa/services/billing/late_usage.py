@@ -1,0 +1,217 @@
+"""Late usage: events for a billing period that is already invoiced are never lost.
+
+Billing records, per customer, the instant up to which usage has been invoiced
+(``customers.usage_billed_through_us``). Ingestion compares each stored event with it and keeps
+one mark per (customer, event name) with the earliest late instant — one small query per batch,
+nothing more on the hot path. The customer's next invoice re-measures the invoiced periods the
+marks reach, bills the difference with what was invoiced as an ``adjustment`` line, and deletes
+the marks in the same transaction, so a late event is billed exactly once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kassa.domain.billing.boundary import LineDraft, Terms, UsageWindow, midnight
+from kassa.domain.billing.timeline import day
+from kassa.domain.money import ZERO, round_money
+from kassa.domain.periods import Interval, add_months, months_between
+from kassa.domain.pricing import PeriodInputs, Phase, charge, price_from_dict
+from kassa.domain.usage import UsageWindow as CustomerWindow
+from kassa.domain.usage_events import instant_of, timestamp_us
+from kassa.services.usage import aggregate_windows
+from kassa.store.tables import customers, invoice_lines, invoices, usage_late_marks
+from kassa.store.uow import UnitOfWork
+
+
+def mark(uow: UnitOfWork, rows: Iterable[tuple[str | None, str, int]]) -> None:
+    """Remember events (customer_id, event_name, timestamp_us) that fall before the customer's
+    usage is invoiced through. Called by ingestion with the events it just stored."""
+    by_customer: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for customer_id, event_name, ts in rows:
+        if customer_id is not None:
+            by_customer[customer_id].append((event_name, ts))
+    if not by_customer:
+        return
+    earliest = min(ts for events in by_customer.values() for _, ts in events)
+    through = dict(uow.conn.execute(
+        select(customers.c.id, customers.c.usage_billed_through_us).where(
+            customers.c.environment == uow.environment,
+            customers.c.id.in_(list(by_customer)),
+            customers.c.usage_billed_through_us > earliest,
+        )
+    ).all())
+    late: dict[tuple[str, str], int] = {}
+    for customer_id, limit in through.items():
+        for event_name, ts in by_customer[customer_id]:
+            if ts < limit:
+                key = (customer_id, event_name)
+                late[key] = min(ts, late.get(key, ts))
+    if not late:
+        return
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(usage_late_marks)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["environment", "customer_id", "event_name"],
+        set_={"earliest_us": _least(uow.dialect, usage_late_marks.c.earliest_us,
+                                    stmt.excluded.earliest_us)},
+    )
+    uow.conn.execute(stmt, [
+        {"environment": uow.environment, "customer_id": c, "event_name": e, "earliest_us": ts}
+        for (c, e), ts in sorted(late.items())
+    ])
+
+
+def _least(dialect: str, a: Any, b: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.least(a, b) if dialect == "postgresql" else func.min(a, b)
+
+
+def advance_billed_through(uow: UnitOfWork, through: Mapping[str, datetime]) -> None:
+    """Usage of these customers is now invoiced up to the given instants (never moves back)."""
+    if not through:
+        return
+    current = dict(uow.conn.execute(
+        select(customers.c.id, customers.c.usage_billed_through_us).where(
+            customers.c.environment == uow.environment, customers.c.id.in_(list(through))
+        )
+    ).all())
+    rows = [
+        {"cid": c, "us": timestamp_us(t)}
+        for c, t in through.items()
+        if current.get(c) is None or timestamp_us(t) > current[c]
+    ]
+    if rows:
+        uow.conn.execute(
+            update(customers)
+            .where(customers.c.environment == uow.environment, customers.c.id == bindparam("cid"))
+            .values(usage_billed_through_us=bindparam("us")),
+            rows,
+        )
+
+
+def marked_customers(conn: Connection, environment: str, customer_ids: Sequence[str]) -> set[str]:
+    if not customer_ids:
+        return set()
+    return set(conn.execute(
+        select(usage_late_marks.c.customer_id).where(
+            usage_late_marks.c.environment == environment,
+            usage_late_marks.c.customer_id.in_(list(customer_ids)),
+        ).distinct()
+    ).scalars())
+
+
+def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
+                     metric_rows: Mapping[str, Any]) -> list[LineDraft]:
+    """Adjustments for late usage of ``sub``'s metered items, consuming the customer's marks."""
+    customer_id = sub["customer_id"]
+    marks = dict(uow.conn.execute(
+        select(usage_late_marks.c.event_name, usage_late_marks.c.earliest_us).where(
+            usage_late_marks.c.environment == uow.environment,
+            usage_late_marks.c.customer_id == customer_id,
+        )
+    ).all())
+    if not marks:
+        return []
+    tl = terms.timeline
+    billed_through = sub["billed_through"]
+    lines: list[LineDraft] = []
+    consumed: set[str] = set()
+    for key in tl.keys():
+        for seg in tl.segments:
+            item = seg.priced().get(key)
+            if item is not None:
+                break
+        price = item["price"] if item else None
+        if price is None or price.get("fee_type") != "metered" or not price.get("metric_ids"):
+            continue
+        metric_id = price["metric_ids"][0]
+        metric = metric_rows.get(metric_id)
+        if metric is None or metric["event_name"] not in marks:
+            continue
+        consumed.add(metric["event_name"])
+        months = Interval(price["billing_interval"]).months
+        since = day(instant_of(marks[metric["event_name"]]))
+        lines += _reprice(uow, sub, tl, key, metric, months, since, billed_through, terms)
+    if consumed:
+        uow.conn.execute(delete(usage_late_marks).where(
+            usage_late_marks.c.environment == uow.environment,
+            usage_late_marks.c.customer_id == customer_id,
+            usage_late_marks.c.event_name.in_(sorted(consumed)),
+        ))
+    return lines
+
+
+def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], tl: Any, key: tuple, metric: Mapping,
+             months: int, since: Any, billed_through: datetime | None,
+             terms: Terms) -> list[LineDraft]:
+    """Re-measure every invoiced period of the item from ``since`` on."""
+    if billed_through is None:
+        return []
+    bundle_id, product_id = key
+    k = (months_between(tl.anchor, max(since, tl.anchor)) // months) * months
+    out: list[LineDraft] = []
+    while True:
+        start, end = add_months(tl.anchor, k), add_months(tl.anchor, k + months)
+        k += months
+        if midnight(end) > billed_through:
+            break
+        if end <= since:
+            continue
+        billed = _billed_quantity(uow, sub["id"], product_id, metric["id"], start)
+        if billed is None:
+            continue  # that period's usage was never invoiced for this item
+        lo = max(midnight(max(start, tl.contract_start)), min(s.start for s in tl.segments))
+        window = CustomerWindow(sub["customer_id"], lo, midnight(end))
+        actual = aggregate_windows(uow.conn, uow.environment, metric, [window])[window] or ZERO
+        if actual == billed:
+            continue
+        item = tl.item_at(key, start) or next(i for _, i in tl.spans(key, (start, end)))
+        price = price_from_dict(item["price"])
+
+        def amount(quantity: Decimal, price: Any = price) -> Decimal:
+            return charge(price, PeriodInputs(usage={metric["id"]: quantity}), Phase.ARREARS).amount
+
+        difference = round_money(amount(actual) - amount(billed), terms.currency)
+        out.append(LineDraft(
+            kind="adjustment", amount=difference, product_id=product_id, bundle_id=bundle_id,
+            metric_id=metric["id"], quantity=actual - billed, period=(start, end),
+            description=f"Late usage adjustment ({start.isoformat()} – {end.isoformat()})",
+            details={"late_usage": True, "billed_quantity": format(billed, "f"),
+                     "actual_quantity": format(actual, "f")},
+        ))
+    return out
+
+
+def _billed_quantity(uow: UnitOfWork, sub_id: str, product_id: str, metric_id: str,
+                     period_start: Any) -> Decimal | None:
+    rows = uow.conn.execute(
+        select(invoice_lines.c.quantity)
+        .join(invoices, (invoices.c.environment == invoice_lines.c.environment)
+              & (invoices.c.id == invoice_lines.c.invoice_id))
+        .where(
+            invoices.c.environment == uow.environment,
+            invoices.c.subscription_id == sub_id,
+            invoices.c.status != "void",
+            invoice_lines.c.product_id == product_id,
+            invoice_lines.c.metric_id == metric_id,
+            invoice_lines.c.period_start == period_start,
+            invoice_lines.c.kind.in_(("usage", "overage", "adjustment")),
+        )
+    ).scalars().all()
+    if not rows:
+        return None
+    return sum((q or ZERO for q in rows), ZERO)
+
+
+def usage_through(windows: Iterable[UsageWindow]) -> datetime | None:
+    ends = [w.end for w in windows]
+    return max(ends, default=None)

@@ -1,0 +1,85 @@
+"""Which subscriptions bill a metric: the event debugger and usage thresholds ask."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from kassa.domain.billing.timeline import day
+from kassa.domain.items import priced_items
+from kassa.domain.periods import Period, add_months, period_containing
+from kassa.store.tables import subscription_versions, subscriptions
+
+LIVE_OR_ENDED = ("active", "paused", "canceled")
+
+
+def _versions(conn: Connection, environment: str, sub_ids: Sequence[str]) -> dict[str, list]:
+    found: dict[str, list] = {s: [] for s in sub_ids}
+    if not sub_ids:
+        return found
+    for row in conn.execute(select(subscription_versions).where(
+        subscription_versions.c.environment == environment,
+        subscription_versions.c.subscription_id.in_(list(sub_ids)),
+        subscription_versions.c.status == "published",
+    )).mappings():
+        found[row["subscription_id"]].append(row)
+    return found
+
+
+def item_with_metric(versions: Sequence[Mapping], metric_id: str, at: datetime) -> Mapping | None:
+    """The item pricing ``metric_id`` in the version in force at ``at`` (None if none does)."""
+    live = [v for v in versions if v["effective_at"] <= at] or list(versions)
+    if not live:
+        return None
+    version = max(live, key=lambda v: (v["effective_at"], v["number"]))
+    for _, child in priced_items(version["items"]):
+        if metric_id in (child["price"].get("metric_ids") or ()):
+            return child
+    return None
+
+
+def _serving(sub: Mapping[str, Any], at: datetime) -> bool:
+    start = sub["contract"].get("start_date")
+    if sub["activated_at"] is None or start is None or day(at) < date.fromisoformat(start):
+        return False
+    return sub["canceled_at"] is None or at < sub["canceled_at"]
+
+
+def subscriptions_billing(conn: Connection, environment: str, customer_id: str, metric_id: str,
+                          at: datetime) -> list[str]:
+    """Ids of the customer's subscriptions that bill ``metric_id`` at ``at``."""
+    subs = [dict(r) for r in conn.execute(select(subscriptions).where(
+        subscriptions.c.environment == environment,
+        subscriptions.c.customer_id == customer_id,
+        subscriptions.c.status.in_(LIVE_OR_ENDED),
+    ).order_by(subscriptions.c.seq)).mappings()]
+    subs = [s for s in subs if _serving(s, at)]
+    versions = _versions(conn, environment, [s["id"] for s in subs])
+    return [s["id"] for s in subs if item_with_metric(versions[s["id"]], metric_id, at)]
+
+
+def billing_period(conn: Connection, environment: str, sub_id: str, metric_id: str,
+                   at: datetime) -> Period | None:
+    """The period of ``sub_id``'s item on ``metric_id`` that contains ``at``."""
+    sub = conn.execute(select(subscriptions).where(
+        subscriptions.c.environment == environment, subscriptions.c.id == sub_id
+    )).mappings().first()
+    if sub is None or sub["billing_anchor"] is None:
+        return None
+    item = item_with_metric(_versions(conn, environment, [sub_id])[sub_id], metric_id, at)
+    if item is None:
+        return None
+    anchor, today = sub["billing_anchor"], day(at)
+    interval = item["price"]["billing_interval"]
+    start = date.fromisoformat(sub["contract"]["start_date"])
+    if today < anchor:
+        return Period(start, anchor) if start < anchor else None
+    return period_containing(anchor, interval, today)
+
+
+def calendar_month(at: datetime) -> Period:
+    first = day(at).replace(day=1)
+    return Period(first, add_months(first, 1))
