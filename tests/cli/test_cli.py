@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 KASSA = [sys.executable, "-m", "kassa.cli"]
 

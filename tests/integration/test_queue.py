@@ -7,7 +7,6 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 
 from kassa.clock import FixedClock, utcnow
