@@ -9,8 +9,8 @@ For each backend (SQLite file, then a scratch PostgreSQL database) and batch siz
 3. events/s, request latency p50/p99 and the server's peak RSS (all its processes);
 4. a check that exactly the non-duplicate events were stored and the responses add up;
 5. the baseline: the same rows inserted into a fresh database with the same schema, without HTTP,
-   through the same insert statement the service uses (``kassa.store.usage_insert.insert_new``),
-   one batch per transaction, sequentially.
+   through the same statement the service uses (``kassa.store.usage_insert.insert_new``, which
+   also resolves the accounts), one batch per transaction, sequentially.
 
     python bench/ingest.py                      # 1,000,000 events, both backends
     python bench/ingest.py --events 100000 --backends postgresql --batch-sizes 1000
@@ -58,8 +58,8 @@ from kassa.store.usage_insert import EventRow, insert_new  # noqa: E402
 CUSTOMERS = 1000
 
 
-def seed(database_url: str) -> tuple[list[str], dict[str, str], str]:
-    """Migrate, create the customers and a sandbox key: (accounts, account→customer, key).
+def seed(database_url: str, env: str) -> tuple[list[str], dict[str, str], str]:
+    """Migrate, create the customers and an API key: (accounts, account→customer, key).
 
     Customers are written in one bulk transaction (setup, not what is measured).
     """
@@ -69,17 +69,17 @@ def seed(database_url: str) -> tuple[list[str], dict[str, str], str]:
     rows, aliases, accounts, owner = [], [], [], {}
     for i in range(CUSTOMERS):
         customer_id, alias = new_id(), f"crm-{i:05d}"
-        rows.append({"environment": "sandbox", "id": customer_id, "name": f"Customer {i}",
+        rows.append({"environment": env, "id": customer_id, "name": f"Customer {i}",
                      "currency": "USD", "tags": [], "aliases": [alias], "metadata": {},
                      "tax_exempt": False, "created_at": now, "updated_at": now})
-        aliases.append({"environment": "sandbox", "alias": alias, "customer_id": customer_id})
+        aliases.append({"environment": env, "alias": alias, "customer_id": customer_id})
         account = alias if i % 2 else customer_id
         accounts.append(account)
         owner[account] = customer_id
     with kassa.engine.begin() as conn:
         conn.execute(insert(customers), rows)
         conn.execute(insert(customer_aliases), aliases)
-    key = keys.create_key(kassa.engine, "sandbox", "bench")[1]
+    key = keys.create_key(kassa.engine, env, "bench")[1]
     kassa.close()
     return accounts, owner, key
 
@@ -154,8 +154,7 @@ def api_run(database_url: str, stream: Stream, plan: list[list[int]], key: str,
     }
 
 
-def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
-            owner: dict[str, str]) -> float:
+def raw_run(database_url: str, stream: Stream, plan: list[list[int]], env: str) -> float:
     """The same rows, same schema, same insert statement: no HTTP, no validation. Events/s."""
     kassa = build(Settings(database_url=database_url))
     upgrade(kassa.engine)
@@ -166,7 +165,7 @@ def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
             e = stream.event(i)
             props = dumps_exact(loads_exact(orjson.dumps(e["properties"]))).decode()
             rows.setdefault(e["unique_id"], EventRow(
-                e["unique_id"], e["event_name"], e["account"], owner[e["account"]],
+                e["unique_id"], e["event_name"], e["account"],
                 parse_timestamp_us(e["timestamp"]), props))
         prepared.append(sorted(rows.values()))
     now = stream.now
@@ -174,12 +173,15 @@ def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
         started = time.perf_counter()
         for rows_ in prepared:
             conn.begin()
-            insert_new(conn, "sandbox", rows_, now)
+            insert_new(conn, env, rows_, now)
             conn.commit()
         elapsed = time.perf_counter() - started
         stored = conn.execute(select(func.count()).select_from(usage_events)).scalar_one()
+        orphans = conn.execute(select(func.count()).select_from(usage_events).where(
+            usage_events.c.customer_id.is_(None))).scalar_one()
     kassa.close()
     assert stored == stream.distinct, (stored, stream.distinct)
+    assert orphans == 0, f"{orphans} events not attributed to their customer"
     return stream.n / elapsed
 
 
@@ -203,22 +205,25 @@ def main() -> int:
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-workers", type=int, default=2)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--environment", default="production", choices=["production", "sandbox"],
+                        help="whose key the clients use (a sandbox also reads its clock per "
+                             "request)")
     args = parser.parse_args()
     targets = {"sqlite": 15_000, "postgresql": 20_000}
     print(f"Kassa ingestion benchmark: {args.events:,} events, {args.duplicates:.0%} duplicates, "
-          f"{args.clients} clients; {machine_load()}", flush=True)
+          f"{args.clients} clients, {args.environment} key; {machine_load()}", flush=True)
     failures = 0
     for backend in args.backends.split(","):
         workers = args.sqlite_workers if backend == "sqlite" else args.pg_workers
         for size in (int(s) for s in args.batch_sizes.split(",")):
             with scratch_database(backend, args.pg_url) as url:
-                accounts, owner, key = seed(url)
+                accounts, _, key = seed(url, args.environment)
                 stream = make_stream(args.events, args.duplicates, accounts)
                 plan = batches(stream, size)
                 api = api_run(url, stream, plan, key, args.clients, workers)
                 stored = stored_count(url)
             with scratch_database(backend, args.pg_url) as url:
-                raw = raw_run(url, stream, plan, owner)
+                raw = raw_run(url, stream, plan, args.environment)
             c = api["counts"]
             exact = (stored == stream.distinct and c["ingested"] == stream.distinct
                      and c["duplicates"] == stream.duplicates and c["failed"] == 0

@@ -1,8 +1,8 @@
 """Usage event ingestion: ``POST /events`` and ``kassa events import`` both come through here.
 
-A batch is validated in plain Python (no transaction held), then written in one transaction:
-one query resolves every account of the batch to its customer, one statement inserts the batch
-and reports which unique_ids were new. Each event has exactly one outcome:
+A batch is validated in plain Python (no transaction held), then written in one transaction by
+one statement that resolves every account of the batch to its customer (id or alias), inserts
+the batch and reports which unique_ids were new. Each event has exactly one outcome:
 
 - ``ingested``: stored now.
 - ``duplicate``: its unique_id was already stored (by an earlier request, a concurrent one, or
@@ -43,7 +43,6 @@ from kassa.domain.usage_events import (
     timestamp_us,
 )
 from kassa.services.context import Ctx
-from kassa.services.customers import find_customer_ids
 from kassa.services.exact_json import dumps_exact
 from kassa.services.usage_seams import invoiced_event_ids
 from kassa.store.uow import UnitOfWork
@@ -188,19 +187,13 @@ def _store(
     upsert: bool,
 ) -> None:
     env = uow.environment
-    customers = find_customer_ids(uow.conn, env, {ev.account for _, ev in chosen.values()})
     rows = [
         EventRow(
-            uid,
-            ev.event_name,
-            ev.account,
-            customers.get(ev.account),
-            ev.timestamp_us,
-            dumps_exact(ev.properties).decode(),
+            uid, ev.event_name, ev.account, ev.timestamp_us, dumps_exact(ev.properties).decode()
         )
         for uid, (_, ev) in sorted(chosen.items())
     ]
-    stored = set(insert_new(uow.conn, env, rows, uow.now))
+    stored = set(insert_new(uow.conn, env, rows, uow.now))  # also resolves every account
     existing: dict[str, tuple[int, EventIn]] = {}
     for uid, (i, ev) in chosen.items():
         if uid in stored:
