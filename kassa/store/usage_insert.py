@@ -40,8 +40,10 @@ _COLUMNS = (
 # Each distinct account of the batch is resolved to its customer inside the insert (an id wins
 # over an alias, as in ``customers.find_customer``): one statement, one round trip per batch.
 # Correlated lookups keep the resolution on the unique indexes of customers and aliases whatever
-# their size (a join lets the planner hash the whole customers table for every batch). ORDER BY
-# keeps the unique_id lock order whatever plan is chosen.
+# their size (a join lets the planner hash the whole customers table for every batch). Caveat:
+# right after a bulk load of customers, before autovacuum has analyzed the tables, PostgreSQL may
+# pick another index on `environment` and scan; bulk loaders should ANALYZE. ORDER BY keeps the
+# unique_id lock order whatever plan is chosen.
 _RESOLVE = (
     "SELECT {env}, x.u, x.n, x.a, r.customer_id, x.t, {props}, {now}, {now} "
     "FROM {source} JOIN ("
