@@ -1,16 +1,18 @@
 """Writing usage events in bulk: one statement per batch, duplicates skipped by the database.
 
-``insert_new`` is the ingestion hot path. It runs ``INSERT ... ON CONFLICT (environment,
-unique_id) DO NOTHING RETURNING unique_id``, so the unique index decides what is new, atomically,
-even against concurrent requests (a second transaction inserting the same unique_id waits for the
-first and then skips the row). It bypasses SQLAlchemy's per-row parameter processing:
+``insert_new`` is the ingestion hot path: one ``INSERT ... SELECT ... ON CONFLICT (environment,
+unique_id) DO NOTHING RETURNING unique_id`` per batch, which also resolves each account to its
+customer. The unique index decides what is new, atomically, even against concurrent requests (a
+second transaction inserting the same unique_id waits for the first and then skips the row). It
+bypasses SQLAlchemy's per-row parameter processing:
 
-- PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays)`` statement whose text never changes
+- PostgreSQL: rows travel as binary arrays (``unnest``) in a statement whose text never changes
   with the batch size, so psycopg prepares it once per connection; the properties travel as JSON
   text and are cast to JSONB by the server.
-- SQLite: multi-row ``VALUES`` in chunks (9 parameters a row, well under SQLite's limit).
+- SQLite: multi-row ``VALUES`` in chunks of 500 (5 parameters a row, well under SQLite's limit).
 
-Rows are passed sorted by unique_id so that concurrent batches take row locks in one order.
+Rows are inserted in unique_id order so that concurrent batches take row locks in one order (the
+same batch in two orders at once deadlocks otherwise).
 """
 
 from __future__ import annotations
