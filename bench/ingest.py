@@ -9,8 +9,8 @@ For each backend (SQLite file, then a scratch PostgreSQL database) and batch siz
 3. events/s, request latency p50/p99 and the server's peak RSS (all its processes);
 4. a check that exactly the non-duplicate events were stored and the responses add up;
 5. the baseline: the same rows inserted into a fresh database with the same schema, without HTTP,
-   through the same insert statement the service uses (``kassa.store.usage_insert.insert_new``),
-   one batch per transaction, sequentially.
+   through the same statement the service uses (``kassa.store.usage_insert.insert_new``, which
+   also resolves the accounts), one batch per transaction, sequentially.
 
     python bench/ingest.py                      # 1,000,000 events, both backends
     python bench/ingest.py --events 100000 --backends postgresql --batch-sizes 1000
@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -58,30 +58,37 @@ from kassa.store.usage_insert import EventRow, insert_new  # noqa: E402
 CUSTOMERS = 1000
 
 
-def seed(database_url: str) -> tuple[list[str], dict[str, str], str]:
-    """Migrate, create the customers and a sandbox key: (accounts, account→customer, key).
+def customer_list() -> list[tuple[str, str, str]]:
+    """(customer id, alias, the account events use: the id for half, the alias for the rest)."""
+    result = []
+    for i in range(CUSTOMERS):
+        customer_id, alias = new_id(), f"crm-{i:05d}"
+        result.append((customer_id, alias, alias if i % 2 else customer_id))
+    return result
 
-    Customers are written in one bulk transaction (setup, not what is measured).
-    """
+
+def seed(database_url: str, env: str, people: list[tuple[str, str, str]]) -> str:
+    """Migrate, create the customers (one bulk transaction: setup, not what is measured) and an
+    API key; return the key."""
     kassa = build(Settings(database_url=database_url))
     upgrade(kassa.engine)
     now = datetime.now(UTC)
-    rows, aliases, accounts, owner = [], [], [], {}
-    for i in range(CUSTOMERS):
-        customer_id, alias = new_id(), f"crm-{i:05d}"
-        rows.append({"environment": "sandbox", "id": customer_id, "name": f"Customer {i}",
-                     "currency": "USD", "tags": [], "aliases": [alias], "metadata": {},
-                     "tax_exempt": False, "created_at": now, "updated_at": now})
-        aliases.append({"environment": "sandbox", "alias": alias, "customer_id": customer_id})
-        account = alias if i % 2 else customer_id
-        accounts.append(account)
-        owner[account] = customer_id
+    rows = [{"environment": env, "id": cid, "name": f"Customer {alias}", "currency": "USD",
+             "tags": [], "aliases": [alias], "metadata": {}, "tax_exempt": False,
+             "created_at": now, "updated_at": now} for cid, alias, _ in people]
+    aliases = [{"environment": env, "alias": alias, "customer_id": cid}
+               for cid, alias, _ in people]
     with kassa.engine.begin() as conn:
         conn.execute(insert(customers), rows)
         conn.execute(insert(customer_aliases), aliases)
-    key = keys.create_key(kassa.engine, "sandbox", "bench")[1]
+    with kassa.engine.begin() as conn:
+        # As after any bulk load: without statistics PostgreSQL may resolve accounts through the
+        # wrong index of customers until autovacuum analyzes the table (within about a minute).
+        conn.execute(text("ANALYZE customers"))
+        conn.execute(text("ANALYZE customer_aliases"))
+    key = keys.create_key(kassa.engine, env, "bench")[1]
     kassa.close()
-    return accounts, owner, key
+    return key
 
 
 def batches(stream: Stream, size: int) -> list[list[int]]:
@@ -154,11 +161,11 @@ def api_run(database_url: str, stream: Stream, plan: list[list[int]], key: str,
     }
 
 
-def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
-            owner: dict[str, str]) -> float:
+def raw_run(database_url: str, stream: Stream, plan: list[list[int]], env: str,
+            people: list[tuple[str, str, str]]) -> float:
     """The same rows, same schema, same insert statement: no HTTP, no validation. Events/s."""
+    seed(database_url, env, people)
     kassa = build(Settings(database_url=database_url))
-    upgrade(kassa.engine)
     prepared = []
     for batch in plan:
         rows: dict[str, EventRow] = {}
@@ -166,7 +173,7 @@ def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
             e = stream.event(i)
             props = dumps_exact(loads_exact(orjson.dumps(e["properties"]))).decode()
             rows.setdefault(e["unique_id"], EventRow(
-                e["unique_id"], e["event_name"], e["account"], owner[e["account"]],
+                e["unique_id"], e["event_name"], e["account"],
                 parse_timestamp_us(e["timestamp"]), props))
         prepared.append(sorted(rows.values()))
     now = stream.now
@@ -174,12 +181,15 @@ def raw_run(database_url: str, stream: Stream, plan: list[list[int]],
         started = time.perf_counter()
         for rows_ in prepared:
             conn.begin()
-            insert_new(conn, "sandbox", rows_, now)
+            insert_new(conn, env, rows_, now)
             conn.commit()
         elapsed = time.perf_counter() - started
         stored = conn.execute(select(func.count()).select_from(usage_events)).scalar_one()
+        orphans = conn.execute(select(func.count()).select_from(usage_events).where(
+            usage_events.c.customer_id.is_(None))).scalar_one()
     kassa.close()
     assert stored == stream.distinct, (stored, stream.distinct)
+    assert orphans == 0, f"{orphans} events not attributed to their customer"
     return stream.n / elapsed
 
 
@@ -203,22 +213,26 @@ def main() -> int:
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-workers", type=int, default=2)
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--environment", default="production", choices=["production", "sandbox"],
+                        help="whose key the clients use (a sandbox also reads its clock per "
+                             "request)")
     args = parser.parse_args()
     targets = {"sqlite": 15_000, "postgresql": 20_000}
     print(f"Kassa ingestion benchmark: {args.events:,} events, {args.duplicates:.0%} duplicates, "
-          f"{args.clients} clients; {machine_load()}", flush=True)
+          f"{args.clients} clients, {args.environment} key; {machine_load()}", flush=True)
     failures = 0
     for backend in args.backends.split(","):
         workers = args.sqlite_workers if backend == "sqlite" else args.pg_workers
         for size in (int(s) for s in args.batch_sizes.split(",")):
+            people = customer_list()
             with scratch_database(backend, args.pg_url) as url:
-                accounts, owner, key = seed(url)
-                stream = make_stream(args.events, args.duplicates, accounts)
+                key = seed(url, args.environment, people)
+                stream = make_stream(args.events, args.duplicates, [p[2] for p in people])
                 plan = batches(stream, size)
                 api = api_run(url, stream, plan, key, args.clients, workers)
                 stored = stored_count(url)
             with scratch_database(backend, args.pg_url) as url:
-                raw = raw_run(url, stream, plan, owner)
+                raw = raw_run(url, stream, plan, args.environment, people)
             c = api["counts"]
             exact = (stored == stream.distinct and c["ingested"] == stream.distinct
                      and c["duplicates"] == stream.duplicates and c["failed"] == 0

@@ -1,8 +1,8 @@
 """Usage event ingestion: ``POST /events`` and ``kassa events import`` both come through here.
 
-A batch is validated in plain Python (no transaction held), then written in one transaction:
-one query resolves every account of the batch to its customer, one statement inserts the batch
-and reports which unique_ids were new. Each event has exactly one outcome:
+A batch is validated in plain Python (no transaction held), then written in one transaction by
+one statement that resolves every account of the batch to its customer (id or alias), inserts
+the batch and reports which unique_ids were new. Each event has exactly one outcome:
 
 - ``ingested``: stored now.
 - ``duplicate``: its unique_id was already stored (by an earlier request, a concurrent one, or
@@ -43,10 +43,8 @@ from kassa.domain.usage_events import (
     timestamp_us,
 )
 from kassa.services.context import Ctx
-from kassa.services.customers import find_customer_ids
 from kassa.services.exact_json import dumps_exact
-from kassa.services import usage_thresholds
-from kassa.services.billing import late_usage
+from kassa.services.usage_followups import after_ingest
 from kassa.services.usage_seams import invoiced_event_ids
 from kassa.store.uow import UnitOfWork
 from kassa.store.usage_insert import EventRow, fetch_stored, insert_new, replace_properties
@@ -190,23 +188,20 @@ def _store(
     upsert: bool,
 ) -> None:
     env = uow.environment
-    customers = find_customer_ids(uow.conn, env, {ev.account for _, ev in chosen.values()})
     rows = [
         EventRow(
-            uid,
-            ev.event_name,
-            ev.account,
-            customers.get(ev.account),
-            ev.timestamp_us,
-            dumps_exact(ev.properties).decode(),
+            uid, ev.event_name, ev.account, ev.timestamp_us, dumps_exact(ev.properties).decode()
         )
         for uid, (_, ev) in sorted(chosen.items())
     ]
-    stored = set(insert_new(uow.conn, env, rows, uow.now))
-    if stored:
-        fresh = [r for r in rows if r.unique_id in stored and r.customer_id is not None]
-        late_usage.mark(uow, [(r.customer_id, r.event_name, r.timestamp_us) for r in fresh])
-        usage_thresholds.check(uow, fresh)
+    new = dict(insert_new(uow.conn, env, rows, uow.now))  # also resolves every account
+    stored = set(new)
+    attributed = [
+        (new[r.unique_id], r.event_name, r.timestamp_us)
+        for r in rows
+        if new.get(r.unique_id) is not None
+    ]
+    after_ingest(uow, attributed)
     existing: dict[str, tuple[int, EventIn]] = {}
     for uid, (i, ev) in chosen.items():
         if uid in stored:

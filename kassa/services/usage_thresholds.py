@@ -128,11 +128,12 @@ def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[P
     return (period or calendar_month(at)), sub_id
 
 
-def check(uow: UnitOfWork, rows: Sequence[Any]) -> None:
-    """After ingestion: thresholds of these events' customers that were just passed."""
+def check(uow: UnitOfWork, events: Sequence[tuple[str, str, int]]) -> None:
+    """After ingestion, with the new events (customer_id, event_name, timestamp_us): the
+    thresholds of those customers that were just passed."""
     names: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        names[row.customer_id].add(row.event_name)
+    for customer_id, event_name, _ in events:
+        names[customer_id].add(event_name)
     if not names:
         return
     found = [dict(r) for r in uow.conn.execute(

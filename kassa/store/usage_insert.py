@@ -1,21 +1,23 @@
 """Writing usage events in bulk: one statement per batch, duplicates skipped by the database.
 
-``insert_new`` is the ingestion hot path. It runs ``INSERT ... ON CONFLICT (environment,
-unique_id) DO NOTHING RETURNING unique_id``, so the unique index decides what is new, atomically,
-even against concurrent requests (a second transaction inserting the same unique_id waits for the
-first and then skips the row). It bypasses SQLAlchemy's per-row parameter processing:
+``insert_new`` is the ingestion hot path: one ``INSERT ... SELECT ... ON CONFLICT (environment,
+unique_id) DO NOTHING RETURNING unique_id, customer_id`` per batch, which also resolves each account to its
+customer. The unique index decides what is new, atomically, even against concurrent requests (a
+second transaction inserting the same unique_id waits for the first and then skips the row). It
+bypasses SQLAlchemy's per-row parameter processing:
 
-- PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays)`` statement whose text never changes
+- PostgreSQL: rows travel as binary arrays (``unnest``) in a statement whose text never changes
   with the batch size, so psycopg prepares it once per connection; the properties travel as JSON
   text and are cast to JSONB by the server.
-- SQLite: multi-row ``VALUES`` in chunks (9 parameters a row, well under SQLite's limit).
+- SQLite: multi-row ``VALUES`` in chunks of 500 (5 parameters a row, well under SQLite's limit).
 
-Rows are passed sorted by unique_id so that concurrent batches take row locks in one order.
+Rows are inserted in unique_id order so that concurrent batches take row locks in one order (the
+same batch in two orders at once deadlocks otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -29,7 +31,6 @@ class EventRow(NamedTuple):
     unique_id: str
     event_name: str
     account: str
-    customer_id: str | None
     timestamp_us: int
     properties_json: str
 
@@ -38,29 +39,60 @@ _COLUMNS = (
     "environment, unique_id, event_name, account, customer_id, timestamp_us, properties, "
     "received_at, updated_at"
 )
-_PG_INSERT = (
-    f"INSERT INTO usage_events ({_COLUMNS}) "
-    "SELECT %(environment)s, x.u, x.n, x.a, x.c, x.t, CAST(x.p AS jsonb), %(now)s, %(now)s "
-    "FROM unnest(%(u)b::text[], %(n)b::text[], %(a)b::text[], %(c)b::text[], "
-    "%(t)b::bigint[], %(p)b::text[]) AS x(u, n, a, c, t, p) "
-    "ON CONFLICT (environment, unique_id) DO NOTHING RETURNING unique_id"
+# Each distinct account of the batch is resolved to its customer inside the insert (an id wins
+# over an alias, as in ``customers.find_customer``): one statement, one round trip per batch.
+# Correlated lookups keep the resolution on the unique indexes of customers and aliases whatever
+# their size (a join lets the planner hash the whole customers table for every batch). Caveat:
+# right after a bulk load of customers, before autovacuum has analyzed the tables, PostgreSQL may
+# pick another index on `environment` and scan; bulk loaders should ANALYZE. ORDER BY keeps the
+# unique_id lock order whatever plan is chosen.
+_RESOLVE = (
+    "SELECT {env}, x.u, x.n, x.a, r.customer_id, x.t, {props}, {now}, {now} "
+    "FROM {source} JOIN ("
+    "SELECT d.a, COALESCE("
+    "(SELECT c.id FROM customers c WHERE c.environment = {env} AND c.id = d.a), "
+    "(SELECT al.customer_id FROM customer_aliases al "
+    "WHERE al.environment = {env} AND al.alias = d.a)) AS customer_id "
+    "FROM {accounts} d) r ON r.a = x.a "
+    "WHERE TRUE ORDER BY x.u "
+    "ON CONFLICT (environment, unique_id) DO NOTHING RETURNING unique_id, customer_id"
+)
+_PG_INSERT = f"INSERT INTO usage_events ({_COLUMNS}) " + _RESOLVE.format(
+    env="%(environment)s",
+    now="%(now)s",
+    props="CAST(x.p AS jsonb)",
+    source="unnest(%(u)b::text[], %(n)b::text[], %(a)b::text[], %(t)b::bigint[], "
+    "%(p)b::text[]) AS x(u, n, a, t, p)",
+    accounts="(SELECT DISTINCT a FROM unnest(%(a)b::text[]) AS accounts(a))",
 )
 SQLITE_CHUNK = 500
-_SQLITE_ROW = "(?,?,?,?,?,?,?,?,?)"
+_SQLITE_INSERT = "WITH x(u, n, a, t, p) AS (VALUES {rows}) " + (
+    f"INSERT INTO usage_events ({_COLUMNS}) "
+    + _RESOLVE.format(
+        env=":env", now=":now", props="x.p", source="x", accounts="(SELECT DISTINCT a FROM x)"
+    )
+)
+
+
+_STAMPERS: dict[str, Callable[[Any], Any] | None] = {}
 
 
 def _stamp(conn: Connection, instant: datetime) -> Any:
     """``instant`` as the driver expects it for a UTCDateTime column."""
-    # The dialect's own processor: on SQLite, SQLAlchemy's canonical text form, the same as
-    # every other UTCDateTime column (the generic one would leave it to sqlite3's adapter).
-    process = UTCDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    name = conn.dialect.name
+    if name not in _STAMPERS:
+        # The dialect's own processor: on SQLite, SQLAlchemy's canonical text form, the same as
+        # every other UTCDateTime column (the generic one would leave it to sqlite3's adapter).
+        _STAMPERS[name] = UTCDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    process = _STAMPERS[name]
     return process(instant) if process else instant
 
 
 def insert_new(
     conn: Connection, environment: str, rows: Sequence[EventRow], now: datetime
-) -> list[str]:
-    """Insert ``rows`` (unique_ids distinct); return the unique_ids that were not stored yet."""
+) -> list[tuple[str, str | None]]:
+    """Insert ``rows`` (unique_ids distinct), each attributed to the customer its account names
+    (id or alias; NULL when none); return (unique_id, customer_id) of those not stored yet."""
     if not rows:
         return []
     stamp = _stamp(conn, now)
@@ -71,24 +103,29 @@ def insert_new(
             "u": [r.unique_id for r in rows],
             "n": [r.event_name for r in rows],
             "a": [r.account for r in rows],
-            "c": [r.customer_id for r in rows],
             "t": [r.timestamp_us for r in rows],
             "p": [r.properties_json for r in rows],
         }
-        return [row[0] for row in conn.exec_driver_sql(_PG_INSERT, params)]
-    stored: list[str] = []
+        return [(row[0], row[1]) for row in conn.exec_driver_sql(_PG_INSERT, params)]
+    stored: list[tuple[str, str | None]] = []
     for start in range(0, len(rows), SQLITE_CHUNK):
         chunk = rows[start : start + SQLITE_CHUNK]
-        sql = (
-            f"INSERT INTO usage_events ({_COLUMNS}) VALUES "
-            + ",".join([_SQLITE_ROW] * len(chunk))
-            + " ON CONFLICT (environment, unique_id) DO NOTHING RETURNING unique_id"
-        )
-        flat: list[Any] = []
-        for r in chunk:
-            flat += (environment, *r, stamp, stamp)
-        stored += [row[0] for row in conn.exec_driver_sql(sql, tuple(flat))]
+        sql = _SQLITE_INSERT.format(rows=",".join(["(?,?,?,?,?)"] * len(chunk)))
+        # sqlite3 numbers a bare ? after the largest number used so far, so the named
+        # parameters are passed positionally as ?NNN in the order they appear.
+        named = {"env": environment, "now": stamp}
+        flat: list[Any] = [value for r in chunk for value in r]
+        stored += [(row[0], row[1]) for row in conn.exec_driver_sql(*_positional(sql, flat, named))]
     return stored
+
+
+def _positional(sql: str, values: list[Any], named: dict[str, Any]) -> tuple[str, tuple]:
+    """Rewrite ``:env``/``:now`` after the ``?`` values as numbered parameters."""
+    params = list(values)
+    for name, value in named.items():
+        params.append(value)
+        sql = sql.replace(f":{name}", f"?{len(params)}")
+    return sql, tuple(params)
 
 
 def fetch_stored(

@@ -242,3 +242,15 @@ def test_environments_are_separate(kassa, api, prod_api, acme) -> None:
 
 def test_a_key_is_required(anon) -> None:
     assert anon.post("/events", json={"events": [ev("x")]}).status_code == 401
+
+
+def test_the_request_body_is_documented(api) -> None:
+    post_events = api.get("/openapi.json").json()["paths"]["/events"]["post"]
+    schema = post_events["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["events"]
+    assert schema["properties"]["events"]["maxItems"] == 1000
+    event = schema["properties"]["events"]["items"]
+    assert sorted(event["properties"]) == [
+        "account", "event_name", "properties", "timestamp", "unique_id"]
+    assert event["properties"]["properties"]["maxProperties"] == 50
+    assert [p["name"] for p in post_events["parameters"]] == ["upsert"]

@@ -2,15 +2,14 @@
 
 Billing records, per customer, the instant up to which usage has been invoiced
 (``customers.usage_billed_through_us``). Ingestion compares each stored event with it and keeps
-one mark per (customer, event name) with the earliest late instant — one small query per batch,
-nothing more on the hot path. The customer's next invoice re-measures the invoiced periods the
+one mark per (customer, event name) with the earliest late instant (one lookup per batch, shared
+with the threshold check: ``kassa.services.usage_followups``). The customer's next invoice re-measures the invoiced periods the
 marks reach, bills the difference with what was invoiced as an ``adjustment`` line, and deletes
 the marks in the same transaction, so a late event is billed exactly once.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -31,30 +30,15 @@ from kassa.store.tables import customers, invoice_lines, invoices, usage_late_ma
 from kassa.store.uow import UnitOfWork
 
 
-def mark(uow: UnitOfWork, rows: Iterable[tuple[str | None, str, int]]) -> None:
-    """Remember events (customer_id, event_name, timestamp_us) that fall before the customer's
-    usage is invoiced through. Called by ingestion with the events it just stored."""
-    by_customer: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for customer_id, event_name, ts in rows:
-        if customer_id is not None:
-            by_customer[customer_id].append((event_name, ts))
-    if not by_customer:
-        return
-    earliest = min(ts for events in by_customer.values() for _, ts in events)
-    through = dict(uow.conn.execute(
-        select(customers.c.id, customers.c.usage_billed_through_us).where(
-            customers.c.environment == uow.environment,
-            customers.c.id.in_(list(by_customer)),
-            customers.c.usage_billed_through_us > earliest,
-        )
-    ).all())
-    late: dict[tuple[str, str], int] = {}
-    for customer_id, limit in through.items():
-        for event_name, ts in by_customer[customer_id]:
-            if ts < limit:
-                key = (customer_id, event_name)
-                late[key] = min(ts, late.get(key, ts))
-    if not late:
+def mark(uow: UnitOfWork, late: Iterable[tuple[str, str, int]]) -> None:
+    """Remember late events (customer_id, event_name, timestamp_us): one mark per customer and
+    event name, with the earliest instant. Ingestion calls it with the events it stored before
+    their customer's ``usage_billed_through_us`` (see ``kassa.services.usage_followups``)."""
+    earliest: dict[tuple[str, str], int] = {}
+    for customer_id, event_name, ts in late:
+        key = (customer_id, event_name)
+        earliest[key] = min(ts, earliest.get(key, ts))
+    if not earliest:
         return
     dialect = postgresql if uow.dialect == "postgresql" else sqlite
     stmt = dialect.insert(usage_late_marks)
@@ -65,7 +49,7 @@ def mark(uow: UnitOfWork, rows: Iterable[tuple[str | None, str, int]]) -> None:
     )
     uow.conn.execute(stmt, [
         {"environment": uow.environment, "customer_id": c, "event_name": e, "earliest_us": ts}
-        for (c, e), ts in sorted(late.items())
+        for (c, e), ts in sorted(earliest.items())
     ])
 
 
