@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -74,12 +76,26 @@ def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
         row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
     if row is None:
         raise NotFound(f"API key {key_id!r} was not found.")
+    forget_cached_keys()
     return _view(row)
 
 
 def count_keys(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(api_keys)).scalar_one()
+
+
+# Valid keys seen recently: digest -> (environment, when checked). A key revoked in this process
+# is dropped at once; one revoked elsewhere (``kassa keys revoke``) stops working within
+# CACHE_SECONDS. Only valid keys are cached, so an unknown key always reaches the database.
+CACHE_SECONDS = 2.0
+_recent: dict[str, tuple[str, float]] = {}
+_recent_lock = threading.Lock()
+
+
+def forget_cached_keys() -> None:
+    with _recent_lock:
+        _recent.clear()
 
 
 def authenticate(engine: Engine, authorization: str | None) -> str:
@@ -93,6 +109,10 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     if not key.startswith(tuple(KEY_PREFIX.values())):
         raise Unauthorized("Invalid API key.")
     digest = hash_key(key)
+    cache_key = f"{id(engine)}:{digest}"
+    seen = _recent.get(cache_key)
+    if seen is not None and time.monotonic() - seen[1] < CACHE_SECONDS:
+        return seen[0]
     with engine.connect() as conn:
         row = conn.execute(
             select(api_keys.c.environment, api_keys.c.key_hash, api_keys.c.revoked_at).where(
@@ -103,6 +123,10 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
         raise Unauthorized("Invalid API key.")
     if row.revoked_at is not None:
         raise Unauthorized("This API key has been revoked.")
+    with _recent_lock:
+        if len(_recent) > 10_000:
+            _recent.clear()
+        _recent[cache_key] = (str(row.environment), time.monotonic())
     return str(row.environment)
 
 

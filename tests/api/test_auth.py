@@ -88,3 +88,23 @@ def test_api_version_header(anon: TestClient, api: TestClient) -> None:
         "/customers", headers={"Authorization": api.headers["Authorization"]}
     )
     assert r.status_code == 200 and r.headers["Alguna-Version"] == "2026-04-01"
+
+
+def test_a_key_revoked_elsewhere_stops_working_within_the_cache_window(
+    kassa, api: TestClient, monkeypatch
+) -> None:
+    import time
+
+    from sqlalchemy import update
+
+    from kassa.clock import utcnow
+    from kassa.store.tables import api_keys
+
+    monkeypatch.setattr(keys, "CACHE_SECONDS", 0.2)
+    keys.forget_cached_keys()
+    assert api.get("/customers").status_code == 200
+    with kassa.engine.begin() as conn:  # as `kassa keys revoke` in another process would
+        conn.execute(update(api_keys).values(revoked_at=utcnow()))
+    assert api.get("/customers").status_code == 200  # still within the cache window
+    time.sleep(0.25)
+    assert api.get("/customers").status_code == 401
