@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
@@ -154,10 +155,52 @@ CurrencyCode = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
 ]
 
-MetadataValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
-Metadata = Annotated[dict[Annotated[str, Field(min_length=1, max_length=40)], MetadataValue],
-                     Field(max_length=50)]
-"""Up to 50 keys of at most 40 characters; values are scalars (strings up to 500 characters)."""
+MAX_METADATA_STRING = 500
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _metadata_value(value: Any) -> Any:
+    """A scalar that survives the JSON column and the response encoder unchanged."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_METADATA_STRING:
+            raise PydanticCustomError(
+                "metadata_value", "strings are at most {max} characters", {"max": MAX_METADATA_STRING}
+            )
+        return value
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise PydanticCustomError(
+                "metadata_value", "integers must fit in 64 bits; send larger numbers as strings", {}
+            )
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("metadata_value", "numbers must be finite", {})
+        return value
+    raise PydanticCustomError(
+        "metadata_value", "values must be a string, number, boolean or null (metadata is flat)", {}
+    )
+
+
+MetadataValue = Annotated[
+    Any,
+    PlainValidator(_metadata_value),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "maxLength": MAX_METADATA_STRING},
+        {"type": "integer", "minimum": _INT64[0], "maximum": _INT64[1]},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]}),
+]
+MetadataKey = Annotated[str, Field(min_length=1, max_length=40)]
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+"""Up to 50 keys of at most 40 characters; values are scalars (strings up to 500 characters,
+integers within 64 bits, finite numbers)."""
+MetadataPatch = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+"""Metadata merged into what is stored (PATCH): a null value removes the key."""
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 ShortText = Annotated[str, Field(max_length=255)]

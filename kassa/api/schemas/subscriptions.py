@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
+    MetadataPatch,
     CurrencyCode,
     Metadata,
     Name,
@@ -96,7 +97,7 @@ class SubscriptionUpdate(Schema):
     price_escalation: PriceEscalation | None = None
     billing: Billing | None = None
     renewal: Renewal | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> SubscriptionUpdate:
