@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -15,6 +16,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -24,10 +26,44 @@ MAX_DECIMAL_DIGITS = 38
 MAX_DECIMAL_PLACES = 18
 
 
+# PostgreSQL text and JSONB cannot hold NUL; a lone surrogate is not Unicode and cannot be encoded.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(value: Any) -> tuple[str, str] | None:
+    """The first string in ``value`` (keys included) that no database can store, as
+    ``(subpath, message)``. Iterative: a deeply nested body must not exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            found = _UNSTORABLE.search(node)
+            if found:
+                what = "the NUL character" if found.group() == "\x00" else "a lone UTF-16 surrogate"
+                return path, f"must not contain {what}"
+        elif isinstance(node, dict):
+            for key, item in reversed(list(node.items())):
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    return path, "keys must not contain the NUL character or a lone surrogate"
+                stack.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(node))))
+    return None
+
+
 class Schema(BaseModel):
-    """Base of every request schema: unknown fields are refused, never silently dropped."""
+    """Base of every request schema: unknown fields are refused, never silently dropped, and no
+    string may hold what the databases refuse (NUL, lone surrogates)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        found = _unstorable_text(data)
+        if found is not None:
+            raise problem(*found)
+        return data
 
 
 class ResponseSchema(BaseModel):
