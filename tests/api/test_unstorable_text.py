@@ -60,3 +60,25 @@ def test_a_lone_surrogate_is_refused(api: TestClient) -> None:
     assert _errors(r) == [{"field": "metadata.k",
                            "message": "must not contain a lone UTF-16 surrogate"}]
     assert ok(api.get(f"/customers/{customer['id']}"))["metadata"] == {}
+
+
+def test_nul_in_the_url_is_a_400_naming_where(api: TestClient) -> None:
+    """No id or filter value can hold NUL; PostgreSQL refused it as a query parameter (a 500),
+    SQLite answered 404 or an empty list."""
+    detail = "The URL must not contain the NUL character (%00)."
+    customer = ok(api.post("/customers", json={"name": "A"}), 201)
+    cases = [
+        ("GET", "/customers/%00", "path"),
+        ("GET", f"/customers/{customer['id']}%00/credit-balance", "path"),
+        ("POST", "/invoices/inv_%00/void", "path"),
+        ("GET", "/invoices?customer_id=%00", "customer_id"),
+        ("GET", "/customers?email=a%00b&sort=name:asc", "email"),
+        ("GET", "/customers?sort=name%00", "sort"),
+    ]
+    for method, url, field in cases:
+        r = api.request(method, url)
+        assert r.status_code == 400, (url, r.text)
+        assert r.json() == {"status": 400, "detail": detail,
+                            "errors": [{"field": field, "message": "must not contain the NUL character"}]}
+    # An escaped percent sign is just text.
+    assert ok(api.get("/customers?email=%2500"))["data"] == []
