@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kassa.domain.currencies import is_currency
+from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range, day_in_range
 
 MAX_DECIMAL_DIGITS = 38
 MAX_DECIMAL_PLACES = 18
@@ -172,6 +175,26 @@ DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text
 """A non-money exact decimal (percentage, usage value): decimal string or JSON number."""
 
 Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
+
+
+def _day(value: date) -> date:
+    if not day_in_range(value):
+        raise PydanticCustomError("date_range", OUT_OF_RANGE, {})
+    return value
+
+
+def _instant(value: datetime) -> datetime:
+    utc = as_utc_in_range(value)
+    if utc is None:
+        raise PydanticCustomError("date_range", OUT_OF_RANGE, {})
+    return utc
+
+
+Day = Annotated[date, AfterValidator(_day)]
+"""A date (YYYY-MM-DD) in Kassa's calendar (``kassa.domain.dates``)."""
+
+Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+"""An RFC 3339 date-time with a zone, in Kassa's calendar; converted to UTC."""
 
 
 def _currency(value: Any) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
+    Day,
     MetadataPatch,
     CurrencyCode,
     Metadata,
@@ -39,7 +39,7 @@ Effective = Annotated[
 class Contract(Schema):
     period_type: PeriodType = "monthly_rolling"
     duration_months: Months | None = Field(None, description="Required for fixed contracts")
-    start_date: date | None = Field(None, description="Defaults to the activation date")
+    start_date: Day | None = Field(None, description="Defaults to the activation date")
 
     @model_validator(mode="after")
     def _duration(self) -> Contract:
@@ -55,7 +55,7 @@ class Renewal(Schema):
 
 
 class Billing(Schema):
-    first_billing_date: date | None = Field(None, description="Billing anchor; default: start")
+    first_billing_date: Day | None = Field(None, description="Billing anchor; default: start")
     auto_issue_invoices: bool | None = None
     auto_pay_invoices: bool | None = None
     payment_terms: PaymentTerms | None = None
@@ -130,7 +130,7 @@ class CancelRequest(Schema):
 
 
 class PauseRequest(Schema):
-    resume_at: date | None = Field(None, description="Resume on this date; null: until resumed")
+    resume_at: Day | None = Field(None, description="Resume on this date; null: until resumed")
 
 
 # ------------------------------------------------------------------ versions (Path B)
