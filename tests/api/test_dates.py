@@ -68,3 +68,16 @@ def test_subscription_dates_outside_the_calendar(api: TestClient) -> None:
              message)
     assert ok(api.get(f"/subscriptions/{sub['id']}"))["status"] == "active"
 
+
+
+def test_one_advance_covers_at_most_ten_years(api: TestClient) -> None:
+    """Every billing cycle on the way runs in the request: 9999-12-31 would have taken hours
+    (then failed past year 9999)."""
+    ok(api.post("/clock/freeze", json={"at": "2026-07-01T12:00:00Z"}))
+    r = api.post("/clock/advance", json={"to": "2036-07-01T12:00:01Z"})
+    _refused(r, "to", "One advance covers at most 10 years: it is 2026-07-01T12:00:00Z, so 'to' "
+             "can be 2036-07-01T12:00:00Z at the latest. Advance in several steps.")
+    _refused(api.post("/clock/advance", json={"to": "9999-12-31T00:00:00Z"}), "to")
+    assert ok(api.get("/clock"))["now"] == "2026-07-01T12:00:00Z"
+    assert ok(api.post("/clock/advance", json={"to": "2036-07-01T12:00:00Z"}))["now"] == (
+        "2036-07-01T12:00:00Z")
