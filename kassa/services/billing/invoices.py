@@ -15,7 +15,7 @@ from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.billing.totals import totals
 from kassa.domain.contracts import due_date, midnight, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
-from kassa.domain.money import ZERO, round_money
+from kassa.domain.money import ZERO, in_minor_units, round_money
 from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
 from kassa.services.billing import credits, numbering
@@ -394,8 +394,12 @@ def require_open(invoice: Mapping[str, Any], action: str) -> None:
         )
 
 
-def check_amount(amount: Decimal, limit: Decimal, field: str, what: str) -> None:
+def check_amount(amount: Decimal, limit: Decimal, field: str, what: str, currency: str) -> Decimal:
+    """``amount`` at the currency's scale, once it is positive, in minor units and within
+    ``limit``."""
     if amount <= 0:
         raise InvalidRequest("The amount must be positive.", field=field)
+    amount = in_minor_units(amount, currency, field=field)
     if amount > limit:
         raise InvalidRequest(f"The amount exceeds {what} ({money(limit)}).", field=field)
+    return amount

@@ -109,7 +109,8 @@ def apply_credits(ctx: Ctx, invoice_id: str, amount: Decimal | None) -> dict[str
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "apply credits to")
         wanted = invoice["amount_due"] if amount is None else amount
-        inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due")
+        wanted = inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due",
+                                  invoice["currency"])
         used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"], wanted,
                                    invoice_id)
         if amount is not None and used < amount:

@@ -275,8 +275,8 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "record a payment on")
-        amount: Decimal = data["amount"]
-        inv.check_amount(amount, invoice["amount_due"], "amount", "the amount due")
+        amount = inv.check_amount(data["amount"], invoice["amount_due"], "amount",
+                                  "the amount due", invoice["currency"])
         payment = {
             "environment": uow.environment,
             "id": new_id("pay"),
