@@ -46,3 +46,15 @@ def test_payments_and_credit_finer_than_a_cent_are_refused(customer: TestClient)
     paid = ok(customer.post(f"/invoices/{invoice['id']}/payments", json={"amount": "40.000"}), 201)
     assert paid["invoice"]["amount_due"] == "60.00"
 
+
+def test_wallet_amounts_that_round_to_nothing_are_refused(customer: TestClient) -> None:
+    """0.004 USD rounded to 0.00 and was recorded as a 0.00 'debit' named a grant."""
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    for action in ("grants", "debit", "top-up"):
+        r = customer.post(f"/wallets/{wallet['id']}/{action}", json={"amount": "0.004"})
+        _refused(r, "The amount must be at least 0.01 USD.")
+    assert ok(customer.get(f"/wallets/{wallet['id']}/transactions"))["data"] == []
+    assert ok(customer.get("/invoices"))["data"] == []
+    granted = ok(customer.post(f"/wallets/{wallet['id']}/grants", json={"amount": "0.005"}), 201)
+    assert (granted["direction"], granted["amount"]) == ("credit", "0.01")
+

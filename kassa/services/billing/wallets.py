@@ -15,7 +15,8 @@ from sqlalchemy import insert, select, update
 
 from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
-from kassa.domain.money import ZERO, round_money
+from kassa.domain.currencies import minor_units
+from kassa.domain.money import ZERO, decimal_str, round_money
 from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
@@ -128,14 +129,13 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     """Invoice a top-up; the wallet is credited when that invoice is paid."""
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
+        amount = _positive(amount, wallet["currency"])
         draft = inv.prepare(
             uow,
             customer_id=wallet["customer_id"],
             currency=wallet["currency"],
             kind="top_up",
-            lines=[LineDraft(kind="top_up", amount=round_money(amount, wallet["currency"]),
+            lines=[LineDraft(kind="top_up", amount=amount,
                              description=f"Wallet top-up ({wallet['id']})")],
             payment_terms="due_on_receipt",
             auto_pay=True,
@@ -147,6 +147,16 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
                 "wallet": wallet_view(_reload(uow, wallet_id))}
         uow.commit()
     return view
+
+
+def _positive(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded to the currency's minor unit, which must leave something to move (0.004
+    USD rounds to nothing: it made a 0.00 transaction)."""
+    rounded = round_money(amount, currency)
+    if rounded <= 0:
+        smallest = decimal_str(Decimal(1).scaleb(-minor_units(currency)))
+        raise InvalidRequest(f"The amount must be at least {smallest} {currency}.", field="amount")
+    return rounded
 
 
 def _reload(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
@@ -163,9 +173,7 @@ def credit_top_up(uow: UnitOfWork, invoice: Mapping[str, Any]) -> None:
 def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
-        row = _move(uow, wallet, "credit_grant", round_money(amount, wallet["currency"]),
+        row = _move(uow, wallet, "credit_grant", _positive(amount, wallet["currency"]),
                     reason=reason, prefix="wgr")
         uow.commit()
     return transaction_view(row)
@@ -174,9 +182,7 @@ def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
 def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
-        row = _move(uow, wallet, "manual_debit", -round_money(amount, wallet["currency"]),
+        row = _move(uow, wallet, "manual_debit", -_positive(amount, wallet["currency"]),
                     reason=reason)
         uow.commit()
     return transaction_view(row)
