@@ -1,4 +1,5 @@
-"""Money that moves is an amount its currency can hold."""
+"""Money that moves is an amount its currency can hold, and a credit note cannot outlive its
+invoice."""
 
 from __future__ import annotations
 
@@ -58,3 +59,18 @@ def test_wallet_amounts_that_round_to_nothing_are_refused(customer: TestClient) 
     granted = ok(customer.post(f"/wallets/{wallet['id']}/grants", json={"amount": "0.005"}), 201)
     assert (granted["direction"], granted["amount"]) == ("credit", "0.01")
 
+
+def test_a_credit_note_cannot_be_applied_once_its_invoice_is_void(customer: TestClient) -> None:
+    """Drafted on an unpaid invoice that was then voided, the note turned all of its amount into
+    credit: 100.00 of credit for an invoice nobody paid."""
+    invoice = _invoice(customer)
+    note = ok(customer.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "100.00"}),
+              201)
+    ok(customer.post(f"/invoices/{invoice['id']}/void"))
+    for resolution in ("credit", "refund"):
+        r = customer.post(f"/credit-notes/{note['id']}/apply", json={"resolution": resolution})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == (f"Invoice {invoice['id']} is void; credit note {note['id']} "
+                                      "can no longer be applied (void the note).")
+    assert ok(customer.get("/customers/wcqYrqfE/credit-balance"))["monetary"] == []
+    assert ok(customer.post(f"/credit-notes/{note['id']}/void"))["status"] == "void"

@@ -144,6 +144,11 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
         invoice = inv.load(uow, note["invoice_id"], for_update=True)
+        if invoice["status"] not in CREDITABLE:  # voided since the note was drafted
+            raise InvalidTransition(
+                f"Invoice {invoice['id']} is {invoice['status']}; credit note {note_id} can no "
+                "longer be applied (void the note)."
+            )
         amount: Decimal = note["amount"]
         number = numbering.reserve(uow, "credit_note")[0]
         if resolution == "refund":
