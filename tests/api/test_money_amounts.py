@@ -74,3 +74,23 @@ def test_a_credit_note_cannot_be_applied_once_its_invoice_is_void(customer: Test
                                       "can no longer be applied (void the note).")
     assert ok(customer.get("/customers/wcqYrqfE/credit-balance"))["monetary"] == []
     assert ok(customer.post(f"/credit-notes/{note['id']}/void"))["status"] == "void"
+
+
+def test_large_amounts_add_up_exactly(customer: TestClient) -> None:
+    """Python's default 28 significant digits rounded the sums: a line of
+    123456789012345678901234567.89 made an invoice total of ...567.9, and a wallet granted 38
+    nines held 1 followed by 38 zeros."""
+    line = "123456789012345678901234567.89"
+    invoice = ok(customer.post("/invoices", json={
+        "customer_id": "wcqYrqfE", "lines": [{"description": "Big", "amount": line},
+                                             {"description": "Small", "amount": "0.01"}]}), 201)
+    total = "123456789012345678901234567.90"
+    assert (invoice["subtotal"], invoice["total"], invoice["amount_due"]) == (total, total, total)
+    paid = ok(customer.post(f"/invoices/{invoice['id']}/payments", json={"amount": line}), 201)
+    assert paid["invoice"]["amount_due"] == "0.01"
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    nines = "9" * 38
+    granted = ok(customer.post(f"/wallets/{wallet['id']}/grants", json={"amount": nines}), 201)
+    assert (granted["amount"], granted["balance_after"]) == (nines + ".00", nines + ".00")
+    debited = ok(customer.post(f"/wallets/{wallet['id']}/debit", json={"amount": "0.01"}), 201)
+    assert debited["balance_after"] == "9" * 37 + "8.99"
