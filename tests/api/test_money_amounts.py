@@ -94,3 +94,22 @@ def test_large_amounts_add_up_exactly(customer: TestClient) -> None:
     assert (granted["amount"], granted["balance_after"]) == (nines + ".00", nines + ".00")
     debited = ok(customer.post(f"/wallets/{wallet['id']}/debit", json={"amount": "0.01"}), 201)
     assert debited["balance_after"] == "9" * 37 + "8.99"
+
+
+def test_decimals_take_only_the_documented_form(customer: TestClient) -> None:
+    """Python's Decimal read "5_000" as 5000 and "١٢" as 12; JSON numbers written with an
+    exponent (0.00001 is 1e-05 in Python) were refused as "not plain"; a JSON integer had no
+    digit limit."""
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    plain = 'Money must be a plain decimal such as "500.00"'
+    for text in ("5_000", "\u0661\u0662", "+5", "1.", ".5", "1e5", "Infinity"):
+        r = customer.post(f"/wallets/{wallet['id']}/grants", json={"amount": text})
+        _refused(r, plain)
+    assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "0.00"
+    line = {"description": "Calls", "unit_amount": "100000.00"}
+    invoice = ok(customer.post("/invoices", json={"customer_id": "wcqYrqfE",
+                                                  "lines": [{**line, "quantity": 0.00001}]}), 201)
+    assert (invoice["line_items"][0]["quantity"], invoice["total"]) == ("0.00001", "1.00")
+    r = customer.post("/invoices", json={"customer_id": "wcqYrqfE",
+                                         "lines": [{**line, "quantity": 10**40}]})
+    _refused(r, "Value allows at most 38 digits, 18 after the decimal point", "lines[0].quantity")

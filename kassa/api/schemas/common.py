@@ -99,7 +99,12 @@ def problems(found: list[tuple[str, str]]) -> PydanticCustomError:
     )
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def _parse_decimal(value: Any, *, what: str) -> Decimal:
+    """The documented form only: ``-?[0-9]+(.[0-9]+)?`` (Python's Decimal also reads "5_000",
+    "1e5", "NaN" and non-ASCII digits such as "١٢")."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise PydanticCustomError(
             "decimal_string",
@@ -107,16 +112,21 @@ def _parse_decimal(value: Any, *, what: str) -> Decimal:
             {"what": what, "kind": type(value).__name__.replace("str", "string")},
         )
     text = value.strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise PydanticCustomError(
-            "decimal_string", "{what} must be a decimal string such as \"500.00\"", {"what": what}
-        ) from None
-    if not number.is_finite() or "e" in text.lower():
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "decimal_string", "{what} must be a decimal string such as \"500.00\"",
+                {"what": what},
+            ) from None
         raise PydanticCustomError(
             "decimal_string", "{what} must be a plain decimal such as \"500.00\"", {"what": what}
         )
+    return _within_limits(Decimal(text), what)
+
+
+def _within_limits(number: Decimal, what: str) -> Decimal:
     _, digits, exponent = number.as_tuple()
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if len(digits) > MAX_DECIMAL_DIGITS or places > MAX_DECIMAL_PLACES:
@@ -141,11 +151,13 @@ def parse_decimal_value(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise PydanticCustomError("decimal", "must be a number or a decimal string", {})
     if isinstance(value, int):
-        return Decimal(value)
+        return _within_limits(Decimal(value), "Value")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PydanticCustomError("decimal", "must be a finite number", {})
-        return _parse_decimal(repr(value), what="Value")
+        # repr is the shortest text that reads back as this float: what the client wrote,
+        # often with an exponent (1e-05, 1e+16), taken as a plain decimal.
+        return _within_limits(Decimal(format(Decimal(repr(value)), "f")), "Value")
     return _parse_decimal(value, what="Value")
 
 
