@@ -242,3 +242,22 @@ def test_environments_are_separate(kassa, api, prod_api, acme) -> None:
 
 def test_a_key_is_required(anon) -> None:
     assert anon.post("/events", json={"events": [ev("x")]}).status_code == 401
+
+
+def test_numbers_beyond_what_the_databases_hold_fail_alone(kassa, api, acme) -> None:
+    """1e999999 is a finite Decimal, but PostgreSQL's numeric (JSONB) refuses it: the whole batch
+    was a 500 there; SQLite stored it for billing to multiply later."""
+    numbers = {"huge": b"1e999999", "tiny": b"1e-20000", "negative": b"-1e1000",
+               "long": b"1" + b"0" * 1000 + b".5"}
+    events = b",".join(
+        b'{"account": "acme", "event_name": "api", "unique_id": "%s", '
+        b'"timestamp": "2026-07-10T00:00:00Z", "properties": {"n": %s}}' % (uid.encode(), number)
+        for uid, number in numbers.items()
+    )
+    edge = (b'{"account": "acme", "event_name": "api", "unique_id": "edge", '
+            b'"timestamp": "2026-07-10T00:00:00Z", "properties": {"n": 9.9e999, "m": 1e-1000}}')
+    r = api.post("/events", content=b'{"events": [' + events + b"," + edge + b"]}")
+    assert r.status_code == 200, r.text
+    message = "properties.n: numbers must be below 1e1000 in magnitude, with at most 1000 decimal places"
+    assert r.json() == empty(ingested=["edge"], failed=list(numbers),
+                             errors={uid: message for uid in numbers})
