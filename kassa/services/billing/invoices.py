@@ -114,9 +114,11 @@ def prepare(
     memo: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     wallet_id: str | None = None,
+    invoice_id: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The rows of a draft invoice (not written yet)."""
-    invoice_id = new_id("inv")
+    """The rows of a draft invoice (not written yet); ``invoice_id`` when it was chosen before
+    (credit already consumed for it)."""
+    invoice_id = invoice_id or new_id("inv")
     lines = list(lines)
     total = totals(lines, currency)
     carried = ZERO
