@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.scenarios import seed_catalog as sc
+from tests.scenarios.billing_helpers import card
 from tests.scenarios.seed_catalog import ok
 
 
@@ -113,3 +114,39 @@ def test_decimals_take_only_the_documented_form(customer: TestClient) -> None:
     r = customer.post("/invoices", json={"customer_id": "wcqYrqfE",
                                          "lines": [{**line, "quantity": 10**40}]})
     _refused(r, "Value allows at most 38 digits, 18 after the decimal point", "lines[0].quantity")
+
+
+def test_a_credit_note_on_a_top_up_takes_the_money_out_of_the_wallet(customer: TestClient) -> None:
+    """A paid top-up credited the wallet; a credit note then refunded the payment and the wallet
+    kept the money. On an unpaid top-up, a credit note paid it, and paying it filled the wallet."""
+    card(customer, "wcqYrqfE")
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    topped = ok(customer.post(f"/wallets/{wallet['id']}/top-up", json={"amount": "100.00"}), 201)
+    invoice = topped["invoice"]
+    assert (invoice["status"], topped["wallet"]["current_balance"]) == ("paid", "100.00")
+    ok(customer.post(f"/wallets/{wallet['id']}/debit", json={"amount": "30.00"}), 201)
+    r = customer.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "80.00"})
+    _refused(r, f"Wallet {wallet['id']} holds 70.00 of this top-up; a credit note can give back "
+             "at most that, not 80.00.")
+    note = ok(customer.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "70.00"}),
+              201)
+    applied = ok(customer.post(f"/credit-notes/{note['id']}/apply", json={"resolution": "refund"}))
+    assert applied["status"] == "applied"
+    assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "0.00"
+    [taken, *_] = ok(customer.get(f"/wallets/{wallet['id']}/transactions"))["data"]
+    assert (taken["type"], taken["direction"], taken["amount"]) == ("credit_note", "debit", "70.00")
+    [refund] = ok(customer.get("/refunds"))["data"]
+    assert (refund["amount"], refund["status"]) == ("70.00", "succeeded")
+
+
+def test_an_unpaid_top_up_is_voided_not_credited(customer: TestClient) -> None:
+    card(customer, "wcqYrqfE", "decline")
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    invoice = ok(customer.post(f"/wallets/{wallet['id']}/top-up", json={"amount": "100.00"}),
+                 201)["invoice"]
+    assert invoice["status"] == "payment_failed"
+    r = customer.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "100.00"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (f"Top-up invoice {invoice['id']} is payment_failed: void it "
+                                  "instead of crediting it.")
+    assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "0.00"

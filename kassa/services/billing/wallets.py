@@ -1,8 +1,9 @@
 """Wallets: a customer's prepaid balance in one currency.
 
 Funded by paid top-ups (``payment`` credit) and wallet grants (``credit_grant`` credit), spent on
-invoices after promotional credits (``payment`` debit), reduced by hand (``manual_debit``), and
-refilled when an invoice it paid is voided (``refund`` credit).
+invoices after promotional credits (``payment`` debit), reduced by hand (``manual_debit``) or by a
+credit note on a top-up (``credit_note`` debit), and refilled when an invoice it paid is voided
+(``refund`` credit).
 """
 
 from __future__ import annotations
@@ -168,6 +169,21 @@ def credit_top_up(uow: UnitOfWork, invoice: Mapping[str, Any]) -> None:
                           for_update=True))
     _move(uow, wallet, "payment", invoice["total"], invoice_id=invoice["id"],
           reason="Top-up paid")
+
+
+def top_up_left(uow: UnitOfWork, invoice: Mapping[str, Any]) -> Decimal:
+    """What the wallet a paid top-up credited still holds (all of it can have been spent)."""
+    wallet = get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"], what="Wallet",
+                     for_update=True)
+    return min(wallet["balance"], invoice["total"])
+
+
+def take_back_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal,
+                     reason: str) -> None:
+    """Debit a top-up's wallet by what a credit note gives back on it (refused below zero)."""
+    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"],
+                          what="Wallet", for_update=True))
+    _move(uow, wallet, "credit_note", -amount, invoice_id=invoice["id"], reason=reason)
 
 
 def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
