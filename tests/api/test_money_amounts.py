@@ -150,3 +150,21 @@ def test_an_unpaid_top_up_is_voided_not_credited(customer: TestClient) -> None:
     assert r.json()["detail"] == (f"Top-up invoice {invoice['id']} is payment_failed: void it "
                                   "instead of crediting it.")
     assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "0.00"
+
+
+def test_credit_cannot_pay_for_a_top_up(customer: TestClient) -> None:
+    """Issuing skips credit on top-ups, but applying it by hand paid one, and paying it filled
+    the wallet: promotional credit turned into wallet money."""
+    card(customer, "wcqYrqfE", "decline")
+    ok(customer.post("/credit-grants", json={"customer_id": "wcqYrqfE", "amount": "100.00"}), 201)
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    invoice = ok(customer.post(f"/wallets/{wallet['id']}/top-up", json={"amount": "100.00"}),
+                 201)["invoice"]
+    assert (invoice["status"], invoice["credits_applied"]) == ("payment_failed", "0.00")
+    r = customer.post(f"/invoices/{invoice['id']}/apply-credits")
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (f"Invoice {invoice['id']} is a wallet top-up; credits do not "
+                                  "pay for top-ups.")
+    assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "0.00"
+    assert ok(customer.get("/customers/wcqYrqfE/credit-balance"))["monetary"] == [
+        {"currency": "USD", "amount": "100.00"}]
