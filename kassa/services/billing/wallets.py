@@ -25,7 +25,7 @@ from kassa.services.context import Ctx
 from kassa.services.customers import merge_metadata, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
-from kassa.store.tables import wallet_transactions, wallets
+from kassa.store.tables import customers, wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
 
 
@@ -100,6 +100,10 @@ def _load(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
 def create_wallet(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        # One active wallet per currency: lock the customer so that two creations in parallel
+        # cannot both see none (SQLite writers are serialized already).
+        get_row(uow.conn, customers, uow.environment, customer["id"], what="Customer",
+                for_update=True)
         currency = data.get("currency") or customer["currency"]
         taken = uow.conn.execute(select(wallets.c.id).where(
             wallets.c.environment == uow.environment, wallets.c.customer_id == customer["id"],
