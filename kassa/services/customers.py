@@ -146,6 +146,17 @@ def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping
     return row
 
 
+def lock_customer(conn: Connection, environment: str, customer_id: str) -> None:
+    """Lock the customer's row until the transaction ends, so that checks on what the customer
+    holds (one default payment method, one active wallet per currency) and the writes that
+    follow cannot interleave (PostgreSQL; SQLite serializes writers already)."""
+    conn.execute(
+        select(customers.c.seq)
+        .where(customers.c.environment == environment, customers.c.id == customer_id)
+        .with_for_update()
+    ).all()
+
+
 def _claim_aliases(uow: UnitOfWork, customer_id: str, aliases: list[str]) -> None:
     env = uow.environment
     for alias in aliases:

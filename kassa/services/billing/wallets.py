@@ -22,10 +22,10 @@ from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata, resolve_customer
+from kassa.services.customers import lock_customer, merge_metadata, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
-from kassa.store.tables import customers, wallet_transactions, wallets
+from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
 
 
@@ -102,8 +102,7 @@ def create_wallet(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
         # One active wallet per currency: lock the customer so that two creations in parallel
         # cannot both see none (SQLite writers are serialized already).
-        get_row(uow.conn, customers, uow.environment, customer["id"], what="Customer",
-                for_update=True)
+        lock_customer(uow.conn, uow.environment, customer["id"])
         currency = data.get("currency") or customer["currency"]
         taken = uow.conn.execute(select(wallets.c.id).where(
             wallets.c.environment == uow.environment, wallets.c.customer_id == customer["id"],
