@@ -1,12 +1,15 @@
-"""What a customer holds stays consistent under parallel requests: one active wallet per currency,
-one default payment method (PostgreSQL, where the requests really run in parallel)."""
+"""Parallel requests keep the data consistent and get a 4xx, never a 500: one active wallet per
+currency, one default payment method, one object per client-chosen id (PostgreSQL, where the
+requests really run in parallel)."""
 
 from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.scenarios import seed_catalog as sc
 from tests.scenarios.seed_catalog import ok
 
 
@@ -52,3 +55,31 @@ def test_one_default_payment_method_under_concurrency(pg_only, api: TestClient) 
         assert statuses == [201] * 6
         methods = ok(api.get(f"/customers/{customer}/payment-methods"))["data"]
         assert [m["is_default"] for m in methods].count(True) == 1, customer
+
+
+@pytest.mark.parametrize("path", ["/plans", "/bundles", "/products", "/customers"])
+def test_parallel_creations_with_one_client_id(pg_only, api: TestClient, path: str) -> None:
+    """The id is checked, then inserted: a parallel request could slip between the two, and
+    its unique-index error was a 500 (plans, bundles)."""
+    sc.build(api)
+    price = {"product_id": sc.PLATFORM, "price": sc.fixed("1.00")}
+    bodies = {
+        "/plans": {"id": "pln_same", "name": "P", "currency": "USD", "items": [price]},
+        "/bundles": {"id": "bnd_same", "name": "B", "items": [price]},
+        "/products": {"id": "prod_same", "name": "P", "fee_type": "fixed",
+                      "billing_frequency": "recurring"},
+        "/customers": {"id": "same", "name": "C"},
+    }
+    barrier = threading.Barrier(8)
+    responses: list = []
+
+    def create() -> None:
+        barrier.wait()
+        responses.append(api.post(path, json=bodies[path]))
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
