@@ -230,7 +230,11 @@ def list_customers(ctx: Ctx, query: ListQuery) -> Page:
 def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply a PATCH: given fields replace, ``metadata`` merges and a null value drops a key."""
     with ctx.uow() as uow:
-        row = dict(resolve_customer(uow.conn, uow.environment, ref))
+        # Locked, then read: parallel PATCHes apply one after the other (metadata merges and
+        # alias sets would otherwise interleave).
+        customer_id = resolve_customer(uow.conn, uow.environment, ref)["id"]
+        lock_customer(uow.conn, uow.environment, customer_id)
+        row = dict(resolve_customer(uow.conn, uow.environment, customer_id))
         values: dict[str, Any] = {}
         for name in ("name", "email", "currency", "segment", "tax_rate", "tax_exempt"):
             if name in changes:
@@ -241,7 +245,11 @@ def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str,
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
         if "aliases" in changes:
             values["aliases"] = list(changes["aliases"] or [])
-            _claim_aliases(uow, row["id"], values["aliases"])
+            try:
+                _claim_aliases(uow, row["id"], values["aliases"])
+            except IntegrityError:  # another customer took one in parallel
+                raise Conflict("An alias already identifies another customer.",
+                               field="aliases") from None
         values["updated_at"] = uow.now
         update_row(uow.conn, customers, uow.environment, row["id"], values)
         view = customer_view({**row, **values})

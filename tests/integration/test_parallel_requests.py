@@ -83,3 +83,42 @@ def test_parallel_creations_with_one_client_id(pg_only, api: TestClient, path: s
     for t in threads:
         t.join(30)
     assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+
+
+def test_parallel_alias_changes(pg_only, api: TestClient) -> None:
+    """Two customers claiming one alias at once: the loser's unique-index error was a 500. One
+    customer's aliases replaced in parallel: the delete-and-insert interleaved (500s too), and
+    metadata merges overwrote each other."""
+    customers = [ok(api.post("/customers", json={"name": f"A{i}"}), 201)["id"] for i in range(6)]
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def claim(customer: str) -> None:
+        barrier.wait()
+        statuses.append(api.patch(f"/customers/{customer}", json={"aliases": ["crm-1"]}).status_code)
+
+    threads = [threading.Thread(target=claim, args=(c,)) for c in customers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(statuses) == [200] + [409] * 5
+
+    one = customers[0]
+    barrier = threading.Barrier(6)
+    statuses.clear()
+
+    def patch(i: int) -> None:
+        barrier.wait()
+        body = {"aliases": [f"own-{i}", "shared"], "metadata": {f"k{i}": i}}
+        statuses.append(api.patch(f"/customers/{one}", json=body).status_code)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [200] * 6
+    final = ok(api.get(f"/customers/{one}"))
+    assert final["metadata"] == {f"k{i}": i for i in range(6)}
+    assert len(final["aliases"]) == 2 and "shared" in final["aliases"]
