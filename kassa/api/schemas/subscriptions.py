@@ -159,6 +159,13 @@ class VersionReplace(Schema):
     items: Items
     proration: Literal["full", "none"] | None = None
 
+    @model_validator(mode="after")
+    def _kept_unless_given(self) -> VersionReplace:
+        for name in ("effective_at", "proration"):  # absent: unchanged; null has no meaning
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise problem(name, "cannot be null")
+        return self
+
     def data(self) -> dict[str, Any]:
         data = self.model_dump(exclude={"items"}, exclude_unset=True)
         if "effective_at" in data:
