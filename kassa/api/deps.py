@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from kassa.bootstrap import Kassa
 
 RESERVED_QUERY = frozenset({"limit", "offset", "sort"})
+# OFFSET is a signed 64-bit integer on both databases; past it the driver fails, not the query.
+MAX_OFFSET = 2**63 - 1
 
 
 def get_kassa(request: Request) -> Kassa:
@@ -32,7 +34,7 @@ def current_ctx(request: Request) -> Ctx:
 def list_query(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (max 100)")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     sort: Annotated[
         str | None, Query(description="field:asc or field:desc, e.g. created_at:asc")
     ] = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from anyio import to_thread
 from sqlalchemy import Engine
@@ -68,6 +69,15 @@ class ApiMiddleware:
             )
             await response(scope, receive, send_with_version)
             return
+        nul = _nul_in_url(scope)
+        if nul is not None:
+            response = error_response(
+                400,
+                "The URL must not contain the NUL character (%00).",
+                [{"field": nul, "message": "must not contain the NUL character"}],
+            )
+            await response(scope, receive, send_with_version)
+            return
         if _is_public(scope["path"]):
             await self.app(scope, receive, send_with_version)
             return
@@ -81,6 +91,22 @@ class ApiMiddleware:
             return
         scope.setdefault("state", {})["environment"] = environment
         await self.app(scope, receive, send_with_version)
+
+
+def _nul_in_url(scope: Scope) -> str | None:
+    """Where the URL carries a NUL (``path`` or the query parameter's name), else None.
+
+    No id or filter value can hold one, and PostgreSQL refuses it as a query parameter.
+    """
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
 
 
 class IdempotencyMiddleware:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from kassa.domain.dates import OUT_OF_RANGE, day_in_range
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.periods import Interval, add_months, period_containing
 
@@ -142,6 +143,8 @@ def resolve_effective(value: str, timeline: Timeline, *, field: str = "effective
             day = date.fromisoformat(value)
         except ValueError:
             raise InvalidRequest(f"{value!r} is not a valid date.", field=field) from None
+        if not day_in_range(day):
+            raise InvalidRequest(f"{value}: the date {OUT_OF_RANGE}.", field=field)
         if day < utc_date(now):
             raise InvalidRequest(
                 f"{value} is in the past; use immediate or a date from today on.", field=field

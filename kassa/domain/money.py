@@ -52,6 +52,19 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
         return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def in_minor_units(amount: Decimal, currency: str, *, field: str) -> Decimal:
+    """``amount`` at the currency's scale ("40.000" → 40.00); an amount finer than the minor
+    unit (0.001 USD) is refused: money that moves (a payment, credit spent or granted) must be an
+    amount the currency can hold."""
+    rounded = round_money(amount, currency)
+    if rounded != amount:
+        places = minor_units(currency)
+        unit = "whole units" if places == 0 else f"at most {places} decimal places"
+        raise InvalidRequest(f"{currency} amounts have {unit}; got {decimal_str(amount)}.",
+                             field=field)
+    return rounded
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount in one currency. Mixing currencies raises CurrencyMismatch.

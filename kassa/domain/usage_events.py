@@ -23,6 +23,9 @@ EVENT_FIELDS = frozenset({"account", "event_name", "unique_id", "timestamp", "pr
 
 # Integers outside this range do not fit the 64-bit JSON encoders; they are kept as Decimal.
 _INT_RANGE = range(-(2**63), 2**64)
+# Numbers stay exact, within what PostgreSQL's numeric (and so JSONB) holds with a wide margin:
+# below 1e1000 in magnitude, at most 1000 decimal places. 1e999999 was a 500 there.
+MAX_NUMBER_EXPONENT = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 _RFC3339 = re.compile(
@@ -126,15 +129,27 @@ def check_properties(value: Any) -> dict[str, Any]:
                 raise EventRejected(f"properties.{key}: must not contain the NUL character")
         elif kind is int:
             if item not in _INT_RANGE:
-                value[key] = Decimal(item)
+                value[key] = _storable_number(key, Decimal(item))
         elif kind is Decimal:
             if not item.is_finite():
                 raise EventRejected(f"properties.{key}: must be a finite number")
+            _storable_number(key, item)
         elif kind is not bool:
             raise EventRejected(
                 f"properties.{key}: must be a string, number or boolean (properties are flat)"
             )
     return value
+
+
+def _storable_number(key: str, number: Decimal) -> Decimal:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if number.adjusted() >= MAX_NUMBER_EXPONENT or -exponent > MAX_NUMBER_EXPONENT:
+        raise EventRejected(
+            f"properties.{key}: numbers must be below 1e{MAX_NUMBER_EXPONENT} in magnitude, with "
+            f"at most {MAX_NUMBER_EXPONENT} decimal places"
+        )
+    return number
 
 
 def check_event(raw: Any, now_us: int) -> EventIn:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select
 
-from kassa.domain.errors import Conflict, InvalidRequest
+from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
 from kassa.services.common import archive_object, get_object
 from kassa.services.context import Ctx
@@ -21,6 +20,7 @@ from kassa.store.queries import (
     fetch_page,
     get_row,
     in_filter,
+    insert_new,
     live_by_default,
     update_row,
 )
@@ -123,18 +123,6 @@ def _check_product_shape(product: Mapping[str, Any]) -> None:
             )
 
 
-def _insert_unique(conn: Connection, table: Table, row: dict[str, Any], what: str) -> None:
-    exists = conn.execute(
-        select(table.c.seq).where(table.c.environment == row["environment"], table.c.id == row["id"])
-    ).first()
-    if exists is not None:
-        raise Conflict(f"A {what} with id {row['id']!r} already exists.", field="id")
-    try:
-        conn.execute(insert(table), row)
-    except IntegrityError:
-        raise Conflict(f"A {what} with id {row['id']!r} already exists.", field="id") from None
-
-
 def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         fee_type = data["fee_type"]
@@ -158,7 +146,7 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         _check_product_shape(row)
         check_metrics_exist(uow.conn, uow.environment, row["metric_ids"], field="metric_ids")
-        _insert_unique(uow.conn, products, row, "product")
+        insert_new(uow.conn, products, row, what="product")
         view = product_view(row)
         uow.emit("product.created", view)
         uow.commit()
@@ -199,7 +187,7 @@ def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "updated_at": uow.now,
             "archived_at": None,
         }
-        _insert_unique(uow.conn, metrics, row, "metric")
+        insert_new(uow.conn, metrics, row, what="metric")
         view = metric_view(row)
         uow.emit("metric.created", view)
         uow.commit()

@@ -17,12 +17,16 @@ except ImportError:  # pragma: no cover - not POSIX: the in-process lock only
 
 from kassa.clock import Clock, FixedClock, SystemClock, utcnow
 from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
+from kassa.domain.periods import add_months
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.tables import clocks
 
 # An advance that takes more steps than this is looping on work that never completes.
 MAX_ADVANCE_STEPS = 100_000
+# One advance runs all the due work on its way in one request: every billing cycle of every
+# subscription. Ten years of it is minutes of work at most; further needs several requests.
+MAX_ADVANCE_MONTHS = 120
 
 _sqlite_locks: dict[str, threading.Lock] = {"sandbox": threading.Lock()}
 
@@ -93,6 +97,14 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
             raise InvalidRequest(
                 f"The clock never goes backwards: it is {rfc3339(current)}, "
                 f"and 'to' is {rfc3339(to)}.",
+                field="to",
+            )
+        limit = datetime.combine(add_months(current.date(), MAX_ADVANCE_MONTHS), current.timetz())
+        if to > limit:
+            raise InvalidRequest(
+                f"One advance covers at most {MAX_ADVANCE_MONTHS // 12} years: it is "
+                f"{rfc3339(current)}, so 'to' can be {rfc3339(limit)} at the latest. Advance in "
+                "several steps.",
                 field="to",
             )
         ran: list[dict[str, Any]] = []

@@ -146,6 +146,17 @@ def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping
     return row
 
 
+def lock_customer(conn: Connection, environment: str, customer_id: str) -> None:
+    """Lock the customer's row until the transaction ends, so that checks on what the customer
+    holds (one default payment method, one active wallet per currency) and the writes that
+    follow cannot interleave (PostgreSQL; SQLite serializes writers already)."""
+    conn.execute(
+        select(customers.c.seq)
+        .where(customers.c.environment == environment, customers.c.id == customer_id)
+        .with_for_update()
+    ).all()
+
+
 def _claim_aliases(uow: UnitOfWork, customer_id: str, aliases: list[str]) -> None:
     env = uow.environment
     for alias in aliases:
@@ -219,7 +230,11 @@ def list_customers(ctx: Ctx, query: ListQuery) -> Page:
 def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply a PATCH: given fields replace, ``metadata`` merges and a null value drops a key."""
     with ctx.uow() as uow:
-        row = dict(resolve_customer(uow.conn, uow.environment, ref))
+        # Locked, then read: parallel PATCHes apply one after the other (metadata merges and
+        # alias sets would otherwise interleave).
+        customer_id = resolve_customer(uow.conn, uow.environment, ref)["id"]
+        lock_customer(uow.conn, uow.environment, customer_id)
+        row = dict(resolve_customer(uow.conn, uow.environment, customer_id))
         values: dict[str, Any] = {}
         for name in ("name", "email", "currency", "segment", "tax_rate", "tax_exempt"):
             if name in changes:
@@ -230,7 +245,11 @@ def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str,
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
         if "aliases" in changes:
             values["aliases"] = list(changes["aliases"] or [])
-            _claim_aliases(uow, row["id"], values["aliases"])
+            try:
+                _claim_aliases(uow, row["id"], values["aliases"])
+            except IntegrityError:  # another customer took one in parallel
+                raise Conflict("An alias already identifies another customer.",
+                               field="aliases") from None
         values["updated_at"] = uow.now
         update_row(uow.conn, customers, uow.environment, row["id"], values)
         view = customer_view({**row, **values})

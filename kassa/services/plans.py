@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 
 from kassa.domain.errors import Conflict
 from kassa.ids import new_id
@@ -21,6 +21,7 @@ from kassa.store.queries import (
     fetch_page,
     get_row,
     in_filter,
+    insert_new,
     live_by_default,
     update_row,
 )
@@ -89,7 +90,7 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "updated_at": uow.now,
             "archived_at": None,
         }
-        uow.conn.execute(insert(plans), row)
+        insert_new(uow.conn, plans, row, what="plan")
         view = plan_view(row)
         uow.emit("plan.created", view)
         uow.commit()
@@ -130,7 +131,7 @@ def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "updated_at": uow.now,
             "archived_at": None,
         }
-        uow.conn.execute(insert(bundles), row)
+        insert_new(uow.conn, bundles, row, what="bundle")
         view = bundle_view(row)
         uow.emit("bundle.created", view)
         uow.commit()

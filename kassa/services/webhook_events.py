@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range
 from kassa.domain.webhooks import EVENT_TYPES
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
@@ -33,7 +34,10 @@ def _since(values: Sequence[str]) -> Any:
         raise ValueError("must be an RFC 3339 instant, such as 2026-07-01T00:00:00Z") from None
     if at.tzinfo is None:
         raise ValueError("must carry a time zone, such as 2026-07-01T00:00:00Z")
-    return outbox_events.c.occurred_at >= at
+    utc = as_utc_in_range(at)
+    if utc is None:
+        raise ValueError(OUT_OF_RANGE)
+    return outbox_events.c.occurred_at >= utc
 
 
 FILTERS = {

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, func, insert, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 
-from kassa.domain.errors import InvalidRequest, NotFound
+from kassa.domain.errors import Conflict, InvalidRequest, NotFound
 
 Filter = Callable[[Sequence[str]], ColumnElement[bool]]
 
@@ -39,6 +40,21 @@ class Page:
 
 def insert_row(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
     conn.execute(insert(table), dict(values))
+
+
+def insert_new(conn: Connection, table: Table, row: Mapping[str, Any], *, what: str) -> None:
+    """Insert ``row`` whose id the client may have chosen: an id in use is a Conflict, also when
+    a parallel request takes it between the check and the insert (the unique index decides)."""
+    conflict = Conflict(f"A {what} with id {row['id']!r} already exists.", field="id")
+    exists = conn.execute(
+        select(table.c.seq).where(table.c.environment == row["environment"], table.c.id == row["id"])
+    ).first()
+    if exists is not None:
+        raise conflict
+    try:
+        conn.execute(insert(table), dict(row))
+    except IntegrityError:
+        raise conflict from None
 
 
 def get_row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from decimal import localcontext
 from types import TracebackType
 from typing import Any
 
@@ -15,6 +16,11 @@ from kassa.queue import sql as queue_sql
 from kassa.store.engine import READ_ONLY
 from kassa.store.tables import outbox_events
 
+# Significant digits of Decimal arithmetic inside a unit of work. Python's default (28) rounds
+# sums and differences of large amounts: an invoice line of 123456789012345678901234567.89 had a
+# total of ...567.9. Request amounts have at most 38 digits; 60 keeps their sums exact.
+ARITHMETIC_PRECISION = 60
+
 
 class UnitOfWork:
     """``with ctx.uow() as uow: ...; uow.commit()`` — rollback is the default.
@@ -23,7 +29,8 @@ class UnitOfWork:
     change carries one timestamp. Domain events recorded with ``emit`` are written to the outbox
     in the same transaction as the change, so an event exists if and only if its change does;
     the same holds for jobs added with ``enqueue``. ``on_work`` (wake the worker) runs after a
-    commit that wrote events or jobs.
+    commit that wrote events or jobs. Decimal arithmetic inside runs at ``ARITHMETIC_PRECISION``
+    significant digits, so money sums stay exact.
     """
 
     def __init__(
@@ -65,6 +72,8 @@ class UnitOfWork:
             conn = conn.execution_options(**{READ_ONLY: True})
         conn.begin()
         self._conn = conn
+        self._arithmetic = localcontext(prec=ARITHMETIC_PRECISION)
+        self._arithmetic.__enter__()
         return self
 
     def __exit__(
@@ -76,6 +85,7 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        self._arithmetic.__exit__(exc_type, exc, tb)
         try:
             if not self._committed:
                 conn.rollback()

@@ -178,3 +178,45 @@ def test_unknown_route_and_method(api: TestClient) -> None:
     r = api.put("/customers")
     assert r.status_code == 405
     assert r.json()["detail"] == "Method PUT is not allowed on /customers."
+
+
+def test_metadata_values_must_survive_storage_and_the_response(api: TestClient) -> None:
+    """Integers past 64 bits broke the JSON encoder (a 500); NaN and 1e400 were silently
+    stored as null; nested values are not metadata."""
+    big = str(10**30).encode()
+    cases = [
+        (b'{"n": ' + big + b"}", "integers must fit in 64 bits; send larger numbers as strings"),
+        (b'{"n": 1e400}', "numbers must be finite"),
+        (b'{"n": NaN}', "numbers must be finite"),
+        (b'{"n": -Infinity}', "numbers must be finite"),
+        (b'{"n": {"deep": 1}}', "values must be a string, number, boolean or null (metadata is flat)"),
+    ]
+    created = api.post("/customers", json={"name": "A"}).json()
+    headers = {"Content-Type": "application/json"}
+    for metadata, message in cases:
+        for method, path, extra in (("POST", "/customers", b'"name": "A", '),
+                                    ("PATCH", f"/customers/{created['id']}", b"")):
+            body = b"{" + extra + b'"metadata": ' + metadata + b"}"
+            r = api.request(method, path, content=body, headers=headers)
+            assert r.status_code == 422, (method, metadata, r.text)
+            assert _errors(r) == [("metadata.n", message)], (method, metadata)
+    # The limits themselves are fine, and come back unchanged.
+    edge = {"max": 2**63 - 1, "min": -(2**63), "x": 1.5, "s": "v" * 500, "b": False, "z": None}
+    r = api.post("/customers", json={"name": "A", "metadata": edge})
+    assert r.status_code == 201, r.text
+    assert r.json()["metadata"] == {k: v for k, v in edge.items() if v is not None}
+    assert api.patch(f"/customers/{created['id']}", json={"metadata": {"max": 2**63 - 1}}).json()[
+        "metadata"] == {"max": 2**63 - 1}
+
+
+def test_metadata_patch_is_checked_like_metadata_everywhere(api: TestClient) -> None:
+    big = {"metadata": {"n": 10**30}}
+    message = [{"field": "metadata.n",
+                "message": "integers must fit in 64 bits; send larger numbers as strings"}]
+    product = api.post("/products", json={"name": "P", "fee_type": "fixed",
+                                          "billing_frequency": "recurring"}).json()
+    metric = api.post("/metrics", json={"name": "M", "event_name": "m",
+                                        "aggregation": {"method": "count"}}).json()
+    for path in (f"/products/{product['id']}", f"/metrics/{metric['id']}"):
+        r = api.patch(path, json=big)
+        assert r.status_code == 422 and r.json()["errors"] == message, (path, r.text)

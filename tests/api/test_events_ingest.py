@@ -254,3 +254,22 @@ def test_the_request_body_is_documented(api) -> None:
         "account", "event_name", "properties", "timestamp", "unique_id"]
     assert event["properties"]["properties"]["maxProperties"] == 50
     assert [p["name"] for p in post_events["parameters"]] == ["upsert"]
+
+
+def test_numbers_beyond_what_the_databases_hold_fail_alone(kassa, api, acme) -> None:
+    """1e999999 is a finite Decimal, but PostgreSQL's numeric (JSONB) refuses it: the whole batch
+    was a 500 there; SQLite stored it for billing to multiply later."""
+    numbers = {"huge": b"1e999999", "tiny": b"1e-20000", "negative": b"-1e1000",
+               "long": b"1" + b"0" * 1000 + b".5"}
+    events = b",".join(
+        b'{"account": "acme", "event_name": "api", "unique_id": "%s", '
+        b'"timestamp": "2026-07-10T00:00:00Z", "properties": {"n": %s}}' % (uid.encode(), number)
+        for uid, number in numbers.items()
+    )
+    edge = (b'{"account": "acme", "event_name": "api", "unique_id": "edge", '
+            b'"timestamp": "2026-07-10T00:00:00Z", "properties": {"n": 9.9e999, "m": 1e-1000}}')
+    r = api.post("/events", content=b'{"events": [' + events + b"," + edge + b"]}")
+    assert r.status_code == 200, r.text
+    message = "properties.n: numbers must be below 1e1000 in magnitude, with at most 1000 decimal places"
+    assert r.json() == empty(ingested=["edge"], failed=list(numbers),
+                             errors={uid: message for uid in numbers})

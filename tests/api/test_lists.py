@@ -57,6 +57,11 @@ def test_bad_list_parameters(api: TestClient) -> None:
         "limit=101": ("limit", "Input should be less than or equal to 100"),
         "limit=0": ("limit", "Input should be greater than or equal to 1"),
         "offset=-1": ("offset", "Input should be greater than or equal to 0"),
+        # Past a signed 64-bit integer the database driver fails (it was a 500).
+        "offset=9223372036854775808": (
+            "offset", "Input should be less than or equal to 9223372036854775807"
+        ),
+        f"offset={10**30}": ("offset", "Input should be less than or equal to 9223372036854775807"),
         "limit=ten": ("limit", "Input should be a valid integer, unable to parse string as an integer"),
         "sort=password:asc": (
             "sort",
@@ -70,3 +75,10 @@ def test_bad_list_parameters(api: TestClient) -> None:
         r = api.get(f"/customers?{query}")
         assert r.status_code == 422, query
         assert r.json()["errors"] == [{"field": field, "message": message}], query
+
+
+def test_largest_offset_is_an_empty_page(api: TestClient) -> None:
+    _seed(api, 2)
+    r = api.get("/customers?offset=9223372036854775807")
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == [] and r.json()["pagination"]["total"] == 2

@@ -182,3 +182,19 @@ def test_patch_applies_without_a_new_version(kassa, live) -> None:
     # Renewal was switched on: the term now renews for 24 months.
     ok(api.post("/clock/advance", json={"to": "2027-07-01T00:00:00Z"}))
     assert ok(api.get(f"/subscriptions/{sid}"))["current_term"] == {"start": "2027-07-01", "end": "2029-07-01"}
+
+
+def test_replacing_a_draft_version_cannot_null_its_settings(live) -> None:
+    """``"proration": null`` was written as is: a NOT NULL violation, a 500."""
+    api, sid = live
+    items = [{"product_id": sc.PLATFORM, "price": sc.fixed("600.00")}]
+    draft = ok(api.post(f"/subscriptions/{sid}/versions",
+                        json={"effective_at": "end_of_term", "items": items}), 201)
+    for name in ("proration", "effective_at"):
+        r = api.put(f"/subscriptions/{sid}/versions/{draft['id']}", json={"items": items, name: None})
+        assert error(r) == (name, "cannot be null")
+    kept = ok(api.get(f"/subscriptions/{sid}/versions/{draft['id']}"))
+    assert kept == draft
+    replaced = ok(api.put(f"/subscriptions/{sid}/versions/{draft['id']}",
+                          json={"items": items, "description": None, "proration": "none"}))
+    assert replaced["effective_at"] == draft["effective_at"]

@@ -133,6 +133,9 @@ def test_rule_validation(catalog: TestClient) -> None:
          "approvers.min_approvals"),
         ({**RULE, "approvers": {"strategy": "min_n", "names": ["a"]}}, "approvers.min_approvals"),
         ({**RULE, "conditions": [{"type": "contract_months_exceed", "value": "12"}]}, "conditions[0].value"),
+        # Past 64 bits the JSON column could not store it (a 500).
+        ({**RULE, "conditions": [{"type": "payment_terms_days_exceed", "value": 10**30}]},
+         "conditions[0].value"),
     ]
     for body, field in cases:
         r = catalog.post("/approval-rules", json=body)
@@ -140,3 +143,20 @@ def test_rule_validation(catalog: TestClient) -> None:
         assert r.json()["errors"][0]["field"] == field, r.json()
     assert catalog.get("/approvals/apr_nope").status_code == 404
     assert catalog.post("/approvals/apr_nope/approve", json={"approver": "x"}).status_code == 404
+
+
+def test_patching_a_rule_cannot_null_what_it_needs(catalog: TestClient) -> None:
+    """A null used to be written as is: a 500 on the spot (NOT NULL), or a stored rule that made
+    every later GET of it, and of the list, a 500."""
+    rule = ok(catalog.post("/approval-rules", json=RULE), 201)
+    for name in ("name", "conditions", "match", "priority", "approvers", "enabled"):
+        r = catalog.patch(f"/approval-rules/{rule['id']}", json={name: None})
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["errors"] == [{"field": name, "message": "cannot be null"}]
+    assert ok(catalog.get(f"/approval-rules/{rule['id']}")) == rule
+    assert [r["id"] for r in ok(catalog.get("/approval-rules"))["data"]] == [rule["id"]]
+    # description is optional: null clears it.
+    described = ok(catalog.patch(f"/approval-rules/{rule['id']}", json={"description": "x"}))
+    assert described["description"] == "x"
+    assert ok(catalog.patch(f"/approval-rules/{rule['id']}", json={"description": None}))[
+        "description"] is None

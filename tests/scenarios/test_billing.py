@@ -386,3 +386,25 @@ def test_unit_credits_reduce_billed_usage(catalog: TestClient) -> None:
     assert lines(august) == [("usage", "2026-08-01", "2026-09-01", "500", "50.00")]
     after = ok(catalog.get(f"/credit-grants/{grant['id']}"))
     assert (after["status"], after["remaining"]) == ("exhausted", "0")
+
+
+def test_voiding_an_invoice_gives_back_the_unit_credits_it_used(catalog: TestClient) -> None:
+    """Monetary credit came back on void, unit credit did not: it was consumed for no invoice."""
+    unit = {"type": "unit", "billing_interval": "monthly", "fee_type": "metered",
+            "billing_direction": "arrears", "metric_ids": [SUM_METRIC],
+            "unit_pricing_model": {"price_per_unit": "0.10"}}
+    ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
+    grant = ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "type": "units",
+                                                    "amount": "1500", "metric_id": SUM_METRIC}), 201)
+    subscribe(catalog, "2026-07-01", [{"product_id": sc.API_USAGE, "price": unit}])
+    advance(catalog, "2026-07-20T00:00:00Z")
+    send_usage(catalog, "wcqYrqfE", "calls", [("a", "2026-07-05T00:00:00Z", 2000)])
+    advance(catalog, "2026-08-01T00:00:00Z")
+    [july] = invoices(catalog)
+    assert lines(july) == [("usage", "2026-07-01", "2026-08-01", "500", "50.00")]
+    assert ok(catalog.get(f"/credit-grants/{grant['id']}"))["status"] == "exhausted"
+    ok(catalog.post(f"/invoices/{july['id']}/void"))
+    after = ok(catalog.get(f"/credit-grants/{grant['id']}"))
+    assert (after["status"], after["remaining"]) == ("active", "1500")
+    assert ok(catalog.get("/customers/wcqYrqfE/credit-balance"))["units"] == [
+        {"metric_id": SUM_METRIC, "amount": "1500"}]

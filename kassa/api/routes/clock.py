@@ -3,21 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime
 
 from kassa.api.deps import EnvCtx
-from kassa.api.schemas.common import ResponseSchema, Schema
+from kassa.api.schemas.common import Instant, ResponseSchema, Schema
 from kassa.services import clock
 
 router = APIRouter(prefix="/clock", tags=["clock"])
 
 
 class FreezeRequest(Schema):
-    at: AwareDatetime
+    at: Instant
 
 
 class AdvanceRequest(Schema):
-    to: AwareDatetime
+    to: Instant
 
 
 class ClockState(ResponseSchema):

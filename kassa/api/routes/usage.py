@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.common import DecimalValue, Schema, problem
+from kassa.api.schemas.common import DecimalValue, Instant, Schema, problem
 from kassa.services import customer_usage, usage_thresholds
 
 router = APIRouter(tags=["usage"])
@@ -18,8 +18,8 @@ router = APIRouter(tags=["usage"])
 def get_customer_usage(
     customer_id: str,
     ctx: EnvCtx,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
     group_by: Literal["day"] | None = None,
 ) -> dict[str, Any]:
     """Per metric of the customer's active subscriptions: the aggregate over the current billing

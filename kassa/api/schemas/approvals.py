@@ -21,6 +21,7 @@ ConditionType = Literal[
 ]
 NUMERIC = {"discount_percentage_exceeds", "tcv_exceeds", "acv_exceeds", "mrr_exceeds"}
 WHOLE = {"contract_months_exceed", "payment_terms_days_exceed"}
+MAX_WHOLE = 1_000_000  # months or days: far past any contract, and it fits every JSON encoder
 
 
 class Condition(Schema):
@@ -35,8 +36,11 @@ class Condition(Schema):
             except Exception:
                 raise problem("value", f"{self.type} compares with a decimal such as \"1000.00\"") from None
         elif self.type in WHOLE:
-            if isinstance(self.value, bool) or not isinstance(self.value, int) or self.value < 0:
-                raise problem("value", f"{self.type} compares with a whole number")
+            if (isinstance(self.value, bool) or not isinstance(self.value, int)
+                    or not 0 <= self.value <= MAX_WHOLE):
+                raise problem(
+                    "value", f"{self.type} compares with a whole number from 0 to {MAX_WHOLE}"
+                )
         elif self.type == "customer_is_new":
             self.value = True if self.value is None else self.value
             if not isinstance(self.value, bool):
@@ -82,6 +86,13 @@ class RuleUpdate(Schema):
     priority: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     approvers: Approvers | None = None
     enabled: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> RuleUpdate:
+        for name in ("name", "conditions", "match", "priority", "approvers", "enabled"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise problem(name, "cannot be null")
+        return self
 
 
 class Decision(Schema):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
+    Instant,
     CurrencyCode,
     DecimalValue,
     Metadata,
@@ -90,7 +91,7 @@ class CreditGrantCreate(Schema):
     amount: DecimalValue
     currency: CurrencyCode | None = None
     metric_id: Annotated[str, Field(max_length=80)] | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
     reason: Annotated[str, Field(max_length=2000)] | None = None
     metadata: Metadata = {}

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from kassa.api.schemas.common import (
+    MetadataPatch,
     CurrencyCode,
     LongText,
     Metadata,
@@ -82,7 +83,7 @@ class CustomerUpdate(Schema):
     segment: Annotated[str, Field(max_length=100)] | None = None
     tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique)] | None = None
     aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(_unique)] | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = Field(
+    metadata: MetadataPatch | None = Field(
         None, description="Merged into the stored metadata; a null value removes the key"
     )
     tax_rate: Percentage | None = None
@@ -145,7 +146,7 @@ class ProductUpdate(Schema):
     sku: Annotated[str, Field(max_length=100)] | None = None
     unit_label_singular: Annotated[str, Field(max_length=50)] | None = None
     unit_label_plural: Annotated[str, Field(max_length=50)] | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ProductUpdate:
@@ -248,7 +249,7 @@ class MetricUpdate(Schema):
     event_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     aggregation: Aggregation | None = None
     filter_groups: Annotated[list[FilterGroup], Field(max_length=20)] | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> MetricUpdate:

@@ -3,30 +3,70 @@
 from __future__ import annotations
 
 import math
+import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from kassa.domain.currencies import is_currency
+from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range, day_in_range
 
 MAX_DECIMAL_DIGITS = 38
 MAX_DECIMAL_PLACES = 18
 
 
+# PostgreSQL text and JSONB cannot hold NUL; a lone surrogate is not Unicode and cannot be encoded.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(value: Any) -> tuple[str, str] | None:
+    """The first string in ``value`` (keys included) that no database can store, as
+    ``(subpath, message)``. Iterative: a deeply nested body must not exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            found = _UNSTORABLE.search(node)
+            if found:
+                what = "the NUL character" if found.group() == "\x00" else "a lone UTF-16 surrogate"
+                return path, f"must not contain {what}"
+        elif isinstance(node, dict):
+            for key, item in reversed(list(node.items())):
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    return path, "keys must not contain the NUL character or a lone surrogate"
+                stack.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(node))))
+    return None
+
+
 class Schema(BaseModel):
-    """Base of every request schema: unknown fields are refused, never silently dropped."""
+    """Base of every request schema: unknown fields are refused, never silently dropped, and no
+    string may hold what the databases refuse (NUL, lone surrogates)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        found = _unstorable_text(data)
+        if found is not None:
+            raise problem(*found)
+        return data
 
 
 class ResponseSchema(BaseModel):
@@ -59,7 +99,12 @@ def problems(found: list[tuple[str, str]]) -> PydanticCustomError:
     )
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def _parse_decimal(value: Any, *, what: str) -> Decimal:
+    """The documented form only: ``-?[0-9]+(.[0-9]+)?`` (Python's Decimal also reads "5_000",
+    "1e5", "NaN" and non-ASCII digits such as "١٢")."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise PydanticCustomError(
             "decimal_string",
@@ -67,16 +112,21 @@ def _parse_decimal(value: Any, *, what: str) -> Decimal:
             {"what": what, "kind": type(value).__name__.replace("str", "string")},
         )
     text = value.strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise PydanticCustomError(
-            "decimal_string", "{what} must be a decimal string such as \"500.00\"", {"what": what}
-        ) from None
-    if not number.is_finite() or "e" in text.lower():
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "decimal_string", "{what} must be a decimal string such as \"500.00\"",
+                {"what": what},
+            ) from None
         raise PydanticCustomError(
             "decimal_string", "{what} must be a plain decimal such as \"500.00\"", {"what": what}
         )
+    return _within_limits(Decimal(text), what)
+
+
+def _within_limits(number: Decimal, what: str) -> Decimal:
     _, digits, exponent = number.as_tuple()
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if len(digits) > MAX_DECIMAL_DIGITS or places > MAX_DECIMAL_PLACES:
@@ -101,11 +151,13 @@ def parse_decimal_value(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise PydanticCustomError("decimal", "must be a number or a decimal string", {})
     if isinstance(value, int):
-        return Decimal(value)
+        return _within_limits(Decimal(value), "Value")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PydanticCustomError("decimal", "must be a finite number", {})
-        return _parse_decimal(repr(value), what="Value")
+        # repr is the shortest text that reads back as this float: what the client wrote,
+        # often with an exponent (1e-05, 1e+16), taken as a plain decimal.
+        return _within_limits(Decimal(format(Decimal(repr(value)), "f")), "Value")
     return _parse_decimal(value, what="Value")
 
 
@@ -137,6 +189,26 @@ DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text
 Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
 
 
+def _day(value: date) -> date:
+    if not day_in_range(value):
+        raise PydanticCustomError("date_range", OUT_OF_RANGE, {})
+    return value
+
+
+def _instant(value: datetime) -> datetime:
+    utc = as_utc_in_range(value)
+    if utc is None:
+        raise PydanticCustomError("date_range", OUT_OF_RANGE, {})
+    return utc
+
+
+Day = Annotated[date, AfterValidator(_day)]
+"""A date (YYYY-MM-DD) in Kassa's calendar (``kassa.domain.dates``)."""
+
+Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+"""An RFC 3339 date-time with a zone, in Kassa's calendar; converted to UTC."""
+
+
 def _currency(value: Any) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("currency", "must be an ISO 4217 currency code string", {})
@@ -154,10 +226,52 @@ CurrencyCode = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
 ]
 
-MetadataValue = Annotated[str, Field(max_length=500)] | int | float | bool | None
-Metadata = Annotated[dict[Annotated[str, Field(min_length=1, max_length=40)], MetadataValue],
-                     Field(max_length=50)]
-"""Up to 50 keys of at most 40 characters; values are scalars (strings up to 500 characters)."""
+MAX_METADATA_STRING = 500
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _metadata_value(value: Any) -> Any:
+    """A scalar that survives the JSON column and the response encoder unchanged."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_METADATA_STRING:
+            raise PydanticCustomError(
+                "metadata_value", "strings are at most {max} characters", {"max": MAX_METADATA_STRING}
+            )
+        return value
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise PydanticCustomError(
+                "metadata_value", "integers must fit in 64 bits; send larger numbers as strings", {}
+            )
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("metadata_value", "numbers must be finite", {})
+        return value
+    raise PydanticCustomError(
+        "metadata_value", "values must be a string, number, boolean or null (metadata is flat)", {}
+    )
+
+
+MetadataValue = Annotated[
+    Any,
+    PlainValidator(_metadata_value),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "maxLength": MAX_METADATA_STRING},
+        {"type": "integer", "minimum": _INT64[0], "maximum": _INT64[1]},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]}),
+]
+MetadataKey = Annotated[str, Field(min_length=1, max_length=40)]
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+"""Up to 50 keys of at most 40 characters; values are scalars (strings up to 500 characters,
+integers within 64 bits, finite numbers)."""
+MetadataPatch = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)]
+"""Metadata merged into what is stored (PATCH): a null value removes the key."""
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 ShortText = Annotated[str, Field(max_length=255)]

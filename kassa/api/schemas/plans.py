@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.catalog import _client_id, _not_null
-from kassa.api.schemas.common import CurrencyCode, LongText, Metadata, Name, ResponseSchema, Schema
+from kassa.api.schemas.common import (
+    CurrencyCode,
+    LongText,
+    Metadata,
+    MetadataPatch,
+    Name,
+    ResponseSchema,
+    Schema,
+)
 from kassa.api.schemas.items import ChildItem, Items, stored_items
 from kassa.api.schemas.subscriptions import Billing, Contract, Renewal
 
@@ -36,7 +44,7 @@ class PlanUpdate(Schema):
     contract: Contract | None = None
     billing: Billing | None = None
     renewal: Renewal | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _required(self) -> PlanUpdate:
@@ -81,7 +89,7 @@ class BundleUpdate(Schema):
     name: Name | None = None
     description: LongText | None = None
     items: Children | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _required(self) -> BundleUpdate:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
+    Day,
+    MetadataPatch,
     CurrencyCode,
     Metadata,
     Name,
@@ -38,7 +39,7 @@ Effective = Annotated[
 class Contract(Schema):
     period_type: PeriodType = "monthly_rolling"
     duration_months: Months | None = Field(None, description="Required for fixed contracts")
-    start_date: date | None = Field(None, description="Defaults to the activation date")
+    start_date: Day | None = Field(None, description="Defaults to the activation date")
 
     @model_validator(mode="after")
     def _duration(self) -> Contract:
@@ -54,7 +55,7 @@ class Renewal(Schema):
 
 
 class Billing(Schema):
-    first_billing_date: date | None = Field(None, description="Billing anchor; default: start")
+    first_billing_date: Day | None = Field(None, description="Billing anchor; default: start")
     auto_issue_invoices: bool | None = None
     auto_pay_invoices: bool | None = None
     payment_terms: PaymentTerms | None = None
@@ -96,7 +97,7 @@ class SubscriptionUpdate(Schema):
     price_escalation: PriceEscalation | None = None
     billing: Billing | None = None
     renewal: Renewal | None = None
-    metadata: dict[Annotated[str, Field(min_length=1, max_length=40)], Any] | None = None
+    metadata: MetadataPatch | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> SubscriptionUpdate:
@@ -129,7 +130,7 @@ class CancelRequest(Schema):
 
 
 class PauseRequest(Schema):
-    resume_at: date | None = Field(None, description="Resume on this date; null: until resumed")
+    resume_at: Day | None = Field(None, description="Resume on this date; null: until resumed")
 
 
 # ------------------------------------------------------------------ versions (Path B)
@@ -157,6 +158,13 @@ class VersionReplace(Schema):
     description: Annotated[str, Field(max_length=2000)] | None = None
     items: Items
     proration: Literal["full", "none"] | None = None
+
+    @model_validator(mode="after")
+    def _kept_unless_given(self) -> VersionReplace:
+        for name in ("effective_at", "proration"):  # absent: unchanged; null has no meaning
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise problem(name, "cannot be null")
+        return self
 
     def data(self) -> dict[str, Any]:
         data = self.model_dump(exclude={"items"}, exclude_unset=True)

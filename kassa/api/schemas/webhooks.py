@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from kassa.api.schemas.common import LongText, ResponseSchema, Schema
+from kassa.api.schemas.common import Instant, LongText, ResponseSchema, Schema
 
 Url = Annotated[str, Field(min_length=1, max_length=2048, examples=["https://example.com/hooks"])]
 EventTypes = Annotated[
@@ -79,7 +79,7 @@ class WebhookMessageDetail(WebhookMessage):
 
 
 class RecoverRequest(Schema):
-    since: AwareDatetime
+    since: Instant
 
 
 class RecoverResult(ResponseSchema):

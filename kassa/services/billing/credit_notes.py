@@ -13,7 +13,7 @@ from sqlalchemy import insert, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
-from kassa.services.billing import credits, numbering, payments
+from kassa.services.billing import credits, numbering, payments, wallets
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
@@ -94,6 +94,8 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
                       "amount": money(total)}]
         if total <= 0:
             raise InvalidRequest("A credit note must be for a positive amount.", field="amount")
+        if invoice["kind"] == "top_up":
+            _check_top_up(uow, invoice, total)
         room = invoice["total"] - _credited(uow, invoice["id"])
         if total > room:
             raise InvalidRequest(
@@ -127,6 +129,24 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     return credit_note_view(row)
 
 
+def _check_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal) -> None:
+    """A top-up is credited to its wallet once paid: a credit note gives back what the wallet
+    still holds, and takes it out of the wallet (else the money would be both refunded and
+    spendable). An unpaid top-up is voided instead."""
+    if invoice["status"] != "paid":
+        raise InvalidTransition(
+            f"Top-up invoice {invoice['id']} is {invoice['status']}: void it instead of "
+            "crediting it."
+        )
+    left = wallets.top_up_left(uow, invoice)
+    if amount > left:
+        raise InvalidRequest(
+            f"Wallet {invoice['wallet_id']} holds {money(left)} of this top-up; a credit note "
+            f"can give back at most that, not {money(amount)}.",
+            field="amount",
+        )
+
+
 def _save(uow: UnitOfWork, note: dict[str, Any], values: Mapping[str, Any]) -> None:
     values = {**values, "updated_at": uow.now}
     uow.conn.execute(update(credit_notes).where(
@@ -144,8 +164,17 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
         invoice = inv.load(uow, note["invoice_id"], for_update=True)
+        if invoice["status"] not in CREDITABLE:  # voided since the note was drafted
+            raise InvalidTransition(
+                f"Invoice {invoice['id']} is {invoice['status']}; credit note {note_id} can no "
+                "longer be applied (void the note)."
+            )
         amount: Decimal = note["amount"]
+        if invoice["kind"] == "top_up":
+            _check_top_up(uow, invoice, amount)
         number = numbering.reserve(uow, "credit_note")[0]
+        if invoice["kind"] == "top_up":
+            wallets.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
         if resolution == "refund":
             paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
                 payments_table.c.environment == uow.environment,

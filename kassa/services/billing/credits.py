@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, nulls_last, select, update
 
 from kassa.domain.errors import InvalidRequest, InvalidTransition
-from kassa.domain.money import ZERO
+from kassa.domain.money import ZERO, in_minor_units
 from kassa.ids import new_id
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
@@ -116,16 +116,18 @@ def create_grant(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidRequest("expires_at must be in the future.", field="expires_at")
         if kind == "monetary":
             currency = data.get("currency") or customer["currency"]
+            amount = in_minor_units(data["amount"], currency, field="amount")
             metric_id = None
         else:
             currency = None
+            amount = data["amount"]
             metric_id = data.get("metric_id")
             if metric_id:
                 get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric")
         row = add_grant(
             uow,
             customer["id"],
-            data["amount"],
+            amount,
             currency=currency,
             reason=data.get("reason"),
             kind=kind,

@@ -15,7 +15,7 @@ from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.billing.totals import totals
 from kassa.domain.contracts import due_date, midnight, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
-from kassa.domain.money import ZERO, round_money
+from kassa.domain.money import ZERO, in_minor_units, round_money
 from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
 from kassa.services.billing import credits, numbering
@@ -114,9 +114,11 @@ def prepare(
     memo: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     wallet_id: str | None = None,
+    invoice_id: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The rows of a draft invoice (not written yet)."""
-    invoice_id = new_id("inv")
+    """The rows of a draft invoice (not written yet); ``invoice_id`` when it was chosen before
+    (credit already consumed for it)."""
+    invoice_id = invoice_id or new_id("inv")
     lines = list(lines)
     total = totals(lines, currency)
     carried = ZERO
@@ -394,8 +396,12 @@ def require_open(invoice: Mapping[str, Any], action: str) -> None:
         )
 
 
-def check_amount(amount: Decimal, limit: Decimal, field: str, what: str) -> None:
+def check_amount(amount: Decimal, limit: Decimal, field: str, what: str, currency: str) -> Decimal:
+    """``amount`` at the currency's scale, once it is positive, in minor units and within
+    ``limit``."""
     if amount <= 0:
         raise InvalidRequest("The amount must be positive.", field=field)
+    amount = in_minor_units(amount, currency, field=field)
     if amount > limit:
         raise InvalidRequest(f"The amount exceeds {what} ({money(limit)}).", field=field)
+    return amount

@@ -108,8 +108,13 @@ def apply_credits(ctx: Ctx, invoice_id: str, amount: Decimal | None) -> dict[str
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "apply credits to")
+        if invoice["kind"] == "top_up":  # as at issue: credit never buys wallet money
+            raise InvalidTransition(
+                f"Invoice {invoice_id} is a wallet top-up; credits do not pay for top-ups."
+            )
         wanted = invoice["amount_due"] if amount is None else amount
-        inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due")
+        wanted = inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due",
+                                  invoice["currency"])
         used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"], wanted,
                                    invoice_id)
         if amount is not None and used < amount:

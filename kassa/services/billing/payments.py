@@ -17,7 +17,7 @@ from kassa.payments.sandbox import BEHAVIORS
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import resolve_customer
+from kassa.services.customers import lock_customer, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import payment_methods, payments, refunds
@@ -79,6 +79,7 @@ def refund_view(row: Mapping[str, Any]) -> dict[str, Any]:
 def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        lock_customer(uow.conn, uow.environment, customer["id"])
         behavior = data.get("test_behavior")
         if behavior is not None and not ctx.is_sandbox:
             raise InvalidRequest("test_behavior exists only in the sandbox.", field="test_behavior")
@@ -132,6 +133,7 @@ def _method(uow: UnitOfWork, customer_id: str, method_id: str) -> dict[str, Any]
 def set_default(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
     with ctx.uow() as uow:
         customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        lock_customer(uow.conn, uow.environment, customer["id"])
         method = _method(uow, customer["id"], method_id)
         _clear_default(uow, customer["id"])
         uow.conn.execute(update(payment_methods).where(
@@ -145,6 +147,7 @@ def set_default(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
 def detach(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
     with ctx.uow() as uow:
         customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        lock_customer(uow.conn, uow.environment, customer["id"])
         method = _method(uow, customer["id"], method_id)
         uow.conn.execute(update(payment_methods).where(
             payment_methods.c.environment == uow.environment, payment_methods.c.id == method_id
@@ -275,8 +278,8 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "record a payment on")
-        amount: Decimal = data["amount"]
-        inv.check_amount(amount, invoice["amount_due"], "amount", "the amount due")
+        amount = inv.check_amount(data["amount"], invoice["amount_due"], "amount",
+                                  "the amount due", invoice["currency"])
         payment = {
             "environment": uow.environment,
             "id": new_id("pay"),

@@ -33,6 +33,7 @@ from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, 
 from kassa.domain.money import ZERO
 from kassa.domain.periods import Interval, add_months, months_between
 from kassa.domain.usage import UsageWindow as CustomerWindow
+from kassa.ids import new_id
 from kassa.services.billing import credits, late_usage
 from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
@@ -148,7 +149,9 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         following[sub["id"]] = at
 
     usage = _aggregate(uow, metric_rows, work)
-    unit_credited = _apply_unit_credits(uow, work, usage)
+    # Chosen now so that the unit credit consumed below names its invoice (a void gives it back).
+    invoice_ids = {(sub["id"], at): new_id("inv") for sub, _, at, _ in work}
+    unit_credited = _apply_unit_credits(uow, work, usage, invoice_ids)
     late = late_usage.marked_customers(uow.conn, env, sorted({s["customer_id"] for s in subs}))
     usage_through: dict[str, datetime] = {}
     product_names = _product_names(uow, work)
@@ -183,6 +186,7 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
             auto_pay=bool(sub["billing"].get("auto_pay_invoices")),
             subscription_id=sub["id"],
             billing_key=f"{sub['id']}:{rfc3339(at)}",
+            invoice_id=invoice_ids[(sub["id"], at)],
         ))
     written = inv.store(uow, drafts)
     late_usage.advance_billed_through(uow, usage_through)
@@ -228,18 +232,21 @@ def _aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
     return found
 
 
-def _apply_unit_credits(uow: UnitOfWork, work: Sequence[tuple], usage: dict) -> dict:
-    """Unit credits reduce the billed usage of their metric (consumed as it is billed)."""
+def _apply_unit_credits(uow: UnitOfWork, work: Sequence[tuple], usage: dict,
+                        invoice_ids: Mapping[tuple[str, datetime], str]) -> dict:
+    """Unit credits reduce the billed usage of their metric (consumed as it is billed, for the
+    invoice of that boundary)."""
     customers_with = credits.has_unit_credit(uow.conn, uow.environment,
                                              sorted({sub["customer_id"] for sub, *_ in work}))
     credited: dict = {}
-    for sub, _, _, slots in work:
+    for sub, _, at, slots in work:
         if sub["customer_id"] not in customers_with:
             continue
         for w in sorted(windows_of(slots), key=lambda w: (w.start, w.metric_id)):
             key = (sub["customer_id"], w)
             value = usage.get(key, ZERO)
-            used = credits.apply_units(uow, sub["customer_id"], w.metric_id, value, None)
+            used = credits.apply_units(uow, sub["customer_id"], w.metric_id, value,
+                                       invoice_ids[(sub["id"], at)])
             if used:
                 usage[key] = value - used
                 credited[key] = used

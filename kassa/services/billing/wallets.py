@@ -1,8 +1,9 @@
 """Wallets: a customer's prepaid balance in one currency.
 
 Funded by paid top-ups (``payment`` credit) and wallet grants (``credit_grant`` credit), spent on
-invoices after promotional credits (``payment`` debit), reduced by hand (``manual_debit``), and
-refilled when an invoice it paid is voided (``refund`` credit).
+invoices after promotional credits (``payment`` debit), reduced by hand (``manual_debit``) or by a
+credit note on a top-up (``credit_note`` debit), and refilled when an invoice it paid is voided
+(``refund`` credit).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from sqlalchemy import insert, select, update
 
 from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
-from kassa.domain.money import ZERO, round_money
+from kassa.domain.currencies import minor_units
+from kassa.domain.money import ZERO, decimal_str, round_money
 from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata, resolve_customer
+from kassa.services.customers import lock_customer, merge_metadata, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
@@ -98,6 +100,9 @@ def _load(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
 def create_wallet(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        # One active wallet per currency: lock the customer so that two creations in parallel
+        # cannot both see none (SQLite writers are serialized already).
+        lock_customer(uow.conn, uow.environment, customer["id"])
         currency = data.get("currency") or customer["currency"]
         taken = uow.conn.execute(select(wallets.c.id).where(
             wallets.c.environment == uow.environment, wallets.c.customer_id == customer["id"],
@@ -128,14 +133,13 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     """Invoice a top-up; the wallet is credited when that invoice is paid."""
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
+        amount = _positive(amount, wallet["currency"])
         draft = inv.prepare(
             uow,
             customer_id=wallet["customer_id"],
             currency=wallet["currency"],
             kind="top_up",
-            lines=[LineDraft(kind="top_up", amount=round_money(amount, wallet["currency"]),
+            lines=[LineDraft(kind="top_up", amount=amount,
                              description=f"Wallet top-up ({wallet['id']})")],
             payment_terms="due_on_receipt",
             auto_pay=True,
@@ -149,6 +153,16 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     return view
 
 
+def _positive(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded to the currency's minor unit, which must leave something to move (0.004
+    USD rounds to nothing: it made a 0.00 transaction)."""
+    rounded = round_money(amount, currency)
+    if rounded <= 0:
+        smallest = decimal_str(Decimal(1).scaleb(-minor_units(currency)))
+        raise InvalidRequest(f"The amount must be at least {smallest} {currency}.", field="amount")
+    return rounded
+
+
 def _reload(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
     return dict(get_row(uow.conn, wallets, uow.environment, wallet_id, what="Wallet"))
 
@@ -160,12 +174,25 @@ def credit_top_up(uow: UnitOfWork, invoice: Mapping[str, Any]) -> None:
           reason="Top-up paid")
 
 
+def top_up_left(uow: UnitOfWork, invoice: Mapping[str, Any]) -> Decimal:
+    """What the wallet a paid top-up credited still holds (all of it can have been spent)."""
+    wallet = get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"], what="Wallet",
+                     for_update=True)
+    return min(wallet["balance"], invoice["total"])
+
+
+def take_back_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal,
+                     reason: str) -> None:
+    """Debit a top-up's wallet by what a credit note gives back on it (refused below zero)."""
+    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"],
+                          what="Wallet", for_update=True))
+    _move(uow, wallet, "credit_note", -amount, invoice_id=invoice["id"], reason=reason)
+
+
 def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
-        row = _move(uow, wallet, "credit_grant", round_money(amount, wallet["currency"]),
+        row = _move(uow, wallet, "credit_grant", _positive(amount, wallet["currency"]),
                     reason=reason, prefix="wgr")
         uow.commit()
     return transaction_view(row)
@@ -174,9 +201,7 @@ def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
 def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        if amount <= 0:
-            raise InvalidRequest("The amount must be positive.", field="amount")
-        row = _move(uow, wallet, "manual_debit", -round_money(amount, wallet["currency"]),
+        row = _move(uow, wallet, "manual_debit", -_positive(amount, wallet["currency"]),
                     reason=reason)
         uow.commit()
     return transaction_view(row)

@@ -238,7 +238,7 @@ wallet_transactions = Table(
     env_column(),
     id_column(),
     Column("wallet_id", String(80), nullable=False),
-    Column("type", String(20), nullable=False),  # credit_grant | payment | refund | manual_debit
+    Column("type", String(20), nullable=False),  # credit_grant | payment | refund | manual_debit | credit_note
     Column("direction", String(8), nullable=False),  # credit | debit
     Column("amount", ExactDecimal(), nullable=False),
     Column("balance_after", ExactDecimal(), nullable=False),

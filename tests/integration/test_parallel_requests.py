@@ -1,0 +1,124 @@
+"""Parallel requests keep the data consistent and get a 4xx, never a 500: one active wallet per
+currency, one default payment method, one object per client-chosen id (PostgreSQL, where the
+requests really run in parallel)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.scenarios import seed_catalog as sc
+from tests.scenarios.seed_catalog import ok
+
+
+def test_one_active_wallet_per_currency_under_concurrency(pg_only, api: TestClient) -> None:
+    customers = [ok(api.post("/customers", json={"name": f"C{i}", "currency": "USD"}), 201)["id"]
+                 for i in range(4)]
+    for customer in customers:
+        barrier = threading.Barrier(8)
+        statuses: list[int] = []
+
+        def create(customer: str = customer, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            statuses.append(api.post("/wallets", json={"customer_id": customer}).status_code)
+
+        threads = [threading.Thread(target=create) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(statuses) == [201] + [409] * 7, customer
+        wallets = ok(api.get(f"/wallets?customer_id={customer}"))["data"]
+        assert len(wallets) == 1, customer
+
+
+def test_one_default_payment_method_under_concurrency(pg_only, api: TestClient) -> None:
+    """The first method attached becomes the default: attached in parallel, several did."""
+    for i in range(4):
+        customer = ok(api.post("/customers", json={"name": f"P{i}"}), 201)["id"]
+        barrier = threading.Barrier(6)
+        statuses: list[int] = []
+
+        def attach(customer: str = customer, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            r = api.post(f"/customers/{customer}/payment-methods",
+                         json={"type": "card", "details": {"last4": "4242"}})
+            statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=attach) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert statuses == [201] * 6
+        methods = ok(api.get(f"/customers/{customer}/payment-methods"))["data"]
+        assert [m["is_default"] for m in methods].count(True) == 1, customer
+
+
+@pytest.mark.parametrize("path", ["/plans", "/bundles", "/products", "/customers"])
+def test_parallel_creations_with_one_client_id(pg_only, api: TestClient, path: str) -> None:
+    """The id is checked, then inserted: a parallel request could slip between the two, and
+    its unique-index error was a 500 (plans, bundles)."""
+    sc.build(api)
+    price = {"product_id": sc.PLATFORM, "price": sc.fixed("1.00")}
+    bodies = {
+        "/plans": {"id": "pln_same", "name": "P", "currency": "USD", "items": [price]},
+        "/bundles": {"id": "bnd_same", "name": "B", "items": [price]},
+        "/products": {"id": "prod_same", "name": "P", "fee_type": "fixed",
+                      "billing_frequency": "recurring"},
+        "/customers": {"id": "same", "name": "C"},
+    }
+    barrier = threading.Barrier(8)
+    responses: list = []
+
+    def create() -> None:
+        barrier.wait()
+        responses.append(api.post(path, json=bodies[path]))
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+
+
+def test_parallel_alias_changes(pg_only, api: TestClient) -> None:
+    """Two customers claiming one alias at once: the loser's unique-index error was a 500. One
+    customer's aliases replaced in parallel: the delete-and-insert interleaved (500s too), and
+    metadata merges overwrote each other."""
+    customers = [ok(api.post("/customers", json={"name": f"A{i}"}), 201)["id"] for i in range(6)]
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def claim(customer: str) -> None:
+        barrier.wait()
+        statuses.append(api.patch(f"/customers/{customer}", json={"aliases": ["crm-1"]}).status_code)
+
+    threads = [threading.Thread(target=claim, args=(c,)) for c in customers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(statuses) == [200] + [409] * 5
+
+    one = customers[0]
+    barrier = threading.Barrier(6)
+    statuses.clear()
+
+    def patch(i: int) -> None:
+        barrier.wait()
+        body = {"aliases": [f"own-{i}", "shared"], "metadata": {f"k{i}": i}}
+        statuses.append(api.patch(f"/customers/{one}", json=body).status_code)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [200] * 6
+    final = ok(api.get(f"/customers/{one}"))
+    assert final["metadata"] == {f"k{i}": i for i in range(6)}
+    assert len(final["aliases"]) == 2 and "shared" in final["aliases"]
