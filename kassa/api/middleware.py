@@ -90,7 +90,53 @@ class ApiMiddleware:
             await response(scope, receive, send_with_version)
             return
         scope.setdefault("state", {})["environment"] = environment
-        await self.app(scope, receive, send_with_version)
+        limit = EVENTS_BODY_LIMIT if scope["path"] in IDEMPOTENCY_EXEMPT else BODY_LIMIT
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(limit)(scope, receive, send_with_version)
+            return
+        over = {"limit": False, "replaced": False}
+
+        async def guarded_send(message: Message) -> None:
+            # The body passed the limit while the app read it: whatever the app answers (it may
+            # see a broken body), the client gets the 413.
+            if over["limit"]:
+                if not over["replaced"]:
+                    over["replaced"] = True
+                    await _too_large(limit)(scope, receive, send_with_version)
+                return
+            await send_with_version(message)
+
+        await self.app(scope, _limited(receive, limit, over), guarded_send)
+
+
+# Request bodies: 2 MiB for the API (a plan of 200 fully priced items is far smaller), 16 MiB for
+# a batch of usage events.
+BODY_LIMIT = 2 * 1024 * 1024
+EVENTS_BODY_LIMIT = 16 * 1024 * 1024
+
+
+def _too_large(limit: int) -> Any:
+    return error_response(413, f"The request body is larger than {limit} bytes.")
+
+
+def _limited(receive: Receive, limit: int, over: dict[str, bool]) -> Receive:
+    """``receive`` that stops the body at ``limit`` bytes (the app then sees it end there)."""
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        if over["limit"]:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                over["limit"] = True
+                return {"type": "http.disconnect"}
+        return message
+
+    return counted
 
 
 def _nul_in_url(scope: Scope) -> str | None:

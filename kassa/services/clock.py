@@ -123,7 +123,9 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
             stalled_at = None if step else at
             current = at
         else:
-            raise KassaError("Too much due work in one advance; advance in smaller steps.")
+            raise InvalidRequest(
+                "Too much due work in one advance; advance in smaller steps.", field="to"
+            )
         _store_frozen(ctx.engine, ctx.environment, to)
     return {**clock_view(FixedClock(to)), "ran": ran}
 

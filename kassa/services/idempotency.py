@@ -33,7 +33,9 @@ class StoredResponse:
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
-    """Hash of what the request asks for; JSON bodies compare by content, not formatting."""
+    """Hash of what the request asks for; JSON bodies compare by content, not formatting, and
+    query parameters by content, not order."""
+    query = "&".join(sorted(query.split("&"))) if query else ""
     try:
         canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
     except orjson.JSONDecodeError:

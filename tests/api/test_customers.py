@@ -220,3 +220,19 @@ def test_metadata_patch_is_checked_like_metadata_everywhere(api: TestClient) -> 
     for path in (f"/products/{product['id']}", f"/metrics/{metric['id']}"):
         r = api.patch(path, json=big)
         assert r.status_code == 422 and r.json()["errors"] == message, (path, r.text)
+
+
+def test_oversized_bodies_are_413(api: TestClient) -> None:
+    big = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    r = api.post("/customers", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json() == {"status": 413, "detail": "The request body is larger than 2097152 bytes."}
+
+    def chunks():  # no Content-Length: counted while read
+        yield b'{"name": "'
+        for _ in range(3):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    r = api.post("/customers", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413

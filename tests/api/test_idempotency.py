@@ -175,3 +175,11 @@ def test_keys_expire_after_24_hours(kassa, api: TestClient) -> None:
 def test_get_requests_ignore_the_header(api: TestClient) -> None:
     r = api.get("/customers", headers={"Idempotency-Key": "whatever"})
     assert r.status_code == 200 and "Idempotent-Replayed" not in r.headers
+
+
+def test_query_parameter_order_does_not_make_a_different_request(api: TestClient) -> None:
+    headers = {"Idempotency-Key": "q-order"}
+    first = api.post("/customers?a=1&b=2", json={"name": "Q"}, headers=headers)
+    again = api.post("/customers?b=2&a=1", json={"name": "Q"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"

@@ -198,3 +198,18 @@ def test_replacing_a_draft_version_cannot_null_its_settings(live) -> None:
     replaced = ok(api.put(f"/subscriptions/{sid}/versions/{draft['id']}",
                           json={"items": items, "description": None, "proration": "none"}))
     assert replaced["effective_at"] == draft["effective_at"]
+
+
+def test_backdating_is_limited_to_a_year(api: TestClient) -> None:
+    sc.build(api)
+    ok(api.post("/clock/freeze", json={"at": "2027-07-02T00:00:00Z"}))
+    body = {"customer_id": "wcqYrqfE", "currency": "USD",
+            "contract": {"period_type": "monthly_rolling", "start_date": "2026-06-30"},
+            "items": [{"product_id": sc.PLATFORM, "price": sc.fixed("10.00")}]}
+    assert error(api.post("/subscriptions", json=body)) == (
+        "contract.start_date", "contract.start_date can be at most 366 days in the past.")
+    body["contract"]["start_date"] = "2026-07-02"
+    sub = ok(api.post("/subscriptions", json={**body, "auto_activate": True}), 201)
+    assert sub["status"] == "active"
+    # 12 monthly periods billed in arrears at once, then the clock goes on.
+    assert len(ok(api.get(f"/invoices?subscription_id={sub['id']}&limit=100"))["data"]) == 12

@@ -116,3 +116,20 @@ def test_zero_and_three_decimal_currencies(catalog: TestClient) -> None:
     }), 201)
     [invoice] = invoices(catalog, customer_id="tokyo1")
     assert invoice["total"] == "3704" and lines(invoice)[0][4] == "3704"
+
+
+def test_proration_invoices_carry_tax(catalog: TestClient) -> None:
+    ok(catalog.patch("/customers/wcqYrqfE", json={"tax_rate": "10"}))
+    ok(catalog.post("/clock/freeze", json={"at": "2026-06-01T00:00:00Z"}))
+    sub = ok(catalog.post("/subscriptions", json={
+        "customer_id": "wcqYrqfE", "currency": "USD", "auto_activate": True,
+        "billing": {"payment_terms": "net_30"},
+        "contract": {"period_type": "monthly_rolling", "start_date": "2026-06-01"},
+        "items": [{"product_id": sc.PLATFORM, "price": sc.fixed("99.00", "advance")}],
+    }), 201)
+    advance(catalog, "2026-06-16T00:00:00Z")
+    ok(catalog.post(f"/subscriptions/{sub['id']}/changes", json={"update": [
+        {"product_id": sc.PLATFORM, "adjust": {"fixed_pricing_model": {"price_per_unit": "199.00"}}}]}), 201)
+    proration = invoices(catalog)[-1]
+    assert kinds_and_amounts(proration) == [("proration", "-49.50"), ("proration", "99.45"), ("tax", "5.00")]
+    assert proration["total"] == "54.95"

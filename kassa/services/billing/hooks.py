@@ -15,7 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from kassa.domain.billing.boundary import LineDraft, midnight
+from kassa.domain.billing.totals import tax_line
 from kassa.domain.change_proration import change_proration, is_prorated, period_amount
 from kassa.domain.contracts import utc_date
 from kassa.domain.items import priced_items
@@ -27,6 +30,7 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing.describe import describe
 from kassa.services.serialize import rfc3339
+from kassa.store.tables import customers, products
 from kassa.store.uow import UnitOfWork
 
 Row = dict[str, Any]
@@ -117,6 +121,14 @@ def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) ->
                               source="proration")
         return
     describe(lines, _names(uow, lines), currency)
+    customer = uow.conn.execute(
+        select(customers.c.tax_rate, customers.c.tax_exempt).where(
+            customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
+        )
+    ).one()
+    tax = tax_line(net, customer.tax_rate, bool(customer.tax_exempt), currency)
+    if tax:
+        lines = [*lines, tax]
     draft = inv.prepare(
         uow,
         customer_id=sub["customer_id"],
@@ -134,10 +146,6 @@ def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) ->
 
 
 def _names(uow: UnitOfWork, lines: Sequence[LineDraft]) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from kassa.store.tables import products
-
     wanted = {line.product_id for line in lines if line.product_id}
     if not wanted:
         return {}

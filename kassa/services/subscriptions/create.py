@@ -8,7 +8,7 @@ drafts; ``auto_activate`` activates in the same request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -73,6 +73,8 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         renewal = {**DEFAULT_RENEWAL, **_given(plan["renewal"] if plan else {}),
                    **_given(data.get("renewal"))}
         start, first = contract["start_date"], billing["first_billing_date"]
+        if start:
+            check_backdating(date.fromisoformat(start), uow.now)
         if start and first and date.fromisoformat(first) < date.fromisoformat(start):
             raise InvalidRequest(
                 "first_billing_date cannot be before the contract start_date.",
@@ -127,6 +129,19 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
+
+
+MAX_BACKDATING_DAYS = 366
+
+
+def check_backdating(start: date, now: datetime) -> None:
+    """A contract may start at most a year in the past: activation bills every period since the
+    start at once (a long backdated history belongs in an import, not in one request)."""
+    if (now.date() - start).days > MAX_BACKDATING_DAYS:
+        raise InvalidRequest(
+            f"contract.start_date can be at most {MAX_BACKDATING_DAYS} days in the past.",
+            field="contract.start_date",
+        )
 
 
 def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer: Mapping) -> str:

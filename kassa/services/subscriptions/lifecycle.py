@@ -49,6 +49,9 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
     contract = dict(sub["contract"])
     today = utc_date(uow.now)
     start = date.fromisoformat(contract["start_date"]) if contract.get("start_date") else today
+    from kassa.services.subscriptions.create import check_backdating
+
+    check_backdating(start, uow.now)
     term_start, term_end = first_term(contract["period_type"], contract.get("duration_months"), start)
     contract["start_date"] = iso_date(start)
     contract["end_date"] = iso_date(term_end) if contract["period_type"] == "fixed" else None
