@@ -12,15 +12,29 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from kassa.store.engine import READ_ONLY
 from kassa.store.tables import invoices
 from tests.scenarios import seed_catalog as sc
 from tests.scenarios.seed_catalog import ok
 
 SUBSCRIPTIONS = 120
+_SLOW_RUN = (
+    "import time\n"
+    "from kassa.services.billing import run\n"
+    "bill = run.bill\n"
+    "def slow_bill(*args):\n"
+    "    done = bill(*args)\n"
+    "    time.sleep(0.02)\n"
+    "    return done\n"
+    "run.bill = slow_bill\n"
+    "from kassa.cli import app\n"
+    "app()\n"
+)
 
 
 def _count(engine) -> int:
-    with engine.connect() as conn:
+    # A reader (plain BEGIN): on SQLite it never waits for the run's write lock.
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         return conn.execute(select(func.count()).select_from(invoices)).scalar_one()
 
 
@@ -40,7 +54,11 @@ def test_killed_billing_run_bills_each_period_once(kassa, api: TestClient, datab
     ok(api.post("/clock/freeze", json={"at": "2026-08-01T00:00:00Z"}))
     env = {**os.environ, "KASSA_DATABASE_URL": database_url, "KASSA_BILLING_CHUNK_SIZE": "2"}
     command = [sys.executable, "-m", "kassa.cli", "billing", "run", "--environment", "sandbox"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The first run is the real command, slowed down inside each chunk's transaction (after
+    # its invoices are written, before the commit) so that the kill lands mid-run however fast
+    # the run is on this machine.
+    slowed = [sys.executable, "-c", _SLOW_RUN, "billing", "run", "--environment", "sandbox"]
+    proc = subprocess.Popen(slowed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _count(kassa.engine) == SUBSCRIPTIONS and time.monotonic() < deadline:
         time.sleep(0.005)
