@@ -198,12 +198,16 @@ def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[di
     done: set[str] = set()
     if keyed:
         dialect = postgresql if uow.dialect == "postgresql" else sqlite
-        stmt = (
-            dialect.insert(invoices)
-            .on_conflict_do_nothing(index_elements=["environment", "billing_key"])
-            .returning(invoices.c.id)
-        )
-        done |= set(uow.conn.execute(stmt, keyed).scalars())
+        # No RETURNING: an executemany of one short statement (psycopg pipelines it and parses
+        # it once; a multi-row VALUES with RETURNING is re-parsed for every chunk). Fresh ids
+        # tell afterwards which rows this statement wrote.
+        stmt = dialect.insert(invoices).on_conflict_do_nothing(
+            index_elements=["environment", "billing_key"])
+        uow.conn.execute(stmt, keyed)
+        done |= set(uow.conn.execute(
+            select(invoices.c.id).where(invoices.c.environment == uow.environment,
+                                        invoices.c.id.in_([row["id"] for row in keyed]))
+        ).scalars())
     if plain:
         uow.conn.execute(insert(invoices), plain)
         done |= {row["id"] for row in plain}
