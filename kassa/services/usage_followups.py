@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, or_, select
 
 from kassa.services import usage_thresholds
 from kassa.services.billing import late_usage
+from kassa.store.queries import among
 from kassa.store.tables import customers
 from kassa.store.tables import usage_thresholds as thresholds_table
 from kassa.store.uow import UnitOfWork
@@ -31,7 +32,7 @@ def after_ingest(uow: UnitOfWork, events: Sequence[tuple[str, str, int]]) -> Non
     rows = uow.conn.execute(
         select(customers.c.id, customers.c.usage_billed_through_us, has_threshold).where(
             customers.c.environment == uow.environment,
-            customers.c.id.in_(sorted({c for c, _, _ in events})),
+            among(uow.conn, customers.c.id, sorted({c for c, _, _ in events})),
             or_(and_(customers.c.usage_billed_through_us.is_not(None),
                      customers.c.usage_billed_through_us > earliest), has_threshold),
         )
