@@ -21,7 +21,7 @@ from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
 from kassa.services.serialize import money, rfc3339
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import credit_grants, credit_ledger, metrics
 from kassa.store.uow import UnitOfWork
 
@@ -262,7 +262,7 @@ def customers_with_money(conn: Connection, environment: str, customer_ids: list[
     return set(conn.execute(
         select(credit_grants.c.customer_id).where(
             credit_grants.c.environment == environment,
-            credit_grants.c.customer_id.in_(customer_ids),
+            among(conn, credit_grants.c.customer_id, customer_ids),
             credit_grants.c.type == "monetary",
             credit_grants.c.status == "active",
         ).distinct()
@@ -275,7 +275,7 @@ def has_unit_credit(conn: Connection, environment: str, customer_ids: list[str])
     rows = conn.execute(
         select(credit_grants.c.customer_id).where(
             credit_grants.c.environment == environment,
-            credit_grants.c.customer_id.in_(customer_ids),
+            among(conn, credit_grants.c.customer_id, customer_ids),
             credit_grants.c.type == "units",
             credit_grants.c.status == "active",
         ).distinct()

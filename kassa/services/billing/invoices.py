@@ -20,7 +20,7 @@ from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
 from kassa.services.billing import credits, numbering
 from kassa.services.serialize import iso_date, money, rfc3339
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import invoice_lines, invoices
 from kassa.store.uow import UnitOfWork
 
@@ -85,7 +85,7 @@ def lines_of(conn: Connection, environment: str, invoice_ids: Sequence[str]) -> 
     rows = conn.execute(
         select(invoice_lines)
         .where(invoice_lines.c.environment == environment,
-               invoice_lines.c.invoice_id.in_(list(invoice_ids)))
+               among(conn, invoice_lines.c.invoice_id, list(invoice_ids)))
         .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
     ).mappings()
     for row in rows:
@@ -206,7 +206,7 @@ def store(uow: UnitOfWork, drafts: Sequence[tuple[dict, list[dict]]]) -> list[di
         uow.conn.execute(stmt, keyed)
         done |= set(uow.conn.execute(
             select(invoices.c.id).where(invoices.c.environment == uow.environment,
-                                        invoices.c.id.in_([row["id"] for row in keyed]))
+                                        among(uow.conn, invoices.c.id, [row["id"] for row in keyed]))
         ).scalars())
     if plain:
         uow.conn.execute(insert(invoices), plain)

@@ -26,6 +26,7 @@ from kassa.domain.pricing import PeriodInputs, Phase, charge, price_from_dict
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
 from kassa.services.usage import aggregate_windows
+from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, usage_late_marks
 from kassa.store.uow import UnitOfWork
 
@@ -65,7 +66,7 @@ def advance_billed_through(uow: UnitOfWork, through: Mapping[str, datetime]) -> 
         return
     current = dict(uow.conn.execute(
         select(customers.c.id, customers.c.usage_billed_through_us).where(
-            customers.c.environment == uow.environment, customers.c.id.in_(list(through))
+            customers.c.environment == uow.environment, among(uow.conn, customers.c.id, list(through))
         )
     ).all())
     rows = [
@@ -88,7 +89,7 @@ def marked_customers(conn: Connection, environment: str, customer_ids: Sequence[
     return set(conn.execute(
         select(usage_late_marks.c.customer_id).where(
             usage_late_marks.c.environment == environment,
-            usage_late_marks.c.customer_id.in_(list(customer_ids)),
+            among(conn, usage_late_marks.c.customer_id, list(customer_ids)),
         ).distinct()
     ).scalars())
 

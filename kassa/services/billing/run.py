@@ -41,6 +41,7 @@ from kassa.services.billing.terms import following_boundary, terms_of
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.usage import aggregate_windows
+from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, metrics, products
 from kassa.store.tables import subscription_versions, subscriptions
 from kassa.store.uow import UnitOfWork
@@ -91,7 +92,7 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
             still = set(conn.execute(
                 select(subscriptions.c.id).where(
                     subscriptions.c.environment == ctx.environment,
-                    subscriptions.c.id.in_(ids),
+                    among(conn, subscriptions.c.id, ids),
                     subscriptions.c.next_billing_at <= now,
                 )
             ).scalars())
@@ -102,7 +103,7 @@ def _bill_ids(ctx: Ctx, ids: Sequence[str], now: datetime) -> list[dict[str, Any
     with ctx.uow() as uow:
         stmt = select(subscriptions).where(
             subscriptions.c.environment == uow.environment,
-            subscriptions.c.id.in_(list(ids)),
+            among(uow.conn, subscriptions.c.id, list(ids)),
             subscriptions.c.next_billing_at <= now,
         ).order_by(subscriptions.c.id)
         if uow.dialect == "postgresql":
@@ -123,7 +124,7 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
     for row in uow.conn.execute(
         select(subscription_versions)
         .where(subscription_versions.c.environment == env,
-               subscription_versions.c.subscription_id.in_(sub_ids),
+               among(uow.conn, subscription_versions.c.subscription_id, sub_ids),
                subscription_versions.c.status == "published")
     ).mappings():
         versions[row["subscription_id"]].append(row)
@@ -131,7 +132,7 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         r["id"]: r for r in uow.conn.execute(
             select(customers.c.id, customers.c.tax_rate, customers.c.tax_exempt)
             .where(customers.c.environment == env,
-                   customers.c.id.in_({s["customer_id"] for s in subs}))
+                   among(uow.conn, customers.c.id, sorted({s["customer_id"] for s in subs})))
         ).mappings()
     }
     metric_rows = {r["id"]: r for r in uow.conn.execute(

@@ -24,7 +24,7 @@ from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import lock_customer, merge_metadata, resolve_customer
 from kassa.services.serialize import money, rfc3339
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
 
@@ -212,7 +212,7 @@ def customers_with_balance(conn: Any, environment: str, customer_ids: list[str])
     if not customer_ids:
         return set()
     return set(conn.execute(select(wallets.c.customer_id).where(
-        wallets.c.environment == environment, wallets.c.customer_id.in_(customer_ids),
+        wallets.c.environment == environment, among(conn, wallets.c.customer_id, customer_ids),
         wallets.c.status == "active",
     ).distinct()).scalars())
 
