@@ -155,7 +155,8 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_product(ctx: Ctx, product_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, products, uow.environment, product_id, what="Product"))
+        row = dict(get_row(uow.conn, products, uow.environment, product_id, what="Product",
+                           for_update=True))
         values = {k: v for k, v in changes.items() if k != "metadata"}
         if "metadata" in changes:
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
@@ -196,7 +197,8 @@ def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_metric(ctx: Ctx, metric_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric"))
+        row = dict(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric",
+                           for_update=True))
         values = {k: v for k, v in changes.items() if k != "metadata"}
         if "metadata" in changes:
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])

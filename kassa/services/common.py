@@ -18,7 +18,7 @@ def archive_object(
 ) -> dict[str, Any]:
     """Archive an object (idempotent): it keeps its history and leaves default lists."""
     with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, table, uow.environment, object_id, what=what))
+        row = dict(get_row(uow.conn, table, uow.environment, object_id, what=what, for_update=True))
         if row["archived_at"] is None:
             values = {"archived_at": uow.now, "updated_at": uow.now}
             update_row(uow.conn, table, uow.environment, object_id, values)

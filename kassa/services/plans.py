@@ -100,7 +100,8 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 def update_plan(ctx: Ctx, plan_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Existing subscriptions keep the items they were created with (they hold their own)."""
     with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, plans, uow.environment, plan_id, what="Plan"))
+        row = dict(get_row(uow.conn, plans, uow.environment, plan_id, what="Plan",
+                           for_update=True))
         values = {k: v for k, v in changes.items() if k != "metadata"}
         if "metadata" in changes:
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
@@ -140,7 +141,8 @@ def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_bundle(ctx: Ctx, bundle_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, bundles, uow.environment, bundle_id, what="Bundle"))
+        row = dict(get_row(uow.conn, bundles, uow.environment, bundle_id, what="Bundle",
+                           for_update=True))
         values = {k: v for k, v in changes.items() if k != "metadata"}
         if "metadata" in changes:
             values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])

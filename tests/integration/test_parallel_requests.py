@@ -122,3 +122,27 @@ def test_parallel_alias_changes(pg_only, api: TestClient) -> None:
     final = ok(api.get(f"/customers/{one}"))
     assert final["metadata"] == {f"k{i}": i for i in range(6)}
     assert len(final["aliases"]) == 2 and "shared" in final["aliases"]
+
+
+@pytest.mark.parametrize("path", ["/products", "/metrics", "/plans", "/bundles"])
+def test_parallel_metadata_patches_all_land(pg_only, api: TestClient, path: str) -> None:
+    """PATCH merges metadata into what it read: parallel patches read the same row and the
+    last write dropped the others' keys, until the row is locked for the read."""
+    sc.build(api)
+    target = {"/products": sc.PLATFORM, "/metrics": sc.METRIC, "/plans": sc.PLAN,
+              "/bundles": sc.BUNDLE}[path]
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def patch(i: int) -> None:
+        barrier.wait()
+        statuses.append(api.patch(f"{path}/{target}", json={"metadata": {f"k{i}": str(i)}})
+                        .status_code)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [200] * 6
+    assert ok(api.get(f"{path}/{target}"))["metadata"] == {f"k{i}": str(i) for i in range(6)}
