@@ -374,11 +374,20 @@ def test_unit_credits_reduce_billed_usage(catalog: TestClient) -> None:
     ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
     grant = ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "type": "units",
                                                     "amount": "1500", "metric_id": SUM_METRIC}), 201)
-    subscribe(catalog, "2026-07-01", [{"product_id": sc.API_USAGE, "price": unit}])
+    sub = subscribe(catalog, "2026-07-01", [{"product_id": sc.API_USAGE, "price": unit}])
     advance(catalog, "2026-07-20T00:00:00Z")
     send_usage(catalog, "wcqYrqfE", "calls", [("a", "2026-07-05T00:00:00Z", 1000)])
+    upcoming = ok(catalog.get(f"/subscriptions/{sub['id']}/upcoming-invoice"))
+    assert [(line["quantity"], line["amount"]) for line in upcoming["line_items"]] == [
+        ("0", "0.00")]
+    assert upcoming["line_items"][0]["details"]["unit_credits_applied"] == "1000"
     advance(catalog, "2026-08-20T00:00:00Z")
     send_usage(catalog, "wcqYrqfE", "calls", [("b", "2026-08-05T00:00:00Z", 1000)])
+    # The preview spends nothing: 500 units of credit left, so 500 of the 1000 are billed.
+    upcoming = ok(catalog.get(f"/subscriptions/{sub['id']}/upcoming-invoice"))
+    assert [(line["quantity"], line["amount"]) for line in upcoming["line_items"]] == [
+        ("500", "50.00")]
+    assert ok(catalog.get(f"/credit-grants/{grant['id']}"))["remaining"] == "500"
     advance(catalog, "2026-09-01T00:00:00Z")
     july, august = invoices(catalog)
     assert lines(july) == [("usage", "2026-07-01", "2026-08-01", "0", "0.00")]

@@ -255,6 +255,36 @@ def apply_units(uow: UnitOfWork, customer_id: str, metric_id: str, wanted: Decim
     return _consume(uow, grants, wanted, invoice_id)
 
 
+def preview_units(conn: Connection, environment: str, customer_id: str, now: datetime,
+                  wanted: list[tuple[str, Decimal]]) -> list[Decimal]:
+    """What ``apply_units`` would spend for each (metric_id, units) in turn, spending nothing:
+    the upcoming invoice shows usage net of unit credits as the billing run will bill it."""
+    rows = conn.execute(
+        select(credit_grants).where(
+            credit_grants.c.environment == environment,
+            credit_grants.c.customer_id == customer_id,
+            credit_grants.c.status == "active",
+            credit_grants.c.type == "units",
+            (credit_grants.c.expires_at.is_(None)) | (credit_grants.c.expires_at > now),
+        ).order_by(*ORDER)
+    ).mappings()
+    grants = [dict(r) for r in rows]
+    spent: list[Decimal] = []
+    for metric_id, units in wanted:
+        taken = ZERO
+        for grant in grants:
+            if taken >= units:
+                break
+            if grant["metric_id"] not in (None, metric_id):
+                continue
+            use = min(grant["remaining"], units - taken)
+            if use > 0:
+                grant["remaining"] -= use
+                taken += use
+        spent.append(taken)
+    return spent
+
+
 def customers_with_money(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
     """Which of ``customer_ids`` hold active monetary credit (one query for a batch)."""
     if not customer_ids:

@@ -154,10 +154,21 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         work = [(sub, terms, at, slots)]
         usage = billing_run._aggregate(uow, metric_rows, work)  # noqa: SLF001
         values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
+        # Unit credits, spent as the billing run will spend them (same order), not consumed.
+        ordered = sorted(values, key=lambda w: (w.start, w.metric_id))
+        credited = dict(zip(ordered, credits.preview_units(
+            uow.conn, uow.environment, sub["customer_id"], uow.now,
+            [(w.metric_id, values[w]) for w in ordered]), strict=True))
+        for w, used in credited.items():
+            values[w] -= used
         customer = uow.conn.execute(select(customers.c.tax_rate, customers.c.tax_exempt).where(
             customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
         )).mappings().one()
         lines = billing_run._compose(uow, sub, terms, at, slots, values, customer)  # noqa: SLF001
+        for line in lines:
+            for w, used in credited.items():
+                if used and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
+                    line.details["unit_credits_applied"] = format(used, "f")
         describe(lines, billing_run._product_names(uow, work), sub["currency"])  # noqa: SLF001
         row, line_rows = inv.prepare(
             uow, customer_id=sub["customer_id"], currency=sub["currency"], kind="subscription",
