@@ -23,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import Conflict, InvalidRequest, NotFound
+from kassa.store.types import json_dumps
 
 Filter = Callable[[Sequence[str]], ColumnElement[bool]]
 
@@ -102,11 +103,10 @@ def among(conn: Connection, column: Any, values: Sequence[str], name: str = "amo
     """``column IN values`` as one parameter whatever the number of values (an array on
     PostgreSQL, a JSON list on SQLite): the statement text stays the same from call to call, so
     the driver parses (and PostgreSQL plans) it once, where an expanding IN renders one
-    placeholder per value. For hot paths (ingestion); ``in_`` is fine elsewhere."""
+    placeholder per value (and SQLite caps the number of placeholders). For lists of a batch's
+    size (ingestion, billing runs); ``in_`` is fine for a handful of values."""
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(name, list(values), type_=ARRAY(String)))
-    from kassa.store.types import json_dumps
-
     listed = func.json_each(bindparam(name, json_dumps(list(values)))).table_valued("value")
     return column.in_(select(listed.c.value).scalar_subquery())
 

@@ -189,24 +189,32 @@ def balance(conn: Connection, environment: str, customer_id: str) -> dict[str, A
     }
 
 
-def _locked_grants(uow: UnitOfWork, customer_id: str, where: Any) -> list[dict[str, Any]]:
-    """Active grants, locked in id order (so concurrent callers queue), then in use order."""
+def _active_grants(conn: Connection, environment: str, customer_id: str, now: datetime,
+                   where: Any, *, lock: bool) -> list[dict[str, Any]]:
+    """Active, unexpired grants in use order. With ``lock`` (PostgreSQL), every active grant
+    matching ``where`` is locked first, in id order, so concurrent spenders queue."""
     base = and_(
-        credit_grants.c.environment == uow.environment,
+        credit_grants.c.environment == environment,
         credit_grants.c.customer_id == customer_id,
         credit_grants.c.status == "active",
         where,
     )
-    if uow.dialect == "postgresql":
-        uow.conn.execute(select(credit_grants.c.id).where(base).order_by(credit_grants.c.id)
-                         .with_for_update()).all()
-    expiring = (credit_grants.c.expires_at.is_(None)) | (credit_grants.c.expires_at > uow.now)
-    rows = uow.conn.execute(select(credit_grants).where(base, expiring).order_by(*ORDER)).mappings()
+    if lock and conn.dialect.name == "postgresql":
+        conn.execute(select(credit_grants.c.id).where(base).order_by(credit_grants.c.id)
+                     .with_for_update()).all()
+    expiring = (credit_grants.c.expires_at.is_(None)) | (credit_grants.c.expires_at > now)
+    rows = conn.execute(select(credit_grants).where(base, expiring).order_by(*ORDER)).mappings()
     return [dict(r) for r in rows]
 
 
-def _consume(uow: UnitOfWork, grants: list[dict[str, Any]], wanted: Decimal,
-             invoice_id: str | None) -> Decimal:
+def _locked_grants(uow: UnitOfWork, customer_id: str, where: Any) -> list[dict[str, Any]]:
+    return _active_grants(uow.conn, uow.environment, customer_id, uow.now, where, lock=True)
+
+
+def _draw(grants: list[dict[str, Any]], wanted: Decimal) -> list[tuple[dict[str, Any], Decimal]]:
+    """Which grants cover up to ``wanted``, in their order, and how much of each; the grants'
+    ``remaining`` is reduced in memory."""
+    draws: list[tuple[dict[str, Any], Decimal]] = []
     taken = ZERO
     for grant in grants:
         if taken >= wanted:
@@ -214,14 +222,22 @@ def _consume(uow: UnitOfWork, grants: list[dict[str, Any]], wanted: Decimal,
         use = min(grant["remaining"], wanted - taken)
         if use <= 0:
             continue
-        remaining = grant["remaining"] - use
-        status = "exhausted" if remaining == 0 else "active"
+        grant["remaining"] -= use
+        draws.append((grant, use))
+        taken += use
+    return draws
+
+
+def _consume(uow: UnitOfWork, grants: list[dict[str, Any]], wanted: Decimal,
+             invoice_id: str | None) -> Decimal:
+    taken = ZERO
+    for grant, use in _draw(grants, wanted):
+        grant["status"] = "exhausted" if grant["remaining"] == 0 else "active"
         uow.conn.execute(
             update(credit_grants)
             .where(credit_grants.c.environment == uow.environment, credit_grants.c.id == grant["id"])
-            .values(remaining=remaining, status=status, updated_at=uow.now)
+            .values(remaining=grant["remaining"], status=grant["status"], updated_at=uow.now)
         )
-        grant.update(remaining=remaining, status=status)
         _ledger(uow, grant, "apply", -use, invoice_id)
         taken += use
     return taken
@@ -259,30 +275,13 @@ def preview_units(conn: Connection, environment: str, customer_id: str, now: dat
                   wanted: list[tuple[str, Decimal]]) -> list[Decimal]:
     """What ``apply_units`` would spend for each (metric_id, units) in turn, spending nothing:
     the upcoming invoice shows usage net of unit credits as the billing run will bill it."""
-    rows = conn.execute(
-        select(credit_grants).where(
-            credit_grants.c.environment == environment,
-            credit_grants.c.customer_id == customer_id,
-            credit_grants.c.status == "active",
-            credit_grants.c.type == "units",
-            (credit_grants.c.expires_at.is_(None)) | (credit_grants.c.expires_at > now),
-        ).order_by(*ORDER)
-    ).mappings()
-    grants = [dict(r) for r in rows]
-    spent: list[Decimal] = []
-    for metric_id, units in wanted:
-        taken = ZERO
-        for grant in grants:
-            if taken >= units:
-                break
-            if grant["metric_id"] not in (None, metric_id):
-                continue
-            use = min(grant["remaining"], units - taken)
-            if use > 0:
-                grant["remaining"] -= use
-                taken += use
-        spent.append(taken)
-    return spent
+    grants = _active_grants(conn, environment, customer_id, now, credit_grants.c.type == "units",
+                            lock=False)
+    return [
+        sum((use for _, use in _draw(
+            [g for g in grants if g["metric_id"] in (None, metric_id)], units)), ZERO)
+        for metric_id, units in wanted
+    ]
 
 
 def customers_with_money(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:

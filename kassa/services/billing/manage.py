@@ -165,10 +165,7 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
             customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
         )).mappings().one()
         lines = billing_run._compose(uow, sub, terms, at, slots, values, customer)  # noqa: SLF001
-        for line in lines:
-            for w, used in credited.items():
-                if used and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
-                    line.details["unit_credits_applied"] = format(used, "f")
+        billing_run.mark_unit_credits(lines, credited)
         describe(lines, billing_run._product_names(uow, work), sub["currency"])  # noqa: SLF001
         row, line_rows = inv.prepare(
             uow, customer_id=sub["customer_id"], currency=sub["currency"], kind="subscription",

@@ -167,11 +167,8 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         through = late_usage.usage_through(windows_of(slots))
         if through is not None:
             usage_through[sub["customer_id"]] = max(through, usage_through.get(sub["customer_id"], through))
-        for line in lines:
-            for w in windows_of(slots):
-                credited = unit_credited.get((sub["customer_id"], w))
-                if credited and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
-                    line.details["unit_credits_applied"] = format(credited, "f")
+        mark_unit_credits(lines, {w: unit_credited.get((sub["customer_id"], w), ZERO)
+                                  for w in windows_of(slots)})
         last_at[sub["id"]] = at
         if not lines:
             continue
@@ -252,6 +249,14 @@ def _apply_unit_credits(uow: UnitOfWork, work: Sequence[tuple], usage: dict,
                 usage[key] = value - used
                 credited[key] = used
     return credited
+
+
+def mark_unit_credits(lines: Sequence[LineDraft], credited: Mapping[UsageWindow, Decimal]) -> None:
+    """Note on each usage (or overage) line the unit credits its metric's usage was reduced by."""
+    for line in lines:
+        for w, used in credited.items():
+            if used and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
+                line.details["unit_credits_applied"] = format(used, "f")
 
 
 def _key(w: CustomerWindow) -> tuple:
