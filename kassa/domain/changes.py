@@ -179,16 +179,13 @@ def apply_change(
                 )
             result.append(_new_child(add, path, normalize))
         else:
-            children = add.get("items") or []
-            result.append(
-                {
-                    "bundle_id": ident,
-                    "items": [
-                        _new_child(c, f"{path}.items[{j}]", normalize)
-                        for j, c in enumerate(children)
-                    ],
-                }
-            )
+            bundle: dict[str, Any] = {"bundle_id": ident}
+            if add.get("items") is not None:  # else the bundle's own items, filled in later
+                bundle["items"] = [
+                    _new_child(c, f"{path}.items[{j}]", normalize)
+                    for j, c in enumerate(add["items"])
+                ]
+            result.append(bundle)
     return result
 
 

@@ -327,6 +327,19 @@ def test_a7_remove_a_whole_bundle(api: TestClient, sub: dict) -> None:
     assert version["items"] == BASE_ITEMS[:3]
 
 
+def test_a7_a_removed_bundle_added_back_takes_its_default_items(api: TestClient, sub: dict) -> None:
+    """``add`` with a bundle and no ``items``: the bundle's own children (it was stored empty)."""
+    change(api, sub, {"remove": [{"bundle_id": sc.BUNDLE}], "effective": "immediate"})
+    version = change(api, sub, {"add": [{"bundle_id": sc.BUNDLE}], "effective": "immediate"})
+    assert version["items"] == BASE_ITEMS[:3] + [{
+        "bundle_id": sc.BUNDLE,
+        "items": [
+            {"product_id": sc.PLATFORM, "price": fixed_stored("250.00")},
+            {"product_id": sc.SEATS, "price": seat_stored("20.00")},
+        ],
+    }]
+
+
 def test_a8_preview_writes_nothing(api: TestClient, sub: dict) -> None:
     body = {
         "update": [
