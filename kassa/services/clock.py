@@ -20,6 +20,7 @@ from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
 from kassa.domain.periods import add_months
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
+from kassa.store.engine import reader
 from kassa.store.tables import clocks
 
 # An advance that takes more steps than this is looping on work that never completes.
@@ -44,7 +45,7 @@ def read_clock(conn: Connection, environment: str) -> Clock:
 def load_clock(engine: Engine, environment: str) -> Clock:
     if environment != "sandbox":
         return SystemClock()
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         return read_clock(conn, environment)
 
 
@@ -110,7 +111,7 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
         ran: list[dict[str, Any]] = []
         stalled_at: datetime | None = None
         for _ in range(MAX_ADVANCE_STEPS):
-            with ctx.engine.connect() as conn:
+            with reader(ctx.engine) as conn:
                 due = ctx.registry.next_due(conn, ctx.environment)
             if due is None or due > to:
                 break

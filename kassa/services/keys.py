@@ -14,6 +14,7 @@ from kassa.clock import utcnow
 from kassa.domain.errors import InvalidRequest, NotFound, Unauthorized
 from kassa.ids import new_id, random_base62
 from kassa.services.serialize import rfc3339
+from kassa.store.engine import reader
 from kassa.store.tables import ENVIRONMENTS, api_keys
 
 KEY_PREFIX = {"sandbox": "sk_test_", "production": "sk_live_"}
@@ -61,7 +62,7 @@ def create_key(engine: Engine, environment: str, name: str) -> tuple[dict[str, A
 
 
 def list_keys(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         rows = conn.execute(select(api_keys).order_by(api_keys.c.seq)).all()
     return [_view(r) for r in rows]
 
@@ -81,7 +82,7 @@ def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
 
 
 def count_keys(engine: Engine) -> int:
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         return conn.execute(select(func.count()).select_from(api_keys)).scalar_one()
 
 
@@ -113,7 +114,7 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     seen = _recent.get(cache_key)
     if seen is not None and time.monotonic() - seen[1] < CACHE_SECONDS:
         return seen[0]
-    with engine.connect() as conn:
+    with reader(engine) as conn:
         row = conn.execute(
             select(api_keys.c.environment, api_keys.c.key_hash, api_keys.c.revoked_at).where(
                 api_keys.c.key_hash == digest

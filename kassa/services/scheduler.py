@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from kassa.store.engine import reader
+
 if TYPE_CHECKING:
     from kassa.services.context import Ctx
 
@@ -56,7 +58,7 @@ class DueWorkRegistry:
         """Run, source by source, everything due at ``ctx.clock.now()``."""
         ran: list[RanItem] = []
         for source in self.sources:
-            with ctx.engine.connect() as conn:
+            with reader(ctx.engine) as conn:
                 due = source.next_due(conn, ctx.environment)
             # Read per source: on a real-time clock, work an earlier source just created (a
             # webhook job for an event it dispatched) is due in this same pass.

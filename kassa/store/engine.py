@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from kassa.store.types import json_dumps, json_loads
@@ -15,6 +15,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # Execution option: a connection that only reads starts a deferred transaction on SQLite.
 READ_ONLY = "kassa_read_only"
+
+
+def reader(engine: Engine) -> Connection:
+    """A connection for reads only: on SQLite its transactions start with a plain BEGIN, so
+    they never wait for (or hold up) the write lock. Writes through it fail on SQLite."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kassa.services import customers, webhook_endpoints
+from kassa.store.engine import reader
 from kassa.store.tables import outbox_events, webhook_attempts, webhook_messages
 
 KASSA = [sys.executable, "-m", "kassa.cli"]
@@ -53,7 +54,7 @@ def _setup(kassa, receiver, events: int) -> dict:
 
 
 def _count(kassa, table, *where) -> int:
-    with kassa.engine.connect() as conn:
+    with reader(kassa.engine) as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
@@ -157,7 +158,7 @@ def test_two_workers_share_a_thousand_events_on_postgresql(
 
 def api_messages_ok(kassa, endpoint_id: str) -> bool:
     """Every message has exactly one (successful) attempt recorded."""
-    with kassa.engine.connect() as conn:
+    with reader(kassa.engine) as conn:
         rows = conn.execute(
             select(webhook_messages.c.attempts).where(webhook_messages.c.endpoint_id == endpoint_id)
         ).scalars().all()

@@ -12,7 +12,7 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kassa.store.engine import READ_ONLY
+from kassa.store.engine import reader
 from kassa.store.tables import invoices
 from tests.scenarios import seed_catalog as sc
 from tests.scenarios.seed_catalog import ok
@@ -34,7 +34,7 @@ _SLOW_RUN = (
 
 def _count(engine) -> int:
     # A reader (plain BEGIN): on SQLite it never waits for the run's write lock.
-    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+    with reader(engine) as conn:
         return conn.execute(select(func.count()).select_from(invoices)).scalar_one()
 
 

@@ -41,6 +41,7 @@ from kassa.services.billing.terms import following_boundary, terms_of
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.usage import aggregate_windows
+from kassa.store.engine import reader
 from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, metrics, products
 from kassa.store.tables import subscription_versions, subscriptions
@@ -64,7 +65,7 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
     ran: list[dict[str, Any]] = []
     skip: set[str] = set()
     while True:
-        with ctx.engine.connect() as conn:
+        with reader(ctx.engine) as conn:
             query = (
                 select(subscriptions.c.id)
                 .where(subscriptions.c.environment == ctx.environment,
@@ -73,7 +74,7 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
                 .limit(ctx.settings.billing_chunk_size)
             )
             if skip:
-                query = query.where(subscriptions.c.id.not_in(sorted(skip)))
+                query = query.where(~among(conn, subscriptions.c.id, sorted(skip)))
             ids = list(conn.execute(query).scalars())
         if not ids:
             return ran
@@ -88,7 +89,7 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
                     log.exception("billing subscription %s failed", sub_id)
                     skip.add(sub_id)
         # Subscriptions held by another worker (SKIP LOCKED) are not retried in this run.
-        with ctx.engine.connect() as conn:
+        with reader(ctx.engine) as conn:
             still = set(conn.execute(
                 select(subscriptions.c.id).where(
                     subscriptions.c.environment == ctx.environment,
