@@ -158,10 +158,11 @@ class JobRunner:
                     sql.release(uow.conn, batch[index:])
                     uow.commit()
                 break
-            if lease_until - utcnow() < lease / 2:  # keep the rest of the batch ours
+            if lease_until - utcnow() < lease / 2:
+                # Keep the whole batch ours: the jobs already run are only written at the end.
                 lease_until = utcnow() + lease
                 with ctx.uow() as uow:
-                    sql.renew(uow.conn, batch[index:], lease_until)
+                    sql.renew(uow.conn, batch, lease_until)
                     uow.commit()
             outcomes.append(self._execute(ctx, job))
         try:
