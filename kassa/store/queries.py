@@ -106,8 +106,9 @@ def among(conn: Connection, column: Any, values: Sequence[str], name: str = "amo
     placeholder per value (and SQLite caps the number of placeholders). For lists of a batch's
     size (ingestion, billing runs); ``in_`` is fine for a handful of values."""
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(name, list(values), type_=ARRAY(String)))
-    listed = func.json_each(bindparam(name, json_dumps(list(values)))).table_valued("value")
+        return column == any_(bindparam(name, list(values), type_=ARRAY(String), unique=True))
+    listed = func.json_each(bindparam(name, json_dumps(list(values)), unique=True)).table_valued(
+        "value")
     return column.in_(select(listed.c.value).scalar_subquery())
 
 
