@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from kassa.domain.money import decimal_str, round_money
-from kassa.domain.pricing import PeriodInputs, price_from_dict, quote
+from kassa.domain.pricing import PeriodInputs, Phase, price_from_dict, quote
+from kassa.domain.pricing import charge as phase_charge
 from kassa.services.context import Ctx
 from kassa.store.tables import metrics
 
@@ -36,14 +37,16 @@ def quote_price(
     quantity: int,
     usage: Mapping[str, Decimal],
 ) -> dict[str, Any]:
-    """One full period of ``price``: the amount rounded once, and the breakdown at full precision."""
-    charge = quote(
-        price_from_dict(price),
-        PeriodInputs(quantity=Decimal(quantity), usage=usage_variables(ctx, usage)),
-    )
+    """One full period of ``price``: the amount as an invoice bills it (each phase, advance and
+    arrears, is a line of its own, rounded once), and the breakdown at full precision."""
+    parsed = price_from_dict(price)
+    inputs = PeriodInputs(quantity=Decimal(quantity), usage=usage_variables(ctx, usage))
+    amount = sum((round_money(phase_charge(parsed, inputs, phase).amount, currency)
+                  for phase in Phase), Decimal(0))
+    charge = quote(parsed, inputs)
     return {
         "currency": currency,
-        "amount": decimal_str(round_money(charge.amount, currency)),
+        "amount": decimal_str(amount),
         "lines": [
             {
                 "kind": line.kind,

@@ -92,6 +92,15 @@ def test_prepaid_overage(api: TestClient) -> None:
     assert q["amount"] == "300.00"
 
 
+def test_each_phase_is_rounded_as_its_invoice_line(api: TestClient) -> None:
+    """A prepaid block (advance) and its overage (arrears) are two invoice lines, each rounded:
+    0.005 + 0.005 bills 0.01 + 0.01, so the quote says 0.02, not round(0.010) = 0.01."""
+    price = metered("prepaid_tiered", {"prepaid_units": 1, "tiers": [
+        {"min_units": 0, "max_units": None, "price_per_unit": "0.005", "fixed_fee": None}]})
+    price["billing_direction"] = "advance"
+    assert _quote(api, price, usage={"mtr_api": "2"})["amount"] == "0.02"
+
+
 def test_currency_rounding(api: TestClient) -> None:
     price = {
         "type": "unit",
