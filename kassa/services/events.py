@@ -188,6 +188,8 @@ def _store(
     upsert: bool,
 ) -> None:
     env = uow.environment
+    for i, _ in chosen.values():  # a retried attempt starts over: nothing from the one before
+        result.outcomes[i], result.reasons[i] = FAILED, None
     rows = [
         EventRow(
             uid, ev.event_name, ev.account, ev.timestamp_us, dumps_exact(ev.properties).decode()
