@@ -59,26 +59,6 @@ class _DecimalMax(_DecimalMin):
     pick = max
 
 
-class _DecimalAvg:
-    def __init__(self) -> None:
-        self.total = Decimal(0)
-        self.count = 0
-
-    def step(self, value: object) -> None:
-        d = _to_decimal(value)
-        if d is not None:
-            self.total = _EXACT.add(self.total, d)
-            self.count += 1
-
-    def finalize(self) -> str | None:
-        return None if self.count == 0 else format(self.total / self.count, "f")
-
-
-def _decimal_text(value: object) -> str | None:
-    d = _to_decimal(value)
-    return None if d is None else format(d, "f")
-
-
 def _json_number(element: object) -> str | None:
     """The exact numeric text of a JSON element (``properties -> '$.x'``), else NULL.
 
@@ -125,8 +105,6 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_aggregate("kassa_dsum", 1, _DecimalSum)  # type: ignore[arg-type]
     conn.create_aggregate("kassa_dmin", 1, _DecimalMin)  # type: ignore[arg-type]
     conn.create_aggregate("kassa_dmax", 1, _DecimalMax)  # type: ignore[arg-type]
-    conn.create_aggregate("kassa_davg", 1, _DecimalAvg)  # type: ignore[arg-type]
-    conn.create_function("kassa_decimal", 1, _decimal_text, deterministic=True)
     conn.create_function("kassa_number", 1, _json_number, deterministic=True)
     conn.create_function("kassa_dcmp", 2, _compare, deterministic=True)
     conn.create_function("kassa_vkey", 1, _value_key, deterministic=True)

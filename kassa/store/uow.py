@@ -52,7 +52,6 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
-        self.events: list[dict[str, Any]] = []
         self.now: datetime = clock.now()
         self._on_work = on_work
 
@@ -111,7 +110,6 @@ class UnitOfWork:
             "created_at": utcnow(),
         }
         self.conn.execute(insert(outbox_events), row)
-        self.events.append(row)
         self._work_added()
         return event_id
 
@@ -132,7 +130,6 @@ class UnitOfWork:
             for data in payloads
         ]
         self.conn.execute(insert(outbox_events), rows)
-        self.events.extend(rows)
         self._work_added()
 
     def enqueue(
@@ -160,7 +157,3 @@ class UnitOfWork:
     def _work_added(self) -> None:
         if self._on_work is not None and self._on_work not in self._after_commit:
             self._after_commit.append(self._on_work)
-
-    def after_commit(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` once the transaction has committed (e.g. wake the worker)."""
-        self._after_commit.append(hook)
