@@ -18,7 +18,7 @@ must bill nothing (the idempotency check) and is the baseline: the process start
 migration check and the due-work query with nothing due.
 
 Checked afterwards: exactly N invoices, each subscription's total equal to its template's, and
-template A's total exactly 100.50 (100.00 for February in advance + 5 calls × 0.10 for January).
+the templates' totals exactly 100.50, 60.60, 1.50 and 500.00 (worked out in ``_check``).
 
     python bench/billing_run.py                                  # 10,000 and 100,000, both backends
     python bench/billing_run.py --subscriptions 10000 --backends sqlite
@@ -59,6 +59,7 @@ JANUARY = datetime(2026, 1, 1, tzinfo=UTC)
 BILLING_DATE = "2026-02-01T00:00:00Z"
 EVENTS_PER_CUSTOMER = 10
 CHUNK = 5000
+TEMPLATE_TOTALS = [Decimal("100.50"), Decimal("60.60"), Decimal("1.50"), Decimal("500.00")]
 
 
 def _ok(response: Any, status: int = 200) -> dict:
@@ -255,8 +256,10 @@ def _check(engine: Engine, owner: dict[str, int], n: int, templates: list[str]) 
     if len(totals) != n:
         raise AssertionError(f"{len(totals)} invoices for {n} subscriptions")
     expected = [totals[t] for t in templates]
-    if expected[0] != Decimal("100.50"):
-        raise AssertionError(f"template A billed {expected[0]}, expected 100.50")
+    # A: 100.00 for February in advance + 5 calls x 0.10; B: (49.00 + 3 calls x 0.50) + 20% tax;
+    # C: 30 units on the 0.05 volume tier; D: 2 x 250.00 in advance.
+    if expected != TEMPLATE_TOTALS:
+        raise AssertionError(f"templates billed {expected}, expected {TEMPLATE_TOTALS}")
     wrong = [sid for sid, t in owner.items() if totals[sid] != expected[t]]
     if wrong:
         raise AssertionError(f"{len(wrong)} totals differ from their template's, e.g. {wrong[0]}")
