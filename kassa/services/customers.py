@@ -5,19 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import orjson
-from sqlalchemy import (
-    Connection,
-    String,
-    bindparam,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, delete, insert, literal, select, union_all
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +17,7 @@ from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import (
     ListQuery,
     Page,
+    among,
     archived_filter,
     fetch_page,
     in_filter,
@@ -97,26 +86,6 @@ def find_customer(conn: Connection, environment: str, ref: str) -> RowMapping | 
     )
 
 
-def _ids_and_aliases_among(refs: Any) -> Any:
-    by_id = select(customers.c.id.label("ref"), customers.c.id, literal(0).label("rank")).where(
-        customers.c.environment == bindparam("env"), customers.c.id.in_(refs)
-    )
-    by_alias = select(
-        customer_aliases.c.alias, customer_aliases.c.customer_id, literal(1)
-    ).where(customer_aliases.c.environment == bindparam("env"), customer_aliases.c.alias.in_(refs))
-    return union_all(by_id, by_alias).order_by("rank")
-
-
-# Built once: usage ingestion resolves every batch's accounts with one of these. The refs are one
-# parameter (an array on PostgreSQL, a JSON list on SQLite), not one placeholder per ref.
-_REFS_PG = _ids_and_aliases_among(
-    select(func.unnest(bindparam("refs", type_=ARRAY(String)))).scalar_subquery()
-)
-_REFS_SQLITE = _ids_and_aliases_among(
-    select(func.json_each(bindparam("refs")).table_valued("value").c.value).scalar_subquery()
-)
-
-
 def find_customer_ids(
     conn: Connection, environment: str, refs: Collection[str]
 ) -> dict[str, str]:
@@ -127,11 +96,12 @@ def find_customer_ids(
     if not refs:
         return {}
     wanted = list(refs)
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(_REFS_PG, {"env": environment, "refs": wanted})
-    else:
-        refs_json = orjson.dumps(wanted).decode()
-        rows = conn.execute(_REFS_SQLITE, {"env": environment, "refs": refs_json})
+    by_id = select(customers.c.id.label("ref"), customers.c.id, literal(0).label("rank")).where(
+        customers.c.environment == environment, among(conn, customers.c.id, wanted))
+    by_alias = select(customer_aliases.c.alias, customer_aliases.c.customer_id, literal(1)).where(
+        customer_aliases.c.environment == environment,
+        among(conn, customer_aliases.c.alias, wanted))
+    rows = conn.execute(union_all(by_id, by_alias).order_by("rank"))
     found: dict[str, str] = {}
     for ref, customer_id, _rank in rows:
         found.setdefault(ref, customer_id)
