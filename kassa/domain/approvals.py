@@ -21,19 +21,6 @@ from kassa.domain.items import priced_items, product_ids
 from kassa.domain.periods import Interval
 from kassa.domain.pricing import PeriodInputs, price_from_dict, quote
 
-CONDITION_TYPES = (
-    "discount_percentage_exceeds",
-    "tcv_exceeds",
-    "acv_exceeds",
-    "mrr_exceeds",
-    "product_present",
-    "contract_months_exceed",
-    "payment_terms_days_exceed",
-    "customer_segment_equals",
-    "customer_is_new",
-)
-STRATEGIES = ("any", "all", "min_n")
-
 
 @dataclass(frozen=True)
 class Deal:

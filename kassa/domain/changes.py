@@ -37,10 +37,6 @@ class Delta:
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "removed": self.removed, "updated": self.updated}
 
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.removed or self.updated)
-
 
 def _missing_product(items: Sequence[Item], product_id: str, path: str, verb: str) -> InvalidRequest:
     bundle = bundle_holding(items, product_id)

@@ -57,10 +57,6 @@ def product_ids(items: Sequence[Mapping[str, Any]]) -> set[str]:
     return {child["product_id"] for _, child in priced_items(items)}
 
 
-def metric_ids(items: Sequence[Mapping[str, Any]]) -> set[str]:
-    return {m for _, child in priced_items(items) for m in child["price"].get("metric_ids") or ()}
-
-
 def duplicates_problem(items: Sequence[Mapping[str, Any]], path: str = "items") -> None:
     """Refuse a set holding the same product (or bundle, or bundle child) twice."""
     seen: set[tuple[str, str]] = set()

@@ -7,12 +7,6 @@ from fastapi.testclient import TestClient
 
 from tests.usage_helpers import customer, freeze, metric, subscribe
 
-UNAVAILABLE = {
-    "status": "unavailable",
-    "detail": "Subscription data is not available in this version of Kassa, so it cannot tell "
-              "whether a subscription bills this metric.",
-    "subscription_ids": [],
-}
 
 
 def ev(uid: str, account: str = "acme", name: str = "api", ts: str = "2026-07-10T00:00:00Z",

@@ -274,7 +274,6 @@ MetadataPatch = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)
 """Metadata merged into what is stored (PATCH): a null value removes the key."""
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
-ShortText = Annotated[str, Field(max_length=255)]
 LongText = Annotated[str, Field(max_length=5000)]
 
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -42,10 +42,6 @@ class Timeline:
     segments: Sequence[Segment]
     pauses: Sequence[tuple[datetime, datetime | None]] = ()
     ends_at: datetime | None = None
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def first_day(self) -> date:
-        return self.contract_start
 
     def last_day(self) -> date | None:
         """The exclusive end of service (None while the subscription goes on)."""

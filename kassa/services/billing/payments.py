@@ -13,7 +13,6 @@ from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
-from kassa.payments.sandbox import BEHAVIORS
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
@@ -23,7 +22,6 @@ from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
 
-METHOD_TYPES = ("card", "ach", "sepa", "wire", "wallet")
 
 
 def method_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -374,6 +372,3 @@ def list_refunds(ctx: Ctx, query: ListQuery) -> Page:
 
 def get_refund(ctx: Ctx, refund_id: str) -> dict[str, Any]:
     return get_object(ctx, refunds, refund_id, what="Refund", view=refund_view)
-
-
-__all__ = ["BEHAVIORS", "METHOD_TYPES"]

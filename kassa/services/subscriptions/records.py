@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.engine import RowMapping
 
 from kassa.domain.errors import NotFound
 from kassa.ids import new_id
@@ -142,15 +141,4 @@ def pending_versions(versions: Sequence[Row], current: Row | None, now: datetime
             if v["effective_at"] > now and (current is None or v["id"] != current["id"])
         ),
         key=lambda v: (v["effective_at"], v["number"]),
-    )
-
-
-def active_subscription_rows(conn: Connection, environment: str, customer_id: str) -> list[RowMapping]:
-    return list(
-        conn.execute(
-            select(subscriptions).where(
-                subscriptions.c.environment == environment,
-                subscriptions.c.customer_id == customer_id,
-            )
-        ).mappings()
     )
