@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.engine import RowMapping
 
-from kassa.domain.errors import Conflict
+from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
 from kassa.services.common import archive_object, get_object
 from kassa.services.context import Ctx
@@ -26,6 +27,14 @@ from kassa.store.queries import (
     update_row,
 )
 from kassa.store.tables import bundles, plans
+
+
+def live_plan(conn: Connection, environment: str, plan_id: str, field: str = "plan_id") -> RowMapping:
+    """The plan a subscription is created from or swapped to: it must exist and not be archived."""
+    plan = get_row(conn, plans, environment, plan_id, what="Plan")
+    if plan["archived_at"] is not None:
+        raise InvalidRequest(f"Plan {plan['id']} is archived.", field=field)
+    return plan
 
 
 def plan_view(row: Mapping[str, Any]) -> dict[str, Any]:

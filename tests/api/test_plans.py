@@ -42,6 +42,13 @@ def test_plan_defaults_flow_into_subscriptions(catalog: TestClient) -> None:
     ok(catalog.delete(f"/plans/{plan['id']}"))
     r = catalog.post("/subscriptions", json={"customer_id": "wcqYrqfE", "plan_id": plan["id"]})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "plan_id"
+    # Nor through a plan swap on a live subscription.
+    other = ok(catalog.post("/subscriptions", json={
+        "customer_id": "wcqYrqfE", "currency": "USD", "auto_activate": True,
+        "items": [{"product_id": sc.PLATFORM, "price": sc.fixed("1.00")}]}), 201)
+    r = catalog.post(f"/subscriptions/{other['id']}/changes", json={"plan_id": plan["id"]})
+    assert r.status_code == 422 and r.json()["errors"][0] == {
+        "field": "plan_id", "message": f"Plan {plan['id']} is archived."}
     assert [p["id"] for p in ok(catalog.get("/plans?archived=true"))["data"]] == [plan["id"]]
 
 

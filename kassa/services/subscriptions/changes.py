@@ -9,6 +9,7 @@ from kassa.domain.changes import Normalize, apply_change, diff
 from kassa.domain.errors import InvalidRequest
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.plans import live_plan
 from kassa.services.serialize import rfc3339
 from kassa.services.subscriptions.lifecycle import refuse
 from kassa.services.subscriptions.publishing import effective_instant, proration_view, publish
@@ -20,8 +21,6 @@ from kassa.services.subscriptions.records import (
 )
 from kassa.services.subscriptions.timeline import LIVE, current_items
 from kassa.services.subscriptions.views import version_view
-from kassa.store.queries import get_row
-from kassa.store.tables import plans
 
 
 def change_subscription(
@@ -54,7 +53,7 @@ def change_subscription(
         base = source["items"]
         plan_id = sub["plan_id"]
         if change.get("plan_id"):
-            plan = get_row(uow.conn, plans, uow.environment, change["plan_id"], what="Plan")
+            plan = live_plan(uow.conn, uow.environment, change["plan_id"])
             if plan["currency"] != sub["currency"]:
                 raise InvalidRequest(
                     f"Plan {plan['id']} is priced in {plan['currency']}; the subscription bills "

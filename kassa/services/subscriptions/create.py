@@ -19,11 +19,11 @@ from kassa.ids import new_id
 from kassa.services.context import Ctx
 from kassa.services.customers import merge_metadata, resolve_customer
 from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.plans import live_plan
 from kassa.services.subscriptions.lifecycle import begin
 from kassa.services.subscriptions.records import insert_version, versions_of
 from kassa.services.subscriptions.views import subscription_view
-from kassa.store.queries import get_row
-from kassa.store.tables import plans, subscriptions
+from kassa.store.tables import subscriptions
 
 DEFAULT_BILLING = {
     "first_billing_date": None,
@@ -43,9 +43,7 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
         plan = None
         if data.get("plan_id"):
-            plan = get_row(uow.conn, plans, uow.environment, data["plan_id"], what="Plan")
-            if plan["archived_at"] is not None:
-                raise InvalidRequest(f"Plan {plan['id']} is archived.", field="plan_id")
+            plan = live_plan(uow.conn, uow.environment, data["plan_id"])
         currency = _currency(data, plan, customer)
         body_items = data.get("items")
         if plan is None:
