@@ -7,11 +7,13 @@ import threading
 from collections import Counter
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from kassa.domain.usage_events import timestamp_us
 from kassa.services import events
-from kassa.store.tables import usage_events
-from tests.usage_helpers import customer, freeze, metric, value
+from kassa.store.tables import usage_events, usage_late_marks
+from tests.scenarios.seed_catalog import ok
+from tests.usage_helpers import at, customer, freeze, metric, value
 
 THREADS = 8
 BATCHES = 6
@@ -93,3 +95,46 @@ def test_bookkeeping_times_are_stored_like_every_other_instant(kassa, api) -> No
         reference = conn.execute(
             select(text("CAST(created_at AS TEXT)")).select_from(customers)).scalar_one()
     assert raw[0] == raw[1] == reference
+
+
+def test_an_event_arriving_while_its_period_is_being_billed_is_marked_late(
+    pg_only, kassa, api
+) -> None:
+    """A billing run holds its customers FOR UPDATE from before it measures their usage until
+    it commits. A batch for such a customer waits for it, then sees the usage invoiced and
+    marks its event late, to be billed on the next invoice: it was in neither before."""
+    ok(api.post("/clock/freeze", json={"at": "2026-07-01T00:00:00Z"}))
+    ok(api.post("/metrics", json={"id": "mtr_late", "name": "Calls", "event_name": "calls",
+                                  "aggregation": {"method": "count"}}), 201)
+    ok(api.post("/products", json={"id": "prod_late", "name": "Calls", "fee_type": "metered",
+                                   "metric_ids": ["mtr_late"]}), 201)
+    ok(api.post("/customers", json={"id": "latecomer", "name": "L"}), 201)
+    ok(api.post("/subscriptions", json={
+        "customer_id": "latecomer", "currency": "USD", "auto_activate": True,
+        "contract": {"period_type": "monthly_rolling", "start_date": "2026-07-01"},
+        "items": [{"product_id": "prod_late", "price": {
+            "type": "unit", "billing_interval": "monthly", "fee_type": "metered",
+            "billing_direction": "arrears", "metric_ids": ["mtr_late"],
+            "unit_pricing_model": {"price_per_unit": "1.00"}}}],
+    }), 201)
+    ok(api.post("/clock/freeze", json={"at": "2026-08-01T00:05:00Z"}))  # August 1 is due
+    through = timestamp_us(at("2026-08-01T00:00:00Z"))
+    done: list = []
+    with kassa.engine.connect() as billing:  # what the run holds while it bills
+        billing.execute(text("SELECT id FROM customers WHERE id = 'latecomer' FOR UPDATE"))
+        sender = threading.Thread(target=lambda: done.append(api.post("/events", json={
+            "events": [{"account": "latecomer", "event_name": "calls", "unique_id": "in-flight",
+                        "timestamp": "2026-07-31T23:00:00Z"}]})))
+        sender.start()
+        sender.join(1.0)
+        assert sender.is_alive()  # waiting for the run to commit
+        billing.execute(text("UPDATE customers SET usage_billed_through_us = :t "
+                             "WHERE id = 'latecomer'"), {"t": through})
+        billing.commit()
+    sender.join(30)
+    assert done[0].status_code == 200 and done[0].json()["ingested"] == ["in-flight"]
+    with kassa.engine.connect() as conn:
+        marks = conn.execute(select(usage_late_marks.c.customer_id, usage_late_marks.c.event_name,
+                                    usage_late_marks.c.earliest_us)).all()
+    assert [tuple(m) for m in marks] == [
+        ("latecomer", "calls", timestamp_us(at("2026-07-31T23:00:00Z")))]

@@ -129,13 +129,17 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
                subscription_versions.c.status == "published")
     ).mappings():
         versions[row["subscription_id"]].append(row)
-    customer_rows = {
-        r["id"]: r for r in uow.conn.execute(
-            select(customers.c.id, customers.c.tax_rate, customers.c.tax_exempt)
-            .where(customers.c.environment == env,
-                   among(uow.conn, customers.c.id, sorted({s["customer_id"] for s in subs})))
-        ).mappings()
-    }
+    # The customers stay locked until the invoices commit: an ingestion batch for them waits,
+    # then sees their usage invoiced and marks its events late (see usage_followups).
+    customer_query = (
+        select(customers.c.id, customers.c.tax_rate, customers.c.tax_exempt)
+        .where(customers.c.environment == env,
+               among(uow.conn, customers.c.id, sorted({s["customer_id"] for s in subs})))
+        .order_by(customers.c.id)
+    )
+    if uow.dialect == "postgresql":
+        customer_query = customer_query.with_for_update(of=customers)
+    customer_rows = {r["id"]: r for r in uow.conn.execute(customer_query).mappings()}
     metric_rows = {r["id"]: r for r in uow.conn.execute(
         select(metrics).where(metrics.c.environment == env)).mappings()}
     names = {m: r["event_name"] for m, r in metric_rows.items()}
