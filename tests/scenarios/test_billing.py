@@ -397,6 +397,32 @@ def test_unit_credits_reduce_billed_usage(catalog: TestClient) -> None:
     assert (after["status"], after["remaining"]) == ("exhausted", "0")
 
 
+def test_late_usage_is_measured_against_what_unit_credits_covered(catalog: TestClient) -> None:
+    """July's 1000 units were all covered by credit (billed 0). 700 late July units: only those
+    are late (not 1700), and the 500 units of credit left cover part of them."""
+    unit = {"type": "unit", "billing_interval": "monthly", "fee_type": "metered",
+            "billing_direction": "arrears", "metric_ids": [SUM_METRIC],
+            "unit_pricing_model": {"price_per_unit": "0.10"}}
+    ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
+    grant = ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "type": "units",
+                                                    "amount": "1500", "metric_id": SUM_METRIC}), 201)
+    subscribe(catalog, "2026-07-01", [{"product_id": sc.API_USAGE, "price": unit}])
+    advance(catalog, "2026-07-20T00:00:00Z")
+    send_usage(catalog, "wcqYrqfE", "calls", [("a", "2026-07-05T00:00:00Z", 1000)])
+    advance(catalog, "2026-08-05T00:00:00Z")
+    send_usage(catalog, "wcqYrqfE", "calls", [("late", "2026-07-30T00:00:00Z", 700)])
+    advance(catalog, "2026-09-01T00:00:00Z")
+    july, august = invoices(catalog)
+    assert lines(july) == [("usage", "2026-07-01", "2026-08-01", "0", "0.00")]
+    assert lines(august) == [("usage", "2026-08-01", "2026-09-01", "0", "0.00"),
+                             ("adjustment", "2026-07-01", "2026-08-01", "200", "20.00")]
+    assert august["line_items"][1]["details"] == {
+        "late_usage": True, "billed_quantity": "0", "actual_quantity": "1700",
+        "unit_credits_applied": "500"}
+    after = ok(catalog.get(f"/credit-grants/{grant['id']}"))
+    assert (after["status"], after["remaining"]) == ("exhausted", "0")
+
+
 def test_voiding_an_invoice_gives_back_the_unit_credits_it_used(catalog: TestClient) -> None:
     """Monetary credit came back on void, unit credit did not: it was consumed for no invoice."""
     unit = {"type": "unit", "billing_interval": "monthly", "fee_type": "metered",

@@ -25,6 +25,7 @@ from kassa.domain.periods import Interval, add_months, months_between
 from kassa.domain.pricing import PeriodInputs, Phase, charge, price_from_dict
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
+from kassa.services.billing import credits
 from kassa.services.usage import aggregate_windows
 from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, usage_late_marks
@@ -95,8 +96,9 @@ def marked_customers(conn: Connection, environment: str, customer_ids: Sequence[
 
 
 def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
-                     metric_rows: Mapping[str, Any]) -> list[LineDraft]:
-    """Adjustments for late usage of ``sub``'s metered items, consuming the customer's marks."""
+                     metric_rows: Mapping[str, Any], invoice_id: str) -> list[LineDraft]:
+    """Adjustments for late usage of ``sub``'s metered items, consuming the customer's marks
+    (and unit credits left for the late units, on ``invoice_id``)."""
     customer_id = sub["customer_id"]
     marks = dict(uow.conn.execute(
         select(usage_late_marks.c.event_name, usage_late_marks.c.earliest_us).where(
@@ -125,7 +127,8 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
         consumed.add(metric["event_name"])
         months = Interval(price["billing_interval"]).months
         since = day(instant_of(marks[metric["event_name"]]))
-        lines += _reprice(uow, sub, tl, key, metric, months, since, billed_through, terms)
+        lines += _reprice(uow, sub, tl, key, metric, months, since, billed_through, terms,
+                          invoice_id)
     if consumed:
         uow.conn.execute(delete(usage_late_marks).where(
             usage_late_marks.c.environment == uow.environment,
@@ -137,8 +140,10 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
 
 def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], tl: Any, key: tuple, metric: Mapping,
              months: int, since: Any, billed_through: datetime | None,
-             terms: Terms) -> list[LineDraft]:
-    """Re-measure every invoiced period of the item from ``since`` on."""
+             terms: Terms, invoice_id: str) -> list[LineDraft]:
+    """Re-measure every invoiced period of the item from ``since`` on. What was billed is
+    compared as measured: the invoiced quantity plus the unit credits that covered part of
+    it; late units are covered by unit credits still left before they are charged."""
     if billed_through is None:
         return []
     bundle_id, product_id = key
@@ -151,35 +156,43 @@ def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], tl: Any, key: tuple, metri
             break
         if end <= since:
             continue
-        billed = _billed_quantity(uow, sub["id"], product_id, metric["id"], start)
-        if billed is None:
+        found = _billed_quantity(uow, sub["id"], product_id, metric["id"], start)
+        if found is None:
             continue  # that period's usage was never invoiced for this item
+        billed, credited = found
         lo = max(midnight(max(start, tl.contract_start)), min(s.start for s in tl.segments))
         window = CustomerWindow(sub["customer_id"], lo, midnight(end))
         actual = aggregate_windows(uow.conn, uow.environment, metric, [window])[window] or ZERO
-        if actual == billed:
+        late = actual - (billed + credited)
+        if late == 0:
             continue
+        covered = credits.apply_units(uow, sub["customer_id"], metric["id"], late, invoice_id)
         item = tl.item_at(key, start) or next(i for _, i in tl.spans(key, (start, end)))
         price = price_from_dict(item["price"])
 
         def amount(quantity: Decimal, price: Any = price) -> Decimal:
             return charge(price, PeriodInputs(usage={metric["id"]: quantity}), Phase.ARREARS).amount
 
-        difference = round_money(amount(actual) - amount(billed), terms.currency)
-        out.append(LineDraft(
+        difference = round_money(amount(billed + late - covered) - amount(billed),
+                                 terms.currency)
+        details = {"late_usage": True, "billed_quantity": format(billed, "f"),
+                   "actual_quantity": format(actual, "f")}
+        if covered:
+            details["unit_credits_applied"] = format(covered, "f")
+        out.append(LineDraft(  # quantity: the late units charged, as on a usage line
             kind="adjustment", amount=difference, product_id=product_id, bundle_id=bundle_id,
-            metric_id=metric["id"], quantity=actual - billed, period=(start, end),
+            metric_id=metric["id"], quantity=late - covered, period=(start, end),
             description=f"Late usage adjustment ({start.isoformat()} – {end.isoformat()})",
-            details={"late_usage": True, "billed_quantity": format(billed, "f"),
-                     "actual_quantity": format(actual, "f")},
+            details=details,
         ))
     return out
 
 
 def _billed_quantity(uow: UnitOfWork, sub_id: str, product_id: str, metric_id: str,
-                     period_start: Any) -> Decimal | None:
+                     period_start: Any) -> tuple[Decimal, Decimal] | None:
+    """(units charged, units covered by unit credits) on the item's lines for the period."""
     rows = uow.conn.execute(
-        select(invoice_lines.c.quantity)
+        select(invoice_lines.c.quantity, invoice_lines.c.details)
         .join(invoices, (invoices.c.environment == invoice_lines.c.environment)
               & (invoices.c.id == invoice_lines.c.invoice_id))
         .where(
@@ -191,10 +204,11 @@ def _billed_quantity(uow: UnitOfWork, sub_id: str, product_id: str, metric_id: s
             invoice_lines.c.period_start == period_start,
             invoice_lines.c.kind.in_(("usage", "overage", "adjustment")),
         )
-    ).scalars().all()
+    ).all()
     if not rows:
         return None
-    return sum((q or ZERO for q in rows), ZERO)
+    return (sum((q or ZERO for q, _ in rows), ZERO),
+            sum((Decimal(d.get("unit_credits_applied") or 0) for _, d in rows), ZERO))
 
 
 def usage_through(windows: Iterable[UsageWindow]) -> datetime | None:

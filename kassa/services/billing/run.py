@@ -166,7 +166,8 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
         extra = []
         if sub["customer_id"] in late:
-            extra = late_usage.adjustment_lines(uow, sub, terms, at, metric_rows)
+            extra = late_usage.adjustment_lines(uow, sub, terms, at, metric_rows,
+                                                invoice_ids[(sub["id"], at)])
         lines = _compose(uow, sub, terms, at, slots, values, customer_rows[sub["customer_id"]],
                          extra)
         through = late_usage.usage_through(windows_of(slots))
