@@ -9,22 +9,20 @@ from sqlalchemy import Connection, select
 
 from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
-from kassa.services.common import archive_object, get_object
+from kassa.services.common import archive_object, get_object, merge_metadata, update_object
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import (
     ListQuery,
     Page,
     archived_filter,
     fetch_page,
-    get_row,
     in_filter,
     insert_new,
     live_by_default,
-    update_row,
 )
 from kassa.store.tables import metrics, products
+from kassa.store.uow import UnitOfWork
 
 
 def product_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,23 +152,16 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_product(ctx: Ctx, product_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, products, uow.environment, product_id, what="Product",
-                           for_update=True))
-        values = {k: v for k, v in changes.items() if k != "metadata"}
-        if "metadata" in changes:
-            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+    def prepare(uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]) -> None:
         if "metric_ids" in values:
             values["metric_ids"] = list(values["metric_ids"] or [])
-        merged = {**row, **values, "updated_at": uow.now}
+        merged = {**row, **values}
         _check_product_shape(merged)
         if "metric_ids" in values:
             check_metrics_exist(uow.conn, uow.environment, merged["metric_ids"], field="metric_ids")
-        update_row(uow.conn, products, uow.environment, product_id, {**values, "updated_at": uow.now})
-        view = product_view(merged)
-        uow.emit("product.updated", view)
-        uow.commit()
-    return view
+
+    return update_object(ctx, products, product_id, changes, what="Product", view=product_view,
+                         event="product.updated", prepare=prepare)
 
 
 def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,18 +187,8 @@ def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_metric(ctx: Ctx, metric_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, metrics, uow.environment, metric_id, what="Metric",
-                           for_update=True))
-        values = {k: v for k, v in changes.items() if k != "metadata"}
-        if "metadata" in changes:
-            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
-        values["updated_at"] = uow.now
-        update_row(uow.conn, metrics, uow.environment, metric_id, values)
-        view = metric_view({**row, **values})
-        uow.emit("metric.updated", view)
-        uow.commit()
-    return view
+    return update_object(ctx, metrics, metric_id, changes, what="Metric", view=metric_view,
+                         event="metric.updated")
 
 
 def get_product(ctx: Ctx, product_id: str) -> dict[str, Any]:

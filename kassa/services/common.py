@@ -9,8 +9,45 @@ from sqlalchemy import Table
 
 from kassa.services.context import Ctx
 from kassa.store.queries import get_row, update_row
+from kassa.store.uow import UnitOfWork
 
 View = Callable[[Mapping[str, Any]], dict[str, Any]]
+# Checks and completes a PATCH inside its transaction: (uow, row as stored, values to write).
+Prepare = Callable[[UnitOfWork, dict[str, Any], dict[str, Any]], None]
+
+
+def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None) -> dict:
+    """PATCH semantics for metadata: keys merge, a null value removes the key."""
+    merged = dict(current or {})
+    if patch is None:
+        return {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def update_object(
+    ctx: Ctx, table: Table, object_id: str, changes: Mapping[str, Any], *, what: str,
+    view: View, event: str, prepare: Prepare | None = None,
+) -> dict[str, Any]:
+    """PATCH an object: the row is locked while the change (metadata merged into what is
+    stored) is checked and written, so parallel patches never drop each other's keys."""
+    with ctx.uow() as uow:
+        row = dict(get_row(uow.conn, table, uow.environment, object_id, what=what, for_update=True))
+        values = {k: v for k, v in changes.items() if k != "metadata"}
+        if "metadata" in changes:
+            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+        if prepare is not None:
+            prepare(uow, row, values)
+        values["updated_at"] = uow.now
+        update_row(uow.conn, table, uow.environment, object_id, values)
+        result = view({**row, **values})
+        uow.emit(event, result)
+        uow.commit()
+    return result
 
 
 def archive_object(

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import Conflict, NotFound
 from kassa.ids import new_id
-from kassa.services.common import archive_object
+from kassa.services.common import archive_object, merge_metadata
 from kassa.services.context import Ctx
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import (
@@ -240,19 +240,6 @@ def archive_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
         view=customer_view,
         event="customer.archived",
     )
-
-
-def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None) -> dict:
-    """PATCH semantics for metadata: keys merge, a null value removes the key."""
-    merged = dict(current or {})
-    if patch is None:
-        return {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _clean_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:

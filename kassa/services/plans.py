@@ -10,9 +10,8 @@ from sqlalchemy.engine import RowMapping
 
 from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
-from kassa.services.common import archive_object, get_object
+from kassa.services.common import archive_object, get_object, merge_metadata, update_object
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import (
@@ -24,9 +23,9 @@ from kassa.store.queries import (
     in_filter,
     insert_new,
     live_by_default,
-    update_row,
 )
 from kassa.store.tables import bundles, plans
+from kassa.store.uow import UnitOfWork
 
 
 def live_plan(conn: Connection, environment: str, plan_id: str, field: str = "plan_id") -> RowMapping:
@@ -108,21 +107,14 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_plan(ctx: Ctx, plan_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Existing subscriptions keep the items they were created with (they hold their own)."""
-    with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, plans, uow.environment, plan_id, what="Plan",
-                           for_update=True))
-        values = {k: v for k, v in changes.items() if k != "metadata"}
-        if "metadata" in changes:
-            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+
+    def prepare(uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]) -> None:
         if "items" in values:
             values["items"] = fill_bundle_defaults(uow.conn, uow.environment, values["items"])
             check_items(uow.conn, uow.environment, values["items"])
-        values["updated_at"] = uow.now
-        update_row(uow.conn, plans, uow.environment, plan_id, values)
-        view = plan_view({**row, **values})
-        uow.emit("plan.updated", view)
-        uow.commit()
-    return view
+
+    return update_object(ctx, plans, plan_id, changes, what="Plan", view=plan_view,
+                         event="plan.updated", prepare=prepare)
 
 
 def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,20 +141,12 @@ def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_bundle(ctx: Ctx, bundle_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        row = dict(get_row(uow.conn, bundles, uow.environment, bundle_id, what="Bundle",
-                           for_update=True))
-        values = {k: v for k, v in changes.items() if k != "metadata"}
-        if "metadata" in changes:
-            values["metadata"] = merge_metadata(row["metadata"], changes["metadata"])
+    def prepare(uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]) -> None:
         if "items" in values:
             check_items(uow.conn, uow.environment, values["items"])
-        values["updated_at"] = uow.now
-        update_row(uow.conn, bundles, uow.environment, bundle_id, values)
-        view = bundle_view({**row, **values})
-        uow.emit("bundle.updated", view)
-        uow.commit()
-    return view
+
+    return update_object(ctx, bundles, bundle_id, changes, what="Bundle", view=bundle_view,
+                         event="bundle.updated", prepare=prepare)
 
 
 def get_plan(ctx: Ctx, plan_id: str) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from kassa.domain.currencies import minor_units
 from kassa.domain.money import ZERO, decimal_str, round_money
 from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
-from kassa.services.common import get_object
+from kassa.services.common import get_object, merge_metadata
 from kassa.services.context import Ctx
-from kassa.services.customers import lock_customer, merge_metadata, resolve_customer
+from kassa.services.customers import lock_customer, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets

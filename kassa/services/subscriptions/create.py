@@ -17,7 +17,8 @@ from kassa.domain.errors import InvalidRequest
 from kassa.domain.items import merge_overrides
 from kassa.ids import new_id
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata, resolve_customer
+from kassa.services.common import merge_metadata
+from kassa.services.customers import resolve_customer
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.plans import live_plan
 from kassa.services.subscriptions.lifecycle import begin

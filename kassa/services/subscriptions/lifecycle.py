@@ -16,7 +16,7 @@ from typing import Any
 from kassa.domain.contracts import first_term, midnight, resolve_effective, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.services.context import Ctx
-from kassa.services.customers import merge_metadata
+from kassa.services.common import merge_metadata
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions import timeline as tl
 from kassa.services.subscriptions.records import Row, load, save, save_version, versions_of
