@@ -205,7 +205,12 @@ def withdraw(uow: UnitOfWork, sub: Row) -> None:
     )
 
 
-def _pending(uow: UnitOfWork, approval_id: str, approver: str) -> dict[str, Any]:
+def _pending(uow: UnitOfWork, approval_id: str, approver: str) -> tuple[dict[str, Any], Row]:
+    """The pending approval, and its subscription, both locked: the subscription first, as
+    every other writer of a subscription (cancel withdraws its approvals) locks them, so a
+    decision and a cancellation queue instead of deadlocking."""
+    found = get_row(uow.conn, approvals, uow.environment, approval_id, what="Approval")
+    sub = load(uow.conn, uow.environment, found["subscription_id"], for_update=True)
     row = dict(get_row(uow.conn, approvals, uow.environment, approval_id, what="Approval",
                        for_update=True))
     if row["status"] != "pending":
@@ -218,12 +223,12 @@ def _pending(uow: UnitOfWork, approval_id: str, approver: str) -> dict[str, Any]
         )
     if any(d["approver"] == approver for d in row["decisions"]):
         raise Conflict(f"{approver!r} has already decided on approval {approval_id}.")
-    return row
+    return row, sub
 
 
 def approve(ctx: Ctx, approval_id: str, approver: str, note: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
-        row = _pending(uow, approval_id, approver)
+        row, sub = _pending(uow, approval_id, approver)
         decisions = [*row["decisions"],
                      {"approver": approver, "decision": "approved", "note": note,
                       "at": rfc3339(uow.now)}]
@@ -231,7 +236,7 @@ def approve(ctx: Ctx, approval_id: str, approver: str, note: str | None) -> dict
         approved_by = [d["approver"] for d in decisions if d["decision"] == "approved"]
         if is_satisfied(row["approvers"], approved_by):
             values.update(status="approved", decided_at=uow.now)
-            begin(uow, load(uow.conn, uow.environment, row["subscription_id"], for_update=True))
+            begin(uow, sub)
         update_row(uow.conn, approvals, uow.environment, approval_id, values)
         uow.commit()
     return approval_view({**row, **values})
@@ -239,14 +244,13 @@ def approve(ctx: Ctx, approval_id: str, approver: str, note: str | None) -> dict
 
 def reject(ctx: Ctx, approval_id: str, approver: str, reason: str) -> dict[str, Any]:
     with ctx.uow() as uow:
-        row = _pending(uow, approval_id, approver)
+        row, sub = _pending(uow, approval_id, approver)
         decisions = [*row["decisions"],
                      {"approver": approver, "decision": "rejected", "note": reason,
                       "at": rfc3339(uow.now)}]
         values = {"decisions": decisions, "status": "rejected", "rejection_reason": reason,
                   "decided_at": uow.now, "updated_at": uow.now}
         update_row(uow.conn, approvals, uow.environment, approval_id, values)
-        sub = load(uow.conn, uow.environment, row["subscription_id"], for_update=True)
         versions = versions_of(uow.conn, uow.environment, sub["id"])
         save(uow.conn, sub, {"status": "draft", "updated_at": uow.now})
         tl.emit(uow, "subscription.updated", sub, versions,

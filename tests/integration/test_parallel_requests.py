@@ -146,3 +146,41 @@ def test_parallel_metadata_patches_all_land(pg_only, api: TestClient, path: str)
         t.join(30)
     assert statuses == [200] * 6
     assert ok(api.get(f"{path}/{target}"))["metadata"] == {f"k{i}": str(i) for i in range(6)}
+
+
+def test_parallel_decision_and_cancellation(pg_only, api: TestClient) -> None:
+    """A decision locked the approval, then the subscription; a cancellation the other way
+    round: run together they deadlocked (a 500). Now one wins and the other is a 4xx."""
+    sc.build(api)
+    ok(api.post("/approval-rules", json={
+        "name": "Any discount", "conditions": [{"type": "discount_percentage_exceeds",
+                                               "value": "1"}],
+        "match": "all", "priority": 1, "approvers": {"strategy": "any", "names": ["cfo"]}}), 201)
+    for decision in ["approve", "reject"] * 3:
+        sub = ok(api.post("/subscriptions", json={
+            "customer_id": "wcqYrqfE", "plan_id": sc.PLAN,
+            "discount": {"type": "percentage", "amount": "25"}}), 201)
+        assert ok(api.post(f"/subscriptions/{sub['id']}/activate"))["status"] == "pending_approval"
+        approval = ok(api.get(f"/approvals?status=pending&subscription_id={sub['id']}"))["data"][0]
+        body = {"approver": "cfo", "reason": "no"} if decision == "reject" else {"approver": "cfo"}
+        barrier = threading.Barrier(2)
+        responses: dict = {}
+
+        def decide(approval_id: str = approval["id"], body: dict = body,
+                   decision: str = decision, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            responses["decide"] = api.post(f"/approvals/{approval_id}/{decision}", json=body)
+
+        def cancel(sub_id: str = sub["id"], barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            responses["cancel"] = api.post(f"/subscriptions/{sub_id}/cancel",
+                                           json={"timing": "immediate"})
+
+        threads = [threading.Thread(target=decide), threading.Thread(target=cancel)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        statuses = {k: r.status_code for k, r in responses.items()}
+        assert all(s < 500 for s in statuses.values()), {k: r.text for k, r in responses.items()}
+        assert statuses["decide"] == 200 or statuses["cancel"] == 200, statuses
