@@ -13,7 +13,7 @@ from kassa.services.subscriptions import timeline
 from kassa.services.subscriptions.changes import change_subscription
 from kassa.services.subscriptions.create import create_subscription
 from kassa.services.subscriptions.lifecycle import activate, cancel, pause, resume, uncancel, update
-from kassa.services.subscriptions.records import load, versions_of
+from kassa.services.subscriptions.records import load, versions_by_subscription, versions_of
 from kassa.services.subscriptions.versions import (
     create_version,
     delete_version,
@@ -53,11 +53,9 @@ def list_subscriptions(ctx: Ctx, query: ListQuery) -> Page:
                 "currency": in_filter(subscriptions.c.currency, str.upper),
             },
         )
-        return page.map(
-            lambda row: subscription_view(
-                dict(row), versions_of(uow.conn, uow.environment, row["id"]), uow.now
-            )
-        )
+        versions = versions_by_subscription(uow.conn, uow.environment,
+                                            [row["id"] for row in page.rows])
+        return page.map(lambda row: subscription_view(dict(row), versions[row["id"]], uow.now))
 
 
 # ------------------------------------------------------------------ due work

@@ -11,22 +11,10 @@ from sqlalchemy import Connection, select
 from kassa.domain.billing.timeline import day
 from kassa.domain.items import priced_items
 from kassa.domain.periods import Period, add_months, period_containing
-from kassa.store.tables import subscription_versions, subscriptions
+from kassa.services.subscriptions.records import versions_by_subscription
+from kassa.store.tables import subscriptions
 
 LIVE_OR_ENDED = ("active", "paused", "canceled")
-
-
-def _versions(conn: Connection, environment: str, sub_ids: Sequence[str]) -> dict[str, list]:
-    found: dict[str, list] = {s: [] for s in sub_ids}
-    if not sub_ids:
-        return found
-    for row in conn.execute(select(subscription_versions).where(
-        subscription_versions.c.environment == environment,
-        subscription_versions.c.subscription_id.in_(list(sub_ids)),
-        subscription_versions.c.status == "published",
-    )).mappings():
-        found[row["subscription_id"]].append(row)
-    return found
 
 
 def item_with_metric(versions: Sequence[Mapping], metric_id: str, at: datetime) -> Mapping | None:
@@ -57,7 +45,8 @@ def subscriptions_billing(conn: Connection, environment: str, customer_id: str, 
         subscriptions.c.status.in_(LIVE_OR_ENDED),
     ).order_by(subscriptions.c.seq)).mappings()]
     subs = [s for s in subs if _serving(s, at)]
-    versions = _versions(conn, environment, [s["id"] for s in subs])
+    versions = versions_by_subscription(conn, environment, [s["id"] for s in subs],
+                                        published_only=True)
     return [s["id"] for s in subs if item_with_metric(versions[s["id"]], metric_id, at)]
 
 
@@ -69,7 +58,9 @@ def billing_period(conn: Connection, environment: str, sub_id: str, metric_id: s
     )).mappings().first()
     if sub is None or sub["billing_anchor"] is None:
         return None
-    item = item_with_metric(_versions(conn, environment, [sub_id])[sub_id], metric_id, at)
+    item = item_with_metric(
+        versions_by_subscription(conn, environment, [sub_id], published_only=True)[sub_id],
+        metric_id, at)
     if item is None:
         return None
     anchor, today = sub["billing_anchor"], day(at)

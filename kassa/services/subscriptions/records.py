@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from kassa.domain.errors import NotFound
 from kassa.ids import new_id
+from kassa.store.queries import among
 from kassa.store.tables import subscription_versions, subscriptions
 
 Row = dict[str, Any]
@@ -47,6 +48,23 @@ def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Row]:
         .order_by(subscription_versions.c.number)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def versions_by_subscription(conn: Connection, environment: str, sub_ids: Sequence[str], *,
+                             published_only: bool = False) -> dict[str, list[Row]]:
+    """``versions_of`` for many subscriptions in one query (a page of a list, a batch)."""
+    found: dict[str, list[Row]] = {s: [] for s in sub_ids}
+    if not sub_ids:
+        return found
+    query = select(subscription_versions).where(
+        subscription_versions.c.environment == environment,
+        among(conn, subscription_versions.c.subscription_id, list(sub_ids)),
+    ).order_by(subscription_versions.c.subscription_id, subscription_versions.c.number)
+    if published_only:
+        query = query.where(subscription_versions.c.status == "published")
+    for row in conn.execute(query).mappings():
+        found[row["subscription_id"]].append(dict(row))
+    return found
 
 
 def version_of(conn: Connection, environment: str, sub_id: str, version_id: str) -> Row:
