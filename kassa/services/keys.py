@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-import time
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -112,7 +112,7 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     digest = hash_key(key)
     cache_key = f"{id(engine)}:{digest}"
     seen = _recent.get(cache_key)
-    if seen is not None and time.monotonic() - seen[1] < CACHE_SECONDS:
+    if seen is not None and monotonic() - seen[1] < CACHE_SECONDS:
         return seen[0]
     with reader(engine) as conn:
         row = conn.execute(
@@ -127,7 +127,7 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     with _recent_lock:
         if len(_recent) > 10_000:
             _recent.clear()
-        _recent[cache_key] = (str(row.environment), time.monotonic())
+        _recent[cache_key] = (str(row.environment), monotonic())
     return str(row.environment)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -79,7 +80,9 @@ def test_a_slow_2xx_is_a_failure(kassa, prod_api: TestClient) -> None:
     message = _production_message(kassa, prod_api, slow, timeout_seconds=0.2)
     (attempt,) = message["delivery_attempts"]
     assert attempt["status_code"] == 200 and attempt["succeeded"] is False
-    assert attempt["error"].startswith("answered after 0.3 s (limit 0.2 s)")
+    # 0.3 s or a little more on a loaded machine, never within the limit
+    error = attempt["error"]
+    assert re.match(r"answered after 0\.[3-9] s \(limit 0\.2 s\)", error), error
 
 
 def test_a_host_that_now_resolves_privately_is_refused_at_delivery(
