@@ -26,6 +26,7 @@ from kassa.queue.runner import JobResult
 from kassa.queue.sql import Job
 from kassa.services.context import Ctx
 from kassa.services.webhook_messages import DELIVER_JOB
+from kassa.store.queries import among
 from kassa.store.tables import webhook_attempts, webhook_endpoints, webhook_messages
 from kassa.store.types import UTCDateTime
 from kassa.store.uow import UnitOfWork
@@ -170,7 +171,16 @@ def record_attempts(uow: UnitOfWork, items: list[tuple[Job, Attempt]]) -> None:
     Three statements for the whole batch. An attempt already recorded (its job ran twice after
     a lease ran out) is recorded once and changes nothing else.
     """
-    attempts = [attempt for _, attempt in items]
+    # A message deleted with its endpoint while being delivered has nothing to record (its
+    # attempt row would break the foreign key, and with it the whole batch).
+    # Key-share locked (PostgreSQL) so that a deletion cannot slip in before the insert.
+    existing = set(uow.conn.execute(select(_m.c.id).where(
+        _m.c.environment == uow.environment,
+        among(uow.conn, _m.c.id, sorted({a.message["id"] for _, a in items})),
+    ).order_by(_m.c.id).with_for_update(read=True, key_share=True)).scalars())
+    attempts = [attempt for _, attempt in items if attempt.message["id"] in existing]
+    if not attempts:
+        return
     dialect = postgresql if uow.dialect == "postgresql" else sqlite
     insert_attempts = (
         dialect.insert(webhook_attempts)
@@ -190,7 +200,7 @@ def record_attempts(uow: UnitOfWork, items: list[tuple[Job, Attempt]]) -> None:
         still_pending = set(uow.conn.execute(
             select(_m.c.id).where(
                 _m.c.environment == uow.environment,
-                _m.c.id.in_(list(follow_ups)),
+                among(uow.conn, _m.c.id, list(follow_ups)),
                 _m.c.status == "pending",
             )
         ).scalars())

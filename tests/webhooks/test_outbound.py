@@ -7,10 +7,13 @@ import time
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from kassa.services import customers, webhook_endpoints
 from kassa.services.clock import clock_lock
+from kassa.store.queries import ListQuery
+from kassa.store.tables import jobs, webhook_attempts
 from kassa.webhooks.outbound import Outbound
 from kassa.worker import Worker
 
@@ -132,3 +135,28 @@ def test_workers_leave_the_sandbox_alone_during_a_clock_change(kassa, receiver) 
         assert worker.tick() == 0
     assert worker.tick() == 2  # dispatched, then delivered
     assert len(receiver.requests) == 1
+
+
+def test_an_endpoint_deleted_during_its_delivery_leaves_nothing_behind(
+    kassa, prod_api: TestClient
+) -> None:
+    """The attempt of a message deleted meanwhile is not recorded (its row broke the foreign
+    key and failed the batch, which then left a retry job for a message that is gone)."""
+    deleted: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        (endpoint,) = webhook_endpoints.list_endpoints(kassa.ctx("production"), ListQuery()).rows
+        deleted.append(webhook_endpoints.delete_endpoint(kassa.ctx("production"), endpoint["id"]))
+        return httpx.Response(200)
+
+    kassa.outbound = Outbound(transport=httpx.MockTransport(handler), resolve=_dns)
+    assert prod_api.post("/webhook-endpoints", json={"url": "https://hooks.example.com/k"}
+                         ).status_code == 201
+    prod_api.post("/customers", json={"name": "Acme"})
+    ctx = kassa.ctx("production")
+    for _ in range(3):
+        ctx.registry.run_due(ctx)
+    assert len(deleted) == 1 and deleted[0]["deleted"] is True
+    with kassa.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(webhook_attempts)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(jobs)).scalar_one() == 0
