@@ -201,3 +201,30 @@ def test_concurrent_issues_get_unique_gapless_numbers(kassa, customer: TestClien
     assert all(r.status_code == 200 for r in results)
     numbers = sorted(r.json()["number"] for r in results)
     assert numbers == [f"TEST-INV-{n:06d}" for n in range(1, 9)]
+
+
+def test_a_charge_retried_after_a_rollback_reuses_its_idempotency_key(kassa, customer) -> None:
+    """The processor's key names the invoice's n-th attempt: a transaction that charged, then
+    rolled back (a billing chunk retried one by one), asks again with the same key, so a real
+    processor answers with the first charge instead of charging twice."""
+    from kassa.payments.sandbox import SandboxProcessor
+    from kassa.services.billing import invoices as inv
+    from kassa.services.billing import payments
+
+    keys: list[str] = []
+
+    class Recording(SandboxProcessor):
+        def charge(self, method, amount, currency, *, idempotency_key, previous_failures):
+            keys.append(idempotency_key)
+            return super().charge(method, amount, currency, idempotency_key=idempotency_key,
+                                  previous_failures=previous_failures)
+
+    method = card(customer, "wcqYrqfE")
+    invoice = one_time(customer)
+    for commit in (False, False, True, True):
+        with kassa.ctx("sandbox").uow() as uow:
+            row = inv.load(uow, invoice["id"], for_update=True)
+            payments.collect(uow, Recording(), row, {"id": method["id"], "type": "card"})
+            if commit:
+                uow.commit()
+    assert keys == [f"{invoice['id']}:1"] * 3 + [f"{invoice['id']}:2"]

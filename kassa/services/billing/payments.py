@@ -220,10 +220,16 @@ def collect(uow: UnitOfWork, processor: PaymentProcessor, invoice: dict[str, Any
         "created_at": uow.now,
         "updated_at": uow.now,
     }
+    # The key names the invoice's n-th attempt, not this row: when the transaction holding
+    # the row rolls back after the charge (a billing chunk retried one by one), the retry asks
+    # the processor with the same key, and it answers with the first charge, not a second.
+    attempt = uow.conn.execute(select(func.count()).select_from(payments).where(
+        payments.c.environment == uow.environment, payments.c.invoice_id == invoice["id"],
+    )).scalar_one() + 1
     uow.conn.execute(insert(payments), payment)
     uow.emit("payment.created", payment_view(payment))
     result = processor.charge(
-        method, amount, invoice["currency"], idempotency_key=payment["id"],
+        method, amount, invoice["currency"], idempotency_key=f"{invoice['id']}:{attempt}",
         previous_failures=_previous_failures(uow, method["id"]),
     )
     values = {
