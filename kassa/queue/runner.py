@@ -14,10 +14,10 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -107,14 +107,14 @@ class JobRunner:
     def run(self, ctx: Ctx) -> list[RanItem]:
         """Run jobs due at ``ctx.clock.now()``, batch after batch, for one time slice."""
         ran: list[RanItem] = []
-        deadline = time.monotonic() + RUN_SLICE_SECONDS
+        deadline = monotonic() + RUN_SLICE_SECONDS
         while not ctx.should_stop:
             lease_until = utcnow() + self._lease(ctx)
             batch = self._claim(ctx, lease_until)
             if not batch:
                 break
-            ran.extend(self._run_batch(ctx, batch, lease_until))
-            if time.monotonic() > deadline:
+            ran.extend(self._run_batch(ctx, batch, lease_until, deadline))
+            if monotonic() > deadline:
                 break
         return ran
 
@@ -147,13 +147,16 @@ class JobRunner:
         return [replace(j, prefetched=loaded[j.id]) if j.id in loaded else j for j in batch]
 
     def _run_batch(
-        self, ctx: Ctx, batch: list[sql.Job], lease_until: datetime
+        self, ctx: Ctx, batch: list[sql.Job], lease_until: datetime, deadline: float
     ) -> list[RanItem]:
         batch = self._prefetch(ctx, batch)
         lease = self._lease(ctx)
         outcomes: list[_Outcome] = []
         for index, job in enumerate(batch):
-            if ctx.should_stop:  # the worker is shutting down: hand back what was not started
+            # The worker is shutting down, or the slice is over (slow jobs, e.g. webhooks to a
+            # slow receiver, must not hold the clock and their outcomes for minutes): hand back
+            # what was not started; it runs in the next slice, here or in another worker.
+            if ctx.should_stop or (index and monotonic() > deadline):
                 with ctx.uow() as uow:
                     sql.release(uow.conn, batch[index:])
                     uow.commit()

@@ -154,6 +154,29 @@ def test_a_stopping_runner_hands_back_what_it_did_not_start(kassa) -> None:
     ]
 
 
+def test_a_slow_batch_ends_with_its_slice_and_hands_back_the_rest(kassa, monkeypatch) -> None:
+    """A batch of slow jobs (webhooks to a slow receiver) stops when its time slice is over:
+    the jobs run so far are finished, the others handed back for the next slice."""
+    from kassa.queue import runner
+
+    now = [0.0]
+    monkeypatch.setattr(runner, "monotonic", lambda: now[0])
+    seen: list[int] = []
+
+    def slow(ctx, job):
+        seen.append(job.payload["n"])
+        now[0] += 0.6  # each job takes 0.6 s of a 1 s slice
+
+    kassa.jobs.register("test.slow", slow)
+    _enqueue(kassa, 4, job_type="test.slow")
+    ran = kassa.jobs.run(kassa.ctx("sandbox").with_clock(FixedClock(AT)))
+    assert seen == [0, 1] and len(ran) == 2
+    assert [(r["payload"]["n"], r["status"], r["attempts"], r["locked_by"]) for r in _rows(kassa)
+            ] == [(2, "queued", 0, None), (3, "queued", 0, None)]
+    ran = kassa.jobs.run(kassa.ctx("sandbox").with_clock(FixedClock(AT)))
+    assert seen == [0, 1, 2, 3] and _rows(kassa) == []
+
+
 def test_concurrent_claimers_never_share_a_job(kassa, backend: str) -> None:
     _enqueue(kassa, 300)
     claimed: dict[str, list[str]] = {}
