@@ -90,7 +90,10 @@ def serve(
         "access_log": settings.log_level == "debug",
     }
     if settings.workers == 1:
-        uvicorn.run(create_app(kassa_app), **options)
+        try:
+            uvicorn.run(create_app(kassa_app), **options)
+        finally:  # the outgoing HTTP pool and the database connections
+            kassa_app.close()
         return
     # Several processes: each builds its own app (and engine) from the same KASSA_* settings.
     kassa_app.close()
@@ -102,7 +105,7 @@ def serve(
 @app.command("worker")
 def worker_command(
     concurrency: Annotated[
-        int, typer.Option(min=1, max=256, help="Worker threads (each claims its own jobs)")
+        int, typer.Option(min=1, max=199, help="Worker threads (each claims its own jobs)")
     ] = 4,
 ) -> None:
     """Run jobs and all due work (webhooks, retries...) for both environments until SIGTERM.
@@ -119,6 +122,9 @@ def worker_command(
     from kassa.worker import Worker
 
     settings = _settings()
+    # A thread may hold two connections at once (the sandbox clock's lock and its work): the
+    # pool (db_pool_size, as many again in overflow) must not run dry below the threads.
+    settings = _settings(db_pool_size=max(settings.db_pool_size, concurrency + 1))
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
