@@ -177,12 +177,16 @@ def test_serve_alone_delivers_webhooks(tmp_path: Path, receiver) -> None:
            "KASSA_WORKER_POLL_SECONDS": "0.1"}
     proc = subprocess.Popen(KASSA + ["serve", "--port", str(port)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watchdog = threading.Timer(60, proc.kill)  # a serve that never starts ends the read
+    watchdog.daemon = True
+    watchdog.start()
     try:
         output = ""
         while "Kassa is serving" not in output:
             line = proc.stdout.readline()  # type: ignore[union-attr]
             assert line, output
             output += line
+        watchdog.cancel()
         key = re.search(r"sk_test_[A-Za-z0-9]{40}", output).group(0)  # type: ignore[union-attr]
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                               headers={"Authorization": f"Bearer {key}"})
