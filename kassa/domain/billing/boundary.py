@@ -13,20 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from kassa.domain.billing.timeline import DateRange, ItemKey, Timeline, day, without_trial
+from kassa.domain.contracts import midnight
 from kassa.domain.modifiers import discount_amount, escalate_price, escalation_factor
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import Interval, Period, add_months, months_between
 from kassa.domain.pricing import Charge, PeriodInputs, Phase, Price, charge, price_from_dict
 from kassa.domain.proration import daily_rate
-
-
-def midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from kassa.domain.contracts import utc_date as day
 from kassa.domain.items import priced_items
 
 ItemKey = tuple[str | None, str]  # (bundle_id, product_id)
 DateRange = tuple[date, date]  # half-open
-
-
-def day(t: datetime) -> date:
-    return t.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from kassa.domain.billing.boundary import Terms, next_boundary
 from kassa.domain.billing.timeline import Segment, Timeline
-from kassa.domain.contracts import cycle_interval
+from kassa.domain.contracts import cycle_interval, midnight
 
 Row = Mapping[str, Any]
 
@@ -56,8 +56,6 @@ def cycle_months(terms: Terms) -> int:
 
 def following_boundary(terms: Terms, at: datetime) -> datetime | None:
     """The billing instant after ``at``: the next cycle start, or the end if it comes first."""
-    from kassa.domain.billing.boundary import midnight
-
     tl = terms.timeline
     if tl.ends_at is not None and at >= tl.ends_at:
         return None
