@@ -2,37 +2,58 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
-from babel.core import get_global
-from babel.numbers import get_currency_precision, get_territory_currencies
 
-from kassa.domain.currencies import AS_OF, MINOR_UNITS, is_currency, minor_units
+from kassa.domain import currencies
+from kassa.domain.currencies import MINOR_UNITS, is_currency, minor_units
 from kassa.domain.errors import InvalidRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _babel_table(as_of: dt.date) -> dict[str, int]:
-    codes = set()
-    for territory in get_global("territory_currencies"):
-        codes.update(get_territory_currencies(territory, as_of, tender=True))
-    return {code: get_currency_precision(code) for code in codes}
-
-
-def test_table_matches_babel_on_its_generation_date():
-    assert _babel_table(dt.date.fromisoformat(AS_OF)) == MINOR_UNITS
-
-
-def test_generated_file_is_what_the_script_writes():
+def _generator():
     spec = importlib.util.spec_from_file_location(
         "gen_currencies", ROOT / "scripts/gen_currencies.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+# The table is checked against its own record, never against the Babel that happens to be
+# installed: `make check-currencies` does that, on purpose, when Babel is moved.
+
+
+def test_table_matches_its_recorded_fingerprint():
+    assert _generator().table_digest(MINOR_UNITS) == currencies.TABLE_SHA256
+
+
+def test_a_hand_edited_row_breaks_the_fingerprint():
+    edited = dict(MINOR_UNITS, USD=3)
+    assert _generator().table_digest(edited) != currencies.TABLE_SHA256
+
+
+def test_file_is_what_the_script_writes_for_its_recorded_source():
+    match = re.fullmatch(r"Babel (\S+) \(CLDR (\S+)\)", currencies.SOURCE)
+    assert match, currencies.SOURCE
+    as_of = dt.date.fromisoformat(currencies.AS_OF)
     text = (ROOT / "kassa/domain/currencies.py").read_text(encoding="utf-8")
-    assert module.render(dt.date.fromisoformat(AS_OF)) == text
+    assert _generator().render_table(MINOR_UNITS, match.groups(), as_of) == text
+
+
+def test_recorded_babel_is_the_one_the_lock_installs():
+    """A `make lock` that moved Babel fails here until the table is regenerated from it."""
+    babel = currencies.SOURCE.split()[1]
+    lock = (ROOT / "requirements/test.txt").read_text(encoding="utf-8")
+    assert re.search(rf"^babel=={re.escape(babel)} ", lock, re.MULTILINE), babel
+
+
+def test_differences_name_every_change():
+    lines = _generator().differences({"USD": 2, "HUF": 2, "BGN": 2}, {"USD": 2, "HUF": 0, "EUR": 2})
+    assert lines == ["  + EUR: 2", "  - BGN: 2", "  ~ HUF: 2 -> 0"]
 
 
 @pytest.mark.parametrize(
