@@ -64,3 +64,10 @@ def test_installed_packages_are_the_locked_ones():
         if not _applies(marker):
             continue
         assert Version(metadata.version(name)) == version, f"{name}: installed != locked"
+
+
+def test_license_is_an_spdx_expression():
+    """A TOML table here makes setuptools warn on every install (PEP 639 wants a string)."""
+    project = _project()
+    assert project["license"] == "Apache-2.0"
+    assert all((ROOT / path).is_file() for path in project["license-files"])
