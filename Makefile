@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install --quiet --require-hashes --only-binary :all:
+PIP := $(PY) -m pip install --quiet --require-hashes
 PYTEST_ARGS ?= -n 2
 # One resolution for every platform and every Python Kassa supports (3.11 and newer).
 LOCK := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
