@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 import kassa
-from kassa.api import errors
+from kassa.api import docs, errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
 from kassa.api.routes import (
     approvals,
@@ -104,9 +104,12 @@ def create_app(kassa_app: Kassa) -> FastAPI:
         # Bearer-key auth, no cookies: CSRF does not apply, so a body without a Content-Type
         # header is read as JSON (plain `curl -d` works).
         strict_content_type=False,
+        docs_url=None,  # docs.install serves /docs and /redoc from Kassa's own assets
+        redoc_url=None,
     )
     app.state.kassa = kassa_app
     errors.install(app)
+    docs.install(app)
     for router in ROUTERS + kassa_app.extra_routers:
         app.include_router(router)
     # Starlette runs the last added middleware first: authentication, then idempotency.

@@ -25,15 +25,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
-PUBLIC_PREFIXES: tuple[str, ...] = ()
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json"})
+PUBLIC_PREFIXES = ("/docs-assets/",)  # the vendored files of /docs and /redoc
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # Usage events carry their own idempotency key per event (unique_id).
 IDEMPOTENCY_EXEMPT = frozenset({"/events"})
 
 
 def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or (bool(PUBLIC_PREFIXES) and path.startswith(PUBLIC_PREFIXES))
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 class ApiMiddleware:
