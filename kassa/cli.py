@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +16,12 @@ from rich.table import Table
 
 from kassa.config import Settings, SettingsError, load_settings
 
-app = typer.Typer(help="Kassa: open-source billing for B2B software.", no_args_is_help=True)
+# Markdown: a docstring's hard-wrapped lines are joined and rewrapped to the terminal.
+app = typer.Typer(
+    help="Kassa: open-source billing for B2B software.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
 events_app = typer.Typer(help="Usage events.", no_args_is_help=True)
@@ -41,6 +47,19 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+def _default(name: str) -> Any:
+    """The default of setting NAME, for an option that the matching KASSA_* variable also sets."""
+    return Settings.model_fields[name].default
+
+
+def _kassa_command() -> str:
+    """This kassa executable as the user can run it from here (it lives in the venv's bin)."""
+    script = Path(sysconfig.get_path("scripts")) / "kassa"
+    if not script.exists():
+        return "kassa"
+    return str(script.relative_to(Path.cwd())) if script.is_relative_to(Path.cwd()) else str(script)
+
+
 def _engine(settings: Settings):  # noqa: ANN202
     from kassa.store.engine import make_engine
 
@@ -49,18 +68,24 @@ def _engine(settings: Settings):  # noqa: ANN202
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (KASSA_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (KASSA_PORT)")] = None,
+    host: Annotated[
+        str, typer.Option(envvar="KASSA_HOST", help="The interface to listen on.")
+    ] = _default("host"),
+    port: Annotated[
+        int, typer.Option(envvar="KASSA_PORT", help="The port to listen on.")
+    ] = _default("port"),
     workers: Annotated[
-        int | None, typer.Option(help="Server processes (KASSA_WORKERS)", min=1, max=64)
-    ] = None,
+        int,
+        typer.Option(envvar="KASSA_WORKERS", min=1, max=64, help="The server processes to run."),
+    ] = _default("workers"),
     worker: Annotated[
         bool,
         typer.Option(
             "--worker/--no-worker",
-            help="Run one embedded worker thread (KASSA_EMBEDDED_WORKER; default on)",
+            envvar="KASSA_EMBEDDED_WORKER",
+            help="Run one worker thread in the server, so that one process does all the work.",
         ),
-    ] = True,
+    ] = _default("embedded_worker"),
 ) -> None:
     """Migrate the database and run the API server (with an embedded worker by default)."""
     import uvicorn
@@ -70,9 +95,7 @@ def serve(
     from kassa.services import keys
     from kassa.store.migrate import upgrade
 
-    settings = _settings(
-        host=host, port=port, workers=workers, embedded_worker=None if worker else False
-    )
+    settings = _settings(host=host, port=port, workers=workers, embedded_worker=worker)
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
     base = f"http://{settings.host}:{settings.port}"
@@ -82,6 +105,9 @@ def serve(
         print(f"  {secret}")
         print("Try it:")
         print(f'  curl -s {base}/customers -H "Authorization: Bearer {secret}"', flush=True)
+    else:
+        print("This database has API keys already (each was shown once). Make a new one with:")
+        print(f"  {_kassa_command()} keys create --environment sandbox --name NAME", flush=True)
     print(f"Kassa is serving on {base}  (API docs: {base}/docs)", flush=True)
     options = {
         "host": settings.host,
@@ -105,7 +131,7 @@ def serve(
 @app.command("worker")
 def worker_command(
     concurrency: Annotated[
-        int, typer.Option(min=1, max=199, help="Worker threads (each claims its own jobs)")
+        int, typer.Option(min=1, max=199, help="The worker threads; each claims its own jobs.")
     ] = 4,
 ) -> None:
     """Run jobs and all due work (webhooks, retries...) for both environments until SIGTERM.
@@ -149,8 +175,12 @@ def worker_command(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="The migration to stop at; head is the latest.")] = (
+        "head"
+    ),
+) -> None:
+    """Apply the database migrations up to --revision (by default, all of them)."""
     from kassa.store.migrate import current_revision, upgrade
 
     engine = _engine(_settings())
@@ -160,10 +190,12 @@ def db_upgrade(revision: str = "head") -> None:
 
 @keys_app.command("create")
 def keys_create(
-    environment: Annotated[Environment, typer.Option(help="sandbox or production")],
-    name: Annotated[str, typer.Option(help="What the key is for")],
+    environment: Annotated[
+        Environment, typer.Option(help="The environment the key works in.")
+    ],
+    name: Annotated[str, typer.Option(help="What the key is for, as kassa keys list shows.")],
 ) -> None:
-    """Create a key and print it (only the key, on stdout: KEY=$(kassa keys create ...))."""
+    """Create a key and print only the key on stdout, so KEY=$(kassa keys create ...) works."""
     from kassa.domain.errors import KassaError
     from kassa.services import keys
     from kassa.store.migrate import upgrade
@@ -200,7 +232,9 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, as kassa keys list shows it.")],
+) -> None:
     """Revoke key KEY_ID: requests with it get 401 from now on."""
     from kassa.domain.errors import KassaError
     from kassa.services import keys
@@ -217,16 +251,21 @@ def keys_revoke(key_id: str) -> None:
 @events_app.command("import")
 def events_import(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file")
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file to import."),
     ],
-    environment: Annotated[Environment, typer.Option(help="sandbox or production")],
+    environment: Annotated[
+        Environment, typer.Option(help="The environment the events belong to.")
+    ],
     failed_file: Annotated[
         Path | None,
-        typer.Option(help="Where failed rows go (default: FILE.failed.csv beside FILE)"),
+        typer.Option(help="Where the failed rows go; by default FILE.failed.csv beside FILE."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Events per batch", min=1, max=1000)] = 1000,
+    batch_size: Annotated[
+        int, typer.Option(help="How many events go in each batch.", min=1, max=1000)
+    ] = 1000,
     upsert: Annotated[
-        bool, typer.Option(help="Replace the properties of events already stored")
+        bool, typer.Option("--upsert", help="Replace the properties of events already stored.")
     ] = False,
 ) -> None:
     """Import usage events from a CSV (account,event_name,unique_id,timestamp,properties).
@@ -286,7 +325,7 @@ def events_import(
 
 @billing_app.command("run")
 def billing_run(
-    environment: Annotated[Environment, typer.Option(help="sandbox or production")] = (
+    environment: Annotated[Environment, typer.Option(help="The environment to bill.")] = (
         Environment.production
     ),
 ) -> None:

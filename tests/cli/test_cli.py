@@ -98,14 +98,21 @@ def test_serve_on_a_fresh_database_prints_a_working_key(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    # A second start finds the key and does not print a new one.
+    # A second start finds the key: no new one, but the command that makes one, runnable as shown.
     proc = subprocess.Popen(
         KASSA + ["serve", "--port", str(port)], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        first = proc.stdout.readline()  # type: ignore[union-attr]
-        assert "Kassa is serving" in first and "sk_test_" not in first
+        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
     finally:
         proc.terminate()
         proc.wait(10)
+    output = "".join(lines)
+    assert "sk_test_" not in output and "Kassa is serving" in lines[2], output
+    assert lines[0] == (
+        "This database has API keys already (each was shown once). Make a new one with:\n"
+    )
+    command = re.fullmatch(r"  (\S+) keys create --environment sandbox --name NAME\n", lines[1])
+    assert command, output
+    assert command.group(1).endswith("bin/kassa") and (tmp_path / command.group(1)).exists()
