@@ -261,6 +261,10 @@ def events_import(
         Path | None,
         typer.Option(help="Where the failed rows go; by default FILE.failed.csv beside FILE."),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace the failed-rows file instead of numbering."),
+    ] = False,
     batch_size: Annotated[
         int, typer.Option(help="How many events go in each batch.", min=1, max=1000)
     ] = 1000,
@@ -272,6 +276,10 @@ def events_import(
 
     Safe to re-run: events already stored are counted as duplicates. Exits 1 when rows failed;
     they are written, with the reason, to the failed-rows file.
+
+    That file never replaces an existing one, which may hold your fixes: when its name is taken,
+    a number goes before the .csv (FILE.failed.2.csv, then .3 and so on) and the output names the
+    file written. With --overwrite it is replaced instead, and removed when no row fails.
     """
     from rich.progress import (
         BarColumn,
@@ -283,7 +291,7 @@ def events_import(
 
     from kassa.bootstrap import build
     from kassa.domain.errors import KassaError
-    from kassa.services.event_import import import_csv
+    from kassa.services.event_import import default_failed_path, import_csv
     from kassa.store.migrate import upgrade
 
     kassa_app = build(_settings())
@@ -306,6 +314,7 @@ def events_import(
                 failed_path=failed_file,
                 batch_size=batch_size,
                 upsert=upsert,
+                overwrite=overwrite,
                 on_progress=lambda done, s: progress.update(task, completed=done, rows=s.rows),
             )
     except KassaError as exc:
@@ -319,7 +328,10 @@ def events_import(
         f"duplicate, {summary.updated:,} updated, {summary.failed:,} failed"
     )
     if summary.failed_path is not None:
-        out.print(f"Failed rows and their reasons: {summary.failed_path}")
+        out.print(f"Failed rows and their reasons: {summary.failed_path}", highlight=False)
+        taken = failed_file or default_failed_path(file)
+        if summary.failed_path != taken:
+            out.print(f"({taken.name} is kept: --overwrite replaces it)", highlight=False)
         raise typer.Exit(1)
 
 

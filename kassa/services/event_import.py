@@ -8,7 +8,8 @@ The file is read as a stream and sent in batches through ``events.ingest_events`
 Re-running is safe: rows already imported come back as duplicates. Rows that fail are written,
 with their line number and the reason, to a failed-rows CSV with the input's columns plus
 ``line`` and ``reason``; the importer ignores those two columns, so the fixed file can be
-imported as it is.
+imported as it is. That file never replaces an existing one (which may be half fixed): when its
+name is taken, ``FILE.failed.2.csv``, ``.3`` and so on are used, unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ _Row = tuple[int, list[str], dict[str, Any] | None, str | None]
 
 def default_failed_path(path: Path) -> Path:
     return path.with_name(path.stem + ".failed.csv")
+
+
+def _create_numbered(path: Path) -> TextIO:
+    """Create PATH, or the first of PATH.2, PATH.3... (before the suffix) that does not exist."""
+    candidate, n = path, 1
+    while True:
+        try:
+            return candidate.open("x", encoding="utf-8", newline="")
+        except FileExistsError:
+            n += 1
+            candidate = path.with_name(f"{path.stem}.{n}{path.suffix}")
 
 
 class _Columns:
@@ -92,18 +104,23 @@ class _Columns:
 
 
 class _FailedRows:
-    """The failed-rows CSV, created at the first failure."""
+    """The failed-rows CSV, created at the first failure; ``path`` is where it went."""
 
-    def __init__(self, path: Path, columns: _Columns) -> None:
+    def __init__(self, path: Path, columns: _Columns, overwrite: bool) -> None:
         self.path = path
         self.columns = columns
+        self.overwrite = overwrite
         self._file: TextIO | None = None
         self._writer: Any = None
 
     def write(self, line: int, row: list[str], reason: str) -> None:
         if self._writer is None:
-            self._file = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._file)
+            if self.overwrite:
+                self._file = self.path.open("w", encoding="utf-8", newline="")
+            else:
+                self._file = _create_numbered(self.path)
+                self.path = Path(self._file.name)
+            self._writer = csv.writer(self._file, lineterminator="\n")
             self._writer.writerow([*self.columns.data, "line", "reason"])
         self._writer.writerow([*self.columns.data_values(row), line, reason])
 
@@ -122,9 +139,13 @@ def import_csv(
     failed_path: Path | None = None,
     batch_size: int = MAX_EVENTS_PER_REQUEST,
     upsert: bool = False,
+    overwrite: bool = False,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import ``path``; ``new_ctx`` gives a fresh context per batch (the clock may move)."""
+    """Import ``path``; ``new_ctx`` gives a fresh context per batch (the clock may move).
+
+    With ``overwrite`` the run owns ``failed_path``: replaced when rows fail, removed when none do.
+    """
     if not 1 <= batch_size <= MAX_EVENTS_PER_REQUEST:
         raise InvalidRequest(f"The batch size must be 1-{MAX_EVENTS_PER_REQUEST}.", field="batch")
     failed_path = failed_path or default_failed_path(path)
@@ -137,7 +158,7 @@ def import_csv(
             if header is None:
                 raise InvalidRequest("The file is empty; it needs a header row.", field="header")
             columns = _Columns(header)
-            failed = _FailedRows(failed_path, columns)
+            failed = _FailedRows(failed_path, columns, overwrite)
             batch: list[_Row] = []
             try:
                 for row in reader:
@@ -161,8 +182,8 @@ def import_csv(
                 field="file",
             ) from None
     if wrote:
-        summary.failed_path = failed_path
-    elif failed_path.exists():  # a failed-rows file from an earlier run is now stale
+        summary.failed_path = failed.path
+    elif overwrite and failed_path.exists():  # a failed-rows file from an earlier run is stale
         failed_path.unlink()
     if on_progress:
         on_progress(path.stat().st_size, summary)

@@ -68,7 +68,7 @@ def test_help_wraps_only_where_the_line_is_full(path: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "kassa")
 def test_wide_help_keeps_each_paragraph_on_one_line(path: tuple[str, ...]) -> None:
-    for paragraph in _description(_help(path, 250)):
+    for paragraph in _description(_help(path, 500)):
         assert len(paragraph) == 1, paragraph
 
 
@@ -82,5 +82,5 @@ def test_every_option_help_is_a_sentence() -> None:
 
 
 def test_serve_help_shows_the_default_host_and_port() -> None:
-    output = _help(("serve",), 250)
+    output = _help(("serve",), 500)
     assert "[default: 127.0.0.1]" in output and "[default: 8000]" in output

@@ -64,6 +64,7 @@ def test_import_reports_every_row_and_reruns_safely(kassa, api, acme, tmp_path) 
 
     again = _import(kassa, source)
     assert (again.ingested, again.duplicates, again.failed) == (0, 3, 4)
+    assert again.failed_path == tmp_path / "usage.failed.2.csv"  # the first one is kept
     assert value(kassa, total, acme, *JULY) == Decimal("0.1")
 
     # Fix the failed rows in place and import that file as it is: line/reason are ignored.
@@ -78,12 +79,45 @@ def test_import_reports_every_row_and_reruns_safely(kassa, api, acme, tmp_path) 
     assert not (tmp_path / "usage.failed.failed.csv").exists()
 
 
-def test_a_clean_rerun_removes_the_stale_failed_file(kassa, acme, tmp_path) -> None:
+def test_the_failed_rows_file_ends_lines_with_newline_only(kassa, acme, tmp_path) -> None:
+    source = tmp_path / "usage.csv"
+    source.write_text(GOOD_AND_BAD)
+    written = _import(kassa, source).failed_path.read_bytes()
+    assert b"\r" not in written and written.count(b"\n") == 5  # the header and 4 rows
+    assert written.startswith(b"account,event_name,unique_id,timestamp,properties,line,reason\n")
+
+
+def test_a_rerun_never_replaces_a_failed_file_without_overwrite(kassa, acme, tmp_path) -> None:
     source = tmp_path / "u.csv"
     source.write_text(HEADER + "acme,api,z1,2026-07-01T00:00:00Z,\nacme,api,z2,bad,\n")
-    assert _import(kassa, source).failed == 1 and (tmp_path / "u.failed.csv").exists()
+    first = _import(kassa, source).failed_path
+    assert first == tmp_path / "u.failed.csv"
+    first.write_bytes(first.read_bytes().replace(b"bad", b"being fixed"))
+    kept = first.read_bytes()
+    assert _import(kassa, source).failed_path == tmp_path / "u.failed.2.csv"
+    assert _import(kassa, source).failed_path == tmp_path / "u.failed.3.csv"
+    assert first.read_bytes() == kept
+    assert _rows(tmp_path / "u.failed.3.csv")[1][:4] == ["acme", "api", "z2", "bad"]
+    # A name given with --failed-file is numbered the same way.
+    named = tmp_path / "fix-me.csv"
+    assert _import(kassa, source, failed_path=named).failed_path == named
+    assert _import(kassa, source, failed_path=named).failed_path == tmp_path / "fix-me.2.csv"
+    # A run without failures leaves every earlier file alone.
     source.write_text(HEADER + "acme,api,z1,2026-07-01T00:00:00Z,\n")
-    assert _import(kassa, source).failed == 0 and not (tmp_path / "u.failed.csv").exists()
+    assert _import(kassa, source).failed_path is None and first.read_bytes() == kept
+
+
+def test_overwrite_replaces_the_failed_file(kassa, acme, tmp_path) -> None:
+    source = tmp_path / "u.csv"
+    source.write_text(HEADER + "acme,api,z1,2026-07-01T00:00:00Z,\nacme,api,z2,bad,\n")
+    first = _import(kassa, source).failed_path
+    first.write_text("stale\n")
+    assert _import(kassa, source, overwrite=True).failed_path == first
+    assert _rows(first)[1][:4] == ["acme", "api", "z2", "bad"]
+    assert not (tmp_path / "u.failed.2.csv").exists()
+    # With --overwrite the run owns the file: a clean run removes the stale one.
+    source.write_text(HEADER + "acme,api,z1,2026-07-01T00:00:00Z,\n")
+    assert _import(kassa, source, overwrite=True).failed == 0 and not first.exists()
 
 
 def test_streams_many_batches(kassa, api, acme, tmp_path) -> None:
@@ -134,6 +168,19 @@ def test_the_command(kassa, api, acme, database_url, tmp_path) -> None:
         f"Failed rows and their reasons: {tmp_path / 'usage.failed.csv'}\n"
     )
     assert "usage.csv" in done.stderr  # the progress bar
+    kept = (tmp_path / "usage.failed.csv").read_bytes()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout.splitlines()[1:] == [
+        f"Failed rows and their reasons: {tmp_path / 'usage.failed.2.csv'}",
+        "(usage.failed.csv is kept: --overwrite replaces it)",
+    ]
+    assert (tmp_path / "usage.failed.csv").read_bytes() == kept
+    (tmp_path / "usage.failed.csv").write_text("stale\n")
+    done = subprocess.run([*cmd, "--overwrite"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and done.stdout.splitlines()[1:] == [
+        f"Failed rows and their reasons: {tmp_path / 'usage.failed.csv'}"]
+    assert (tmp_path / "usage.failed.csv").read_bytes() != b"stale\n"
     source.write_text(HEADER + "acme,api,ok1,2026-07-05T00:00:00Z,\n")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout == (
