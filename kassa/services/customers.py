@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, delete, insert, literal, select, union_all
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from kassa.services.common import archive_object, merge_metadata
 from kassa.services.context import Ctx
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import (
+    Filter,
     ListQuery,
     Page,
     among,
@@ -106,6 +107,16 @@ def find_customer_ids(
     for ref, customer_id, _rank in rows:
         found.setdefault(ref, customer_id)
     return found
+
+
+def customer_filter(conn: Connection, environment: str, column: Any) -> Filter:
+    """``?customer_id=`` on ``column``: each value an id or alias (an unknown one matches
+    nothing)."""
+
+    def build(values: Sequence[str]) -> ColumnElement[bool]:
+        return column.in_(sorted(set(find_customer_ids(conn, environment, values).values())))
+
+    return build
 
 
 def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping:

@@ -22,7 +22,7 @@ from kassa.domain.usage import UsageWindow
 from kassa.ids import new_id
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import resolve_customer
+from kassa.services.customers import customer_filter, resolve_customer
 from kassa.services.serialize import iso_date, money, rfc3339
 from kassa.services.subscriptions.metric_users import (
     billing_period,
@@ -109,7 +109,8 @@ def list_thresholds(ctx: Ctx, query: ListQuery) -> Page:
         page = fetch_page(
             uow.conn, usage_thresholds, uow.environment, query,
             sortable={"created_at": usage_thresholds.c.created_at},
-            filters={"customer_id": in_filter(usage_thresholds.c.customer_id),
+            filters={"customer_id": customer_filter(uow.conn, uow.environment,
+                                                    usage_thresholds.c.customer_id),
                      "subscription_id": in_filter(usage_thresholds.c.subscription_id),
                      "metric_id": in_filter(usage_thresholds.c.metric_id),
                      "status": in_filter(usage_thresholds.c.status)},

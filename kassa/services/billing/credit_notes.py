@@ -17,6 +17,7 @@ from kassa.services.billing import credits, numbering, payments, wallets
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
+from kassa.services.customers import customer_filter
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import credit_notes, invoice_lines
@@ -244,7 +245,8 @@ def list_credit_notes(ctx: Ctx, query: ListQuery) -> Page:
         page = fetch_page(
             uow.conn, credit_notes, uow.environment, query,
             sortable={"created_at": credit_notes.c.created_at},
-            filters={"customer_id": in_filter(credit_notes.c.customer_id),
+            filters={"customer_id": customer_filter(uow.conn, uow.environment,
+                                                    credit_notes.c.customer_id),
                      "invoice_id": in_filter(credit_notes.c.invoice_id),
                      "status": in_filter(credit_notes.c.status)},
         )

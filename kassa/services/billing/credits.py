@@ -19,7 +19,7 @@ from kassa.domain.money import ZERO, in_minor_units
 from kassa.ids import new_id
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import resolve_customer
+from kassa.services.customers import customer_filter, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import credit_grants, credit_ledger, metrics
@@ -356,7 +356,8 @@ def list_grants(ctx: Ctx, query: ListQuery) -> Page:
             sortable={"created_at": credit_grants.c.created_at,
                       "expires_at": credit_grants.c.expires_at},
             filters={
-                "customer_id": in_filter(credit_grants.c.customer_id),
+                "customer_id": customer_filter(uow.conn, uow.environment,
+                                               credit_grants.c.customer_id),
                 "status": in_filter(credit_grants.c.status),
                 "type": in_filter(credit_grants.c.type),
             },

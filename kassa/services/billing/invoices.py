@@ -19,6 +19,7 @@ from kassa.domain.money import ZERO, in_minor_units, round_money
 from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
 from kassa.services.billing import credits, numbering
+from kassa.services.customers import customer_filter
 from kassa.services.serialize import iso_date, money, rfc3339
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import invoice_lines, invoices
@@ -363,7 +364,6 @@ def mark_overdue(ctx: Any) -> list[dict[str, Any]]:
 
 
 INVOICE_FILTERS = {
-    "customer_id": in_filter(invoices.c.customer_id),
     "subscription_id": in_filter(invoices.c.subscription_id),
     "status": in_filter(invoices.c.status),
     "kind": in_filter(invoices.c.kind),
@@ -382,7 +382,8 @@ def list_invoices(ctx: Any, query: ListQuery) -> Page:
             uow.conn, invoices, uow.environment, query,
             sortable={"created_at": invoices.c.created_at, "issue_date": invoices.c.issue_date,
                       "due_date": invoices.c.due_date, "number": invoices.c.number},
-            filters=INVOICE_FILTERS,
+            filters={**INVOICE_FILTERS, "customer_id": customer_filter(
+                uow.conn, uow.environment, invoices.c.customer_id)},
         )
         found = lines_of(uow.conn, uow.environment, [r["id"] for r in page.rows])
     return page.map(lambda r: invoice_view(r, found[r["id"]]))

@@ -16,7 +16,7 @@ from kassa.payments import PaymentProcessor
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import lock_customer, resolve_customer
+from kassa.services.customers import customer_filter, lock_customer, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import payment_methods, payments, refunds
@@ -315,7 +315,8 @@ def list_payments(ctx: Ctx, query: ListQuery) -> Page:
         page = fetch_page(
             uow.conn, payments, uow.environment, query,
             sortable={"created_at": payments.c.created_at},
-            filters={"customer_id": in_filter(payments.c.customer_id),
+            filters={"customer_id": customer_filter(uow.conn, uow.environment,
+                                                    payments.c.customer_id),
                      "invoice_id": in_filter(payments.c.invoice_id),
                      "status": in_filter(payments.c.status)},
         )
@@ -369,7 +370,8 @@ def list_refunds(ctx: Ctx, query: ListQuery) -> Page:
         page = fetch_page(
             uow.conn, refunds, uow.environment, query,
             sortable={"created_at": refunds.c.created_at},
-            filters={"customer_id": in_filter(refunds.c.customer_id),
+            filters={"customer_id": customer_filter(uow.conn, uow.environment,
+                                                    refunds.c.customer_id),
                      "payment_id": in_filter(refunds.c.payment_id),
                      "status": in_filter(refunds.c.status)},
         )

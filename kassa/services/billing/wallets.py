@@ -22,7 +22,7 @@ from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object, merge_metadata
 from kassa.services.context import Ctx
-from kassa.services.customers import lock_customer, resolve_customer
+from kassa.services.customers import customer_filter, lock_customer, resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
@@ -262,7 +262,8 @@ def list_wallets(ctx: Ctx, query: ListQuery) -> Page:
         page = fetch_page(
             uow.conn, wallets, uow.environment, query,
             sortable={"created_at": wallets.c.created_at},
-            filters={"customer_id": in_filter(wallets.c.customer_id),
+            filters={"customer_id": customer_filter(uow.conn, uow.environment,
+                                                    wallets.c.customer_id),
                      "currency": in_filter(wallets.c.currency, str.upper),
                      "status": in_filter(wallets.c.status)},
         )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kassa.services.context import Ctx
+from kassa.services.customers import customer_filter
 from kassa.services.scheduler import DueWork
 from kassa.services.subscriptions import timeline
 from kassa.services.subscriptions.changes import change_subscription
@@ -47,7 +48,8 @@ def list_subscriptions(ctx: Ctx, query: ListQuery) -> Page:
                       "updated_at": subscriptions.c.updated_at},
             filters={
                 "id": in_filter(subscriptions.c.id),
-                "customer_id": in_filter(subscriptions.c.customer_id),
+                "customer_id": customer_filter(uow.conn, uow.environment,
+                                               subscriptions.c.customer_id),
                 "status": in_filter(subscriptions.c.status),
                 "plan_id": in_filter(subscriptions.c.plan_id),
                 "currency": in_filter(subscriptions.c.currency, str.upper),
