@@ -270,19 +270,8 @@ def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[
         invoice.update(number=number, status="issued", issue_date=today,
                        due_date=due_date(today, invoice["payment_terms"]), issued_at=uow.now,
                        updated_at=uow.now)
-        if invoice["kind"] == "top_up" or invoice["amount_due"] <= 0:
-            continue
-        customer = invoice["customer_id"]
-        if customer in with_credit:
-            used = credits.apply_money(uow, customer, invoice["currency"], invoice["amount_due"],
-                                       invoice["id"])
-            invoice["credits_applied"] += used
-            invoice["amount_due"] -= used
-        if customer in with_wallet and invoice["amount_due"] > 0:
-            paid = wallets.apply(uow, customer, invoice["currency"], invoice["amount_due"],
-                                 invoice["id"])
-            invoice["wallet_applied"] += paid
-            invoice["amount_due"] -= paid
+        apply_balances(uow, invoice, credit=invoice["customer_id"] in with_credit,
+                       wallet=invoice["customer_id"] in with_wallet)
     fields = ("number", "status", "issue_date", "due_date", "issued_at", "credits_applied",
               "wallet_applied", "amount_due", "updated_at")
     uow.conn.execute(
@@ -302,6 +291,27 @@ def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[
             mark_paid(uow, invoice)
         elif invoice["auto_pay"] and processor is not None:
             payments.collect(uow, processor, invoice)
+
+
+def apply_balances(uow: UnitOfWork, invoice: dict[str, Any], *, credit: bool = True,
+                   wallet: bool = True) -> None:
+    """Spend monetary credit (earliest expiry, lowest priority, oldest first), then wallet
+    balance, on what ``invoice`` has due; the caller stores the amounts. Never on a top-up."""
+    from kassa.services.billing import wallets
+
+    if invoice["kind"] == "top_up" or invoice["amount_due"] <= 0:
+        return
+    customer = invoice["customer_id"]
+    if credit:
+        used = credits.apply_money(uow, customer, invoice["currency"], invoice["amount_due"],
+                                   invoice["id"])
+        invoice["credits_applied"] += used
+        invoice["amount_due"] -= used
+    if wallet and invoice["amount_due"] > 0:
+        paid = wallets.apply(uow, customer, invoice["currency"], invoice["amount_due"],
+                             invoice["id"])
+        invoice["wallet_applied"] += paid
+        invoice["amount_due"] -= paid
 
 
 def mark_paid(uow: UnitOfWork, invoice: dict[str, Any]) -> None:

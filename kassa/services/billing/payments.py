@@ -254,27 +254,44 @@ def collect(uow: UnitOfWork, processor: PaymentProcessor, invoice: dict[str, Any
 
 
 def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str, Any]:
+    """Spend credit and wallet balance on the amount due, then charge the rest (``payment`` is
+    None when they covered it all)."""
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "collect a payment for")
         if invoice["amount_due"] <= 0:
             raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
-        if ctx.processor is None:
-            raise InvalidRequest(
-                "No payment processor is configured for this environment; record a payment "
-                "with POST /invoices/{id}/payments instead."
-            )
-        method = _method(uow, invoice["customer_id"], method_id) if method_id else None
-        payment = collect(uow, ctx.processor, invoice, method)
-        if payment is None:
-            raise InvalidRequest(
-                f"Customer {invoice['customer_id']} has no payment method to charge; add one "
-                "with POST /customers/{id}/payment-methods.",
-                field="payment_method_id",
-            )
-        view = {"payment": payment_view(payment), "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
+        due = invoice["amount_due"]
+        inv.apply_balances(uow, invoice)
+        if invoice["amount_due"] < due:
+            inv.save(uow, invoice, {k: invoice[k] for k in (
+                "credits_applied", "wallet_applied", "amount_due")})
+        payment = None
+        if invoice["amount_due"] > 0:
+            payment = payment_view(_charge(uow, ctx.processor, invoice, method_id))
+        else:
+            inv.mark_paid(uow, invoice)
+        view = {"payment": payment, "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
         uow.commit()
     return view
+
+
+def _charge(uow: UnitOfWork, processor: PaymentProcessor | None, invoice: dict[str, Any],
+            method_id: str | None) -> dict[str, Any]:
+    if processor is None:
+        raise InvalidRequest(
+            "No payment processor is configured for this environment; record a payment "
+            "with POST /invoices/{id}/payments instead."
+        )
+    method = _method(uow, invoice["customer_id"], method_id) if method_id else None
+    payment = collect(uow, processor, invoice, method)
+    if payment is None:
+        raise InvalidRequest(
+            f"Customer {invoice['customer_id']} has no payment method to charge; add one "
+            "with POST /customers/{id}/payment-methods.",
+            field="payment_method_id",
+        )
+    return payment
 
 
 def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
