@@ -59,5 +59,6 @@ def apply_credits(invoice_id: str, ctx: EnvCtx, body: ApplyCredits | None = None
 
 @router.get("/subscriptions/{sub_id}/upcoming-invoice", response_model=Invoice)
 def upcoming_invoice(sub_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    """The next billing date's invoice as it stands now (usage so far); nothing is stored."""
+    """The next billing date's invoice as it stands now (usage so far; a scheduled
+    cancellation makes it the final invoice); nothing is stored."""
     return manage.upcoming_invoice(ctx, sub_id)

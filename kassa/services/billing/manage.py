@@ -138,6 +138,10 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         if sub["next_billing_at"] is None:
             raise InvalidTransition(f"Subscription {sub_id} has no upcoming invoice: it is "
                                     f"{sub['status']} and nothing more will be billed.")
+        at = sub["next_billing_at"]
+        if sub["cancel_at"] is not None:  # as the scheduler will end it before billing
+            sub["canceled_at"] = sub["cancel_at"]
+            at = min(at, sub["cancel_at"])
         versions = [dict(r) for r in uow.conn.execute(select(subscription_versions).where(
             subscription_versions.c.environment == uow.environment,
             subscription_versions.c.subscription_id == sub_id,
@@ -146,7 +150,6 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         metric_rows = {r["id"]: r for r in uow.conn.execute(
             select(metrics).where(metrics.c.environment == uow.environment)).mappings()}
         terms = terms_of(sub, versions, {m: r["event_name"] for m, r in metric_rows.items()})
-        at = sub["next_billing_at"]
         slots = plan_boundary(terms, at)
         for slot in slots:  # usage so far: windows end now
             slot.windows = [replace(w, end=min(w.end, uow.now)) for w in slot.windows
@@ -168,7 +171,8 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         billing_run.mark_unit_credits(lines, credited)
         describe(lines, billing_run._product_names(uow, work), sub["currency"])  # noqa: SLF001
         row, line_rows = inv.prepare(
-            uow, customer_id=sub["customer_id"], currency=sub["currency"], kind="subscription",
+            uow, customer_id=sub["customer_id"], currency=sub["currency"],
+            kind=billing_run.invoice_kind(terms, at),
             lines=lines, payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
             auto_pay=False, subscription_id=sub_id,
         )

@@ -115,6 +115,12 @@ def _bill_ids(ctx: Ctx, ids: Sequence[str], now: datetime) -> list[dict[str, Any
     return ran
 
 
+def invoice_kind(terms: Terms, at: datetime) -> str:
+    """``final`` for the boundary where the subscription ends, else ``subscription``."""
+    ends_at = terms.timeline.ends_at
+    return "final" if ends_at is not None and at >= ends_at else "subscription"
+
+
 def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """Bill every boundary of ``subs`` due at or before ``now``, inside ``uow``."""
     if not subs:
@@ -179,12 +185,11 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
         if not lines:
             continue
         describe(lines, product_names, sub["currency"])
-        final = terms.timeline.ends_at is not None and at >= terms.timeline.ends_at
         drafts.append(inv.prepare(
             uow,
             customer_id=sub["customer_id"],
             currency=sub["currency"],
-            kind="final" if final else "subscription",
+            kind=invoice_kind(terms, at),
             lines=lines,
             payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
             auto_pay=bool(sub["billing"].get("auto_pay_invoices")),
