@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,11 @@ class ProrationLine:
     @property
     def net(self) -> Decimal:
         return self.charge - self.credit
+
+    @property
+    def covers(self) -> Period:
+        """The days the line prorates: from the change to the end of its period."""
+        return Period(self.period.end - timedelta(days=self.remaining_days), self.period.end)
 
 
 def period_amount(item: Mapping[str, Any]) -> Decimal:

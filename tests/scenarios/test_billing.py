@@ -78,15 +78,38 @@ def test_upgrade_is_billed_immediately(kassa, catalog: TestClient) -> None:
     assert summary(first) == ("2026-06-01", "issued", "99.00", "99.00")
     assert summary(proration) == ("2026-06-16", "issued", "49.95", "49.95")
     assert proration["kind"] == "proration"
+    # Each line covers the 15 days left, and says which side it is.
     assert lines(proration) == [
-        ("proration", "2026-06-01", "2026-07-01", None, "-49.50"),
-        ("proration", "2026-06-01", "2026-07-01", None, "99.45"),
+        ("proration", "2026-06-16", "2026-07-01", None, "-49.50"),
+        ("proration", "2026-06-16", "2026-07-01", None, "99.45"),
+    ]
+    assert [line["description"] for line in proration["line_items"]] == [
+        "Platform fee — credit for unused time (2026-06-16 – 2026-07-01)",
+        "Platform fee — remaining time (2026-06-16 – 2026-07-01)",
     ]
     # The next period is billed at the new price, once.
     advance(catalog, "2026-07-01T00:00:00Z")
     assert summary(invoices(catalog)[-1]) == ("2026-07-01", "issued", "199.00", "199.00")
     ran = advance(catalog, "2026-07-01T00:00:00Z")
     assert [i for i in ran if i["type"] == "invoice.created"] == []
+
+
+def test_a_dated_upgrade_prorates_the_days_from_its_date(catalog: TestClient) -> None:
+    sub = subscribe(catalog, "2026-06-01", [{"product_id": sc.PLATFORM, "price": sc.fixed("99.00", "advance")}])
+    advance(catalog, "2026-06-10T00:00:00Z")
+    ok(catalog.post(f"/subscriptions/{sub['id']}/changes", json={
+        "update": [{"product_id": sc.PLATFORM, "adjust": {"fixed_pricing_model": {"price_per_unit": "199.00"}}}],
+        "effective": "2026-06-21",
+    }), 201)
+    advance(catalog, "2026-06-22T00:00:00Z")
+    proration = invoices(catalog)[-1]
+    # 10 days left: 10 x 3.30 back, 10 x 6.63 charged.
+    assert summary(proration) == ("2026-06-21", "issued", "33.30", "33.30")
+    assert [(line["description"], line["period_start"], line["period_end"], line["amount"])
+            for line in proration["line_items"]] == [
+        ("Platform fee — credit for unused time (2026-06-21 – 2026-07-01)", "2026-06-21", "2026-07-01", "-33.00"),
+        ("Platform fee — remaining time (2026-06-21 – 2026-07-01)", "2026-06-21", "2026-07-01", "66.30"),
+    ]
 
 
 def test_downgrade_credits_the_balance(catalog: TestClient) -> None:
@@ -231,6 +254,7 @@ def test_pause_and_resume(catalog: TestClient) -> None:
     resumed = invoices(catalog)[-1]
     # 21 days of July at 300.00 / 31 = 9.68 a day, paid from the 100.00 credit.
     assert lines(resumed) == [("proration", "2026-07-11", "2026-08-01", None, "203.28")]
+    assert resumed["line_items"][0]["description"] == "Platform fee — remaining time (2026-07-11 – 2026-08-01)"
     assert (resumed["total"], resumed["credits_applied"], resumed["amount_due"]) == ("203.28", "100.00", "103.28")
     advance(catalog, "2026-08-01T00:00:00Z")
     assert summary(invoices(catalog)[-1]) == ("2026-08-01", "issued", "300.00", "300.00")

@@ -257,6 +257,7 @@ def test_upgrade_preview_matches_the_documented_proration(catalog: TestClient) -
                 "product_id": sc.PLATFORM,
                 "bundle_id": None,
                 "period": {"start": "2026-06-01", "end": "2026-07-01"},
+                "covers": {"start": "2026-06-16", "end": "2026-07-01"},
                 "period_days": 30,
                 "remaining_days": 15,
                 "old_amount": "99.00",

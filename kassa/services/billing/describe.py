@@ -8,6 +8,9 @@ from typing import Any
 from kassa.domain.billing.boundary import LineDraft
 
 
+PRORATION_SIDES = {"credit": "credit for unused time", "charge": "remaining time"}
+
+
 def _period(line: LineDraft) -> str:
     if not line.period:
         return ""
@@ -33,6 +36,8 @@ def describe(lines: Sequence[LineDraft], products: Mapping[str, Any], currency: 
             line.description = f"{prefix}{name}{quantity}{_period(line)}"
         elif line.kind == "prepaid":
             line.description = f"Prepaid: {name}{_period(line)}"
+        elif line.kind == "proration":
+            line.description = f"{name} — {PRORATION_SIDES[line.details['side']]}{_period(line)}"
         else:
             days = line.details.get("prorated")
             suffix = ""

@@ -83,7 +83,7 @@ def on_version_change(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
             old_items, new_items, effective=utc_date(at), anchor=sub["billing_anchor"],
             currency=currency, at_period_start=immediate,
         ):
-            period = (line.period.start, line.period.end)
+            period = (line.covers.start, line.covers.end)
             details = {"period_days": line.period.days, "days": line.remaining_days,
                        "version_id": version["id"]}
             if line.credit:

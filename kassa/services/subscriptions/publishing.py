@@ -51,6 +51,7 @@ def proration_view(
                 "product_id": line.product_id,
                 "bundle_id": line.bundle_id,
                 "period": {"start": iso_date(line.period.start), "end": iso_date(line.period.end)},
+                "covers": {"start": iso_date(line.covers.start), "end": iso_date(line.covers.end)},
                 "period_days": line.period.days,
                 "remaining_days": line.remaining_days,
                 "old_amount": decimal_str(round_money(line.old_amount, currency)),
