@@ -1,9 +1,11 @@
-"""Item sets checked against the catalog: products, bundles and metrics must exist."""
+"""Item sets checked against the catalog: products, bundles and metrics must exist, and a
+metered product is never given a fixed price (a metered price on a fixed product is allowed: it
+names its own metrics, as the subscription documents' example 1a does)."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -44,9 +46,38 @@ def fill_bundle_defaults(
     return result
 
 
-def check_items(conn: Connection, environment: str, items: Sequence[Item], path: str = "items") -> None:
-    """Every referenced product, bundle and metric exists; nothing appears twice."""
+def _fee_type_problem(product: Mapping[str, Any], price: Mapping[str, Any], field: str) -> None:
+    if product["fee_type"] == "metered" and price.get("fee_type") == "fixed":
+        raise InvalidRequest(
+            f"Product {product['id']} has fee_type metered: a fixed price would bill none of its "
+            "usage. Give it a metered price (fee_type metered with metric_ids), or use a fixed "
+            "product.",
+            field=f"{field}.fee_type",
+        )
+
+
+def check_prices(
+    conn: Connection, environment: str, priced: Sequence[tuple[str, Mapping[str, Any], str]]
+) -> None:
+    """Each (product_id, price, field) fits its product's fee_type (for prices a change writes)."""
+    found = _existing(conn, products, environment, {product_id for product_id, _, _ in priced})
+    for product_id, price, field in priced:
+        if product_id in found:
+            _fee_type_problem(found[product_id], price, field)
+
+
+def check_items(
+    conn: Connection,
+    environment: str,
+    items: Sequence[Item],
+    path: str = "items",
+    *,
+    fee_types: bool = True,
+) -> None:
+    """Every referenced product, bundle and metric exists; nothing appears twice; prices fit
+    their products' fee_type unless ``fee_types`` is false (the caller checks them itself)."""
     duplicates_problem(items, path)
+    priced: list[tuple[str, Mapping[str, Any], str]] = []
     product_refs: list[tuple[str, str]] = []
     metric_refs: list[tuple[str, str]] = []
     bundle_refs: list[tuple[str, str]] = []
@@ -59,6 +90,7 @@ def check_items(conn: Connection, environment: str, items: Sequence[Item], path:
             children = [(base, item)]
         for child_path, child in children:
             product_refs.append((child["product_id"], f"{child_path}.product_id"))
+            priced.append((child["product_id"], child["price"], f"{child_path}.price"))
             for m_index, metric_id in enumerate(child["price"].get("metric_ids") or ()):
                 metric_refs.append((metric_id, f"{child_path}.price.metric_ids[{m_index}]"))
     for table, refs, what, create in (
@@ -74,3 +106,5 @@ def check_items(conn: Connection, environment: str, items: Sequence[Item], path:
                 )
             if found[ref]["archived_at"] is not None:
                 raise InvalidRequest(f"{what} {ref!r} is archived.", field=field)
+    if fee_types:
+        check_prices(conn, environment, priced)

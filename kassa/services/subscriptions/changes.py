@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from kassa.domain.changes import Normalize, apply_change, diff
 from kassa.domain.errors import InvalidRequest
 from kassa.services.context import Ctx
-from kassa.services.item_checks import check_items, fill_bundle_defaults
+from kassa.services.item_checks import check_items, check_prices, fill_bundle_defaults
 from kassa.services.plans import live_plan
 from kassa.services.serialize import rfc3339
 from kassa.services.subscriptions.lifecycle import refuse
@@ -21,6 +22,23 @@ from kassa.services.subscriptions.records import (
 )
 from kassa.services.subscriptions.timeline import LIVE, current_items
 from kassa.services.subscriptions.views import version_view
+
+
+Priced = list[tuple[str, Mapping[str, Any], str]]
+
+
+def _recording(normalize: Normalize, change: Mapping[str, Any], priced: Priced) -> Normalize:
+    """``normalize`` that also records (product_id, price, path) for each price it returns."""
+
+    def record(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
+        price = normalize(raw, path)
+        op: Any = change
+        for key, index in re.findall(r"(\w+)\[(\d+)\]", path.rsplit(".", 1)[0]):
+            op = op[key][int(index)]
+        priced.append((op["product_id"], price, path))
+        return price
+
+    return record
 
 
 def change_subscription(
@@ -62,9 +80,12 @@ def change_subscription(
                 )
             base = fill_bundle_defaults(uow.conn, uow.environment, plan["items"])
             plan_id = plan["id"]
-        items = apply_change(base, change, normalize)
+        priced: Priced = []
+        items = apply_change(base, change, _recording(normalize, change, priced))
         items = fill_bundle_defaults(uow.conn, uow.environment, items)
-        check_items(uow.conn, uow.environment, items)
+        # Only the prices this change writes are held to their products' fee_type.
+        check_items(uow.conn, uow.environment, items, fee_types=False)
+        check_prices(uow.conn, uow.environment, priced)
         effective = change.get("effective") or "immediate"
         at = effective_instant(sub, versions, effective, uow.now, "effective")
         old_items = current_items(sub, versions)
