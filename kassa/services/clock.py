@@ -18,10 +18,11 @@ except ImportError:  # pragma: no cover - not POSIX: the in-process lock only
 from kassa.clock import Clock, FixedClock, SystemClock, utcnow
 from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
 from kassa.domain.periods import add_months
+from kassa.domain.usage_events import instant_of
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.engine import reader
-from kassa.store.tables import clocks
+from kassa.store.tables import clocks, outbox_events, usage_events
 
 # An advance that takes more steps than this is looping on work that never completes.
 MAX_ADVANCE_STEPS = 100_000
@@ -68,12 +69,53 @@ def _store_frozen(engine: Engine, environment: str, at: datetime | None) -> None
             conn.execute(clocks.insert().values(environment=environment, **values))
 
 
+def _newest(conn: Connection, environment: str) -> tuple[datetime, str] | None:
+    """When the latest thing the environment holds happened, and what it was."""
+    o = outbox_events.c
+    event = conn.execute(
+        select(o.type, o.data, o.occurred_at)
+        .where(o.environment == environment)
+        .order_by(o.occurred_at.desc())
+        .limit(1)
+    ).first()
+    e = usage_events.c
+    usage = conn.execute(
+        select(e.unique_id, e.timestamp_us, e.received_at)
+        .where(e.environment == environment)
+        .order_by(e.seq.desc())
+        .limit(1)
+    ).first()
+    found = []
+    if event is not None:
+        subject = f" ({event.data['id']})" if isinstance(event.data.get("id"), str) else ""
+        found.append((event.occurred_at, f"the newest event, {event.type}{subject}"))
+    if usage is not None:
+        at = max(instant_of(usage.timestamp_us), usage.received_at)
+        found.append((at, f"the newest usage event, {usage.unique_id!r}"))
+    return max(found, key=lambda pair: pair[0], default=None)
+
+
+def _backwards_warning(conn: Connection, environment: str, at: datetime) -> str | None:
+    newest = _newest(conn, environment)
+    if newest is None or newest[0] <= at:
+        return None
+    when, what = rfc3339(newest[0]), rfc3339(at)
+    return (
+        f"The clock is now {what}, earlier than what the sandbox already holds: {newest[1]}, "
+        f"happened at {when}. What happened after {what} looks like it is in the future; "
+        f"freeze at {when} or later to keep time moving forward."
+    )
+
+
 def freeze(ctx: Ctx, at: datetime) -> dict[str, Any]:
-    """Stop the sandbox clock at ``at``; due work runs at the next advance."""
+    """Stop the sandbox clock at ``at``; due work runs at the next advance. ``warning`` says
+    when that is earlier than something the environment already holds (else null)."""
     _require_sandbox(ctx)
     with _advance_lock(ctx.engine, ctx.environment):
         _store_frozen(ctx.engine, ctx.environment, at)
-    return clock_view(FixedClock(at))
+        with reader(ctx.engine) as conn:
+            warning = _backwards_warning(conn, ctx.environment, at)
+    return {**clock_view(FixedClock(at)), "warning": warning}
 
 
 def unfreeze(ctx: Ctx) -> dict[str, Any]:

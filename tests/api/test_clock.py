@@ -46,10 +46,40 @@ def test_sandbox_clock_follows_real_time_until_frozen(api: TestClient) -> None:
     assert r["frozen"] is False
     assert abs(_at(r["now"]) - datetime.now(UTC)) < timedelta(seconds=5)
     r = api.post("/clock/freeze", json={"at": "2026-07-01T00:00:00Z"})
-    assert r.json() == {"now": "2026-07-01T00:00:00Z", "frozen": True}
+    assert r.json() == {"now": "2026-07-01T00:00:00Z", "frozen": True, "warning": None}
     assert api.get("/clock").json() == {"now": "2026-07-01T00:00:00Z", "frozen": True}
     # Objects created while frozen carry the frozen time.
     assert api.post("/customers", json={"name": "A"}).json()["created_at"] == "2026-07-01T00:00:00Z"
+
+
+def test_freezing_before_what_the_sandbox_holds_warns(api: TestClient, prod_api) -> None:
+    customer = api.post("/customers", json={"name": "Acme"}).json()
+    created = customer["created_at"]
+    prod_api.post("/clock/freeze", json={"at": "2026-07-01T00:00:00Z"})  # 403, changes nothing
+    prod_api.post("/customers", json={"name": "Later, but in production"})
+    r = api.post("/clock/freeze", json={"at": "2026-07-01T00:00:00Z"})
+    assert r.status_code == 200
+    assert r.json() == {
+        "now": "2026-07-01T00:00:00Z",
+        "frozen": True,
+        "warning": f"The clock is now 2026-07-01T00:00:00Z, earlier than what the sandbox already "
+        f"holds: the newest event, customer.created ({customer['id']}), happened at {created}. "
+        "What happened after 2026-07-01T00:00:00Z looks like it is in the future; freeze at "
+        f"{created} or later to keep time moving forward.",
+    }
+    assert api.get("/clock").json() == {"now": "2026-07-01T00:00:00Z", "frozen": True}
+    later = (_at(created) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert api.post("/clock/freeze", json={"at": later}).json() == {
+        "now": later, "frozen": True, "warning": None}
+    # A usage event up to 5 minutes ahead of the clock is "already held" too.
+    ahead = (_at(later) + timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event = {"account": customer["id"], "event_name": "api_call", "unique_id": "e-1",
+             "timestamp": ahead}
+    sent = api.post("/events", json={"events": [event]})
+    assert sent.json()["ingested"] == ["e-1"]
+    warning = api.post("/clock/freeze", json={"at": later}).json()["warning"]
+    assert warning.startswith(f"The clock is now {later}, earlier than what the sandbox already "
+                              f"holds: the newest usage event, 'e-1', happened at {ahead}. ")
 
 
 def test_advance_runs_due_work_in_time_order(kassa, api: TestClient) -> None:

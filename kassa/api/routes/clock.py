@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from kassa.api.deps import EnvCtx
 from kassa.api.schemas.common import Instant, ResponseSchema, Schema
@@ -24,6 +25,12 @@ class ClockState(ResponseSchema):
     frozen: bool
 
 
+class FreezeResult(ClockState):
+    warning: str | None = Field(
+        None, description="Set when the clock is now before something already stored; else null"
+    )
+
+
 class AdvanceResult(ClockState):
     ran: list[dict[str, Any]]
 
@@ -34,9 +41,10 @@ def get_clock(ctx: EnvCtx) -> dict[str, Any]:
     return clock.clock_view(ctx.clock)
 
 
-@router.post("/freeze", response_model=ClockState)
+@router.post("/freeze", response_model=FreezeResult)
 def freeze_clock(body: FreezeRequest, ctx: EnvCtx) -> dict[str, Any]:
-    """Sandbox only: stop the clock at ``at``."""
+    """Sandbox only: stop the clock at ``at`` (earlier than what the sandbox holds: with a
+    ``warning``)."""
     return clock.freeze(ctx, body.at)
 
 
