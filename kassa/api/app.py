@@ -50,6 +50,7 @@ ROUTERS = [
     webhooks.router,
     webhooks.messages_router,
     webhooks.events_router,
+    webhooks.event_types_router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

@@ -8,31 +8,66 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-# The event types an endpoint can subscribe to and that are delivered at all. Outbox events of
-# any other type stay internal. Later features add their types here.
-DOCUMENTED_EVENT_TYPES = (
-    "subscription.activated",
-    "subscription.started",
-    "subscription.updated",
-    "subscription.version.updated",
-    "subscription.cancelation_scheduled",
-    "subscription.canceled",
-    "invoice.issued",
-    "invoice.paid",
-    "payment.created",
-    "payment.updated",
-    "refund.updated",
-    "line_item.deleted",
-    "checkout.session.completed",
-    "account.credits.granted",
-    "account.credits.balance_depleted",
-)
-CATALOG_EVENT_TYPES = tuple(
-    f"{obj}.{verb}"
-    for obj in ("customer", "product", "metric")
-    for verb in ("created", "updated", "archived")
-)
-EVENT_TYPES: frozenset[str] = frozenset(DOCUMENTED_EVENT_TYPES + CATALOG_EVENT_TYPES)
+_SUBSCRIPTION = "the subscription (as GET /subscriptions/{id})"
+_INVOICE = "the invoice with its line_items (as GET /invoices/{id})"
+_PAYMENT = "the payment (as GET /payments/{id})"
+
+
+def _catalog(obj: str) -> dict[str, str]:
+    view = f"the {obj} (as GET /{obj}s/{{id}})"
+    return {f"{obj}.created": view, f"{obj}.updated": f"{view}, after the change",
+            f"{obj}.archived": f"{view}, with archived_at"}
+
+
+# Every event type Kassa emits, with what its ``data`` carries. An endpoint can subscribe to
+# each (``event_types``; empty = all), ``GET /webhook-events`` lists them and the README's table
+# is this one. Outbox events of any other type stay internal. tests/webhooks/test_event_types.py
+# fails when code emits a type missing here.
+EVENT_PAYLOADS: dict[str, str] = {
+    **_catalog("customer"),
+    **_catalog("product"),
+    **_catalog("metric"),
+    **_catalog("plan"),
+    **_catalog("bundle"),
+    "subscription.created": f"{_SUBSCRIPTION}, as created (draft or pending_approval)",
+    "subscription.activated": f"{_SUBSCRIPTION}, now active",
+    "subscription.started": f"{_SUBSCRIPTION} + billing_period {{start, end}} of the cycle "
+                            "that begins",
+    "subscription.updated": f"{_SUBSCRIPTION}; + renewed {{term_start, term_end}} on renewal, "
+                            "+ approval {...} when an approval rule holds or rejects it",
+    "subscription.version.updated": f"{_SUBSCRIPTION} + version {{id, number, effective_at, "
+                                    "description, previous_version_id} that took over",
+    "subscription.cancelation_scheduled": f"{_SUBSCRIPTION}, with cancellation.effective_at",
+    "subscription.canceled": f"{_SUBSCRIPTION}, canceled (cancellation.reason says why)",
+    "invoice.created": f"{_INVOICE}, as drafted by a billing run",
+    "invoice.issued": f"{_INVOICE}, issued (number, due_date)",
+    "invoice.paid": f"{_INVOICE}, paid",
+    "invoice.overdue": f"{_INVOICE}, unpaid after its due_date (status overdue)",
+    "invoice.voided": f"{_INVOICE}, voided",
+    "payment.created": f"{_PAYMENT}, as attempted",
+    "payment.updated": f"{_PAYMENT}, after its status changed",
+    "payment.succeeded": f"{_PAYMENT}, succeeded",
+    "payment.failed": f"{_PAYMENT}, failed (failure_reason)",
+    "payment_method.attached": "the payment method (id, customer_id, type, details, is_default)",
+    "refund.updated": "the refund (as GET /refunds/{id}), after its status changed",
+    "credit_note.created": "the credit note (as GET /credit-notes/{id})",
+    "credit_note.applied": "the credit note, applied (resolution, refund_id or credit_grant_id)",
+    "wallet.created": "the wallet (as GET /wallets/{id})",
+    "wallet.transaction.created": "the wallet transaction (id, wallet_id, type, direction, amount, "
+                                  "balance_after, invoice_id) + customer_id",
+    "account.credits.granted": "the credit grant (as GET /credit-grants/{id}) + balance: the "
+                               "customer's credit balance after it",
+    "account.credits.balance_depleted": "customer_id, currency, invoice_id that spent the last of "
+                                        "the monetary credit, balance (after)",
+    "account.credits.expired": "the credit grant, expired + expired_amount left unused",
+    "usage.threshold_exceeded": "threshold_id, customer_id, subscription_id, metric_id, "
+                                "threshold, usage, period {start, end}",
+    "line_item.deleted": "reserved: not emitted yet",
+    "checkout.session.completed": "reserved: not emitted yet",
+}
+# Subscribable for compatibility with the platform's documented types; Kassa never emits them.
+RESERVED_EVENT_TYPES: frozenset[str] = frozenset({"line_item.deleted", "checkout.session.completed"})
+EVENT_TYPES: frozenset[str] = frozenset(EVENT_PAYLOADS)
 
 # Sent by POST /webhook-endpoints/{id}/test to that endpoint only; not subscribable.
 TEST_EVENT_TYPE = "webhook.test"

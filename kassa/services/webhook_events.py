@@ -1,4 +1,5 @@
-"""``GET /webhook-events``: the public events in the outbox, to fetch what an endpoint missed."""
+"""``GET /webhook-events``: the public events in the outbox, to fetch what an endpoint missed;
+``GET /webhook-event-types``: the registry of those types."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range
-from kassa.domain.webhooks import EVENT_TYPES
+from kassa.domain.webhooks import EVENT_PAYLOADS, EVENT_TYPES, RESERVED_EVENT_TYPES
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, in_filter
@@ -68,3 +69,9 @@ def list_events(ctx: Ctx, query: ListQuery) -> Page:
             where=[outbox_events.c.type.in_(sorted(EVENT_TYPES))],
         )
     return page.map(event_view)
+
+
+def event_types() -> list[dict[str, Any]]:
+    """The registry: each subscribable type, what its ``data`` carries, and whether Kassa emits it."""
+    return [{"type": name, "data": EVENT_PAYLOADS[name], "emitted": name not in RESERVED_EVENT_TYPES}
+            for name in sorted(EVENT_TYPES)]

@@ -17,6 +17,7 @@ from kassa.api.schemas.webhooks import (
     WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
     WebhookEvent,
+    WebhookEventTypes,
     WebhookMessage,
     WebhookMessageDetail,
 )
@@ -27,6 +28,7 @@ from kassa.services import webhook_messages as messages
 router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
 messages_router = APIRouter(prefix="/webhook-messages", tags=["webhooks"])
 events_router = APIRouter(prefix="/webhook-events", tags=["webhooks"])
+event_types_router = APIRouter(prefix="/webhook-event-types", tags=["webhooks"])
 
 
 @router.post("", status_code=201, response_model=WebhookEndpointWithSecret)
@@ -98,3 +100,9 @@ def retry_message(message_id: str, ctx: EnvCtx) -> dict[str, Any]:
 def list_events(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
     """Events as webhooks carry them. Filters: type (any of), since (RFC 3339), id."""
     return page_body(events.list_events(ctx, query))
+
+
+@event_types_router.get("", response_model=WebhookEventTypes)
+def list_event_types(ctx: EnvCtx) -> dict[str, Any]:
+    """Every event type an endpoint can subscribe to, with what its ``data`` carries."""
+    return {"data": events.event_types()}

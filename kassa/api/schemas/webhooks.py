@@ -88,6 +88,16 @@ class RecoverResult(ResponseSchema):
     recovered: int
 
 
+class WebhookEventType(ResponseSchema):
+    type: str
+    data: str
+    emitted: bool
+
+
+class WebhookEventTypes(ResponseSchema):
+    data: list[WebhookEventType]
+
+
 class WebhookEvent(ResponseSchema):
     id: str
     type: str
