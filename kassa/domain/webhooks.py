@@ -59,6 +59,8 @@ EVENT_PAYLOADS: dict[str, str] = {
                                "customer's credit balance after it",
     "account.credits.balance_depleted": "customer_id, currency, invoice_id that spent the last of "
                                         "the monetary credit, balance (after)",
+    "credits.depleted": "the same data as account.credits.balance_depleted, emitted with it "
+                        "(the name automations use)",
     "account.credits.expired": "the credit grant, expired + expired_amount left unused",
     "usage.threshold_exceeded": "threshold_id, customer_id, subscription_id, metric_id, "
                                 "threshold, usage, period {start, end}",

@@ -253,9 +253,10 @@ def apply_money(uow: UnitOfWork, customer_id: str, currency: str, wanted: Decima
     before = sum((g["remaining"] for g in grants), ZERO)
     taken = _consume(uow, grants, wanted, invoice_id)
     if taken and before - taken == 0:
-        uow.emit("account.credits.balance_depleted",
-                 {"customer_id": customer_id, "currency": currency, "invoice_id": invoice_id,
-                  "balance": balance(uow.conn, uow.environment, customer_id)})
+        depleted = {"customer_id": customer_id, "currency": currency, "invoice_id": invoice_id,
+                    "balance": balance(uow.conn, uow.environment, customer_id)}
+        uow.emit("account.credits.balance_depleted", depleted)
+        uow.emit("credits.depleted", depleted)  # the automations' name for the same event
     return taken
 
 
