@@ -74,15 +74,18 @@ def build_jobs() -> JobRunner:
     return jobs
 
 
-def build_registry(jobs: JobRunner | None = None) -> DueWorkRegistry:
-    """Every source of due work, in the order a clock step runs them: the subscription
-    transitions (a version taking over, a cancellation) before the billing of the same instant,
-    then credit expiry and overdue invoices, then the outbox fan-out of everything those emitted,
-    then the jobs (webhook attempts) it created."""
+def build_registry(jobs: JobRunner | None = None, *, ending_soon_days: int = 30) -> DueWorkRegistry:
+    """Every source of due work, in the order a clock step runs them: ending_soon notices (so
+    that one due at a term end goes out before the term ends), the subscription transitions (a
+    version taking over, a cancellation) before the billing of the same instant, then credit
+    expiry and overdue invoices, then the outbox fan-out of everything those emitted, then the
+    jobs (webhook attempts) it created."""
     from kassa.services.billing import BILLING, CREDIT_EXPIRY, INVOICE_OVERDUE
     from kassa.services.subscriptions import SUBSCRIPTION_TRANSITIONS
+    from kassa.services.subscriptions.ending_soon import ending_soon_work
 
     registry = DueWorkRegistry()
+    registry.register(ending_soon_work(ending_soon_days))
     registry.register(SUBSCRIPTION_TRANSITIONS)
     registry.register(BILLING)
     registry.register(CREDIT_EXPIRY)
@@ -108,7 +111,7 @@ def build(
     return Kassa(
         settings=settings,
         engine=engine or make_engine(settings.database_url, pool_size=settings.db_pool_size),
-        registry=build_registry(jobs),
+        registry=build_registry(jobs, ending_soon_days=settings.subscription_ending_soon_days),
         jobs=jobs,
         outbound=outbound or Outbound(),
         metric_users=build_metric_users(),

@@ -77,6 +77,18 @@ def renews(contract: Mapping[str, Any], renewal: Mapping[str, Any]) -> bool:
     return contract.get("period_type") == "monthly_rolling" or bool(renewal.get("auto_renew", True))
 
 
+def commitment_end(status: str, contract: Mapping[str, Any], term_end: date | None,
+                   cancel_at: datetime | None) -> datetime | None:
+    """When a live subscription's current term stops: a scheduled cancellation, or the end of a
+    fixed term (renewed or not); None for a rolling contract nobody canceled."""
+    if status not in ("active", "paused"):
+        return None
+    ends = [cancel_at] if cancel_at is not None else []
+    if contract.get("period_type") == "fixed" and term_end is not None:
+        ends.append(midnight(term_end))
+    return min(ends, default=None)
+
+
 def cycle_interval(items: Iterable[Mapping[str, Any]]) -> Interval:
     """A subscription's billing cycle: the shortest interval among its recurring prices."""
     months = [

@@ -39,6 +39,8 @@ EVENT_PAYLOADS: dict[str, str] = {
                                     "description, previous_version_id} that took over",
     "subscription.cancelation_scheduled": f"{_SUBSCRIPTION}, with cancellation.effective_at",
     "subscription.canceled": f"{_SUBSCRIPTION}, canceled (cancellation.reason says why)",
+    "subscription.ending_soon": f"{_SUBSCRIPTION} + term_end (date: the end of the fixed term or "
+                                "the scheduled cancellation) + days_until_end (int)",
     "invoice.created": f"{_INVOICE}, as drafted by a billing run",
     "invoice.issued": f"{_INVOICE}, issued (number, due_date)",
     "invoice.paid": f"{_INVOICE}, paid",

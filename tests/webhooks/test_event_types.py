@@ -27,35 +27,43 @@ NEWLY_SUBSCRIBABLE = [
     "wallet.created",
     "subscription.created",
     "credits.depleted",
+    "subscription.ending_soon",
 ]
 
 
 def emitted_names() -> dict[str, str]:
-    """Every event name a call in kassa/ emits: ``emit``/``emit_many`` with a literal name
-    (``uow.emit("x", ...)``, ``tl.emit(uow, "x", ...)``) or an ``event="x"`` keyword."""
+    """Every event name a call in kassa/ emits: ``emit``/``emit_many`` with a literal name or a
+    module constant (``uow.emit("x", ...)``, ``tl.emit(uow, EVENT, ...)``), or ``event="x"``."""
     root = Path(kassa.__file__).parent
     found: dict[str, str] = {}
     for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        constants = {
+            node.targets[0].id: node.value.value for node in tree.body
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
+        }
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            literals = []
+            values = []
             if name in ("emit", "emit_many"):
-                literals += [a for a in node.args[:2] if isinstance(a, ast.Constant)]
-            literals += [k.value for k in node.keywords
-                         if k.arg == "event" and isinstance(k.value, ast.Constant)]
-            for literal in literals:
-                if isinstance(literal.value, str) and "." in literal.value:
-                    found[literal.value] = f"{path.relative_to(root.parent)}:{node.lineno}"
+                values += node.args[:2]
+            values += [k.value for k in node.keywords if k.arg == "event"]
+            for value in values:
+                text = value.value if isinstance(value, ast.Constant) else (
+                    constants.get(value.id) if isinstance(value, ast.Name) else None)
+                if isinstance(text, str) and "." in text:
+                    found[text] = f"{path.relative_to(root.parent)}:{node.lineno}"
     return found
 
 
 def test_every_emitted_event_is_in_the_registry_and_every_registered_one_is_emitted() -> None:
     emitted = emitted_names()
     assert {"payment.failed", "customer.archived", "subscription.canceled",
-            "invoice.issued", "credits.depleted"} <= set(emitted)  # the scan sees every form
+            "invoice.issued", "credits.depleted", "subscription.ending_soon"} <= set(emitted)  # the scan sees every form
     missing = {name: where for name, where in emitted.items() if name not in EVENT_TYPES}
     assert missing == {}, "emitted but not in kassa/domain/webhooks.py EVENT_PAYLOADS"
     never = EVENT_TYPES - set(emitted) - RESERVED_EVENT_TYPES

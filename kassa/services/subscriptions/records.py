@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from kassa.domain.contracts import commitment_end
 from kassa.domain.errors import NotFound
 from kassa.ids import new_id
+from kassa.services.serialize import rfc3339
 from kassa.store.queries import among
 from kassa.store.tables import subscription_versions, subscriptions
 
@@ -30,12 +32,27 @@ def load(conn: Connection, environment: str, sub_id: str, *, for_update: bool = 
 
 def save(conn: Connection, sub: Row, values: Mapping[str, Any]) -> None:
     """Write ``values`` and keep the in-memory row in step."""
+    values = {**values, **_ending_soon(sub, values)}
     conn.execute(
         update(subscriptions)
         .where(subscriptions.c.environment == sub["environment"], subscriptions.c.id == sub["id"])
         .values(**values)
     )
     sub.update(values)
+
+
+def _ending_soon(sub: Row, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep ``ending_soon_for`` in step: the end to announce, unless it was announced already."""
+    if not _ENDING_INPUTS & values.keys():
+        return {}
+    row = {**sub, **values}
+    end = commitment_end(row["status"], row["contract"], row["term_end"], row["cancel_at"])
+    if end is not None and rfc3339(end) in (row.get("ending_soon_sent") or ()):
+        end = None
+    return {} if end == row.get("ending_soon_for") else {"ending_soon_for": end}
+
+
+_ENDING_INPUTS = {"status", "contract", "term_end", "cancel_at"}
 
 
 def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Row]:

@@ -90,6 +90,9 @@ subscriptions = Table(
     # Billing: the last boundary billed, and the next one due (the billing due-work index).
     Column("billed_through", UTCDateTime()),
     Column("next_billing_at", UTCDateTime()),
+    # subscription.ending_soon: the term end still to announce, and the ends announced (RFC 3339).
+    Column("ending_soon_for", UTCDateTime()),
+    Column("ending_soon_sent", JSONDoc()),
     *timestamps(),
     UniqueConstraint("environment", "id"),
     ForeignKeyConstraint(
@@ -99,6 +102,7 @@ subscriptions = Table(
     Index(None, "environment", "status"),
     Index(None, "environment", "next_action_at"),
     Index(None, "environment", "next_billing_at"),
+    Index(None, "environment", "ending_soon_for"),
     Index(None, "environment", "created_at"),
 )
 
