@@ -146,12 +146,13 @@ def _queue_attempts(uow: UnitOfWork, attempts: Sequence[tuple[str, int, str]]) -
 
 
 def create_test_message(uow: UnitOfWork, endpoint: Mapping[str, Any]) -> dict[str, Any]:
-    """A ``webhook.test`` message to ``endpoint`` only, attempted once now."""
+    """A ``webhook.test`` message to ``endpoint`` only, attempted now and then on the retry
+    schedule like any message."""
     data = {"endpoint_id": endpoint["id"], "message": "A test event from Kassa."}
     row = _message_row(uow, endpoint["id"], None, TEST_EVENT_TYPE,
                        envelope(TEST_EVENT_TYPE, uow.now, data))
     uow.conn.execute(webhook_messages.insert(), row)
-    _queue_attempts(uow, [(row["id"], 1, "manual")])
+    _queue_attempts(uow, [(row["id"], 1, "scheduled")])
     return message_view(row)
 
 

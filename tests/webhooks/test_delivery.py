@@ -289,3 +289,22 @@ def test_an_attempt_made_twice_is_recorded_once(kassa, api: TestClient, receiver
     assert [p["attempt"] for p in follow_ups] == [2]
     message = _only_message(api, endpoint["id"])
     assert message["attempts"] == 1 and message["next_attempt_at"] == "2026-07-01T00:05:00Z"
+
+
+def test_a_test_message_follows_the_retry_schedule(api: TestClient, receiver) -> None:
+    api.post("/clock/freeze", json={"at": T0})
+    endpoint = _endpoint(api, receiver)
+    receiver.respond = lambda r: 500 if r.nth == 1 else 200
+    message = api.post(f"/webhook-endpoints/{endpoint['id']}/test").json()
+
+    ran = api.post("/clock/advance", json={"to": "2026-07-01T00:05:00Z"}).json()["ran"]
+
+    assert _deliveries(ran) == [
+        ("2026-07-01T00:00:00Z", 1, 500, False),
+        ("2026-07-01T00:05:00Z", 2, 200, True),
+    ]
+    detail = api.get(f"/webhook-messages/{message['id']}").json()
+    assert detail["status"] == "succeeded" and detail["attempts"] == 2
+    assert detail["delivered_at"] == "2026-07-01T00:05:00Z"
+    assert [a["trigger"] for a in detail["delivery_attempts"]] == ["scheduled", "scheduled"]
+    assert [r.message_id for r in receiver.requests] == [message["id"]] * 2

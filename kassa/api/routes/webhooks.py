@@ -68,7 +68,8 @@ def rotate_secret(endpoint_id: str, ctx: EnvCtx) -> dict[str, Any]:
 
 @router.post("/{endpoint_id}/test", status_code=202, response_model=WebhookMessage)
 def send_test(endpoint_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    """Queue a ``webhook.test`` message to this endpoint; follow it at /webhook-messages/{id}."""
+    """Queue a ``webhook.test`` message to this endpoint (retried on the usual schedule); follow
+    it at /webhook-messages/{id}."""
     return endpoints.send_test(ctx, endpoint_id)
 
 
