@@ -4,16 +4,16 @@ voided, listed. Status: draft → issued → paid | payment_failed | overdue, or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.billing.totals import totals
-from kassa.domain.contracts import due_date, midnight, utc_date
+from kassa.domain.contracts import due_date, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, in_minor_units, round_money
 from kassa.ids import new_id
@@ -335,39 +335,6 @@ def settle(uow: UnitOfWork, invoice: dict[str, Any], amount: Decimal) -> None:
 def load(uow: UnitOfWork, invoice_id: str, *, for_update: bool = False) -> dict[str, Any]:
     return dict(get_row(uow.conn, invoices, uow.environment, invoice_id, what="Invoice",
                         for_update=for_update))
-
-
-# ------------------------------------------------------------------ overdue (due work)
-
-
-def next_overdue(conn: Connection, environment: str) -> datetime | None:
-    first = conn.execute(
-        select(func.min(invoices.c.due_date)).where(
-            invoices.c.environment == environment,
-            invoices.c.status.in_(("issued", "payment_failed")),
-        )
-    ).scalar_one()
-    return None if first is None else midnight(first + timedelta(days=1))
-
-
-def mark_overdue(ctx: Any) -> list[dict[str, Any]]:
-    ran = []
-    with ctx.uow() as uow:
-        today = utc_date(uow.now)
-        stmt = select(invoices).where(
-            invoices.c.environment == uow.environment,
-            invoices.c.status.in_(("issued", "payment_failed")),
-            invoices.c.due_date < today,
-        )
-        if uow.dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        for row in uow.conn.execute(stmt).mappings().all():
-            invoice = dict(row)
-            save(uow, invoice, {"status": "overdue", "overdue_at": uow.now})
-            uow.emit("invoice.overdue", view_of(uow.conn, uow.environment, invoice))
-            ran.append({"type": "invoice.overdue", "invoice_id": invoice["id"]})
-        uow.commit()
-    return ran
 
 
 # ------------------------------------------------------------------ reading
