@@ -30,9 +30,9 @@ def test_fixed_price_on_a_metered_product_is_refused_everywhere(api: TestClient)
     ]
     for url, body, field in cases:
         assert error(api.post(url, json=body)) == (field, MESSAGE), (url, body)
-    # plan overrides land on the plan's item set, at the plan item's index
+    # a plan override is named at its index in the body, not in the merged plan set
     override = {**sub, "plan_id": sc.PLAN, "items": [wrong]}
-    assert error(api.post("/subscriptions", json=override)) == ("items[1].price.fee_type", MESSAGE)
+    assert error(api.post("/subscriptions", json=override)) == ("items[0].price.fee_type", MESSAGE)
     assert error(api.patch(f"/plans/{sc.PLAN}", json={"items": [wrong]})) == (
         "items[0].price.fee_type", MESSAGE)
     assert error(api.patch(f"/bundles/{sc.BUNDLE}", json={"items": [wrong]})) == (

@@ -54,6 +54,9 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
                 )
             items = body_items
         else:
+            if body_items:  # checked as given first, so an error names the body's own index
+                check_items(uow.conn, uow.environment,
+                            fill_bundle_defaults(uow.conn, uow.environment, body_items))
             items = merge_overrides(plan["items"], body_items or [])
         items = fill_bundle_defaults(uow.conn, uow.environment, items)
         check_items(uow.conn, uow.environment, items)
