@@ -20,14 +20,18 @@ $(PY):
 	$(PIP) -r requirements/pip.txt
 
 # Kassa itself goes in last, editable and without dependencies: they all come from the lock.
+# (setuptools warns about every editable install in a banner; it is no news here.)
+KASSA := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --no-deps \
+	--no-build-isolation -e .
+
 $(VENV)/.installed-main: requirements/main.txt pyproject.toml | $(PY)
 	$(PIP) -r requirements/main.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(KASSA)
 	touch $@
 
 $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(PY)
 	$(PIP) -r requirements/test.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(KASSA)
 	touch $@ $(VENV)/.installed-main
 
 run: install
