@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -40,6 +40,7 @@ class Outbound:
     transport: httpx.BaseTransport | None = None
     resolve: Resolver = resolve_host
     timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS
+    timer: Callable[[], float] = time.perf_counter  # seconds; tests move their own
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _transport(self) -> httpx.BaseTransport:
@@ -59,7 +60,7 @@ class Outbound:
         self, url: str, body: bytes, headers: Mapping[str, str], *, require_public: bool
     ) -> AttemptResult:
         """POST ``body``; success is a 2xx within the timeout. Never raises for HTTP trouble."""
-        started = time.perf_counter()
+        started = self.timer()
         status: int | None = None
         excerpt: str | None = None
         error: str | None = None
@@ -86,7 +87,7 @@ class Outbound:
             error = f"timed out (no answer within {self.timeout_seconds:g} s)"
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-        elapsed = time.perf_counter() - started
+        elapsed = self.timer() - started
         delivered = is_delivered(status, elapsed, self.timeout_seconds)
         if status is not None and not delivered and 200 <= status < 300:
             error = f"answered after {elapsed:.1f} s (limit {self.timeout_seconds:g} s)"
