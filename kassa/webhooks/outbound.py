@@ -1,7 +1,9 @@
 """Outgoing HTTP for webhook attempts, through an httpx transport that can be injected.
 
-Real installations use ``httpx.HTTPTransport`` (a pooled, kept-alive connection pool shared by
-all worker threads); tests hand ``Outbound(transport=httpx.MockTransport(...))`` to ``build``.
+Real installations use two pooled, kept-alive ``httpx.HTTPTransport`` pools shared by all worker
+threads: production attempts under the public-address policy connect only to the addresses the
+policy checked (``PinnedTransport``), the others resolve as usual. Tests hand
+``Outbound(transport=httpx.MockTransport(...))`` to ``build`` (then used for both).
 Requests go to the transport directly: a webhook POST needs none of ``httpx.Client``'s cookies,
 auth or redirect handling (redirects are not followed: a 3xx is a failed attempt), and skipping
 them makes each attempt markedly cheaper.
@@ -13,15 +15,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import httpx
 
 import kassa
 from kassa.domain.webhooks import DELIVERY_TIMEOUT_SECONDS, RESPONSE_EXCERPT_BYTES, is_delivered
+from kassa.webhooks.pinned import PinnedTransport, pinned
 from kassa.webhooks.urls import Resolver, UnsafeUrl, check_public_host, resolve_host
 
 USER_AGENT = f"Kassa-Webhooks/{kassa.__version__}"
+LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50)
 
 
 @dataclass(frozen=True)
@@ -42,19 +45,24 @@ class Outbound:
     timeout_seconds: float = DELIVERY_TIMEOUT_SECONDS
     timer: Callable[[], float] = time.perf_counter  # seconds; tests move their own
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _open: httpx.BaseTransport | None = field(default=None, init=False, repr=False)
+    _pinned: httpx.BaseTransport | None = field(default=None, init=False, repr=False)
 
-    def _transport(self) -> httpx.BaseTransport:
+    def _transport(self, *, pin: bool) -> httpx.BaseTransport:
         with self._lock:
-            if self.transport is None:
-                self.transport = httpx.HTTPTransport(
-                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
-                )
-            return self.transport
+            if self.transport is not None:
+                return self.transport
+            if pin:
+                self._pinned = self._pinned or PinnedTransport(LIMITS)
+                return self._pinned
+            self._open = self._open or httpx.HTTPTransport(limits=LIMITS)
+            return self._open
 
     def close(self) -> None:
         with self._lock:
-            if self.transport is not None:
-                self.transport.close()
+            for transport in (self.transport, self._open, self._pinned):
+                if transport is not None:
+                    transport.close()
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, require_public: bool
@@ -65,9 +73,6 @@ class Outbound:
         excerpt: str | None = None
         error: str | None = None
         try:
-            if require_public:  # DNS may have changed since the URL was accepted
-                parts = urlsplit(url)
-                check_public_host(parts.hostname or "", parts.port or 443, self.resolve)
             request = httpx.Request(
                 "POST",
                 url,
@@ -75,7 +80,12 @@ class Outbound:
                 headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
                 extensions={"timeout": httpx.Timeout(self.timeout_seconds).as_dict()},
             )
-            response = self._transport().handle_request(request)
+            if require_public:  # DNS may have changed since the URL was accepted: check it, and
+                host = request.url.raw_host.decode("ascii")  # connect to what was checked
+                with pinned(host, check_public_host(host, request.url.port or 443, self.resolve)):
+                    response = self._transport(pin=True).handle_request(request)
+            else:
+                response = self._transport(pin=False).handle_request(request)
             try:
                 excerpt = _read_excerpt(response)
                 status = response.status_code

@@ -4,7 +4,8 @@ Sandbox: ``http`` or ``https``, any host (loopback included), for local developm
 ``https`` to a host whose every address is public, unless the operator sets
 ``KASSA_WEBHOOK_ALLOW_PRIVATE=1`` (then production accepts what the sandbox accepts). Host names
 are resolved, so a name pointing at 127.0.0.1, 10.x, 169.254.x (cloud metadata) and the like is
-refused. Delivery checks again before each production attempt, since DNS answers change.
+refused. Delivery checks again before each production attempt, since DNS answers change, and
+connects to the addresses it checked (kassa.webhooks.pinned), never to a second DNS answer.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def check_url(url: str, *, require_public: bool, resolve: Resolver = resolve_hos
     return url
 
 
-def check_public_host(host: str, port: int, resolve: Resolver = resolve_host) -> None:
-    """UnsafeUrl unless every address of ``host`` is public."""
+def check_public_host(host: str, port: int, resolve: Resolver = resolve_host) -> list[str]:
+    """The addresses of ``host``; UnsafeUrl unless every one is public."""
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
@@ -83,3 +84,4 @@ def check_public_host(host: str, port: int, resolve: Resolver = resolve_host) ->
             "production endpoints must be public (the operator can allow private addresses "
             "with KASSA_WEBHOOK_ALLOW_PRIVATE=1)"
         )
+    return addresses

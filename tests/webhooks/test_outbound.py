@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 
+import socket
+
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
@@ -119,6 +122,71 @@ def test_a_host_that_now_resolves_privately_is_refused_at_delivery(
     (attempt,) = prod_api.get(f"/webhook-messages/{message['id']}").json()["delivery_attempts"]
     assert calls == []
     assert attempt["error"].startswith("refused: host 'rebound.example.com' is a private")
+
+
+PUBLIC = "93.184.216.34"
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch) -> list[tuple[str, int]]:
+    """rebind.example.com answers PUBLIC once, then 127.0.0.1; connections made are listed, and
+    one to PUBLIC is refused (a test sends nothing off the machine)."""
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+    answers = iter([PUBLIC])
+    connected: list[tuple[str, int]] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "rebind.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return connected
+
+
+def test_a_production_attempt_connects_to_the_address_it_checked(receiver, rebinding_dns) -> None:
+    """DNS that answers a public address to the check and loopback to the connection (rebinding)
+    does not reach the loopback receiver: the attempt connects to the checked address."""
+    port = receiver.server.server_address[1]
+    outbound = Outbound()
+    try:
+        result = outbound.post(f"http://rebind.example.com:{port}/hooks", b"{}", {},
+                               require_public=True)
+    finally:
+        outbound.close()
+    assert receiver.requests == []
+    assert rebinding_dns == [(PUBLIC, port)]
+    assert result.delivered is False and result.status_code is None
+    assert result.error.startswith("ConnectError: ")
+
+
+def test_a_pinned_attempt_keeps_the_host_header(receiver, monkeypatch) -> None:
+    """The checked address is connected to, and the request still names the URL's host."""
+    real_connect = socket.create_connection
+    port = receiver.server.server_address[1]
+    connected: list[tuple[str, int]] = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)  # PUBLIC stands for the receiver here
+        return real_connect(("127.0.0.1", port) if address[0] == PUBLIC else address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    outbound = Outbound(resolve=lambda host, p: [PUBLIC] if host == "hooks.example.com" else [])
+    try:
+        results = [outbound.post(f"http://hooks.example.com:{port}/hooks", b"{}", {},
+                                 require_public=True) for _ in range(2)]
+    finally:
+        outbound.close()
+    assert [r.status_code for r in results] == [200, 200]
+    assert connected == [(PUBLIC, port)]  # the second attempt reuses the kept-alive connection
+    assert [r.headers["host"] for r in receiver.requests] == [f"hooks.example.com:{port}"] * 2
 
 
 def test_the_worker_delivers_production_in_real_time(kassa, receiver) -> None:
