@@ -183,7 +183,10 @@ class IdempotencyMiddleware:
             )
             await response(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body, whole = await _read_body(receive)
+        if not whole:  # past the size limit (answered 413) or the client left: nothing to keep
+            await self.app(scope, _replaying_receive(body, receive), send)
+            return
         environment = scope["state"]["environment"]
         print_ = idempotency.fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
@@ -220,7 +223,7 @@ class IdempotencyMiddleware:
             await to_thread.run_sync(idempotency.release, self.engine, environment, key)
             raise
         status = captured["status"]
-        if status >= 500 or status == 429:
+        if status >= 500 or status in (413, 429):
             await to_thread.run_sync(idempotency.release, self.engine, environment, key)
         else:
             response = idempotency.StoredResponse(
@@ -229,16 +232,16 @@ class IdempotencyMiddleware:
             await to_thread.run_sync(idempotency.store, self.engine, environment, key, response)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The body, and whether it arrived whole (not cut by a disconnect or the size limit)."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return b"".join(chunks), False
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks), True
 
 
 def _replaying_receive(body: bytes, receive: Receive) -> Receive:

@@ -1,8 +1,9 @@
 """Idempotency keys: a request replayed with the same key gets the first response back.
 
 A key is claimed (``in_flight``) before the request runs and holds the stored response after.
-Keys live 24 hours of real time. A request that fails with 5xx/429 releases its key so the client
-can retry. A key stuck ``in_flight`` (its process died) is taken over after ``STALE_AFTER``.
+Keys live 24 hours of real time. A request answered 5xx, 413 or 429 releases its key so the client
+can retry (a body over the size limit never claims one). A key stuck ``in_flight`` (its process
+died) is taken over after ``STALE_AFTER``.
 """
 
 from __future__ import annotations
