@@ -61,6 +61,31 @@ def test_wallet_amounts_that_round_to_nothing_are_refused(customer: TestClient) 
     assert (granted["direction"], granted["amount"]) == ("credit", "0.01")
 
 
+def test_wallet_top_ups_and_debits_finer_than_the_minor_unit_are_refused(
+    customer: TestClient,
+) -> None:
+    """A top-up of 10.005 USD invoiced 10.01 and a debit of 0.015 took 0.02: rounded, where a
+    payment or a credit grant of such an amount is refused."""
+    card(customer, "wcqYrqfE")
+    wallet = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE"}), 201)
+    ok(customer.post(f"/wallets/{wallet['id']}/grants", json={"amount": "20.00"}), 201)
+    for action, amount in (("top-up", "10.005"), ("debit", "0.015")):
+        r = customer.post(f"/wallets/{wallet['id']}/{action}", json={"amount": amount})
+        _refused(r, f"USD amounts have at most 2 decimal places; got {amount}.")
+    yen = ok(customer.post("/wallets", json={"customer_id": "wcqYrqfE", "currency": "JPY"}), 201)
+    ok(customer.post(f"/wallets/{yen['id']}/grants", json={"amount": "100"}), 201)
+    for action in ("top-up", "debit"):
+        r = customer.post(f"/wallets/{yen['id']}/{action}", json={"amount": "5.5"})
+        _refused(r, "JPY amounts have whole units; got 5.5.")
+    assert ok(customer.get("/invoices"))["data"] == []
+    assert ok(customer.get(f"/wallets/{wallet['id']}"))["current_balance"] == "20.00"
+    assert ok(customer.get(f"/wallets/{yen['id']}"))["current_balance"] == "100"
+    debited = ok(customer.post(f"/wallets/{wallet['id']}/debit", json={"amount": "0.010"}), 201)
+    assert (debited["amount"], debited["balance_after"]) == ("0.01", "19.99")
+    topped = ok(customer.post(f"/wallets/{wallet['id']}/top-up", json={"amount": "10.000"}), 201)
+    assert (topped["invoice"]["total"], topped["wallet"]["current_balance"]) == ("10.00", "29.99")
+
+
 def test_a_credit_note_cannot_be_applied_once_its_invoice_is_void(customer: TestClient) -> None:
     """Drafted on an unpaid invoice that was then voided, the note turned all of its amount into
     credit: 100.00 of credit for an invoice nobody paid."""

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from kassa.domain.billing.boundary import LineDraft
 from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
 from kassa.domain.currencies import minor_units
-from kassa.domain.money import ZERO, decimal_str, round_money
+from kassa.domain.money import ZERO, decimal_str, in_minor_units, round_money
 from kassa.ids import new_id
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object, merge_metadata
@@ -133,7 +133,7 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     """Invoice a top-up; the wallet is credited when that invoice is paid."""
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        amount = _positive(amount, wallet["currency"])
+        amount = _exact(amount, wallet["currency"])
         draft = inv.prepare(
             uow,
             customer_id=wallet["customer_id"],
@@ -161,6 +161,13 @@ def _positive(amount: Decimal, currency: str) -> Decimal:
         smallest = decimal_str(Decimal(1).scaleb(-minor_units(currency)))
         raise InvalidRequest(f"The amount must be at least {smallest} {currency}.", field="amount")
     return rounded
+
+
+def _exact(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` as ``_positive`` takes it, and no finer than the minor unit: money that leaves
+    a card or the wallet is refused at 0.005 USD, as a payment is."""
+    _positive(amount, currency)
+    return in_minor_units(amount, currency, field="amount")
 
 
 def _reload(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
@@ -201,7 +208,7 @@ def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
 def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
     with ctx.uow() as uow:
         wallet = _load(uow, wallet_id)
-        row = _move(uow, wallet, "manual_debit", -_positive(amount, wallet["currency"]),
+        row = _move(uow, wallet, "manual_debit", -_exact(amount, wallet["currency"]),
                     reason=reason)
         uow.commit()
     return transaction_view(row)
