@@ -72,7 +72,6 @@ class Slot:
     basis: Period  # the item's full billing period
     spans: list[tuple[DateRange, Mapping[str, Any]]]  # billed days, with the item version
     windows: list[UsageWindow] = field(default_factory=list)
-    prior: list[UsageWindow] = field(default_factory=list)
     credit: bool = False  # unused-time credit on an early end
     one_off: bool = False
 
@@ -207,8 +206,6 @@ def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> lis
     if metered:
         hi = midnight(ending.end) if tl.ends_at is None else min(midnight(ending.end), tl.ends_at)
         slot.windows = _usage_windows(tl, key, slot.item, midnight(lo_day), hi)
-        if price["type"] == "prepaid_fixed_tiered":
-            slot.prior = _prior_windows(tl, key, slot.item, midnight(lo_day))
     return [slot]
 
 
@@ -242,15 +239,6 @@ def _advance(price: Mapping[str, Any]) -> bool:
     return price.get("fee_type") == "fixed" and price.get("billing_direction") == "advance"
 
 
-def _prior_windows(tl: Timeline, key: ItemKey, item: Mapping[str, Any], lo: datetime) -> list[UsageWindow]:
-    """Usage of the current prepaid block already settled before ``lo`` (prepaid_fixed_tiered)."""
-    block = _period_containing(tl, _months(item), day(lo))
-    start = midnight(max(block.start, tl.contract_start))
-    if start >= lo:
-        return []
-    return [UsageWindow(m, start, lo) for m in item["price"].get("metric_ids") or []]
-
-
 def _unused_credit(tl: Timeline, key: ItemKey, at: datetime) -> list[Slot]:
     """On an early end, a credit for the days of an advance-billed period not served."""
     end = tl.last_day() or day(at)
@@ -267,7 +255,7 @@ def _unused_credit(tl: Timeline, key: ItemKey, at: datetime) -> list[Slot]:
 
 
 def windows_of(slots: Sequence[Slot]) -> set[UsageWindow]:
-    return {w for s in slots for w in (*s.windows, *s.prior)}
+    return {w for s in slots for w in s.windows}
 
 
 # ------------------------------------------------------------------ billing
@@ -282,14 +270,13 @@ def _price(terms: Terms, item: Mapping[str, Any], period: Period) -> Price:
     return escalate_price(price, factor, metered=metered)
 
 
-def _inputs(terms: Terms, item: Mapping[str, Any], usage: Mapping[str, Decimal],
-            prior: Mapping[str, Decimal]) -> PeriodInputs:
+def _inputs(terms: Terms, item: Mapping[str, Any], usage: Mapping[str, Decimal]) -> PeriodInputs:
     named = dict(usage)
     for metric_id, value in usage.items():
         name = terms.metric_names.get(metric_id)
         if name:
             named.setdefault(name, value)
-    return PeriodInputs(quantity=Decimal(item.get("quantity", 1)), usage=named, prior_usage=prior)
+    return PeriodInputs(quantity=Decimal(item.get("quantity", 1)), usage=named)
 
 
 def _fixed_amount(terms: Terms, slot: Slot) -> tuple[Decimal, Charge, dict[str, Any]]:
@@ -310,7 +297,7 @@ def _fixed_amount(terms: Terms, slot: Slot) -> tuple[Decimal, Charge, dict[str, 
     charges: list[Charge] = []
     prorated: list[dict[str, Any]] = []
     for (s, e), item in pieces:
-        c = charge(_price(terms, item, basis), _inputs(terms, item, {}, {}), slot.phase)
+        c = charge(_price(terms, item, basis), _inputs(terms, item, {}), slot.phase)
         charges.append(c)
         if whole:
             total += round_money(c.amount, terms.currency)
@@ -338,10 +325,10 @@ def bill_boundary(
         fixed_fee = price.get("fee_type") == "fixed" and price["type"] != "expression"
         period = (max(slot.basis.start, terms.timeline.contract_start), slot.basis.end)
         if slot.one_off:
-            c = charge(_price(terms, slot.item, slot.basis), _inputs(terms, slot.item, {}, {}),
+            c = charge(_price(terms, slot.item, slot.basis), _inputs(terms, slot.item, {}),
                        Phase(price.get("billing_direction", "advance")))
             c = c if c.amount else charge(_price(terms, slot.item, slot.basis),
-                                          _inputs(terms, slot.item, {}, {}), Phase.ARREARS)
+                                          _inputs(terms, slot.item, {}), Phase.ARREARS)
             lines += _with_discount(terms, slot, _line("one_off", c, currency, slot, None))
             continue
         if fixed_fee:
@@ -361,8 +348,7 @@ def bill_boundary(
             lines += _with_discount(terms, slot, line)
             continue
         values = {w.metric_id: usage.get(w, ZERO) for w in slot.windows}
-        prior = {w.metric_id: usage.get(w, ZERO) for w in slot.prior}
-        c = charge(_price(terms, slot.item, slot.basis), _inputs(terms, slot.item, values, prior),
+        c = charge(_price(terms, slot.item, slot.basis), _inputs(terms, slot.item, values),
                    slot.phase)
         kind = {"prepaid_tiered": "prepaid", "prepaid_fixed_tiered": "prepaid"}.get(price["type"], "usage")
         if slot.phase is Phase.ARREARS and kind == "prepaid":
