@@ -88,3 +88,39 @@ def test_full_period_credit_is_the_price_within_daily_rounding(price, days, curr
     assert result.remaining_days == days
     assert abs(result.credit - price) <= days * half_minor_unit
     assert result.net == -result.credit
+
+
+@PROPERTY
+@given(
+    st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=1, max_value=366),
+    st.lists(st.integers(min_value=1, max_value=365), max_size=6),
+    st.sampled_from(["USD", "JPY", "KWD"]),
+)
+def test_prorated_pieces_of_a_period_add_up_to_its_price(price, days, cuts, currency):
+    """A period cut at any days into pieces: the pieces (daily rate, rounded once, times days)
+    add up to the whole period's proration, which is the price within half a minor unit a day."""
+    period = Period(date(2027, 1, 1), date(2027, 1, 1) + timedelta(days=days))
+    bounds = sorted({period.start, period.end} | {period.start + timedelta(days=c % days)
+                                                  for c in cuts})
+    whole = prorated_amount(price, period, period.start, currency)
+    pieces = [prorated_amount(price, period, lo, currency) - prorated_amount(price, period, hi,
+                                                                             currency)
+              for lo, hi in zip(bounds, bounds[1:])]
+    assert sum(pieces) == whole
+    assert abs(whole - price) <= days * Decimal(1).scaleb(-minor_units(currency)) / 2
+
+
+@PROPERTY
+@given(
+    st.decimals(min_value=0, max_value=10**5, places=2, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=0, max_value=10**5, places=2, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=0, max_value=30),
+    st.integers(min_value=0, max_value=30),
+)
+def test_an_upgrade_undone_later_costs_the_days_in_between(low, high, first, second):
+    """Up on one day and back down on a later one nets (new rate - old rate) x the days between."""
+    up_on, down_on = sorted((first, second))
+    up = prorate(low, high, SEPTEMBER, SEPTEMBER.start + timedelta(days=up_on), "USD")
+    down = prorate(high, low, SEPTEMBER, SEPTEMBER.start + timedelta(days=down_on), "USD")
+    assert up.net + down.net == (up.new_daily_rate - up.old_daily_rate) * (down_on - up_on)
