@@ -16,7 +16,7 @@ from typing import Any
 
 from kassa.domain.dates import OUT_OF_RANGE, day_in_range
 from kassa.domain.errors import InvalidRequest
-from kassa.domain.periods import Interval, add_months, period_containing
+from kassa.domain.periods import Interval, add_months, next_period_start
 
 TIMING_KEYWORDS = ("immediate", "end_of_term", "billing_cycle_start", "end_of_contract", "next_renewal")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -100,18 +100,6 @@ def cycle_interval(items: Iterable[Mapping[str, Any]]) -> Interval:
     return min(months, key=lambda i: i.months, default=Interval.MONTHLY)
 
 
-def cycle_containing(anchor: date, interval: Interval, d: date) -> tuple[date, date]:
-    period = period_containing(anchor, interval, max(d, anchor))
-    return period.start, period.end
-
-
-def next_cycle_start(anchor: date, interval: Interval, after: date) -> date:
-    """The first cycle boundary strictly after ``after`` (the anchor itself before it)."""
-    if after < anchor:
-        return anchor
-    return period_containing(anchor, interval, after).end
-
-
 @dataclass(frozen=True)
 class Timeline:
     """What the timing keywords need to know about a subscription at one instant."""
@@ -137,7 +125,7 @@ def resolve_effective(value: str, timeline: Timeline, *, field: str = "effective
                 field=field,
             )
         if value == "billing_cycle_start":
-            return midnight(next_cycle_start(timeline.anchor, timeline.interval, utc_date(now)))
+            return midnight(next_period_start(timeline.anchor, timeline.interval, utc_date(now)))
         if value == "end_of_contract" and timeline.period_type == "monthly_rolling":
             raise InvalidRequest(
                 "A monthly rolling contract has no end date; use end_of_term or a date.",

@@ -5,7 +5,9 @@ Every period is computed from the anchor, never from the previous period, so an 
 gives Feb 28 (29), Mar 31, Apr 30, ... and never drifts to the 28th.
 
 Dates before the anchor: ``period_containing`` raises InvalidRequest (no period exists there);
-``next_period_start`` answers the anchor itself; ``periods_between`` starts at the anchor.
+``next_period_start`` answers the anchor itself; ``periods_between`` starts at the anchor. A
+``Cycle`` also lays periods out backwards from the anchor (a stub before it is billed as a part of
+the period that ends at the anchor).
 """
 
 from __future__ import annotations
@@ -88,42 +90,73 @@ class Period:
         return isinstance(d, date) and self.start <= d < self.end
 
 
+@dataclass(frozen=True)
+class Cycle:
+    """Periods of ``months`` calendar months laid out from ``anchor``, both ways: period k starts
+    at ``add_months(anchor, k * months)`` (k < 0 before the anchor)."""
+
+    anchor: date
+    months: int
+
+    @classmethod
+    def of(cls, anchor: date, interval: Interval | str) -> Cycle:
+        return cls(anchor, Interval.parse(interval).months)
+
+    def nth(self, k: int) -> Period:
+        """Period number ``k`` (0 is the one starting at the anchor)."""
+        start = add_months(self.anchor, k * self.months)
+        return Period(start, add_months(self.anchor, (k + 1) * self.months))
+
+    def index(self, d: date) -> int:
+        """The number of the period that contains ``d``."""
+        k = ((d.year - self.anchor.year) * 12 + d.month - self.anchor.month) // self.months
+        while add_months(self.anchor, k * self.months) > d:
+            k -= 1
+        while add_months(self.anchor, (k + 1) * self.months) <= d:
+            k += 1
+        return k
+
+    def containing(self, d: date) -> Period:
+        return self.nth(self.index(d))
+
+    def starting_at(self, d: date) -> Period | None:
+        """The period that starts on ``d``; None when ``d`` is no period start."""
+        period = self.containing(d)
+        return period if period.start == d else None
+
+    def ending_at(self, d: date) -> Period | None:
+        """The period that ends on ``d`` (exclusive end); None when ``d`` is no period start."""
+        k = self.index(d)
+        return self.nth(k - 1) if self.nth(k).start == d else None
+
+    def next_start(self, d: date) -> date:
+        """The first period start strictly after ``d`` (the anchor when ``d`` is before it)."""
+        return self.anchor if d < self.anchor else self.containing(d).end
+
+
 def nth_period(anchor: date, interval: Interval | str, k: int) -> Period:
     """Period number ``k`` (0 is the one starting at the anchor)."""
-    months = Interval.parse(interval).months
-    return Period(add_months(anchor, k * months), add_months(anchor, (k + 1) * months))
-
-
-def _index_containing(anchor: date, months: int, d: date) -> int:
-    k = ((d.year - anchor.year) * 12 + d.month - anchor.month) // months
-    while add_months(anchor, k * months) > d:
-        k -= 1
-    while add_months(anchor, (k + 1) * months) <= d:
-        k += 1
-    return k
+    return Cycle.of(anchor, interval).nth(k)
 
 
 def period_containing(anchor: date, interval: Interval | str, d: date) -> Period:
     """The period that contains ``d``; a date before the anchor is an InvalidRequest."""
     if d < anchor:
         raise InvalidRequest(f"{d} is before the billing anchor {anchor}.")
-    months = Interval.parse(interval).months
-    return nth_period(anchor, interval, _index_containing(anchor, months, d))
+    return Cycle.of(anchor, interval).containing(d)
 
 
 def next_period_start(anchor: date, interval: Interval | str, d: date) -> date:
     """The first period start strictly after ``d`` (the anchor itself when ``d`` is before it)."""
-    if d < anchor:
-        return anchor
-    return period_containing(anchor, interval, d).end
+    return Cycle.of(anchor, interval).next_start(d)
 
 
 def iter_periods(anchor: date, interval: Interval | str, start: date) -> Iterator[Period]:
     """Endless periods from the one containing ``start`` (or from the anchor, if earlier)."""
-    months = Interval.parse(interval).months
-    k = _index_containing(anchor, months, start) if start >= anchor else 0
+    cycle = Cycle.of(anchor, interval)
+    k = cycle.index(start) if start >= anchor else 0
     while True:
-        yield nth_period(anchor, interval, k)
+        yield cycle.nth(k)
         k += 1
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.periods import (
+    Cycle,
     Interval,
     Period,
     add_months,
@@ -192,3 +193,61 @@ def test_every_anchor_day_tiles_ten_years_including_leap_days(interval):
         if interval is Interval.MONTHLY:
             assert feb_2028 == [date(2028, 2, min(day, 29))]
         assert all(p.start.day == day for p in periods if p.start.month in (1, 3, 5, 7, 8, 10, 12))
+
+
+def test_a_cycle_runs_backwards_from_the_anchor_too():
+    cycle = Cycle(date(2026, 1, 31), 1)
+    assert cycle.nth(-1) == Period(date(2025, 12, 31), date(2026, 1, 31))
+    assert cycle.nth(1) == Period(date(2026, 2, 28), date(2026, 3, 31))
+    assert Cycle(date(2028, 1, 31), 1).nth(1).start == date(2028, 2, 29)
+    assert cycle.containing(date(2025, 12, 31)) == cycle.nth(-1)
+    assert cycle.starting_at(date(2026, 3, 31)) == Period(date(2026, 3, 31), date(2026, 4, 30))
+    assert cycle.starting_at(date(2026, 3, 30)) is None
+    assert cycle.ending_at(date(2026, 2, 28)) == Period(date(2026, 1, 31), date(2026, 2, 28))
+    assert cycle.ending_at(date(2026, 2, 27)) is None
+    assert Cycle(date(2026, 2, 1), 3).ending_at(date(2026, 2, 1)) == Period(
+        date(2025, 11, 1), date(2026, 2, 1)
+    )
+    assert cycle.next_start(date(2026, 1, 1)) == cycle.anchor
+    assert Cycle.of(date(2026, 7, 1), "semi_annual") == Cycle(date(2026, 7, 1), 6)
+
+
+@PROPERTY
+@given(
+    anchors(), st.sampled_from(list(Interval)), st.integers(min_value=-4000, max_value=12000)
+)
+def test_a_cycle_tiles_time_on_both_sides_of_the_anchor(anchor, interval, offset):
+    cycle = Cycle.of(anchor, interval)
+    d = anchor + timedelta(days=offset)
+    period = cycle.containing(d)
+    assert d in period
+    assert period == cycle.nth(cycle.index(d))
+    assert cycle.containing(period.start - timedelta(days=1)).end == period.start  # no gap
+    assert cycle.containing(period.end).start == period.end  # no overlap
+    assert cycle.next_start(d) > d
+    assert cycle.next_start(d) == (anchor if d < anchor else period.end)
+    if d >= anchor:
+        assert period == period_containing(anchor, interval, d)
+
+
+@PROPERTY
+@given(
+    anchors(), st.sampled_from(list(Interval)), st.integers(min_value=-4000, max_value=12000)
+)
+def test_only_period_starts_start_or_end_a_period(anchor, interval, offset):
+    cycle = Cycle.of(anchor, interval)
+    d = anchor + timedelta(days=offset)
+    starting, ending = cycle.starting_at(d), cycle.ending_at(d)
+    if cycle.containing(d).start == d:
+        assert starting is not None and ending is not None
+        assert starting.start == ending.end == d
+    else:
+        assert starting is None and ending is None
+
+
+@PROPERTY
+@given(anchors(), st.integers(min_value=-40, max_value=40))
+def test_a_monthly_cycle_starts_on_the_anchor_day_or_the_month_end(anchor, k):
+    start = Cycle(anchor, 1).nth(k).start
+    last_day = calendar.monthrange(start.year, start.month)[1]
+    assert start.day == min(anchor.day, last_day)

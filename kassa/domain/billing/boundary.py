@@ -21,7 +21,7 @@ from kassa.domain.billing.timeline import DateRange, ItemKey, Timeline, day, wit
 from kassa.domain.contracts import midnight
 from kassa.domain.modifiers import discount_amount, escalate_price, escalation_factor
 from kassa.domain.money import ZERO, round_money
-from kassa.domain.periods import Interval, Period, add_months, months_between
+from kassa.domain.periods import Cycle, Interval, Period, add_months, months_between
 from kassa.domain.pricing import Charge, PeriodInputs, Phase, Price, charge, price_from_dict
 from kassa.domain.proration import daily_rate
 
@@ -83,47 +83,27 @@ def _months(item: Mapping[str, Any]) -> int:
     return Interval(item["price"]["billing_interval"]).months
 
 
-def _is_boundary(anchor: date, months: int, t: date) -> int | None:
-    """k when ``t`` is the k-th boundary of a ``months`` interval from ``anchor``, else None."""
-    m = months_between(anchor, t)
-    if m % months == 0 and add_months(anchor, m) == t:
-        return m
-    return None
-
-
 def _period_ending(tl: Timeline, months: int, t: date) -> Period | None:
-    m = _is_boundary(tl.anchor, months, t)
-    if m is None or t <= tl.contract_start:
-        return None
-    return Period(add_months(tl.anchor, m - months), t)
+    return None if t <= tl.contract_start else Cycle(tl.anchor, months).ending_at(t)
 
 
 def _period_starting(tl: Timeline, months: int, t: date) -> Period | None:
     """The item period that starts at ``t``; at a contract start before the anchor, the full
     period ending at the anchor (of which the stub [start, anchor) is billed)."""
     if t == tl.contract_start and t < tl.anchor:
-        return Period(add_months(tl.anchor, -months), tl.anchor)
-    m = _is_boundary(tl.anchor, months, t)
-    return None if m is None else Period(t, add_months(tl.anchor, m + months))
+        return Cycle(tl.anchor, months).ending_at(tl.anchor)
+    return Cycle(tl.anchor, months).starting_at(t)
 
 
 def _period_containing(tl: Timeline, months: int, d: date) -> Period:
-    m = months_between(tl.anchor, d)
-    k = (m // months) * months
-    while add_months(tl.anchor, k) > d:
-        k -= months
-    while add_months(tl.anchor, k + months) <= d:
-        k += months
-    return Period(add_months(tl.anchor, k), add_months(tl.anchor, k + months))
+    return Cycle(tl.anchor, months).containing(d)
 
 
 def next_boundary(tl: Timeline, cycle_months: int, after: date | None) -> date:
     """The first billing boundary strictly after ``after`` (the contract start at first)."""
     if after is None:
         return tl.contract_start
-    if after < tl.anchor:
-        return tl.anchor
-    return _period_containing(tl, cycle_months, after).end
+    return Cycle(tl.anchor, cycle_months).next_start(after)
 
 
 # ------------------------------------------------------------------ planning

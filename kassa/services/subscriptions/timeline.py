@@ -21,10 +21,10 @@ from kassa.domain.contracts import (
     Timeline,
     cycle_interval,
     midnight,
-    next_cycle_start,
     renewal_at,
     renews,
 )
+from kassa.domain.periods import next_period_start
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions.records import (
     Row,
@@ -51,7 +51,7 @@ def next_cycle(sub: Row, versions: Sequence[Row]) -> date | None:
     if sub["cycle_start"] is None:
         return start
     interval = cycle_interval(current_items(sub, versions))
-    return next_cycle_start(sub["billing_anchor"], interval, sub["cycle_start"])
+    return next_period_start(sub["billing_anchor"], interval, sub["cycle_start"])
 
 
 def next_action_at(sub: Row, versions: Sequence[Row]) -> datetime | None:
@@ -241,7 +241,7 @@ def _cycle_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> 
     if sub["status"] != "active":
         return []
     interval = cycle_interval(current_items(sub, versions))
-    end_ = next_cycle_start(sub["billing_anchor"], interval, cycle)
+    end_ = next_period_start(sub["billing_anchor"], interval, cycle)
     emit(uow, "subscription.started", sub, versions,
          billing_period={"start": iso_date(cycle), "end": iso_date(end_)})
     return [{"type": "subscription.started", "subscription_id": sub["id"],

@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kassa.domain.contracts import cycle_containing, cycle_interval, utc_date
+from kassa.domain.contracts import cycle_interval, utc_date
+from kassa.domain.periods import period_containing
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions.records import Row, current_version, pending_versions
 
@@ -40,8 +41,8 @@ def current_period(sub: Mapping[str, Any], items: Sequence[Mapping], now: dateti
         return None
     if today < anchor:
         return {"start": start, "end": iso_date(anchor)}
-    begin, end = cycle_containing(anchor, cycle_interval(items), today)
-    return {"start": iso_date(begin), "end": iso_date(end)}
+    period = period_containing(anchor, cycle_interval(items), today)
+    return {"start": iso_date(period.start), "end": iso_date(period.end)}
 
 
 def subscription_view(
