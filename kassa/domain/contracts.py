@@ -101,7 +101,7 @@ def cycle_interval(items: Iterable[Mapping[str, Any]]) -> Interval:
 
 
 @dataclass(frozen=True)
-class Timeline:
+class TimingContext:
     """What the timing keywords need to know about a subscription at one instant."""
 
     now: datetime
@@ -112,32 +112,32 @@ class Timeline:
     interval: Interval
 
 
-def resolve_effective(value: str, timeline: Timeline, *, field: str = "effective") -> datetime:
+def resolve_effective(value: str, context: TimingContext, *, field: str = "effective") -> datetime:
     """The instant a change asked for with ``value`` (keyword or YYYY-MM-DD) takes effect."""
-    now = timeline.now
+    now = context.now
     if value == "immediate":
         return now
     if value in TIMING_KEYWORDS:
-        if timeline.term_end is None or timeline.anchor is None:
+        if context.term_end is None or context.anchor is None:
             raise InvalidRequest(
                 f"{value} needs a started contract; activate the subscription first or give a "
                 "date (YYYY-MM-DD).",
                 field=field,
             )
         if value == "billing_cycle_start":
-            return midnight(next_period_start(timeline.anchor, timeline.interval, utc_date(now)))
-        if value == "end_of_contract" and timeline.period_type == "monthly_rolling":
+            return midnight(next_period_start(context.anchor, context.interval, utc_date(now)))
+        if value == "end_of_contract" and context.period_type == "monthly_rolling":
             raise InvalidRequest(
                 "A monthly rolling contract has no end date; use end_of_term or a date.",
                 field=field,
             )
-        if value == "next_renewal" and not timeline.renews:
+        if value == "next_renewal" and not context.renews:
             raise InvalidRequest(
-                f"The subscription does not renew: its contract ends on {timeline.term_end}. "
+                f"The subscription does not renew: its contract ends on {context.term_end}. "
                 "Use end_of_contract, or turn on renewal.auto_renew.",
                 field=field,
             )
-        return midnight(timeline.term_end)
+        return midnight(context.term_end)
     if _DATE.match(value):
         try:
             day = date.fromisoformat(value)

@@ -14,7 +14,7 @@ from kassa.ids import new_id
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
-from kassa.services.subscriptions import timeline as tl
+from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.lifecycle import begin
 from kassa.services.subscriptions.records import Row, load, save, versions_of
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
@@ -187,7 +187,7 @@ def hold_for_approval(uow: UnitOfWork, sub: Row) -> bool:
     )
     versions = versions_of(uow.conn, uow.environment, sub["id"])
     save(uow.conn, sub, {"status": "pending_approval", "updated_at": uow.now})
-    tl.emit(uow, "subscription.updated", sub, versions, approval={"rule_id": rule["id"],
+    transitions.emit(uow, "subscription.updated", sub, versions, approval={"rule_id": rule["id"],
                                                                     "reasons": reasons})
     return True
 
@@ -253,7 +253,7 @@ def reject(ctx: Ctx, approval_id: str, approver: str, reason: str) -> dict[str, 
         update_row(uow.conn, approvals, uow.environment, approval_id, values)
         versions = versions_of(uow.conn, uow.environment, sub["id"])
         save(uow.conn, sub, {"status": "draft", "updated_at": uow.now})
-        tl.emit(uow, "subscription.updated", sub, versions,
+        transitions.emit(uow, "subscription.updated", sub, versions,
                 approval={"id": approval_id, "status": "rejected", "reason": reason})
         uow.commit()
     return approval_view({**row, **values})

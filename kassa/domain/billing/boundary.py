@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from kassa.domain.billing.timeline import DateRange, ItemKey, Timeline, day, without_trial
+from kassa.domain.billing.timeline import DateRange, ItemKey, VersionTimeline, day, without_trial
 from kassa.domain.contracts import midnight
 from kassa.domain.modifiers import discount_amount, escalate_price, escalation_factor
 from kassa.domain.money import ZERO, round_money
@@ -40,7 +40,7 @@ class Terms:
     """A subscription as billing sees it."""
 
     currency: str
-    timeline: Timeline
+    timeline: VersionTimeline
     price_escalation: Mapping[str, Any] | None = None
     credit_unused_time: bool = False
     metric_names: Mapping[str, str] = field(default_factory=dict)  # metric id -> event name
@@ -83,11 +83,11 @@ def _months(item: Mapping[str, Any]) -> int:
     return Interval(item["price"]["billing_interval"]).months
 
 
-def _period_ending(tl: Timeline, months: int, t: date) -> Period | None:
+def _period_ending(tl: VersionTimeline, months: int, t: date) -> Period | None:
     return None if t <= tl.contract_start else Cycle(tl.anchor, months).ending_at(t)
 
 
-def _period_starting(tl: Timeline, months: int, t: date) -> Period | None:
+def _period_starting(tl: VersionTimeline, months: int, t: date) -> Period | None:
     """The item period that starts at ``t``; at a contract start before the anchor, the full
     period ending at the anchor (of which the stub [start, anchor) is billed)."""
     if t == tl.contract_start and t < tl.anchor:
@@ -95,11 +95,11 @@ def _period_starting(tl: Timeline, months: int, t: date) -> Period | None:
     return Cycle(tl.anchor, months).starting_at(t)
 
 
-def _period_containing(tl: Timeline, months: int, d: date) -> Period:
+def _period_containing(tl: VersionTimeline, months: int, d: date) -> Period:
     return Cycle(tl.anchor, months).containing(d)
 
 
-def next_boundary(tl: Timeline, cycle_months: int, after: date | None) -> date:
+def next_boundary(tl: VersionTimeline, cycle_months: int, after: date | None) -> date:
     """The first billing boundary strictly after ``after`` (the contract start at first)."""
     if after is None:
         return tl.contract_start
@@ -110,7 +110,7 @@ def next_boundary(tl: Timeline, cycle_months: int, after: date | None) -> date:
 
 
 def _usage_windows(
-    tl: Timeline, key: ItemKey, item: Mapping[str, Any], lo: datetime, hi: datetime
+    tl: VersionTimeline, key: ItemKey, item: Mapping[str, Any], lo: datetime, hi: datetime
 ) -> list[UsageWindow]:
     """One window per metric: from the first to the last instant in [lo, hi) at which ``key``
     was on the subscription (and out of its trial)."""
@@ -189,7 +189,7 @@ def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> lis
     return [slot]
 
 
-def _advance_slots(tl: Timeline, key: ItemKey, t: date) -> list[Slot]:
+def _advance_slots(tl: VersionTimeline, key: ItemKey, t: date) -> list[Slot]:
     item = tl.item_at(key, t)
     if item is None:
         return []
@@ -219,7 +219,7 @@ def _advance(price: Mapping[str, Any]) -> bool:
     return price.get("fee_type") == "fixed" and price.get("billing_direction") == "advance"
 
 
-def _unused_credit(tl: Timeline, key: ItemKey, at: datetime) -> list[Slot]:
+def _unused_credit(tl: VersionTimeline, key: ItemKey, at: datetime) -> list[Slot]:
     """On an early end, a credit for the days of an advance-billed period not served."""
     end = tl.last_day() or day(at)
     if end <= tl.contract_start:

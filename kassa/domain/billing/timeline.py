@@ -27,8 +27,9 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Timeline:
-    """Everything about a subscription's past that billing needs, in dates (UTC days).
+class VersionTimeline:
+    """A subscription's versions laid end to end, its pauses and its end: all billing needs of
+    its past, in dates (UTC days).
 
     An instant inside a day counts from that day on: a change at 09:30 on the 16th applies to
     the 16th, as in the documented proration example.

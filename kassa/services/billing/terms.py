@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kassa.domain.billing.boundary import Terms, next_boundary
-from kassa.domain.billing.timeline import Segment, Timeline
+from kassa.domain.billing.timeline import Segment, VersionTimeline
 from kassa.domain.contracts import cycle_interval, midnight
 
 Row = Mapping[str, Any]
@@ -17,7 +17,7 @@ def _instant(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def timeline_of(sub: Row, versions: Sequence[Row]) -> Timeline:
+def timeline_of(sub: Row, versions: Sequence[Row]) -> VersionTimeline:
     """Published versions laid end to end by effective time (the later one wins a tie)."""
     published = sorted(
         (v for v in versions if v["status"] == "published"),
@@ -30,7 +30,7 @@ def timeline_of(sub: Row, versions: Sequence[Row]) -> Timeline:
             continue
         segments.append(Segment(version["effective_at"], end, version["items"]))
     pauses = [(_instant(p["start"]), _instant(p.get("end"))) for p in sub["pauses"]]
-    return Timeline(
+    return VersionTimeline(
         contract_start=date.fromisoformat(sub["contract"]["start_date"]),
         anchor=sub["billing_anchor"],
         segments=segments,

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter
 from kassa.services.scheduler import DueWork
-from kassa.services.subscriptions import timeline
+from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.changes import change_subscription
 from kassa.services.subscriptions.create import create_subscription
 from kassa.services.subscriptions.lifecycle import activate, cancel, pause, resume, uncancel, update
@@ -120,7 +120,7 @@ def _advance_one(ctx: Ctx, sub_id: str, now: Any) -> list[dict[str, Any]] | None
             stmt = stmt.with_for_update(skip_locked=True)
         if uow.conn.execute(stmt).first() is None:
             return None  # another worker has it, or it is no longer due
-        ran = timeline.advance(uow, load(uow.conn, uow.environment, sub_id), now)
+        ran = transitions.advance(uow, load(uow.conn, uow.environment, sub_id), now)
         uow.commit()
     return ran
 

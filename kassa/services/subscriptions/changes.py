@@ -20,7 +20,7 @@ from kassa.services.subscriptions.records import (
     version_of,
     versions_of,
 )
-from kassa.services.subscriptions.timeline import LIVE, current_items
+from kassa.services.subscriptions.transitions import LIVE, current_items
 from kassa.services.subscriptions.views import version_view
 
 

@@ -17,7 +17,7 @@ from kassa.domain.contracts import utc_date
 from kassa.services.context import Ctx
 from kassa.services.scheduler import DueWork
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.services.subscriptions import timeline
+from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.records import load, save, versions_of
 from kassa.store.tables import subscriptions
 
@@ -73,8 +73,8 @@ def _announce(ctx: Ctx, sub_id: str, now: datetime, ahead: timedelta) -> dict[st
         item: dict[str, Any] = {"type": "subscription.ending_soon_passed", "subscription_id": sub_id}
         if end >= now:
             versions = versions_of(uow.conn, uow.environment, sub_id)
-            timeline.emit(uow, EVENT, sub, versions, term_end=iso_date(utc_date(end)),
-                          days_until_end=(utc_date(end) - utc_date(now)).days)
+            transitions.emit(uow, EVENT, sub, versions, term_end=iso_date(utc_date(end)),
+                             days_until_end=(utc_date(end) - utc_date(now)).days)
             item = {"type": EVENT, "subscription_id": sub_id, "term_end": iso_date(utc_date(end))}
         sent = [*(sub["ending_soon_sent"] or []), rfc3339(end)]
         save(uow.conn, sub, {"ending_soon_sent": sent, "ending_soon_for": None})

@@ -18,7 +18,7 @@ from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.services.subscriptions import timeline as tl
+from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.records import Row, load, save, save_version, versions_of
 from kassa.services.subscriptions.views import subscription_view
 from kassa.store.uow import UnitOfWork
@@ -84,8 +84,8 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
             "updated_at": uow.now,
         },
     )
-    tl.emit(uow, "subscription.activated", sub, versions)
-    ran = tl.advance(uow, sub, uow.now)
+    transitions.emit(uow, "subscription.activated", sub, versions)
+    ran = transitions.advance(uow, sub, uow.now)
     from kassa.services.billing import hooks
 
     hooks.on_activate(uow, sub)
@@ -132,21 +132,22 @@ def cancel(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
             approvals.withdraw(uow, sub)
             save(uow.conn, sub, {"cancellation": cancellation})
-            tl.end(uow, sub, versions, uow.now)
+            transitions.end(uow, sub, versions, uow.now)
         else:
             if timing not in ("immediate", "end_of_term") and not _is_date(timing):
                 raise InvalidRequest(
                     "timing must be immediate, end_of_term or a date YYYY-MM-DD.", field="timing"
                 )
-            at = resolve_effective(timing, tl.timeline(sub, versions, uow.now), field="timing")
+            context = transitions.timing_context(sub, versions, uow.now)
+            at = resolve_effective(timing, context, field="timing")
             save(uow.conn, sub, {"cancellation": cancellation, "updated_at": uow.now})
             if at <= uow.now:
-                tl.end(uow, sub, versions, uow.now)
+                transitions.end(uow, sub, versions, uow.now)
             else:
                 cancellation["effective_at"] = rfc3339(at)
                 save(uow.conn, sub, {"cancel_at": at, "cancellation": cancellation})
-                tl.emit(uow, "subscription.cancelation_scheduled", sub, versions)
-                tl.reschedule(uow, sub, versions)
+                transitions.emit(uow, "subscription.cancelation_scheduled", sub, versions)
+                transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
@@ -171,8 +172,8 @@ def uncancel(ctx: Ctx, sub_id: str) -> dict[str, Any]:
                 f"Subscription {sub_id} has no scheduled cancellation to undo."
             )
         save(uow.conn, sub, {"cancel_at": None, "cancellation": None, "updated_at": uow.now})
-        tl.emit(uow, "subscription.updated", sub, versions)
-        tl.reschedule(uow, sub, versions)
+        transitions.emit(uow, "subscription.updated", sub, versions)
+        transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
@@ -198,9 +199,9 @@ def pause(ctx: Ctx, sub_id: str, resume_at: date | None) -> dict[str, Any]:
         )
         from kassa.services.billing import hooks
 
-        hooks.on_pause(uow, sub, tl.current_items(sub, versions), uow.now)
-        tl.emit(uow, "subscription.updated", sub, versions)
-        tl.reschedule(uow, sub, versions)
+        hooks.on_pause(uow, sub, transitions.current_items(sub, versions), uow.now)
+        transitions.emit(uow, "subscription.updated", sub, versions)
+        transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
@@ -212,8 +213,8 @@ def resume(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         versions = versions_of(uow.conn, uow.environment, sub_id)
         if sub["status"] != "paused":
             raise refuse(sub, "resume", "Only a paused subscription can be resumed.")
-        tl.resume(uow, sub, versions, uow.now)
-        tl.reschedule(uow, sub, versions)
+        transitions.resume(uow, sub, versions, uow.now)
+        transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
@@ -239,8 +240,8 @@ def update(ctx: Ctx, sub_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
             values["metadata"] = merge_metadata(sub["metadata"], changes["metadata"])
         values["updated_at"] = uow.now
         save(uow.conn, sub, values)
-        tl.emit(uow, "subscription.updated", sub, versions)
-        tl.reschedule(uow, sub, versions)
+        transitions.emit(uow, "subscription.updated", sub, versions)
+        transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view

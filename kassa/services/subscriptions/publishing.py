@@ -10,14 +10,14 @@ from kassa.domain.change_proration import change_proration, totals
 from kassa.domain.contracts import midnight, resolve_effective, utc_date
 from kassa.domain.money import decimal_str, round_money
 from kassa.services.serialize import iso_date
-from kassa.services.subscriptions import timeline as tl
+from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.records import Row, save_version
 from kassa.store.uow import UnitOfWork
 
 
 def effective_instant(sub: Row, versions: Sequence[Row], value: str, now: datetime, field: str) -> datetime:
     """When a version asked for with ``value`` takes over; never before the contract starts."""
-    at = resolve_effective(value, tl.timeline(sub, versions, now), field=field)
+    at = resolve_effective(value, transitions.timing_context(sub, versions, now), field=field)
     start = sub["contract"].get("start_date")
     if start and sub["status"] != "draft":
         at = max(at, midnight(date.fromisoformat(start)))
@@ -81,7 +81,7 @@ def publish(uow: UnitOfWork, sub: Row, versions: list[Row], version: Row, at: da
     if version not in versions:
         versions.append(version)
     if at <= uow.now:
-        tl.take_over(uow, sub, versions, version, immediate=True)
+        transitions.take_over(uow, sub, versions, version, immediate=True)
     else:
-        tl.emit(uow, "subscription.updated", sub, versions)
-    tl.reschedule(uow, sub, versions)
+        transitions.emit(uow, "subscription.updated", sub, versions)
+    transitions.reschedule(uow, sub, versions)

@@ -19,7 +19,7 @@ from kassa.services.subscriptions.records import (
     version_of,
     versions_of,
 )
-from kassa.services.subscriptions.timeline import LIVE
+from kassa.services.subscriptions.transitions import LIVE
 from kassa.services.subscriptions.views import version_view
 from kassa.store.uow import UnitOfWork
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kassa.domain.contracts import (
-    Timeline,
+    TimingContext,
     cycle_interval,
     midnight,
     renewal_at,
@@ -72,8 +72,8 @@ def next_action_at(sub: Row, versions: Sequence[Row]) -> datetime | None:
     return min(candidates, default=None)
 
 
-def timeline(sub: Row, versions: Sequence[Row], now: datetime) -> Timeline:
-    return Timeline(
+def timing_context(sub: Row, versions: Sequence[Row], now: datetime) -> TimingContext:
+    return TimingContext(
         now=now,
         period_type=sub["contract"].get("period_type"),
         term_end=sub["term_end"],
