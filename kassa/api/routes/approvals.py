@@ -14,7 +14,7 @@ from kassa.api.schemas.approvals import (
     RuleUpdate,
 )
 from kassa.api.schemas.common import ListResponse
-from kassa.services import approvals
+from kassa.services.subscriptions import approvals
 
 router = APIRouter(tags=["approvals"])
 

@@ -8,7 +8,7 @@ drafts; ``auto_activate`` activates in the same request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert
@@ -21,7 +21,8 @@ from kassa.services.common import merge_metadata
 from kassa.services.customers import resolve_customer
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.plans import live_plan
-from kassa.services.subscriptions.lifecycle import begin
+from kassa.services.subscriptions.activation import check_backdating
+from kassa.services.subscriptions.approvals import begin_unless_held
 from kassa.services.subscriptions.records import insert_version, versions_of
 from kassa.services.subscriptions.views import subscription_view
 from kassa.store.tables import subscriptions
@@ -123,27 +124,11 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         versions = versions_of(uow.conn, uow.environment, sub["id"])
         uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
         if data.get("auto_activate"):
-            from kassa.services import approvals
-
-            if not approvals.hold_for_approval(uow, sub):
-                begin(uow, sub)
+            begin_unless_held(uow, sub)
             versions = versions_of(uow.conn, uow.environment, sub["id"])
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
-
-
-MAX_BACKDATING_DAYS = 366
-
-
-def check_backdating(start: date, now: datetime) -> None:
-    """A contract may start at most a year in the past: activation bills every period since the
-    start at once (a long backdated history belongs in an import, not in one request)."""
-    if (now.date() - start).days > MAX_BACKDATING_DAYS:
-        raise InvalidRequest(
-            f"contract.start_date can be at most {MAX_BACKDATING_DAYS} days in the past.",
-            field="contract.start_date",
-        )
 
 
 def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer: Mapping) -> str:

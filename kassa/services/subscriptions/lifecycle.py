@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from kassa.domain.contracts import first_term, midnight, resolve_effective, utc_date
+from kassa.domain.contracts import resolve_effective, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.services.subscriptions import transitions
-from kassa.services.subscriptions.records import Row, load, save, save_version, versions_of
+from kassa.services.subscriptions import approvals, transitions
+from kassa.services.subscriptions.records import Row, load, save, versions_of
 from kassa.services.subscriptions.views import subscription_view
-from kassa.store.uow import UnitOfWork
 
 STATUS_WORDS = {
     "draft": "a draft",
@@ -37,71 +36,13 @@ def refuse(sub: Row, action: str, hint: str = "") -> InvalidTransition:
     return InvalidTransition(f"{text} {hint}".strip())
 
 
-def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
-    """Publish the initial version, anchor the contract, go active, run what is already due."""
-    versions = versions_of(uow.conn, uow.environment, sub["id"])
-    drafts = [v for v in versions if v["status"] == "draft"]
-    if not drafts:
-        raise InvalidTransition(
-            "The subscription has no draft version to activate; create one with "
-            "POST /subscriptions/{id}/versions."
-        )
-    contract = dict(sub["contract"])
-    today = utc_date(uow.now)
-    start = date.fromisoformat(contract["start_date"]) if contract.get("start_date") else today
-    from kassa.services.subscriptions.create import check_backdating
-
-    check_backdating(start, uow.now)
-    term_start, term_end = first_term(contract["period_type"], contract.get("duration_months"), start)
-    contract["start_date"] = iso_date(start)
-    contract["end_date"] = iso_date(term_end) if contract["period_type"] == "fixed" else None
-    first_billing = sub["billing"].get("first_billing_date")
-    anchor = date.fromisoformat(first_billing) if first_billing else start
-    initial = drafts[0]
-    save_version(
-        uow.conn,
-        initial,
-        {
-            "status": "published",
-            "effective_at": midnight(start),
-            "effective": iso_date(start),
-            "published_at": uow.now,
-            "updated_at": uow.now,
-        },
-    )
-    save(
-        uow.conn,
-        sub,
-        {
-            "status": "active",
-            "activated_at": uow.now,
-            "contract": contract,
-            "term_start": term_start,
-            "term_end": term_end,
-            "billing_anchor": anchor,
-            "current_version_id": initial["id"],
-            "cycle_start": None,
-            "updated_at": uow.now,
-        },
-    )
-    transitions.emit(uow, "subscription.activated", sub, versions)
-    ran = transitions.advance(uow, sub, uow.now)
-    from kassa.services.billing import hooks
-
-    hooks.on_activate(uow, sub)
-    return ran
-
-
 def activate(ctx: Ctx, sub_id: str) -> dict[str, Any]:
     """Activate a draft, unless an approval rule holds it for approval first."""
-    from kassa.services import approvals
-
     with ctx.uow() as uow:
         sub = load(uow.conn, uow.environment, sub_id, for_update=True)
         if sub["status"] != "draft":
             raise refuse(sub, "activate", "Only a draft subscription can be activated.")
-        if not approvals.hold_for_approval(uow, sub):
-            begin(uow, sub)
+        approvals.begin_unless_held(uow, sub)
         view = subscription_view(sub, versions_of(uow.conn, uow.environment, sub_id), uow.now)
         uow.commit()
     return view
@@ -128,8 +69,6 @@ def cancel(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
                     "A subscription that never started can only be canceled immediately.",
                     field="timing",
                 )
-            from kassa.services import approvals
-
             approvals.withdraw(uow, sub)
             save(uow.conn, sub, {"cancellation": cancellation})
             transitions.end(uow, sub, versions, uow.now)

@@ -15,7 +15,7 @@ from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.subscriptions import transitions
-from kassa.services.subscriptions.lifecycle import begin
+from kassa.services.subscriptions.activation import begin
 from kassa.services.subscriptions.records import Row, load, save, versions_of
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
 from kassa.store.tables import approval_rules, approvals, customers, subscriptions
@@ -190,6 +190,12 @@ def hold_for_approval(uow: UnitOfWork, sub: Row) -> bool:
     transitions.emit(uow, "subscription.updated", sub, versions, approval={"rule_id": rule["id"],
                                                                     "reasons": reasons})
     return True
+
+
+def begin_unless_held(uow: UnitOfWork, sub: Row) -> None:
+    """Activate ``sub`` now, unless an approval rule holds it in pending_approval first."""
+    if not hold_for_approval(uow, sub):
+        begin(uow, sub)
 
 
 def withdraw(uow: UnitOfWork, sub: Row) -> None:

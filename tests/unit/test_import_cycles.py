@@ -1,0 +1,232 @@
+"""No import cycle between kassa's packages, nor between the modules of a package kept acyclic.
+
+Every import counts: module-level, function-local and ``if TYPE_CHECKING:`` ones. A package is
+``kassa.<name>`` with everything below it (``kassa.api`` holds ``api.routes`` and
+``api.schemas``), except that each subpackage of ``kassa.services`` (``billing``,
+``subscriptions``) stands apart from the ``kassa.services`` modules around it; a module directly
+in ``kassa/`` (``bootstrap``, ``config``, ...) is a package of its own. Migrations are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2] / "kassa"
+
+_SUBSCRIPTIONS_BILLING = (
+    "subscriptions call billing.hooks while billing.hooks reads subscriptions.records: issue 12 "
+    "('the subscriptions <-> billing dependency runs one way, through explicit hooks registered "
+    "in bootstrap') removes it"
+)
+_USAGE = (
+    "usage modules living among the shared kassa.services modules (context, common, serialize) "
+    "that the services subpackages import: no issue 12 part removes it (a kassa.services.usage "
+    "package would)"
+)
+_QUEUE = (
+    "the outbox dispatcher and the job runner import services.scheduler (DueWork), serialize "
+    "and context while services.webhook_delivery runs as a queue job: no issue 12 part removes it"
+)
+_BOOTSTRAP = (
+    "bootstrap.create_app imports api.app, which starts the worker; api and worker name the "
+    "Kassa type of bootstrap (TYPE_CHECKING): no issue 12 part removes it"
+)
+
+# Imports that still close a cycle between packages: (importing module, imported package) ->
+# what removes it. Any other cycle fails, and so does an entry that no longer closes a cycle
+# (delete it then): this list only shrinks.
+KNOWN_CYCLES: dict[tuple[str, str], str] = {
+    ("kassa.services.subscriptions.activation", "kassa.services.billing"): _SUBSCRIPTIONS_BILLING,
+    ("kassa.services.subscriptions.lifecycle", "kassa.services.billing"): _SUBSCRIPTIONS_BILLING,
+    ("kassa.services.subscriptions.transitions", "kassa.services.billing"): _SUBSCRIPTIONS_BILLING,
+    ("kassa.services.customer_usage", "kassa.services.subscriptions"): _USAGE,
+    ("kassa.services.usage_thresholds", "kassa.services.subscriptions"): _USAGE,
+    ("kassa.services.usage_followups", "kassa.services.billing"): _USAGE,
+    ("kassa.queue.outbox", "kassa.services"): _QUEUE,
+    ("kassa.queue.runner", "kassa.services"): _QUEUE,
+    ("kassa.store.uow", "kassa.queue"): (
+        "the unit of work enqueues jobs through queue.sql while queue uses store.uow: no issue 12 "
+        "part removes it"
+    ),
+    ("kassa.api.app", "kassa.bootstrap"): _BOOTSTRAP,
+    ("kassa.api.deps", "kassa.bootstrap"): _BOOTSTRAP,
+    ("kassa.worker.loop", "kassa.bootstrap"): _BOOTSTRAP,
+}
+
+# Packages whose own modules import each other without a cycle.
+ACYCLIC_INSIDE = ("kassa.domain", "kassa.services.subscriptions")
+
+Edges = dict[tuple[str, str], list[str]]  # (from, to) -> "module:line imports target"
+
+
+def modules(root: Path) -> dict[str, tuple[Path, bool]]:
+    """Dotted name -> (path, is a package ``__init__``), migrations left out."""
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if "migrations" in parts:
+            continue
+        is_package = parts[-1] == "__init__"
+        found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return found
+
+
+def package_of(module: str, root: Path) -> str:
+    parts = module.split(".")
+    if parts[1:2] == ["services"] and len(parts) > 2 and (root / "services" / parts[2]).is_dir():
+        return ".".join(parts[:3])
+    return ".".join(parts[:2])
+
+
+def imports(
+    module: str, path: Path, is_package: bool, known: set[str]
+) -> Iterator[tuple[int, str]]:
+    """(line, imported kassa module) for every import in ``path``, wherever it stands."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                here = module.split(".") if is_package else module.split(".")[:-1]
+                base = ".".join([*here[: len(here) - node.level + 1], *([base] if base else [])])
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
+        else:
+            continue
+        for target in targets:
+            while target not in known and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in known:
+                yield node.lineno, target
+
+
+def dependencies(
+    root: Path, *, level: str = "package", skip: frozenset[tuple[str, str]] = frozenset()
+) -> Edges:
+    """Import edges between packages (``level="package"``) or modules (``"module"``); ``skip``
+    leaves out the imports of (module, package) pairs."""
+    found = modules(root)
+    edges: Edges = {}
+    for module, (path, is_package) in found.items():
+        for line, target in imports(module, path, is_package, set(found)):
+            a, b = package_of(module, root), package_of(target, root)
+            if (module, b) in skip:
+                continue
+            if level == "module":
+                if a != b or module == target:
+                    continue
+                a, b = module, target
+            elif a == b:
+                continue
+            lines = edges.setdefault((a, b), [])
+            if (text := f"{module}:{line} imports {target}") not in lines:
+                lines.append(text)
+    return edges
+
+
+def find_cycle(edges: Edges) -> list[str] | None:
+    """A cycle ``[a, b, ..., a]`` in the graph, or None."""
+    graph: dict[str, list[str]] = {}
+    for a, b in sorted(edges):
+        graph.setdefault(a, []).append(b)
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def describe(cycle: list[str], edges: Edges) -> str:
+    steps = []
+    for a, b in zip(cycle, cycle[1:], strict=False):
+        lines = edges[a, b]
+        more = f" (and {len(lines) - 3} more)" if len(lines) > 3 else ""
+        steps.append(f"{a} -> {b}: {', '.join(lines[:3])}{more}")
+    return "import cycle " + " -> ".join(cycle) + "\n  " + "\n  ".join(steps)
+
+
+def reaches(edges: Edges, start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        for a, b in edges:
+            if a == node and b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return False
+
+
+def test_no_import_cycle_between_packages() -> None:
+    edges = dependencies(ROOT, skip=frozenset(KNOWN_CYCLES))
+    assert ("kassa.services.subscriptions", "kassa.services") in edges  # the graph is real
+    cycle = find_cycle(edges)
+    assert cycle is None, describe(cycle, edges)
+
+
+@pytest.mark.parametrize(("module", "package"), sorted(KNOWN_CYCLES))
+def test_every_known_cycle_is_still_open(module: str, package: str) -> None:
+    edges = dependencies(ROOT)
+    importer = package_of(module, ROOT)
+    lines = [line for line in edges.get((importer, package), []) if line.startswith(f"{module}:")]
+    assert lines, f"{module} no longer imports {package}: delete its KNOWN_CYCLES entry"
+    assert reaches(edges, package, importer), (
+        f"{package} no longer leads back to {importer}: delete the KNOWN_CYCLES entry of {module}"
+    )
+
+
+@pytest.mark.parametrize("package", ACYCLIC_INSIDE)
+def test_no_import_cycle_between_the_modules_of(package: str) -> None:
+    edges = {
+        pair: lines
+        for pair, lines in dependencies(ROOT, level="module").items()
+        if package_of(pair[0], ROOT) == package and pair[0] != package and pair[1] != package
+    }
+    assert edges
+    cycle = find_cycle(edges)
+    assert cycle is None, describe(cycle, edges)
+
+
+def test_the_check_names_a_cycle_through_a_function_local_import(tmp_path: Path) -> None:
+    root = tmp_path / "kassa"
+    for name, text in {
+        "__init__.py": "",
+        "ids.py": "",
+        "store/__init__.py": "",
+        "store/rows.py": "from kassa import ids\n\ndef load():\n    from kassa.api import app\n",
+        "api/__init__.py": "",
+        "api/app.py": "from ..store import rows\n",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    edges = dependencies(root)
+    cycle = find_cycle(edges)
+    assert cycle == ["kassa.api", "kassa.store", "kassa.api"]
+    assert describe(cycle, edges).splitlines() == [
+        "import cycle kassa.api -> kassa.store -> kassa.api",
+        "  kassa.api -> kassa.store: kassa.api.app:1 imports kassa.store.rows",
+        "  kassa.store -> kassa.api: kassa.store.rows:4 imports kassa.api.app",
+    ]
+    known = frozenset({("kassa.store.rows", "kassa.api")})
+    assert find_cycle(dependencies(root, skip=known)) is None
