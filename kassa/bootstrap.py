@@ -53,6 +53,7 @@ class Kassa:
             metric_users=self.metric_users,
             outbound=self.outbound,
             notify=self.wakeup.set,
+            jobs=self.jobs,
         )
 
     def close(self) -> None:
@@ -62,7 +63,10 @@ class Kassa:
 
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
+    from kassa.services.billing import collection
+
     jobs = JobRunner()
+    jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
     jobs.register(
         webhook_messages.DELIVER_JOB,
         webhook_delivery.deliver,

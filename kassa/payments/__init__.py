@@ -1,7 +1,8 @@
 """Payment processors: how money is collected and returned.
 
 Billing talks to a processor only through ``PaymentProcessor``, so a real provider is one more
-implementation of this protocol, chosen per environment in the composition root.
+implementation of this protocol, chosen per environment in the composition root. Billing calls
+it outside any database transaction (see ``kassa.services.billing.collection``).
 """
 
 from __future__ import annotations
@@ -9,14 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+# ``processing``: accepted, the outcome comes later (bank debits: ACH, SEPA); the payment is then
+# concluded through ``collection.settle_payment`` (a provider's webhook).
+Status = Literal["succeeded", "failed", "processing"]
 
 
 @dataclass(frozen=True)
 class ProcessorResult:
-    succeeded: bool
+    status: Status
     reference: str | None = None
     failure_reason: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
 
 
 class PaymentProcessor(Protocol):
@@ -31,7 +40,8 @@ class PaymentProcessor(Protocol):
         idempotency_key: str,
         previous_failures: int,
     ) -> ProcessorResult:
-        """Collect ``amount`` from ``method``."""
+        """Collect ``amount`` from ``method``; asked again with the same ``idempotency_key``
+        (a retried job), answer with the first charge instead of charging again."""
         ...
 
     def refund(

@@ -31,11 +31,11 @@ class SandboxProcessor:
         behavior = method.get("test_behavior") or "succeed"
         reference = "sim_ch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
         if behavior == "decline" or (behavior == "decline_once" and previous_failures == 0):
-            return ProcessorResult(False, reference, "card_declined: the test card was declined")
-        return ProcessorResult(True, reference)
+            return ProcessorResult("failed", reference, "card_declined: the test card was declined")
+        return ProcessorResult("succeeded", reference)
 
     def refund(
         self, payment: Mapping[str, Any], amount: Decimal, *, idempotency_key: str
     ) -> ProcessorResult:
         reference = "sim_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
-        return ProcessorResult(True, reference)
+        return ProcessorResult("succeeded", reference)

@@ -118,18 +118,29 @@ class JobRunner:
                 break
         return ran
 
+    def run_ids(self, ctx: Ctx, ids: list[str]) -> list[RanItem]:
+        """Run the jobs ``ids`` now if they are due and no worker holds them (a request runs
+        the jobs it has just committed); claimed like any job, so they run once."""
+        lease_until = utcnow() + self._lease(ctx)
+        batch = self._claim(ctx, lease_until, ids)
+        if not batch:
+            return []
+        return self._run_batch(ctx, batch, lease_until, monotonic() + RUN_SLICE_SECONDS)
+
     def _lease(self, ctx: Ctx) -> timedelta:
         return timedelta(seconds=ctx.settings.worker_lease_seconds)
 
-    def _claim(self, ctx: Ctx, lease_until: datetime) -> list[sql.Job]:
+    def _claim(self, ctx: Ctx, lease_until: datetime,
+               ids: list[str] | None = None) -> list[sql.Job]:
         with ctx.uow() as uow:
             batch = sql.claim(
                 uow.conn,
                 ctx.environment,
                 now=ctx.clock.now(),
                 lease_until=lease_until,
-                limit=ctx.settings.worker_batch_size,
+                limit=len(ids) if ids is not None else ctx.settings.worker_batch_size,
                 worker=worker_name(),
+                ids=ids,
             )
             uow.commit()
         return batch

@@ -122,8 +122,10 @@ def claim(
     lease_until: datetime,
     limit: int,
     worker: str,
+    ids: Sequence[str] | None = None,
 ) -> list[Job]:
-    """Atomically take up to ``limit`` jobs due at ``now`` (environment time), oldest first."""
+    """Atomically take up to ``limit`` jobs due at ``now`` (environment time), oldest first;
+    only those of ``ids`` when given."""
     real_now = utcnow()
     token = f"{worker[:50]}:{new_id()}"
     due = (
@@ -132,6 +134,8 @@ def claim(
         .order_by(jobs.c.run_at, jobs.c.seq)
         .limit(limit)
     )
+    if ids is not None:
+        due = due.where(jobs.c.id.in_(list(ids)))
     values = {
         "status": RUNNING,
         "attempts": jobs.c.attempts + 1,

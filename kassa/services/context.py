@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,8 +17,11 @@ from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from kassa.payments import PaymentProcessor
+    from kassa.queue.runner import JobRunner
     from kassa.services.scheduler import DueWorkRegistry
     from kassa.webhooks.outbound import Outbound
+
+log = logging.getLogger("kassa.queue")
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,21 @@ class Ctx:
     outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
     notify: Callable[[], None] | None = None  # wakes this process's worker after new work
     stopping: threading.Event | None = None  # set when the worker running this is shutting down
+    # Runs the jobs a unit of work asked to run right after its commit (None: the worker will).
+    jobs: JobRunner | None = None
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
             self.engine, self.environment, self.clock, read_only=read_only,
-            processor=self.processor, on_work=self.notify,
+            run_jobs=self._run_jobs if self.jobs is not None else None, on_work=self.notify,
         )
+
+    def _run_jobs(self, job_ids: list[str]) -> None:
+        assert self.jobs is not None
+        try:
+            self.jobs.run_ids(self, job_ids)
+        except Exception:  # committed and queued: a worker runs them
+            log.exception("running jobs %s after their commit failed", job_ids)
 
     def with_clock(self, clock: Clock) -> Ctx:
         return replace(self, clock=clock)

@@ -28,8 +28,9 @@ class UnitOfWork:
     ``uow.now`` is read from the environment's clock once, when the unit of work starts, so one
     change carries one timestamp. Domain events recorded with ``emit`` are written to the outbox
     in the same transaction as the change, so an event exists if and only if its change does;
-    the same holds for jobs added with ``enqueue``. ``on_work`` (wake the worker) runs after a
-    commit that wrote events or jobs. Decimal arithmetic inside runs at ``ARITHMETIC_PRECISION``
+    the same holds for jobs added with ``enqueue``. After the commit, ``run_jobs`` runs the jobs
+    enqueued with ``run_after_commit`` (outside any transaction), then ``on_work`` (wake the
+    worker) runs if events or jobs were written. Decimal arithmetic inside runs at ``ARITHMETIC_PRECISION``
     significant digits, so money sums stay exact.
     """
 
@@ -40,18 +41,18 @@ class UnitOfWork:
         clock: Clock,
         *,
         read_only: bool = False,
-        processor: Any = None,
+        run_jobs: Callable[[list[str]], None] | None = None,
         on_work: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
-        # The environment's payment processor, for use cases that collect money inline.
-        self.processor = processor
         self.environment = environment
         self.clock = clock
         self.read_only = read_only
         self._conn: Connection | None = None
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
+        self._run_jobs = run_jobs
+        self._jobs_to_run: list[str] = []
         self.now: datetime = clock.now()
         self._on_work = on_work
 
@@ -91,6 +92,8 @@ class UnitOfWork:
         finally:
             conn.close()
         if self._committed and exc_type is None:
+            if self._jobs_to_run and self._run_jobs is not None:
+                self._run_jobs(self._jobs_to_run)
             for hook in self._after_commit:
                 hook()
 
@@ -138,11 +141,16 @@ class UnitOfWork:
         payload: Mapping[str, Any],
         run_at: datetime | None = None,
         dedupe_key: str | None = None,
+        *,
+        run_after_commit: bool = False,
     ) -> str | None:
-        """Add a job (run at ``run_at``, default now) in this transaction; see ``kassa.queue``."""
+        """Add a job (run at ``run_at``, default now) in this transaction; see ``kassa.queue``.
+        ``run_after_commit``: this process runs it as soon as the commit is done."""
         job_id = queue_sql.enqueue(
             self.conn, self.environment, job_type, payload, run_at or self.now, dedupe_key
         )
+        if run_after_commit and job_id is not None:
+            self._jobs_to_run.append(job_id)
         self._work_added()
         return job_id
 

@@ -204,12 +204,12 @@ def test_concurrent_issues_get_unique_gapless_numbers(kassa, customer: TestClien
 
 
 def test_a_charge_retried_after_a_rollback_reuses_its_idempotency_key(kassa, customer) -> None:
-    """The processor's key names the invoice's n-th attempt: a transaction that charged, then
-    rolled back (a billing chunk retried one by one), asks again with the same key, so a real
+    """The processor's key names the invoice's n-th attempt: a collect job that charged, then
+    failed to record the outcome (rolled back), asks again with the same key, so a real
     processor answers with the first charge instead of charging twice."""
+    from kassa.ids import new_id
     from kassa.payments.sandbox import SandboxProcessor
-    from kassa.services.billing import invoices as inv
-    from kassa.services.billing import payments
+    from kassa.services.billing import collection
 
     keys: list[str] = []
 
@@ -219,12 +219,19 @@ def test_a_charge_retried_after_a_rollback_reuses_its_idempotency_key(kassa, cus
             return super().charge(method, amount, currency, idempotency_key=idempotency_key,
                                   previous_failures=previous_failures)
 
-    method = card(customer, "wcqYrqfE")
+    method = card(customer, "wcqYrqfE", "decline")  # declined: the invoice stays open
     invoice = one_time(customer)
+    ctx = kassa.ctx("sandbox")
     for commit in (False, False, True, True):
-        with kassa.ctx("sandbox").uow() as uow:
-            row = inv.load(uow, invoice["id"], for_update=True)
-            payments.collect(uow, Recording(), row, {"id": method["id"], "type": "card"})
+        payload = {"invoice_id": invoice["id"], "payment_id": new_id("pay"),
+                   "payment_method_id": method["id"]}
+        with ctx.uow(read_only=True) as uow:
+            attempt = collection.next_attempt(uow, payload)
+        result = Recording().charge(attempt.method, attempt.amount, attempt.currency,
+                                    idempotency_key=attempt.key,
+                                    previous_failures=attempt.previous_failures)
+        with ctx.uow() as uow:
+            collection.record(uow, attempt, result)
             if commit:
                 uow.commit()
     assert keys == [f"{invoice['id']}:1"] * 3 + [f"{invoice['id']}:2"]

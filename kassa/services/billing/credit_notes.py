@@ -13,7 +13,8 @@ from sqlalchemy import insert, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
-from kassa.services.billing import credits, numbering, payments, wallets
+from kassa.services.billing import credits, numbering, payments
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
@@ -139,7 +140,7 @@ def _check_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal) 
             f"Top-up invoice {invoice['id']} is {invoice['status']}: void it instead of "
             "crediting it."
         )
-    left = wallets.top_up_left(uow, invoice)
+    left = ledger.top_up_left(uow, invoice)
     if amount > left:
         raise InvalidRequest(
             f"Wallet {invoice['wallet_id']} holds {money(left)} of this top-up; a credit note "
@@ -175,7 +176,7 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
             _check_top_up(uow, invoice, amount)
         number = numbering.reserve(uow, "credit_note")[0]
         if invoice["kind"] == "top_up":
-            wallets.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
+            ledger.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
         if resolution == "refund":
             paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
                 payments_table.c.environment == uow.environment,

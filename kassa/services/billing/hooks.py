@@ -142,7 +142,7 @@ def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) ->
     )
     written = inv.store(uow, [draft])
     if written and sub["billing"].get("auto_issue_invoices", True):
-        inv.issue_many(uow, uow.processor, written)
+        inv.issue_many(uow, written)
 
 
 def _names(uow: UnitOfWork, lines: Sequence[LineDraft]) -> dict[str, Any]:

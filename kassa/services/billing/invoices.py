@@ -1,5 +1,5 @@
-"""Invoices: stored from line drafts, issued (numbered, credits and wallet applied, collected),
-voided, listed. Status: draft → issued → paid | payment_failed | overdue, or void."""
+"""Invoices: stored from line drafts, issued (numbered, credits and wallet applied, collection
+requested), voided, listed. Status: draft → issued → paid | payment_failed | overdue, or void."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from kassa.domain.contracts import due_date, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, in_minor_units, round_money
 from kassa.ids import new_id
-from kassa.payments import PaymentProcessor
 from kassa.services.billing import credits, numbering
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.customers import customer_filter
 from kassa.services.serialize import iso_date, money, rfc3339
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
@@ -26,6 +26,8 @@ from kassa.store.tables import invoice_lines, invoices
 from kassa.store.uow import UnitOfWork
 
 OPEN = ("issued", "payment_failed", "overdue")
+# Charges what an invoice has due once the transaction asking for it commits (collection.py).
+COLLECT_JOB = "collect_payment"
 
 
 def line_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,14 +250,13 @@ def save(uow: UnitOfWork, invoice: dict[str, Any], values: Mapping[str, Any]) ->
 # ------------------------------------------------------------------ issuing
 
 
-def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[dict]) -> None:
-    """Number, date, apply credits and wallet, then collect (auto-pay) each draft in ``batch``.
+def issue_many(uow: UnitOfWork, batch: list[dict]) -> None:
+    """Number, date, apply credits and wallet, then ask for the collection (auto-pay) of each
+    draft in ``batch`` (a collect job, see ``collect_later``).
 
     Set-based for billing runs: one numbering update, one query to find who has credit or a
     wallet, one update and one outbox insert for the whole batch.
     """
-    from kassa.services.billing import payments, wallets
-
     for invoice in batch:
         if invoice["status"] != "draft":
             raise InvalidTransition(
@@ -265,7 +266,7 @@ def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[
     today = utc_date(uow.now)
     payable = sorted({i["customer_id"] for i in batch if i["kind"] != "top_up" and i["amount_due"] > 0})
     with_credit = credits.customers_with_money(uow.conn, uow.environment, payable)
-    with_wallet = wallets.customers_with_balance(uow.conn, uow.environment, payable)
+    with_wallet = ledger.customers_with_balance(uow.conn, uow.environment, payable)
     for invoice, number in zip(batch, numbers, strict=True):
         invoice.update(number=number, status="issued", issue_date=today,
                        due_date=due_date(today, invoice["payment_terms"]), issued_at=uow.now,
@@ -289,16 +290,23 @@ def issue_many(uow: UnitOfWork, processor: PaymentProcessor | None, batch: list[
         invoice.pop("_lines", None)
         if invoice["amount_due"] <= 0:
             mark_paid(uow, invoice)
-        elif invoice["auto_pay"] and processor is not None:
-            payments.collect(uow, processor, invoice)
+        elif invoice["auto_pay"]:
+            collect_later(uow, invoice["id"])
+
+
+def collect_later(uow: UnitOfWork, invoice_id: str, method_id: str | None = None) -> str:
+    """Enqueue the collection of what the invoice has due, run as soon as this transaction
+    commits (unless its context leaves jobs to the runner); the id its payment will have."""
+    payment_id = new_id("pay")
+    uow.enqueue(COLLECT_JOB, {"invoice_id": invoice_id, "payment_id": payment_id,
+                              "payment_method_id": method_id}, run_after_commit=True)
+    return payment_id
 
 
 def apply_balances(uow: UnitOfWork, invoice: dict[str, Any], *, credit: bool = True,
                    wallet: bool = True) -> None:
     """Spend monetary credit (earliest expiry, lowest priority, oldest first), then wallet
     balance, on what ``invoice`` has due; the caller stores the amounts. Never on a top-up."""
-    from kassa.services.billing import wallets
-
     if invoice["kind"] == "top_up" or invoice["amount_due"] <= 0:
         return
     customer = invoice["customer_id"]
@@ -308,19 +316,17 @@ def apply_balances(uow: UnitOfWork, invoice: dict[str, Any], *, credit: bool = T
         invoice["credits_applied"] += used
         invoice["amount_due"] -= used
     if wallet and invoice["amount_due"] > 0:
-        paid = wallets.apply(uow, customer, invoice["currency"], invoice["amount_due"],
+        paid = ledger.apply(uow, customer, invoice["currency"], invoice["amount_due"],
                              invoice["id"])
         invoice["wallet_applied"] += paid
         invoice["amount_due"] -= paid
 
 
 def mark_paid(uow: UnitOfWork, invoice: dict[str, Any]) -> None:
-    from kassa.services.billing import wallets
-
     save(uow, invoice, {"status": "paid", "paid_at": uow.now, "amount_due": round_money(
         ZERO, invoice["currency"])})
     if invoice["kind"] == "top_up" and invoice["wallet_id"]:
-        wallets.credit_top_up(uow, invoice)
+        ledger.credit_top_up(uow, invoice)
     uow.emit("invoice.paid", view_of(uow.conn, uow.environment, invoice))
 
 

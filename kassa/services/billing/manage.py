@@ -14,7 +14,8 @@ from kassa.domain.billing.boundary import LineDraft, plan_boundary, windows_of
 from kassa.domain.billing.totals import tax_line
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
-from kassa.services.billing import credits, wallets
+from kassa.services.billing import credits
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing.describe import describe
@@ -63,10 +64,9 @@ def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         )
         invoice = inv.store(uow, [draft])[0]
         if data.get("auto_issue", True):
-            inv.issue_many(uow, ctx.processor, [invoice])
-        view = inv.view_of(uow.conn, uow.environment, invoice)
+            inv.issue_many(uow, [invoice])
         uow.commit()
-    return view
+    return inv.get_invoice(ctx, invoice["id"])  # as collected (a job run as the commit returned)
 
 
 def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
@@ -76,10 +76,9 @@ def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
             raise InvalidTransition(
                 f"Invoice {invoice_id} is {invoice['status']}; only a draft can be issued."
             )
-        inv.issue_many(uow, ctx.processor, [invoice])
-        view = inv.view_of(uow.conn, uow.environment, invoice)
+        inv.issue_many(uow, [invoice])
         uow.commit()
-    return view
+    return inv.get_invoice(ctx, invoice_id)  # as collected (a job run as the commit returned)
 
 
 def void_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
@@ -94,7 +93,7 @@ def void_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
                 "voiding it."
             )
         credits.restore(uow, invoice_id)
-        wallets.restore(uow, invoice)
+        ledger.restore(uow, invoice)
         inv.save(uow, invoice, {"status": "void", "voided_at": uow.now,
                                 "amount_due": round_money(ZERO, invoice["currency"])})
         view = inv.view_of(uow.conn, uow.environment, invoice)

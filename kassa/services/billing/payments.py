@@ -1,5 +1,5 @@
-"""Payment methods, payments (collected through the environment's processor, or recorded by
-hand for wires) and refunds."""
+"""Payment methods, payments (collected through the environment's processor by the collect job,
+see ``collection``, or recorded by hand for wires) and refunds."""
 
 from __future__ import annotations
 
@@ -180,118 +180,71 @@ def default_method(uow: UnitOfWork, customer_id: str) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
+def chargeable_method(uow: UnitOfWork, customer_id: str,
+                      method_id: str | None = None) -> dict[str, Any] | None:
+    """``method_id`` (NotFound when it is not the customer's), or the default; None when that
+    is nothing a processor can charge (none, or a wire)."""
+    method = _method(uow, customer_id, method_id) if method_id else default_method(uow, customer_id)
+    return None if method is None or method["type"] == "wire" else method
+
+
 # ------------------------------------------------------------------ collecting
-
-
-def _previous_failures(uow: UnitOfWork, method_id: str) -> int:
-    return uow.conn.execute(
-        select(func.count()).select_from(payments).where(
-            payments.c.environment == uow.environment,
-            payments.c.payment_method_id == method_id,
-            payments.c.status == "failed",
-        )
-    ).scalar_one()
-
-
-def collect(uow: UnitOfWork, processor: PaymentProcessor, invoice: dict[str, Any],
-            method: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """Charge what is due on ``invoice`` to ``method`` (default: the customer's default).
-
-    Returns the payment, or None when the customer has no payment method to charge.
-    """
-    method = method or default_method(uow, invoice["customer_id"])
-    if method is None or method["type"] == "wire":
-        return None
-    amount = invoice["amount_due"]
-    payment = {
-        "environment": uow.environment,
-        "id": new_id("pay"),
-        "customer_id": invoice["customer_id"],
-        "invoice_id": invoice["id"],
-        "payment_method_id": method["id"],
-        "method": method["type"],
-        "amount": amount,
-        "amount_refunded": round_money(ZERO, invoice["currency"]),
-        "currency": invoice["currency"],
-        "status": "processing",
-        "failure_reason": None,
-        "processor_ref": None,
-        "reference": None,
-        "created_at": uow.now,
-        "updated_at": uow.now,
-    }
-    # The key names the invoice's n-th attempt, not this row: when the transaction holding
-    # the row rolls back after the charge (a billing chunk retried one by one), the retry asks
-    # the processor with the same key, and it answers with the first charge, not a second.
-    attempt = uow.conn.execute(select(func.count()).select_from(payments).where(
-        payments.c.environment == uow.environment, payments.c.invoice_id == invoice["id"],
-    )).scalar_one() + 1
-    uow.conn.execute(insert(payments), payment)
-    uow.emit("payment.created", payment_view(payment))
-    result = processor.charge(
-        method, amount, invoice["currency"], idempotency_key=f"{invoice['id']}:{attempt}",
-        previous_failures=_previous_failures(uow, method["id"]),
-    )
-    values = {
-        "status": "succeeded" if result.succeeded else "failed",
-        "processor_ref": result.reference,
-        "failure_reason": result.failure_reason,
-        "updated_at": uow.now,
-    }
-    uow.conn.execute(update(payments).where(
-        payments.c.environment == uow.environment, payments.c.id == payment["id"]
-    ).values(**values))
-    payment.update(values)
-    uow.emit("payment.updated", payment_view(payment))
-    if result.succeeded:
-        uow.emit("payment.succeeded", payment_view(payment))
-        inv.settle(uow, invoice, amount)
-    else:
-        uow.emit("payment.failed", payment_view(payment))
-        if invoice["status"] == "issued":  # an overdue invoice stays overdue
-            inv.save(uow, invoice, {"status": "payment_failed"})
-    return payment
 
 
 def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str, Any]:
     """Spend credit and wallet balance on the amount due, then charge the rest (``payment`` is
-    None when they covered it all)."""
+    None when they covered it all); the charge is a collect job, run as the request commits."""
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
         inv.require_open(invoice, "collect a payment for")
         if invoice["amount_due"] <= 0:
             raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
+        _refuse_processing(uow, invoice_id)
         due = invoice["amount_due"]
         inv.apply_balances(uow, invoice)
         if invoice["amount_due"] < due:
             inv.save(uow, invoice, {k: invoice[k] for k in (
                 "credits_applied", "wallet_applied", "amount_due")})
-        payment = None
+        payment_id = None
         if invoice["amount_due"] > 0:
-            payment = payment_view(_charge(uow, ctx.processor, invoice, method_id))
+            method = _chargeable(ctx, uow, invoice, method_id)
+            payment_id = inv.collect_later(uow, invoice_id, method["id"])
         else:
             inv.mark_paid(uow, invoice)
-        view = {"payment": payment, "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
         uow.commit()
-    return view
+    with ctx.uow(read_only=True) as uow:
+        payment = payment_id and uow.conn.execute(select(payments).where(
+            payments.c.environment == uow.environment, payments.c.id == payment_id,
+        )).mappings().first()
+        return {"payment": payment_view(payment) if payment else None,
+                "invoice": inv.view_of(uow.conn, uow.environment, inv.load(uow, invoice_id))}
 
 
-def _charge(uow: UnitOfWork, processor: PaymentProcessor | None, invoice: dict[str, Any],
-            method_id: str | None) -> dict[str, Any]:
-    if processor is None:
+def _refuse_processing(uow: UnitOfWork, invoice_id: str) -> None:
+    processing = uow.conn.execute(select(payments.c.id).where(
+        payments.c.environment == uow.environment, payments.c.invoice_id == invoice_id,
+        payments.c.status == "processing",
+    )).scalar()
+    if processing is not None:
+        raise InvalidTransition(f"Payment {processing} of invoice {invoice_id} is still "
+                                "processing; wait for its outcome before retrying.")
+
+
+def _chargeable(ctx: Ctx, uow: UnitOfWork, invoice: dict[str, Any],
+                method_id: str | None) -> dict[str, Any]:
+    if ctx.processor is None:
         raise InvalidRequest(
             "No payment processor is configured for this environment; record a payment "
             "with POST /invoices/{id}/payments instead."
         )
-    method = _method(uow, invoice["customer_id"], method_id) if method_id else None
-    payment = collect(uow, processor, invoice, method)
-    if payment is None:
+    method = chargeable_method(uow, invoice["customer_id"], method_id)
+    if method is None:
         raise InvalidRequest(
             f"Customer {invoice['customer_id']} has no payment method to charge; add one "
             "with POST /customers/{id}/payment-methods.",
             field="payment_method_id",
         )
-    return payment
+    return method
 
 
 def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -101,7 +102,8 @@ def run(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 def _bill_ids(ctx: Ctx, ids: Sequence[str], now: datetime) -> list[dict[str, Any]]:
-    with ctx.uow() as uow:
+    # Auto-pay invoices are collected by the job runner (collect jobs), not chunk by chunk here.
+    with replace(ctx, jobs=None).uow() as uow:
         stmt = select(subscriptions).where(
             subscriptions.c.environment == uow.environment,
             among(uow.conn, subscriptions.c.id, list(ids)),
@@ -203,7 +205,7 @@ def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list
     to_issue = [i for i in written
                 if by_sub[i["subscription_id"]]["billing"].get("auto_issue_invoices", True)]
     if to_issue:
-        inv.issue_many(uow, uow.processor, to_issue)
+        inv.issue_many(uow, to_issue)
     if last_at:
         uow.conn.execute(
             update(subscriptions)
