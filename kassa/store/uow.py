@@ -30,8 +30,8 @@ class UnitOfWork:
     in the same transaction as the change, so an event exists if and only if its change does;
     the same holds for jobs added with ``enqueue``. After the commit, ``run_jobs`` runs the jobs
     enqueued with ``run_after_commit`` (outside any transaction), then ``on_work`` (wake the
-    worker) runs if events or jobs were written. Decimal arithmetic inside runs at ``ARITHMETIC_PRECISION``
-    significant digits, so money sums stay exact.
+    worker) runs if events or jobs were written. Decimal arithmetic inside runs at
+    ``ARITHMETIC_PRECISION`` significant digits, so money sums stay exact.
     """
 
     def __init__(

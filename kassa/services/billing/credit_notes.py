@@ -14,8 +14,8 @@ from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
 from kassa.services.billing import credits, numbering, payments
-from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing import invoices as inv
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter

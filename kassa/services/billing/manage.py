@@ -15,9 +15,9 @@ from kassa.domain.billing.totals import tax_line
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
 from kassa.services.billing import credits
-from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing.describe import describe
 from kassa.services.billing.terms import terms_of
 from kassa.services.context import Ctx
