@@ -1,3 +1,5 @@
+"""Invoices: one-time invoices, issuing, voiding, collecting, credits, the upcoming invoice."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.billing import ApplyCredits, Invoice, ManualPayment, OneTimeInvoice, RetryPayment
 from kassa.api.schemas.common import ListResponse
+from kassa.api.schemas.invoices import ApplyCredits, Invoice, OneTimeInvoice, UpcomingInvoice
+from kassa.api.schemas.payments import InvoicePayment, ManualPayment, RetryPayment
 from kassa.services.billing import invoices, manage, payments
 
 router = APIRouter(tags=["invoices"])
@@ -40,13 +43,13 @@ def void_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return manage.void_invoice(ctx, invoice_id)
 
 
-@router.post("/invoices/{invoice_id}/retry-payment")
+@router.post("/invoices/{invoice_id}/retry-payment", response_model=InvoicePayment)
 def retry_payment(invoice_id: str, ctx: EnvCtx, body: RetryPayment | None = None) -> dict[str, Any]:
     """Charge the amount due again (default payment method, or ``payment_method_id``)."""
     return payments.retry_payment(ctx, invoice_id, body.payment_method_id if body else None)
 
 
-@router.post("/invoices/{invoice_id}/payments", status_code=201)
+@router.post("/invoices/{invoice_id}/payments", status_code=201, response_model=InvoicePayment)
 def record_payment(invoice_id: str, body: ManualPayment, ctx: EnvCtx) -> dict[str, Any]:
     """Record a payment received outside Kassa (a wire transfer)."""
     return payments.record_payment(ctx, invoice_id, body.model_dump())
@@ -57,7 +60,7 @@ def apply_credits(invoice_id: str, ctx: EnvCtx, body: ApplyCredits | None = None
     return manage.apply_credits(ctx, invoice_id, body.amount if body else None)
 
 
-@router.get("/subscriptions/{sub_id}/upcoming-invoice", response_model=Invoice)
+@router.get("/subscriptions/{sub_id}/upcoming-invoice", response_model=UpcomingInvoice)
 def upcoming_invoice(sub_id: str, ctx: EnvCtx) -> dict[str, Any]:
     """The next billing date's invoice as it stands now (usage so far; a scheduled
     cancellation makes it the final invoice); nothing is stored."""

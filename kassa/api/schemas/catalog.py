@@ -1,114 +1,27 @@
-"""Customers, products and billable metrics: request and response schemas."""
+"""Products and billable metrics: request and response schemas."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from kassa.api.schemas.common import (
-    MetadataPatch,
-    CurrencyCode,
     LongText,
     Metadata,
+    MetadataPatch,
     Name,
-    Percentage,
     ResponseSchema,
     Schema,
+    client_id,
+    not_null,
     parse_decimal_value,
     problem,
+    unique,
 )
-from kassa.ids import client_id_problem
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _email(value: str | None) -> str | None:
-    if value is not None and not _EMAIL.match(value):
-        raise ValueError("must be an email address such as billing@example.com")
-    return value
-
-
-def _unique(values: list[str] | None) -> list[str] | None:
-    if values is not None and len(set(values)) != len(values):
-        raise ValueError("must not repeat a value")
-    return values
-
-
-def _client_id(prefix: str) -> Any:
-    def check(value: str | None) -> str | None:
-        if value is not None and (reason := client_id_problem(value, prefix)):
-            raise ValueError(reason)
-        return value
-
-    return AfterValidator(check)
-
-
-Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
-Tag = Annotated[str, Field(min_length=1, max_length=100)]
-Alias = Annotated[str, Field(min_length=1, max_length=255)]
 MetricId = Annotated[str, Field(min_length=1, max_length=80)]
-
-
-def _not_null(model: Schema, *names: str) -> None:
-    for name in names:
-        if name in model.model_fields_set and getattr(model, name) is None:
-            raise problem(name, "cannot be null")
-
-
-# ---------------------------------------------------------------- customers
-
-
-class CustomerCreate(Schema):
-    id: Annotated[str | None, _client_id("plain")] = Field(
-        None, description="Optional id to keep when importing; generated when omitted"
-    )
-    name: Name
-    email: Email | None = None
-    currency: CurrencyCode | None = Field(None, description="Defaults to the environment's")
-    segment: Annotated[str, Field(max_length=100)] | None = None
-    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique)] = []
-    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(_unique)] = []
-    metadata: Metadata = {}
-    tax_rate: Percentage | None = Field(None, description="Tax percentage, e.g. \"20.00\"")
-    tax_exempt: bool = False
-
-
-class CustomerUpdate(Schema):
-    name: Name | None = None
-    email: Email | None = None
-    currency: CurrencyCode | None = None
-    segment: Annotated[str, Field(max_length=100)] | None = None
-    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(_unique)] | None = None
-    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(_unique)] | None = None
-    metadata: MetadataPatch | None = Field(
-        None, description="Merged into the stored metadata; a null value removes the key"
-    )
-    tax_rate: Percentage | None = None
-    tax_exempt: bool | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> CustomerUpdate:
-        _not_null(self, "name", "currency", "tax_exempt")
-        return self
-
-
-class Customer(ResponseSchema):
-    id: str
-    name: str
-    email: str | None
-    currency: str
-    segment: str | None
-    tags: list[str]
-    aliases: list[str]
-    metadata: dict[str, Any]
-    tax_rate: str | None
-    tax_exempt: bool
-    created_at: str
-    updated_at: str
-    archived_at: str | None
 
 
 # ---------------------------------------------------------------- products
@@ -119,7 +32,7 @@ BillingFrequency = Literal["recurring", "one-off"]
 
 
 class ProductCreate(Schema):
-    id: Annotated[str | None, _client_id("prod")] = None
+    id: Annotated[str | None, client_id("prod")] = None
     name: Name
     description: LongText | None = None
     fee_type: FeeType
@@ -127,7 +40,7 @@ class ProductCreate(Schema):
         None, description="Default billing direction; advance for fixed, arrears for metered"
     )
     billing_frequency: BillingFrequency | None = Field(None, description="Required for fixed")
-    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(_unique)] = []
+    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(unique)] = []
     sku: Annotated[str, Field(max_length=100)] | None = None
     unit_label_singular: Annotated[str, Field(max_length=50)] | None = None
     unit_label_plural: Annotated[str, Field(max_length=50)] | None = None
@@ -140,7 +53,7 @@ class ProductUpdate(Schema):
     fee_type: FeeType | None = None
     payment_terms: PaymentTerms | None = None
     billing_frequency: BillingFrequency | None = None
-    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(_unique)] | None = (
+    metric_ids: Annotated[list[MetricId], Field(max_length=10), AfterValidator(unique)] | None = (
         None
     )
     sku: Annotated[str, Field(max_length=100)] | None = None
@@ -150,7 +63,7 @@ class ProductUpdate(Schema):
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ProductUpdate:
-        _not_null(self, "name", "fee_type", "payment_terms")
+        not_null(self, "name", "fee_type", "payment_terms")
         return self
 
 
@@ -225,7 +138,7 @@ class FilterGroup(Schema):
 
 
 class MetricCreate(Schema):
-    id: Annotated[str | None, _client_id("mtr")] = None
+    id: Annotated[str | None, client_id("mtr")] = None
     name: Name
     description: LongText | None = None
     event_name: Annotated[str, Field(min_length=1, max_length=255)]
@@ -253,7 +166,7 @@ class MetricUpdate(Schema):
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> MetricUpdate:
-        _not_null(self, "name", "event_name", "aggregation", "filter_groups")
+        not_null(self, "name", "event_name", "aggregation", "filter_groups")
         return self
 
 
@@ -271,9 +184,6 @@ class Metric(ResponseSchema):
 
 
 __all__ = [
-    "Customer",
-    "CustomerCreate",
-    "CustomerUpdate",
     "Metric",
     "MetricCreate",
     "MetricUpdate",

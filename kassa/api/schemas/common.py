@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from kassa.domain.currencies import is_currency
 from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range, day_in_range
+from kassa.ids import client_id_problem
 
 MAX_DECIMAL_DIGITS = 38
 MAX_DECIMAL_PLACES = 18
@@ -70,7 +71,9 @@ class Schema(BaseModel):
 
 
 class ResponseSchema(BaseModel):
-    """Base of response schemas (documentation; the services already return JSON-ready data)."""
+    """Base of response schemas. The services return JSON-ready data, passed through as it is;
+    every field is declared (tests/api/test_response_models.py), and an undeclared one still
+    reaches the client rather than vanish."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -188,6 +191,13 @@ DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text
 
 Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
 
+DecimalString = Annotated[str, _money_schema]
+"""A money amount or an exact quantity in a response: the service's decimal string, unchanged."""
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+"""An RFC 3339 UTC instant in a response (``2026-07-01T00:00:00Z``)."""
+DateString = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+"""A date (YYYY-MM-DD) in a response."""
+
 
 def _day(value: date) -> date:
     if not day_in_range(value):
@@ -275,6 +285,30 @@ MetadataPatch = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=50)
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 LongText = Annotated[str, Field(max_length=5000)]
+
+
+def unique(values: list[str] | None) -> list[str] | None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("must not repeat a value")
+    return values
+
+
+def client_id(prefix: str) -> Any:
+    """The check of an id a client chooses (kept when importing), with ``prefix`` as Kassa's own."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and (reason := client_id_problem(value, prefix)):
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
+
+
+def not_null(model: Schema, *names: str) -> None:
+    """PATCH: a field that must stay set may be left out, but not sent as null."""
+    for name in names:
+        if name in model.model_fields_set and getattr(model, name) is None:
+            raise problem(name, "cannot be null")
 
 T = TypeVar("T")
 

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.catalog import _client_id, _not_null
 from kassa.api.schemas.common import (
     CurrencyCode,
     LongText,
@@ -15,13 +14,15 @@ from kassa.api.schemas.common import (
     Name,
     ResponseSchema,
     Schema,
+    client_id,
+    not_null,
 )
 from kassa.api.schemas.items import ChildItem, Items, stored_items
 from kassa.api.schemas.subscriptions import Billing, Contract, Renewal
 
 
 class PlanCreate(Schema):
-    id: Annotated[str | None, _client_id("pln")] = None
+    id: Annotated[str | None, client_id("pln")] = None
     name: Name
     description: LongText | None = None
     currency: CurrencyCode
@@ -48,7 +49,7 @@ class PlanUpdate(Schema):
 
     @model_validator(mode="after")
     def _required(self) -> PlanUpdate:
-        _not_null(self, "name", "items", "contract", "billing")
+        not_null(self, "name", "items", "contract", "billing")
         return self
 
     def data(self) -> dict[str, Any]:
@@ -73,7 +74,7 @@ Children = Annotated[list[ChildItem], Field(min_length=1, max_length=100)]
 
 
 class BundleCreate(Schema):
-    id: Annotated[str | None, _client_id("bnd")] = None
+    id: Annotated[str | None, client_id("bnd")] = None
     name: Name
     description: LongText | None = None
     items: Children = Field(description="The bundle's products with their default prices")
@@ -93,7 +94,7 @@ class BundleUpdate(Schema):
 
     @model_validator(mode="after")
     def _required(self) -> BundleUpdate:
-        _not_null(self, "name", "items")
+        not_null(self, "name", "items")
         return self
 
     def data(self) -> dict[str, Any]:

@@ -1,0 +1,71 @@
+"""Credit notes: request and response schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from kassa.api.schemas.common import (
+    DecimalString,
+    NonNegativeMoney,
+    ResponseSchema,
+    Schema,
+    Timestamp,
+    problem,
+)
+
+CreditReason = Literal[
+    "duplicate", "fraudulent", "order_change", "product_unsatisfactory", "service_issue",
+    "billing_error", "other",
+]
+
+
+class CreditNoteLineCreate(Schema):
+    invoice_line_id: Annotated[str, Field(max_length=80)] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+    amount: NonNegativeMoney
+
+
+class CreditNoteCreate(Schema):
+    invoice_id: Annotated[str, Field(min_length=1, max_length=80)]
+    lines: Annotated[list[CreditNoteLineCreate], Field(min_length=1, max_length=200)] | None = None
+    amount: NonNegativeMoney | None = None
+    reason: CreditReason = "other"
+    memo: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> CreditNoteCreate:
+        if (self.lines is None) == (self.amount is None):
+            raise problem("amount", "give amount or lines, not both")
+        return self
+
+
+class CreditNoteApply(Schema):
+    resolution: Literal["refund", "credit"]
+
+
+class CreditNoteLine(ResponseSchema):
+    invoice_line_id: str | None
+    description: str
+    amount: DecimalString
+
+
+class CreditNote(ResponseSchema):
+    id: str
+    number: str | None
+    invoice_id: str
+    customer_id: str
+    currency: str
+    status: str
+    reason: str
+    memo: str | None
+    lines: list[CreditNoteLine]
+    amount: DecimalString
+    resolution: str | None
+    refund_id: str | None
+    credit_grant_id: str | None
+    applied_at: Timestamp | None
+    voided_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -1,0 +1,86 @@
+"""Customers: request and response schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from kassa.api.schemas.common import (
+    CurrencyCode,
+    DecimalString,
+    Metadata,
+    MetadataPatch,
+    Name,
+    Percentage,
+    ResponseSchema,
+    Schema,
+    Timestamp,
+    client_id,
+    not_null,
+    unique,
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise ValueError("must be an email address such as billing@example.com")
+    return value
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Tag = Annotated[str, Field(min_length=1, max_length=100)]
+Alias = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class CustomerCreate(Schema):
+    id: Annotated[str | None, client_id("plain")] = Field(
+        None, description="Optional id to keep when importing; generated when omitted"
+    )
+    name: Name
+    email: Email | None = None
+    currency: CurrencyCode | None = Field(None, description="Defaults to the environment's")
+    segment: Annotated[str, Field(max_length=100)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(unique)] = []
+    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(unique)] = []
+    metadata: Metadata = {}
+    tax_rate: Percentage | None = Field(None, description="Tax percentage, e.g. \"20.00\"")
+    tax_exempt: bool = False
+
+
+class CustomerUpdate(Schema):
+    name: Name | None = None
+    email: Email | None = None
+    currency: CurrencyCode | None = None
+    segment: Annotated[str, Field(max_length=100)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(unique)] | None = None
+    aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(unique)] | None = None
+    metadata: MetadataPatch | None = Field(
+        None, description="Merged into the stored metadata; a null value removes the key"
+    )
+    tax_rate: Percentage | None = None
+    tax_exempt: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> CustomerUpdate:
+        not_null(self, "name", "currency", "tax_exempt")
+        return self
+
+
+class Customer(ResponseSchema):
+    id: str
+    name: str
+    email: str | None
+    currency: str
+    segment: str | None
+    tags: list[str]
+    aliases: list[str]
+    metadata: dict[str, Any]
+    tax_rate: DecimalString | None
+    tax_exempt: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    archived_at: Timestamp | None
