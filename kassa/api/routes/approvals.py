@@ -11,6 +11,7 @@ from kassa.api.schemas.approvals import (
     Rejection,
     Rule,
     RuleCreate,
+    RuleDeleted,
     RuleUpdate,
 )
 from kassa.api.schemas.common import ListResponse
@@ -40,7 +41,7 @@ def update_rule(rule_id: str, body: RuleUpdate, ctx: EnvCtx) -> dict[str, Any]:
     return approvals.update_rule(ctx, rule_id, body.model_dump(mode="json", exclude_unset=True))
 
 
-@router.delete("/approval-rules/{rule_id}")
+@router.delete("/approval-rules/{rule_id}", response_model=RuleDeleted)
 def delete_rule(rule_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return approvals.delete_rule(ctx, rule_id)
 

@@ -3,15 +3,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import Field
 from sqlalchemy import text
 from starlette.responses import JSONResponse
 
 from kassa.api.deps import get_kassa
+from kassa.api.schemas.common import ResponseSchema
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Health(ResponseSchema):
+    status: str
+    database: str = Field(description="The database dialect: sqlite or postgresql")
+
+
+@router.get("/health", response_model=Health)
 def health(request: Request) -> Any:
     """Public: 200 when the database answers, 503 otherwise."""
     kassa = get_kassa(request)

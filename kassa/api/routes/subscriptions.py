@@ -7,16 +7,19 @@ from fastapi import APIRouter
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.prices import canonical_price
+from kassa.api.schemas.changes import ChangePreview, ChangeRequest, ChangeResult
 from kassa.api.schemas.subscriptions import (
     CancelRequest,
-    ChangeRequest,
     PauseRequest,
-    PublishRequest,
     Subscription,
     SubscriptionCreate,
     SubscriptionUpdate,
+)
+from kassa.api.schemas.versions import (
+    PublishRequest,
     Version,
     VersionCreate,
+    VersionDeleted,
     VersionList,
     VersionReplace,
 )
@@ -116,7 +119,7 @@ def publish_version(
     return subs.publish_version(ctx, sub_id, version_id, body.proration if body else None)
 
 
-@router.delete("/{sub_id}/versions/{version_id}")
+@router.delete("/{sub_id}/versions/{version_id}", response_model=VersionDeleted)
 def delete_version(sub_id: str, version_id: str, ctx: EnvCtx) -> dict[str, Any]:
     """Discard a draft (422 for a published version)."""
     return subs.delete_version(ctx, sub_id, version_id)
@@ -125,14 +128,14 @@ def delete_version(sub_id: str, version_id: str, ctx: EnvCtx) -> dict[str, Any]:
 # ------------------------------------------------------------------ changes
 
 
-@router.post("/{sub_id}/changes", status_code=201)
+@router.post("/{sub_id}/changes", status_code=201, response_model=ChangeResult)
 def create_change(sub_id: str, body: ChangeRequest, ctx: EnvCtx) -> dict[str, Any]:
     """Path A: add/remove/update on the source version; returns the new version with its delta
     and, for immediate changes, the proration."""
     return subs.change_subscription(ctx, sub_id, body.data(), canonical_price, preview=False)
 
 
-@router.post("/{sub_id}/changes/preview")
+@router.post("/{sub_id}/changes/preview", response_model=ChangePreview)
 def preview_change(sub_id: str, body: ChangeRequest, ctx: EnvCtx) -> dict[str, Any]:
     """The same computation as POST /changes, without writing anything."""
     return subs.change_subscription(ctx, sub_id, body.data(), canonical_price, preview=True)

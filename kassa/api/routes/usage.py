@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field, model_validator
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.common import DecimalValue, Instant, Schema, problem
+from kassa.api.schemas.common import Instant, ListResponse
+from kassa.api.schemas.usage import CustomerUsage, ThresholdCreate, UsageThreshold
 from kassa.services import customer_usage, usage_thresholds
 
 router = APIRouter(tags=["usage"])
 
 
-@router.get("/customers/{customer_id}/usage")
+@router.get(
+    "/customers/{customer_id}/usage",
+    response_model=CustomerUsage,
+    response_model_exclude_unset=True,  # series only with group_by=day
+)
 def get_customer_usage(
     customer_id: str,
     ctx: EnvCtx,
@@ -27,38 +31,23 @@ def get_customer_usage(
     return customer_usage.customer_usage(ctx, customer_id, from_, to, group_by)
 
 
-class ThresholdCreate(Schema):
-    customer_id: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    subscription_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
-    metric_id: Annotated[str, Field(min_length=1, max_length=80)]
-    value: DecimalValue
-
-    @model_validator(mode="after")
-    def _target(self) -> ThresholdCreate:
-        if self.customer_id is None and self.subscription_id is None:
-            raise problem("customer_id", "give customer_id or subscription_id")
-        if self.value < 0:
-            raise problem("value", "must not be negative")
-        return self
-
-
-@router.post("/usage-thresholds", status_code=201)
+@router.post("/usage-thresholds", status_code=201, response_model=UsageThreshold)
 def create_threshold(body: ThresholdCreate, ctx: EnvCtx) -> dict[str, Any]:
     """``usage.threshold_exceeded`` fires once per billing period when usage passes ``value``."""
     return usage_thresholds.create_threshold(ctx, body.model_dump())
 
 
-@router.get("/usage-thresholds")
+@router.get("/usage-thresholds", response_model=ListResponse[UsageThreshold])
 def list_thresholds(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
     """Filters: customer_id, subscription_id, metric_id, status."""
     return page_body(usage_thresholds.list_thresholds(ctx, query))
 
 
-@router.get("/usage-thresholds/{threshold_id}")
+@router.get("/usage-thresholds/{threshold_id}", response_model=UsageThreshold)
 def get_threshold(threshold_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return usage_thresholds.get_threshold(ctx, threshold_id)
 
 
-@router.delete("/usage-thresholds/{threshold_id}")
+@router.delete("/usage-thresholds/{threshold_id}", response_model=UsageThreshold)
 def archive_threshold(threshold_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return usage_thresholds.archive_threshold(ctx, threshold_id)

@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import LongText, Name, ResponseSchema, Schema, parse_decimal_value, problem
+from kassa.api.schemas.common import (
+    LongText,
+    Name,
+    ResponseSchema,
+    Schema,
+    Timestamp,
+    parse_decimal_value,
+    problem,
+)
 
 ConditionType = Literal[
     "discount_percentage_exceeds",
@@ -108,10 +116,18 @@ class Rejection(Schema):
 class Rule(ResponseSchema):
     id: str
     name: str
+    description: str | None
     conditions: list[dict[str, Any]]
     match: str
     priority: int
     approvers: dict[str, Any]
+    enabled: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class RuleDeleted(Rule):
+    deleted: bool
 
 
 class Approval(ResponseSchema):
@@ -120,4 +136,9 @@ class Approval(ResponseSchema):
     rule_id: str
     status: str
     reasons: list[str]
+    approvers: dict[str, Any]
     decisions: list[dict[str, Any]]
+    rejection_reason: str | None
+    decided_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -14,6 +14,7 @@ from kassa.api.schemas.common import (
     Name,
     ResponseSchema,
     Schema,
+    Timestamp,
     client_id,
     not_null,
 )
@@ -62,12 +63,16 @@ class PlanUpdate(Schema):
 class Plan(ResponseSchema):
     id: str
     name: str
+    description: str | None
     currency: str
     items: list[dict[str, Any]]
     contract: dict[str, Any]
     billing: dict[str, Any]
-    created_at: str
-    updated_at: str
+    renewal: dict[str, Any] | None
+    metadata: dict[str, Any]
+    created_at: Timestamp
+    updated_at: Timestamp
+    archived_at: Timestamp | None
 
 
 Children = Annotated[list[ChildItem], Field(min_length=1, max_length=100)]
@@ -107,6 +112,9 @@ class BundleUpdate(Schema):
 class Bundle(ResponseSchema):
     id: str
     name: str
+    description: str | None
     items: list[dict[str, Any]]
-    created_at: str
-    updated_at: str
+    metadata: dict[str, Any]
+    created_at: Timestamp
+    updated_at: Timestamp
+    archived_at: Timestamp | None
