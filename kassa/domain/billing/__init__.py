@@ -2,7 +2,8 @@
 
     timeline.py   versions over time, pauses, trials: which item is billable on which days
     boundary.py   one boundary: advance charges for periods that start, arrears for periods
-                  that end, usage windows to aggregate, then the lines
+                  that end, and the usage windows to aggregate (``plan_boundary``)
+    lines.py      the slots' invoice lines, each charged once by its price (``bill_boundary``)
     totals.py     modifiers (discounts, spend limits, tax) and invoice totals
 
 Work is split in two steps so that usage for many subscriptions can be aggregated in one

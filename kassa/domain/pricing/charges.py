@@ -1,7 +1,8 @@
 """Charging a price for one period: inputs, results and the strategy registry.
 
-Every price type has one strategy class, registered with ``@register("type")``; ``charge`` looks
-the strategy up. Amounts are full precision: an invoice line is rounded once, later, with
+Every price type has one strategy class, registered with ``@register("type")``: it owns the
+type's validation, its split between period start (advance) and end (arrears) and its charge;
+``Price`` asks it. Amounts are full precision: an invoice line is rounded once, later, with
 ``kassa.domain.money.round_money``.
 """
 
@@ -9,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import ZERO, to_decimal
 from kassa.domain.pricing.fields import Problem
-from kassa.domain.pricing.model import Price, PricingModel
+from kassa.domain.pricing.model import PricingModel
+
+if TYPE_CHECKING:
+    from kassa.domain.pricing.price import Price
 
 # Digits kept while pricing: far beyond any real amount, so products and sums stay exact.
 PRECISION = 60
@@ -86,7 +90,12 @@ class Charge:
 
 
 class PriceStrategy:
-    """How one price type reads, validates and charges. Subclasses are registered by type."""
+    """How one price type reads, validates, splits and charges. Subclasses are registered by type.
+
+    The defaults describe a price with a single billing moment: a fixed fee charges in its
+    billing direction's phase and is prorated by billable days; a metered price charges its
+    measured usage in arrears.
+    """
 
     type: ClassVar[str]
     model: ClassVar[type[PricingModel]]
@@ -94,6 +103,27 @@ class PriceStrategy:
     # How many metric ids a price takes, as (at least, at most or None), per fee type.
     metered_metrics: ClassVar[tuple[int, int | None]] = (1, 1)
     fixed_metrics: ClassVar[tuple[int, int | None]] = (0, 0)
+    # Whether a metered price of the type may set billing_direction advance (a prepaid block).
+    metered_advance: ClassVar[bool] = False
+    # Whether its arrears charge needs the usage settled earlier in the block (prior_usage).
+    needs_prior_usage: ClassVar[bool] = False
+
+    def bills_in(self, price: Price, phase: Phase) -> bool:
+        """Whether a recurring price charges anything in ``phase`` of its periods."""
+        return phase == (Phase.ARREARS if price.metered else Phase(price.billing_direction))
+
+    def measures_usage(self, price: Price) -> bool:
+        """Usage-based (its periods' usage is measured) rather than a fee prorated by days."""
+        return price.metered
+
+    def line_kind(self, phase: Phase) -> str:
+        """The invoice line kind of a usage-based charge in ``phase``."""
+        return "usage"
+
+    def one_off(self, price: Price, inputs: PeriodInputs) -> Charge:
+        """A one-off price's single charge: its direction's phase, else its arrears."""
+        first = self.charge(price, inputs, Phase(price.billing_direction))
+        return first if first.amount else self.charge(price, inputs, Phase.ARREARS)
 
     def problems(self, price: Price) -> list[Problem]:
         """Cross-field problems of an otherwise readable price (paths from the price object)."""
@@ -145,11 +175,9 @@ def strategy_for(price_type: str) -> PriceStrategy:
 
 def charge(price: Price, inputs: PeriodInputs, phase: Phase | str) -> Charge:
     """What ``price`` charges for one period in ``phase`` (full precision, not rounded)."""
-    strategy = strategy_for(price.type)
-    with localcontext(prec=PRECISION):
-        return strategy.charge(price, inputs, Phase(phase))
+    return price.charge(inputs, phase)
 
 
 def quote(price: Price, inputs: PeriodInputs) -> Charge:
     """Advance and arrears of one full period, combined."""
-    return charge(price, inputs, Phase.ADVANCE) + charge(price, inputs, Phase.ARREARS)
+    return price.quote(inputs)

@@ -1,4 +1,4 @@
-"""The price model: one immutable dataclass per price type, plus ``Price`` around it.
+"""The price models: one immutable dataclass per price type (``Price`` holds one).
 
 Each model reads itself from its API object (``read``, collecting problems), writes itself back
 (``to_dict``, money as decimal strings) and can scale its money amounts (``scaled``, used by price
@@ -277,20 +277,3 @@ class ExpressionModel:
 
     def scaled(self, factor: Decimal) -> ExpressionModel:
         return self
-
-
-@dataclass(frozen=True)
-class Price:
-    """A validated price: common settings plus the model object of its type."""
-
-    type: str
-    billing_interval: str
-    fee_type: str
-    billing_direction: str
-    billing_frequency: str
-    metric_ids: tuple[str, ...]
-    model: Any  # the *Model dataclass of the type (see PricingModel)
-
-    @property
-    def metered(self) -> bool:
-        return self.fee_type == "metered"

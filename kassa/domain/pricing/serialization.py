@@ -17,7 +17,8 @@ from typing import Any
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.pricing.charges import STRATEGIES
 from kassa.domain.pricing.fields import Problem, Reader, first_per_path
-from kassa.domain.pricing.model import DIRECTIONS, FEE_TYPES, FREQUENCIES, INTERVALS, Price
+from kassa.domain.pricing.model import DIRECTIONS, FEE_TYPES, FREQUENCIES, INTERVALS
+from kassa.domain.pricing.price import Price
 
 MODEL_SUFFIX = "_pricing_model"
 

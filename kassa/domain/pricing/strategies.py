@@ -1,7 +1,8 @@
-"""One charging strategy per price type (api-notes section 3).
+"""One strategy per price type (api-notes section 3).
 
 Every non-prepaid, non-expression price charges in its billing direction's phase and nothing in
-the other; metered prices always charge in arrears. Missing usage for a metric counts as 0.
+the other; metered prices always charge in arrears (``PriceStrategy.bills_in``). Prepaid and
+expression prices charge in both phases. Missing usage for a metric counts as 0.
 """
 
 from __future__ import annotations
@@ -28,18 +29,13 @@ from kassa.domain.pricing.model import (
     GraduatedTieredModel,
     PrepaidFixedTieredModel,
     PrepaidTieredModel,
-    Price,
     TieredModel,
     TieredPercentageModel,
     UnitModel,
     VolumePercentageModel,
 )
+from kassa.domain.pricing.price import Price
 from kassa.domain.pricing.tiers import Tier, band_units, check_quantity, volume_tier_index
-
-
-def billed_in(price: Price, phase: Phase) -> bool:
-    """Whether a price with a single billing moment charges in ``phase``."""
-    return phase == (Phase.ARREARS if price.metered else Phase(price.billing_direction))
 
 
 def period_quantity(price: Price, inputs: PeriodInputs) -> Decimal:
@@ -99,7 +95,7 @@ class UnitStrategy(PriceStrategy):
     model = UnitModel
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
-        if not billed_in(price, phase):
+        if not self.bills_in(price, phase):
             return Charge.none()
         quantity, rate = period_quantity(price, inputs), price.model.price_per_unit
         return Charge.of([ChargeLine("unit", "Per unit", quantity, rate, quantity * rate)])
@@ -113,7 +109,7 @@ class FixedStrategy(PriceStrategy):
     fee_types = ("fixed",)
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
-        if not billed_in(price, phase):
+        if not self.bills_in(price, phase):
             return Charge.none()
         m = price.model
         line = ChargeLine("fixed", "Fixed price", Decimal(m.units), m.price_per_unit, m.total)
@@ -130,7 +126,7 @@ class _TierStrategy(PriceStrategy):
         return period_quantity(price, inputs)
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
-        if not billed_in(price, phase):
+        if not self.bills_in(price, phase):
             return Charge.none()
         lines = graduated_lines if self.graduated else volume_lines
         quantity = self.quantity(price, inputs)
@@ -184,7 +180,7 @@ class VolumePercentageStrategy(PriceStrategy):
     metered_metrics = (1, 2)
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
-        if not billed_in(price, phase):
+        if not self.bills_in(price, phase):
             return Charge.none()
         m, metrics = price.model, price.metric_ids
         volume = inputs.usage.get(metrics[0], ZERO)
@@ -223,12 +219,24 @@ def _overage_line(model: Prepaid, before: Decimal, after: Decimal) -> ChargeLine
     return ChargeLine("overage", description, after - before, None, amount)
 
 
+class _PrepaidStrategy(PriceStrategy):
+    """A prepaid block billed in advance ("prepaid" line), usage beyond it in arrears ("overage")."""
+
+    fee_types = ("metered",)
+    metered_advance = True
+
+    def bills_in(self, price: Price, phase: Phase) -> bool:
+        return True
+
+    def line_kind(self, phase: Phase) -> str:
+        return "prepaid" if phase is Phase.ADVANCE else "overage"
+
+
 @register("prepaid_tiered")
-class PrepaidTieredStrategy(PriceStrategy):
+class PrepaidTieredStrategy(_PrepaidStrategy):
     """Advance: price(prepaid units). Arrears: price(usage) - price(prepaid) above the block."""
 
     model = PrepaidTieredModel
-    fee_types = ("metered",)
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
         if phase is Phase.ADVANCE:
@@ -239,7 +247,7 @@ class PrepaidTieredStrategy(PriceStrategy):
 
 
 @register("prepaid_fixed_tiered")
-class PrepaidFixedTieredStrategy(PriceStrategy):
+class PrepaidFixedTieredStrategy(_PrepaidStrategy):
     """Advance: price(prepaid units), once per billing interval (the caller's schedule).
 
     Arrears, every overage interval: usage is cumulative over the block, so this period owes
@@ -247,7 +255,7 @@ class PrepaidFixedTieredStrategy(PriceStrategy):
     """
 
     model = PrepaidFixedTieredModel
-    fee_types = ("metered",)
+    needs_prior_usage = True
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
         if phase is Phase.ADVANCE:
@@ -279,6 +287,13 @@ class ExpressionStrategy(PriceStrategy):
     model = ExpressionModel
     metered_metrics = (1, None)
     fixed_metrics = (0, None)
+    metered_advance = True
+
+    def bills_in(self, price: Price, phase: Phase) -> bool:
+        return True
+
+    def measures_usage(self, price: Price) -> bool:
+        return True
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
         variables = {"quantity": inputs.quantity, "usage": inputs.usage}

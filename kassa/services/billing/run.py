@@ -25,10 +25,10 @@ from kassa.domain.billing.boundary import (
     Slot,
     Terms,
     UsageWindow,
-    bill_boundary,
     plan_boundary,
     windows_of,
 )
+from kassa.domain.billing.lines import bill_boundary
 from kassa.domain.billing.timeline import day
 from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, tax_line
 from kassa.domain.money import ZERO
