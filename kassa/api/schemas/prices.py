@@ -8,11 +8,10 @@ exact field, e.g. ``items[1].price.graduated_tiered_pricing_model.tiers[2].max_u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from collections.abc import Mapping
-
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, create_model, model_validator
 
 from kassa.api.errors import FieldErrors, validation_errors
 
@@ -25,26 +24,21 @@ from kassa.api.schemas.common import (
     problem,
     problems,
 )
-from kassa.domain.pricing import price_from_dict, price_problems, price_to_dict
+from kassa.domain.pricing import (
+    PRICE_TYPES,
+    STRATEGIES,
+    price_from_dict,
+    price_problems,
+    price_to_dict,
+)
+from kassa.domain.pricing.serialization import MODEL_SUFFIX
 
-PriceType = Literal[
-    "unit",
-    "fixed",
-    "tiered",
-    "graduated_tiered",
-    "tiered_percentage",
-    "graduated_percentage",
-    "volume_percentage",
-    "prepaid_tiered",
-    "prepaid_fixed_tiered",
-    "expression",
-]
+PriceType = Literal[PRICE_TYPES]  # type: ignore[valid-type]  (the registered types, in order)
 BillingInterval = Literal["monthly", "quarterly", "semi_annual", "yearly"]
 FeeType = Literal["fixed", "metered"]
 Direction = Literal["advance", "arrears"]
 Frequency = Literal["recurring", "one-off"]
 Units = Annotated[int, Field(ge=0, le=10**15)]
-PREPAID = {"prepaid_tiered", "prepaid_fixed_tiered"}
 EXTRA_PRICE_FIELDS = (
     "display_order",
     "charge_on_contract_start",
@@ -154,8 +148,25 @@ class ExpressionPricing(Schema):
     charges: Annotated[list[ExpressionCharge], Field(min_length=1, max_length=20)]
 
 
-class Price(Schema):
-    """A price: common fields plus exactly one model object named after ``type``."""
+# The request schema of each registered type's model object, ``<type>_pricing_model``.
+PRICING_MODELS: dict[str, type[Schema]] = {
+    "unit": UnitPricing,
+    "fixed": FixedPricing,
+    "tiered": TieredPricing,
+    "graduated_tiered": GraduatedTieredPricing,
+    "tiered_percentage": TieredPricing,
+    "graduated_percentage": TieredPricing,
+    "volume_percentage": VolumePercentagePricing,
+    "prepaid_tiered": PrepaidTieredPricing,
+    "prepaid_fixed_tiered": PrepaidFixedTieredPricing,
+    "expression": ExpressionPricing,
+}
+if set(PRICING_MODELS) != set(PRICE_TYPES):
+    raise RuntimeError(f"pricing model schemas {sorted(PRICING_MODELS)} != types {PRICE_TYPES}")
+
+
+class _PriceFields(Schema):
+    """The common fields of a price; ``Price`` adds one model field per registered type."""
 
     type: PriceType
     billing_interval: BillingInterval = "monthly"
@@ -170,19 +181,9 @@ class Price(Schema):
     discount: Discount | None = None
     minimum_spend: SpendLimit | None = None
     maximum_spend: SpendLimit | None = None
-    unit_pricing_model: UnitPricing | None = None
-    fixed_pricing_model: FixedPricing | None = None
-    tiered_pricing_model: TieredPricing | None = None
-    graduated_tiered_pricing_model: GraduatedTieredPricing | None = None
-    tiered_percentage_pricing_model: TieredPricing | None = None
-    graduated_percentage_pricing_model: TieredPricing | None = None
-    volume_percentage_pricing_model: VolumePercentagePricing | None = None
-    prepaid_tiered_pricing_model: PrepaidTieredPricing | None = None
-    prepaid_fixed_tiered_pricing_model: PrepaidFixedTieredPricing | None = None
-    expression_pricing_model: ExpressionPricing | None = None
 
     @model_validator(mode="after")
-    def _semantics(self) -> Price:
+    def _semantics(self) -> _PriceFields:
         found = price_problems(self.model_dump(exclude_none=True))
         fee_type = self.fee_type or ("metered" if self.metric_ids else "fixed")
         if fee_type == "fixed" and self.billing_frequency is None:
@@ -190,7 +191,7 @@ class Price(Schema):
         if (
             fee_type == "metered"
             and self.billing_direction == "advance"
-            and self.type not in PREPAID | {"expression"}
+            and not STRATEGIES[self.type].metered_advance
         ):
             found.append(
                 (
@@ -207,6 +208,18 @@ class Price(Schema):
         data = price_to_dict(price_from_dict(self.model_dump(exclude_none=True)))
         extras = self.model_dump(mode="json", include=set(EXTRA_PRICE_FIELDS), exclude_none=True)
         return {**data, **extras}
+
+
+Price = create_model(
+    "Price",
+    __base__=_PriceFields,
+    __module__=__name__,
+    __doc__="A price: common fields plus exactly one model object named after ``type``.",
+    **{  # type: ignore[call-overload]
+        price_type + MODEL_SUFFIX: (PRICING_MODELS[price_type] | None, None)
+        for price_type in PRICE_TYPES
+    },
+)
 
 
 def canonical_price(raw: Mapping[str, Any], path: str) -> dict[str, Any]:
