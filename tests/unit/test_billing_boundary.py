@@ -141,3 +141,20 @@ def test_an_arrears_fee_is_prorated_by_its_active_days(day, pause_days):
               pauses=[(start, end)])
     (line,) = bill(t, FEB)
     assert line.amount == D("1.00") * (31 - (end - start).days)
+
+
+def test_an_early_end_credits_nothing_for_a_one_off_fee():
+    end = datetime(2026, 1, 21, tzinfo=UTC)
+    price = fixed_fee("fixed", {"price_per_unit": "500.00"}, billing_frequency="one-off")
+    assert bill(terms(item(price), ends_at=end, credit_unused_time=True), end) == []
+
+
+def test_an_early_end_does_not_bill_an_advance_expression_again():
+    """Usage-based prices are not prorated, so there are no unused days to credit."""
+    end = datetime(2026, 1, 21, tzinfo=UTC)
+    seats = {"billing_direction": "advance", "description": "Seats",
+             "quantity_expression": "quantity", "unit_price_expression": "31"}
+    price = fixed_fee("expression", {"charges": [seats]})
+    t = terms(item(price), ends_at=end, credit_unused_time=True)
+    assert summary(bill(t, JAN)) == [("usage", "2026-01-01", D("31.00"))]
+    assert [line.amount for line in bill(t, end)] == [D("0.00")]  # its arrears charges: none

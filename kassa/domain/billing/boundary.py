@@ -23,7 +23,7 @@ from typing import Any
 from kassa.domain.billing.timeline import DateRange, ItemKey, VersionTimeline, day
 from kassa.domain.contracts import midnight
 from kassa.domain.periods import Cycle, Period, add_months
-from kassa.domain.pricing import Item, Phase, Price
+from kassa.domain.pricing import Item, Phase
 
 
 @dataclass(frozen=True)
@@ -219,10 +219,6 @@ def _advance_slots(terms: Terms, key: ItemKey, t: date) -> list[Slot]:
     return [Slot(key, item, Phase.ADVANCE, starting, [span])]
 
 
-def _fee_in_advance(price: Price) -> bool:
-    return price.fee_type == "fixed" and price.billing_direction == Phase.ADVANCE
-
-
 def _prior_windows(tl: VersionTimeline, key: ItemKey, item: Item, lo: datetime) -> list[UsageWindow]:
     """Usage of the current prepaid block already settled before ``lo`` (prepaid_fixed_tiered)."""
     block = _period_containing(tl, _months(item), day(lo))
@@ -243,8 +239,9 @@ def _unused_credit(terms: Terms, key: ItemKey, at: datetime) -> list[Slot]:
     if raw is None:
         return []
     item = terms.item(raw)
-    if not _fee_in_advance(item.price):
-        return []
+    price = item.price
+    if not (price.recurring and not price.measures_usage and price.bills_in(Phase.ADVANCE)):
+        return []  # only a recurring fee billed ahead by days has unused days
     period = _period_containing(tl, _months(item), last_served)
     if end >= period.end:
         return []
