@@ -1,10 +1,16 @@
-"""``Item``: a priced item of an item set (standalone or a bundle child), parsed once."""
+"""``Item``: a priced item of an item set (standalone or a bundle child), parsed once.
+
+Stored prices repeat across subscriptions of a plan, and a ``Price`` is immutable: parsed ones
+are remembered by their JSON text, so a billing run parses each distinct price once.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from kassa.domain.pricing.price import Price
@@ -32,9 +38,14 @@ class Item:
         raw = data["price"]
         return cls(
             product_id=data["product_id"],
-            price=price_from_dict(raw),
+            price=_parsed(json.dumps(raw, sort_keys=True, default=str)),
             quantity=Decimal(data.get("quantity", 1)),
             trial_period_days=raw.get("trial_period_days") or 0,
             discount=raw.get("discount") or None,
             source=data,
         )
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Price:
+    return price_from_dict(json.loads(text))
