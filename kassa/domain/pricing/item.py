@@ -1,16 +1,15 @@
 """``Item``: a priced item of an item set (standalone or a bundle child), parsed once.
 
 Stored prices repeat across subscriptions of a plan, and a ``Price`` is immutable: parsed ones
-are remembered by their JSON text, so a billing run parses each distinct price once.
+are remembered by their text (``repr``: equal text, equal price), so a billing run parses each
+distinct price once.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from kassa.domain.pricing.price import Price
@@ -38,7 +37,7 @@ class Item:
         raw = data["price"]
         return cls(
             product_id=data["product_id"],
-            price=_parsed(json.dumps(raw, sort_keys=True, default=str)),
+            price=_parsed(raw),
             quantity=Decimal(data.get("quantity", 1)),
             trial_period_days=raw.get("trial_period_days") or 0,
             discount=raw.get("discount") or None,
@@ -46,6 +45,15 @@ class Item:
         )
 
 
-@lru_cache(maxsize=4096)
-def _parsed(text: str) -> Price:
-    return price_from_dict(json.loads(text))
+_PARSED: dict[str, Price] = {}
+_REMEMBERED = 4096
+
+
+def _parsed(raw: Mapping[str, Any]) -> Price:
+    key = repr(raw)
+    price = _PARSED.get(key)
+    if price is None:
+        if len(_PARSED) >= _REMEMBERED:
+            _PARSED.clear()
+        price = _PARSED[key] = price_from_dict(raw)
+    return price
