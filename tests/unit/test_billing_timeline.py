@@ -18,7 +18,8 @@ KEY = (None, "prd_seats")
 
 def item(quantity: int, product: str = "prd_seats", direction: str = "advance") -> dict:
     price = {"type": "fixed", "fee_type": "fixed", "billing_direction": direction,
-             "billing_interval": "monthly", "billing_frequency": "recurring"}
+             "billing_interval": "monthly", "billing_frequency": "recurring",
+             "fixed_pricing_model": {"price_per_unit": "10.00", "units": 1}}
     return {"product_id": product, "quantity": quantity, "price": price}
 
 

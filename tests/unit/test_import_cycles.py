@@ -1,6 +1,7 @@
 """No import cycle between kassa's packages, nor between the modules of a package kept acyclic.
 
-Every import counts: module-level, function-local and ``if TYPE_CHECKING:`` ones. A package is
+Every import that runs counts: module-level and function-local ones; an ``if TYPE_CHECKING:``
+import names a type for the checker and never runs, so it does not. A package is
 ``kassa.<name>`` with everything below it (``kassa.api`` holds ``api.routes`` and
 ``api.schemas``), except that each subpackage of ``kassa.services`` (``billing``,
 ``subscriptions``) stands apart from the ``kassa.services`` modules around it; a module directly
@@ -31,10 +32,6 @@ _QUEUE = (
     "the outbox dispatcher and the job runner import services.scheduler (DueWork), serialize "
     "and context while services.webhook_delivery runs as a queue job: no issue 12 part removes it"
 )
-_BOOTSTRAP = (
-    "bootstrap.create_app imports api.app, which starts the worker; api and worker name the "
-    "Kassa type of bootstrap (TYPE_CHECKING): no issue 12 part removes it"
-)
 
 # Imports that still close a cycle between packages: (importing module, imported package) ->
 # what removes it. Any other cycle fails, and so does an entry that no longer closes a cycle
@@ -52,9 +49,6 @@ KNOWN_CYCLES: dict[tuple[str, str], str] = {
         "the unit of work enqueues jobs through queue.sql while queue uses store.uow: no issue 12 "
         "part removes it"
     ),
-    ("kassa.api.app", "kassa.bootstrap"): _BOOTSTRAP,
-    ("kassa.api.deps", "kassa.bootstrap"): _BOOTSTRAP,
-    ("kassa.worker.loop", "kassa.bootstrap"): _BOOTSTRAP,
 }
 
 # Packages whose own modules import each other without a cycle.
@@ -85,8 +79,19 @@ def package_of(module: str, root: Path) -> str:
 def imports(
     module: str, path: Path, is_package: bool, known: set[str]
 ) -> Iterator[tuple[int, str]]:
-    """(line, imported kassa module) for every import in ``path``, wherever it stands."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    """(line, imported kassa module) for every import in ``path`` that runs, wherever it stands."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for_types = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
+                                                                    "typing.TYPE_CHECKING")
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    for node in ast.walk(tree):
+        if id(node) in for_types:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -196,8 +196,6 @@ def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> lis
     if price.measures_usage:
         hi = midnight(ending.end) if tl.ends_at is None else min(midnight(ending.end), tl.ends_at)
         slot.windows = _usage_windows(tl, key, slot.item, midnight(lo_day), hi)
-        if price.needs_prior_usage:
-            slot.prior = _prior_windows(tl, key, slot.item, midnight(lo_day))
     return [slot]
 
 
@@ -217,15 +215,6 @@ def _advance_slots(terms: Terms, key: ItemKey, t: date) -> list[Slot]:
         return []
     span = ((max(t, starting.start), starting.end), item)
     return [Slot(key, item, Phase.ADVANCE, starting, [span])]
-
-
-def _prior_windows(tl: VersionTimeline, key: ItemKey, item: Item, lo: datetime) -> list[UsageWindow]:
-    """Usage of the current prepaid block already settled before ``lo`` (prepaid_fixed_tiered)."""
-    block = _period_containing(tl, _months(item), day(lo))
-    start = midnight(max(block.start, tl.contract_start))
-    if start >= lo:
-        return []
-    return [UsageWindow(m, start, lo) for m in item.price.metric_ids]
 
 
 def _unused_credit(terms: Terms, key: ItemKey, at: datetime) -> list[Slot]:
@@ -249,4 +238,4 @@ def _unused_credit(terms: Terms, key: ItemKey, at: datetime) -> list[Slot]:
 
 
 def windows_of(slots: Sequence[Slot]) -> set[UsageWindow]:
-    return {w for s in slots for w in (*s.windows, *s.prior)}
+    return {w for s in slots for w in s.windows}

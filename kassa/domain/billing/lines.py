@@ -30,14 +30,13 @@ def _price(terms: Terms, item: Item, period: Period) -> Price:
     return escalate_price(item.price, factor, metered=metered)
 
 
-def _inputs(terms: Terms, item: Item, usage: Mapping[str, Decimal],
-            prior: Mapping[str, Decimal]) -> PeriodInputs:
+def _inputs(terms: Terms, item: Item, usage: Mapping[str, Decimal]) -> PeriodInputs:
     named = dict(usage)
     for metric_id, value in usage.items():
         name = terms.metric_names.get(metric_id)
         if name:
             named.setdefault(name, value)
-    return PeriodInputs(quantity=item.quantity, usage=named, prior_usage=prior)
+    return PeriodInputs(quantity=item.quantity, usage=named)
 
 
 def _fixed_amount(terms: Terms, slot: Slot) -> tuple[Decimal, Charge, dict[str, Any]]:
@@ -62,7 +61,7 @@ def _fixed_amount(terms: Terms, slot: Slot) -> tuple[Decimal, Charge, dict[str, 
         price = _price(terms, item, basis)
         key = (price, item.quantity)
         if key not in charges:
-            charges[key] = price.charge(_inputs(terms, item, {}, {}), slot.phase)
+            charges[key] = price.charge(_inputs(terms, item, {}), slot.phase)
         c = charges[key]
         if whole:
             total += round_money(c.amount, terms.currency)
@@ -95,7 +94,7 @@ def _slot_line(
 ) -> LineDraft | None:
     """The slot's line, None when it bills nothing; the price decides how it is charged."""
     if slot.one_off:
-        c = _price(terms, slot.item, slot.basis).one_off(_inputs(terms, slot.item, {}, {}))
+        c = _price(terms, slot.item, slot.basis).one_off(_inputs(terms, slot.item, {}))
         return _line("one_off", c, terms.currency, slot, None)
     if slot.item.price.measures_usage:
         return _usage_line(terms, slot, usage)
@@ -129,8 +128,7 @@ def _usage_line(
     """A usage-based charge over the slot's measured windows."""
     price = slot.item.price
     values = {w.metric_id: usage.get(w, ZERO) for w in slot.windows}
-    prior = {w.metric_id: usage.get(w, ZERO) for w in slot.prior}
-    inputs = _inputs(terms, slot.item, values, prior)
+    inputs = _inputs(terms, slot.item, values)
     c = _price(terms, slot.item, slot.basis).charge(inputs, slot.phase)
     kind = price.line_kind(slot.phase)
     metric = price.metric_ids[0] if price.metric_ids else None

@@ -105,8 +105,6 @@ class PriceStrategy:
     fixed_metrics: ClassVar[tuple[int, int | None]] = (0, 0)
     # Whether a metered price of the type may set billing_direction advance (a prepaid block).
     metered_advance: ClassVar[bool] = False
-    # Whether its arrears charge needs the usage settled earlier in the block (prior_usage).
-    needs_prior_usage: ClassVar[bool] = False
 
     def bills_in(self, price: Price, phase: Phase) -> bool:
         """Whether a recurring price charges anything in ``phase`` of its periods."""

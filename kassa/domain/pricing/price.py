@@ -54,11 +54,6 @@ class Price:
         """Usage-based (measured over each period) rather than a fee prorated by billable days."""
         return self.strategy.measures_usage(self)
 
-    @property
-    def needs_prior_usage(self) -> bool:
-        """Whether its arrears charge needs the usage settled earlier in the same block."""
-        return self.strategy.needs_prior_usage
-
     def bills_in(self, phase: Phase | str) -> bool:
         """Whether, as a recurring price, it charges anything at that moment of its periods."""
         return self.strategy.bills_in(self, Phase(phase))

@@ -255,7 +255,6 @@ class PrepaidFixedTieredStrategy(_PrepaidStrategy):
     """
 
     model = PrepaidFixedTieredModel
-    needs_prior_usage = True
 
     def charge(self, price: Price, inputs: PeriodInputs, phase: Phase) -> Charge:
         if phase is Phase.ADVANCE:
