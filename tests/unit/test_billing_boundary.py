@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kassa.domain.billing.boundary import Terms, plan_boundary, windows_of
 from kassa.domain.billing.lines import bill_boundary
-from kassa.domain.billing.timeline import Segment, Timeline
+from kassa.domain.billing.timeline import Segment, VersionTimeline
 from kassa.domain.pricing import price_from_dict, price_to_dict
 
 from .helpers import API_TIERS, PROPERTY, D, fixed_fee, metered
@@ -29,7 +29,7 @@ def item(price: dict, product_id: str = "prod_a", quantity: int = 1, **extra) ->
 
 def terms(*items: dict, start: date = date(2026, 1, 1), anchor: date | None = None,
           pauses=(), ends_at: datetime | None = None, credit_unused_time: bool = False) -> Terms:
-    timeline = Timeline(
+    timeline = VersionTimeline(
         contract_start=start,
         anchor=anchor or start,
         segments=[Segment(datetime(start.year, start.month, start.day, tzinfo=UTC), None, items)],
