@@ -173,6 +173,8 @@ def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> lis
             return []
         item = terms.item(raw)
         ending: Period | None = _period_containing(tl, _months(item), last_served)
+        if tl.ends_at is not None and midnight(ending.end) < tl.ends_at:
+            return []  # an end later on the day its period ended: that boundary billed it
     else:
         if t <= tl.contract_start:
             return []
