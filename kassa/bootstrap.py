@@ -78,6 +78,13 @@ def build_jobs() -> JobRunner:
     return jobs
 
 
+def build_outbox() -> OutboxDispatcher:
+    """Every outbox consumer, in the order each clock step runs them (see kassa.queue.outbox)."""
+    outbox = OutboxDispatcher()
+    outbox.register("webhooks", webhook_messages.fan_out, start="beginning")
+    return outbox
+
+
 def build_registry(jobs: JobRunner | None = None, *, ending_soon_days: int = 30) -> DueWorkRegistry:
     """Every source of due work, in the order a clock step runs them: ending_soon notices (so
     that one due at a term end goes out before the term ends), the subscription transitions (a
@@ -94,7 +101,7 @@ def build_registry(jobs: JobRunner | None = None, *, ending_soon_days: int = 30)
     registry.register(BILLING)
     registry.register(CREDIT_EXPIRY)
     registry.register(INVOICE_OVERDUE)
-    registry.register(OutboxDispatcher(consumers=[webhook_messages.fan_out]).work())
+    registry.register(build_outbox().work())
     registry.register((jobs or build_jobs()).work())
     return registry
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from kassa.clock import Clock, utcnow
 from kassa.ids import new_id
+from kassa.queue import deliveries
 from kassa.queue import sql as queue_sql
 from kassa.store.engine import READ_ONLY
 from kassa.store.tables import outbox_events
@@ -28,10 +29,11 @@ class UnitOfWork:
     ``uow.now`` is read from the environment's clock once, when the unit of work starts, so one
     change carries one timestamp. Domain events recorded with ``emit`` are written to the outbox
     in the same transaction as the change, so an event exists if and only if its change does;
-    the same holds for jobs added with ``enqueue``. After the commit, ``run_jobs`` runs the jobs
-    enqueued with ``run_after_commit`` (outside any transaction), then ``on_work`` (wake the
-    worker) runs if events or jobs were written. Decimal arithmetic inside runs at
-    ``ARITHMETIC_PRECISION`` significant digits, so money sums stay exact.
+    so is each outbox consumer's pending delivery of it (``kassa.queue.outbox``), and so are the
+    jobs added with ``enqueue``. After the commit, ``run_jobs`` runs the jobs enqueued with
+    ``run_after_commit`` (outside any transaction), then ``on_work`` (wake the worker) runs if
+    events or jobs were written. Decimal arithmetic inside runs at ``ARITHMETIC_PRECISION``
+    significant digits, so money sums stay exact.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class UnitOfWork:
         self._jobs_to_run: list[str] = []
         self.now: datetime = clock.now()
         self._on_work = on_work
+        self._consumers: list[str] | None = None  # the outbox consumers, read at the first emit
 
     @property
     def conn(self) -> Connection:
@@ -104,35 +107,26 @@ class UnitOfWork:
     def emit(self, event_type: str, data: dict[str, Any]) -> str:
         """Record a domain event (``customer.created``...) in the outbox of this transaction."""
         event_id = new_id("evt")
-        row = {
-            "id": event_id,
-            "environment": self.environment,
-            "type": event_type,
-            "data": data,
-            "occurred_at": self.now,
-            "created_at": utcnow(),
-        }
-        self.conn.execute(insert(outbox_events), row)
-        self._work_added()
+        self._emit([{"id": event_id, "data": data}], event_type)
         return event_id
 
     def emit_many(self, event_type: str, payloads: list[dict[str, Any]]) -> None:
         """``emit`` for many events of one type, in one statement (billing runs)."""
-        if not payloads:
-            return
-        created = utcnow()
-        rows = [
-            {
-                "id": new_id("evt"),
-                "environment": self.environment,
-                "type": event_type,
-                "data": data,
-                "occurred_at": self.now,
-                "created_at": created,
-            }
-            for data in payloads
-        ]
-        self.conn.execute(insert(outbox_events), rows)
+        if payloads:
+            self._emit([{"id": new_id("evt"), "data": data} for data in payloads], event_type)
+
+    def _emit(self, events: list[dict[str, Any]], event_type: str) -> None:
+        """Insert the events, then one delivery per outbox consumer for each (``add``)."""
+        common = {"environment": self.environment, "type": event_type,
+                  "occurred_at": self.now, "created_at": utcnow()}
+        rows = [{**event, **common} for event in events]
+        seqs = self.conn.execute(
+            insert(outbox_events).returning(outbox_events.c.seq), rows
+        ).scalars().all()
+        if self._consumers is None:
+            # Read after this transaction's first event (see deliveries.start for why).
+            self._consumers = deliveries.consumer_names(self.conn)
+        deliveries.add(self.conn, self._consumers, self.environment, self.now, seqs)
         self._work_added()
 
     def enqueue(

@@ -15,7 +15,14 @@ from kassa.store.tables.billing import (
     wallets,
 )
 from kassa.store.tables.catalog import customer_aliases, customers, metrics, products
-from kassa.store.tables.core import api_keys, clocks, idempotency_keys, outbox_events
+from kassa.store.tables.core import (
+    api_keys,
+    clocks,
+    idempotency_keys,
+    outbox_consumers,
+    outbox_deliveries,
+    outbox_events,
+)
 from kassa.store.tables.subscriptions import (
     approval_rules,
     approvals,
@@ -52,6 +59,8 @@ __all__ = [
     "jobs",
     "metadata",
     "metrics",
+    "outbox_consumers",
+    "outbox_deliveries",
     "outbox_events",
     "plans",
     "products",

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, UniqueConstraint, column
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from kassa.store.tables.base import env_column, id_column, metadata, seq_column
+from kassa.store.tables.base import SeqType, env_column, id_column, metadata, seq_column
 from kassa.store.types import JSONDoc, UTCDateTime
 
 api_keys = Table(
@@ -46,9 +56,9 @@ idempotency_keys = Table(
     Index(None, "expires_at"),
 )
 
-# Every domain event, written in the same transaction as the change that caused it. The
-# dispatcher (kassa.queue.outbox) hands each event to its consumers (webhook fan-out, later
-# automations) once, and stamps ``dispatched_at`` in the same transaction.
+# Every domain event, written in the same transaction as the change that caused it. Each named
+# consumer (kassa.queue.outbox: webhook fan-out, automations...) reads it once, on its own, through
+# its pending row in ``outbox_deliveries``.
 outbox_events = Table(
     "outbox_events",
     metadata,
@@ -59,16 +69,39 @@ outbox_events = Table(
     Column("data", JSONDoc(), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    Column("dispatched_at", UTCDateTime()),
     UniqueConstraint("id"),
     Index(None, "environment", "type", "occurred_at"),
     Index(None, "environment", "occurred_at"),
-    # Only the events still to dispatch: the dispatcher's scan stays small as the outbox grows.
-    Index(
-        "ix_outbox_events_undispatched",
-        "environment",
-        "occurred_at",
-        postgresql_where=column("dispatched_at").is_(None),
-        sqlite_where=column("dispatched_at").is_(None),
+)
+
+# The consumers this database delivers to. ``UnitOfWork.emit`` writes one pending delivery per
+# consumer listed here, so a row exists from the consumer's first start (``started_at``); ``start``
+# is where it began reading: "now", "beginning" or an RFC 3339 instant (see ``replay``).
+outbox_consumers = Table(
+    "outbox_consumers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("start", String(40), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+)
+
+# One event still to hand to one consumer; deleted in the transaction that consumes it. A batch
+# that failed waits until ``available_at`` (environment time) with its ``last_error``; after too
+# many attempts ``failed_at`` parks it until a replay.
+outbox_deliveries = Table(
+    "outbox_deliveries",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column(
+        "event_seq",
+        SeqType,
+        ForeignKey("outbox_events.seq", ondelete="CASCADE"),
+        primary_key=True,
     ),
+    env_column(),
+    Column("available_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("failed_at", UTCDateTime()),
+    Index(None, "environment", "consumer", "available_at", "event_seq"),
 )
