@@ -2,7 +2,7 @@
 
 A delivery row is one event still to hand to one consumer. ``add`` writes them in the event's
 own transaction; ``claim`` and ``complete`` take and delete them in the consumer's transaction;
-``start`` and ``replay`` write them for stored events (a consumer's history). See
+``start_consumer`` and ``replay`` write them for stored events (a consumer's history). See
 ``kassa.queue.outbox`` for why rows rather than a cursor.
 """
 
@@ -12,33 +12,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, literal, select, text, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from kassa.store.tables import outbox_consumers, outbox_deliveries, outbox_events
 
 MAX_ERROR_LENGTH = 2000
+ADD_CHUNK = 1000  # event ids per statement (SQLite allows 32,766 parameters)
 
 _d, _e = outbox_deliveries.c, outbox_events.c
 
 
-def consumer_names(conn: Connection) -> list[str]:
-    """The consumers this database delivers to (read after the transaction's first event)."""
-    return list(conn.execute(select(outbox_consumers.c.name)).scalars())
-
-
-def add(conn: Connection, consumers: Sequence[str], environment: str, at: datetime,
-        seqs: Sequence[int]) -> None:
-    """One pending delivery per consumer for each event ``seqs`` (all occurred ``at``)."""
-    rows = [
-        {"consumer": name, "event_seq": seq, "environment": environment, "available_at": at,
-         "attempts": 0}
-        for seq in seqs
-        for name in consumers
-    ]
-    if rows:
-        conn.execute(insert(outbox_deliveries), rows)
+def add(conn: Connection, event_ids: Sequence[str]) -> None:
+    """One pending delivery per consumer for each event just inserted (``event_ids``)."""
+    events = (
+        select(outbox_consumers.c.name, _e.seq, _e.environment, _e.occurred_at, literal(0))
+        .select_from(outbox_events)
+        .join(outbox_consumers, true())
+    )
+    columns = ["consumer", "event_seq", "environment", "available_at", "attempts"]
+    for start in range(0, len(event_ids), ADD_CHUNK):
+        chunk = event_ids[start:start + ADD_CHUNK]
+        conn.execute(insert(outbox_deliveries).from_select(columns, events.where(_e.id.in_(chunk))))
 
 
 def _insert(conn: Connection) -> Any:
@@ -46,17 +42,20 @@ def _insert(conn: Connection) -> Any:
 
 
 def _from_events(conn: Connection, name: str, since: datetime | None) -> Any:
-    """``INSERT INTO outbox_deliveries SELECT`` every stored event (since ``since``) for ``name``."""
+    """``INSERT INTO outbox_deliveries SELECT`` the stored events (since ``since``) for ``name``.
+
+    The SELECT always has a WHERE: SQLite reads ``ON CONFLICT`` after a bare FROM as a join.
+    """
     events = select(
         literal(name), _e.seq, _e.environment, _e.occurred_at, literal(0)
-    ).where(_e.occurred_at >= since if since is not None else _e.seq.is_not(None))
+    ).where(_e.occurred_at >= since if since is not None else true())
     return _insert(conn)(outbox_deliveries).from_select(
         ["consumer", "event_seq", "environment", "available_at", "attempts"], events
     )
 
 
-def start(conn: Connection, name: str, start: str, since: datetime | None, at: datetime,
-          backfill: bool) -> bool:
+def start_consumer(conn: Connection, name: str, start: str, since: datetime | None,
+                   at: datetime, backfill: bool) -> bool:
     """Record ``name`` as started and, with ``backfill``, write its deliveries for the stored
     events (since ``since``); False when it had been started already."""
     if conn.dialect.name == "postgresql":

@@ -119,7 +119,7 @@ class OutboxDispatcher:
         for name in unstarted:
             consumer = self.consumers[name]
             with engine.begin() as conn:
-                deliveries.start(
+                deliveries.start_consumer(
                     conn, name, _start_text(consumer.start), _since(consumer.start), utcnow(),
                     backfill=consumer.start != "now",
                 )

@@ -57,7 +57,6 @@ class UnitOfWork:
         self._jobs_to_run: list[str] = []
         self.now: datetime = clock.now()
         self._on_work = on_work
-        self._consumers: list[str] | None = None  # the outbox consumers, read at the first emit
 
     @property
     def conn(self) -> Connection:
@@ -116,17 +115,11 @@ class UnitOfWork:
             self._emit([{"id": new_id("evt"), "data": data} for data in payloads], event_type)
 
     def _emit(self, events: list[dict[str, Any]], event_type: str) -> None:
-        """Insert the events, then one delivery per outbox consumer for each (``add``)."""
+        """Insert the events, then one delivery of each per outbox consumer, in one go."""
         common = {"environment": self.environment, "type": event_type,
                   "occurred_at": self.now, "created_at": utcnow()}
-        rows = [{**event, **common} for event in events]
-        seqs = self.conn.execute(
-            insert(outbox_events).returning(outbox_events.c.seq), rows
-        ).scalars().all()
-        if self._consumers is None:
-            # Read after this transaction's first event (see deliveries.start for why).
-            self._consumers = deliveries.consumer_names(self.conn)
-        deliveries.add(self.conn, self._consumers, self.environment, self.now, seqs)
+        self.conn.execute(insert(outbox_events), [{**event, **common} for event in events])
+        deliveries.add(self.conn, [event["id"] for event in events])
         self._work_added()
 
     def enqueue(

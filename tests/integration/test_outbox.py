@@ -362,3 +362,4 @@ def test_the_upgrade_keeps_what_webhooks_dispatched_and_the_downgrade_restores_i
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+

@@ -24,14 +24,6 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-events = sa.table(
-    'outbox_events',
-    sa.column('seq', sa.BigInteger()),
-    sa.column('environment', sa.String()),
-    sa.column('occurred_at', kassa.store.types.UTCDateTime()),
-    sa.column('created_at', kassa.store.types.UTCDateTime()),
-    sa.column('dispatched_at', kassa.store.types.UTCDateTime()),
-)
 UNDISPATCHED = sa.text('dispatched_at IS NULL')
 
 
@@ -50,7 +42,6 @@ def _create_tables() -> None:
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('failed_at', kassa.store.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['event_seq'], ['outbox_events.seq'], name=op.f('fk_outbox_deliveries_event_seq_outbox_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('consumer', 'event_seq', name=op.f('pk_outbox_deliveries'))
     )
     with op.batch_alter_table('outbox_deliveries', schema=None) as batch_op:
@@ -58,43 +49,32 @@ def _create_tables() -> None:
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    # Read first: on SQLite dropping the column rebuilds outbox_events, which must not happen
-    # under a table that references it.
-    pending = bind.execute(
-        sa.select(events.c.seq, events.c.environment, events.c.occurred_at).where(UNDISPATCHED)
-    ).all()
+    _create_tables()
+    op.get_bind().execute(
+        sa.text("INSERT INTO outbox_consumers (name, start, started_at) "
+                "VALUES ('webhooks', 'beginning', :at)").bindparams(
+            sa.bindparam('at', type_=kassa.store.types.UTCDateTime())),
+        {'at': datetime.now(UTC)},
+    )
+    op.execute(
+        "INSERT INTO outbox_deliveries (consumer, event_seq, environment, available_at, attempts) "
+        "SELECT 'webhooks', seq, environment, occurred_at, 0 FROM outbox_events "
+        "WHERE dispatched_at IS NULL"
+    )
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_events_undispatched', postgresql_where=UNDISPATCHED, sqlite_where=UNDISPATCHED)
         batch_op.drop_column('dispatched_at')
-    _create_tables()
-    consumers = sa.table('outbox_consumers', sa.column('name'), sa.column('start'),
-                         sa.column('started_at', kassa.store.types.UTCDateTime()))
-    bind.execute(consumers.insert().values(name='webhooks', start='beginning',
-                                           started_at=datetime.now(UTC)))
-    rows = [{'consumer': 'webhooks', 'event_seq': r.seq, 'environment': r.environment,
-             'available_at': r.occurred_at, 'attempts': 0} for r in pending]
-    if rows:
-        deliveries = sa.table(
-            'outbox_deliveries', sa.column('consumer'), sa.column('event_seq'),
-            sa.column('environment'), sa.column('available_at', kassa.store.types.UTCDateTime()),
-            sa.column('attempts'),
-        )
-        bind.execute(deliveries.insert(), rows)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    pending = list(bind.execute(sa.text(
-        "SELECT event_seq FROM outbox_deliveries WHERE consumer = 'webhooks'"
-    )).scalars())
+    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('dispatched_at', kassa.store.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_outbox_events_undispatched', ['environment', 'occurred_at'], unique=False, postgresql_where=UNDISPATCHED, sqlite_where=UNDISPATCHED)
+    op.execute(
+        "UPDATE outbox_events SET dispatched_at = created_at WHERE seq NOT IN "
+        "(SELECT event_seq FROM outbox_deliveries WHERE consumer = 'webhooks')"
+    )
     with op.batch_alter_table('outbox_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_deliveries_environment_consumer_available_at_event_seq'))
     op.drop_table('outbox_deliveries')
     op.drop_table('outbox_consumers')
-    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('dispatched_at', kassa.store.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_index('ix_outbox_events_undispatched', ['environment', 'occurred_at'], unique=False, postgresql_where=UNDISPATCHED, sqlite_where=UNDISPATCHED)
-    bind.execute(events.update().values(dispatched_at=events.c.created_at))
-    if pending:
-        bind.execute(events.update().where(events.c.seq.in_(pending)).values(dispatched_at=None))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -85,19 +84,16 @@ outbox_consumers = Table(
     Column("started_at", UTCDateTime(), nullable=False),
 )
 
-# One event still to hand to one consumer; deleted in the transaction that consumes it. A batch
+# One event still to hand to one consumer, deleted in the transaction that consumes it. A batch
 # that failed waits until ``available_at`` (environment time) with its ``last_error``; after too
 # many attempts ``failed_at`` parks it until a replay.
 outbox_deliveries = Table(
     "outbox_deliveries",
     metadata,
     Column("consumer", String(64), primary_key=True),
-    Column(
-        "event_seq",
-        SeqType,
-        ForeignKey("outbox_events.seq", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    # outbox_events.seq. No foreign key: rows are only ever selected from the events, and a
+    # per-row check would slow down every event written on PostgreSQL.
+    Column("event_seq", SeqType, primary_key=True),
     env_column(),
     Column("available_at", UTCDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
