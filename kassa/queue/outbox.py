@@ -22,9 +22,12 @@ rows are parked until a ``replay``. A crash leaves the rows, and the batch comes
 
 A consumer starts (its ``outbox_consumers`` row) on the dispatcher's first run after it is
 registered: ``start="beginning"`` backfills every stored event, a datetime those since then,
-``"now"`` none (only the events written from then on). The webhook consumer starts from the
-beginning: on a database upgraded from ``dispatched_at`` (migration 0008) it was started there,
-with the undispatched events pending. ``replay`` moves a consumer's start later or earlier.
+``"now"`` none (only the events written from then on). On PostgreSQL the start first waits for
+the open transactions that wrote events (``LOCK TABLE outbox_events IN SHARE MODE``), so each
+event is either in the backfill or written after the consumer is visible to ``emit``. The
+webhook consumer starts from the beginning: a database upgraded from ``dispatched_at``
+(migration 0008) has it started already, with the undispatched events pending. ``replay`` moves
+a consumer's start later or earlier.
 """
 
 from __future__ import annotations
