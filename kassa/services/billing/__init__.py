@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kassa.services.billing import credits, overdue, run
+from kassa.services.billing import credit_expiry, overdue, run
 from kassa.services.scheduler import DueWork
 
 BILLING = DueWork("billing", run.next_due, run.run)
-CREDIT_EXPIRY = DueWork("credit_expiry", credits.next_expiry, credits.expire_due)
+CREDIT_EXPIRY = DueWork("credit_expiry", credit_expiry.next_expiry, credit_expiry.expire_due)
 INVOICE_OVERDUE = DueWork("invoice_overdue", overdue.next_overdue, overdue.mark_overdue)

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, nulls_last, select, update
+from sqlalchemy import Connection, and_, insert, nulls_last, select, update
 
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, in_minor_units
@@ -146,12 +146,12 @@ def void_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
                              what="Credit grant", for_update=True))
         if grant["status"] != "active":
             raise InvalidTransition(f"Credit grant {grant_id} is {grant['status']}; only an active grant can be voided.")
-        _close(uow, grant, "voided")
+        close_grant(uow, grant, "voided")
         uow.commit()
     return grant_view(grant)
 
 
-def _close(uow: UnitOfWork, grant: dict[str, Any], status: str) -> None:
+def close_grant(uow: UnitOfWork, grant: dict[str, Any], status: str) -> None:
     if grant["remaining"]:
         _ledger(uow, grant, {"voided": "void", "expired": "expire"}[status], -grant["remaining"])
     values = {"status": status, "remaining": grant["remaining"] * 0, "updated_at": uow.now}
@@ -370,35 +370,3 @@ def customer_balance(ctx: Ctx, customer_ref: str) -> dict[str, Any]:
     with ctx.uow(read_only=True) as uow:
         customer = resolve_customer(uow.conn, uow.environment, customer_ref)
         return {"customer_id": customer["id"], **balance(uow.conn, uow.environment, customer["id"])}
-
-
-# ------------------------------------------------------------------ expiry (due work)
-
-
-def next_expiry(conn: Connection, environment: str) -> datetime | None:
-    return conn.execute(
-        select(func.min(credit_grants.c.expires_at)).where(
-            credit_grants.c.environment == environment, credit_grants.c.status == "active"
-        )
-    ).scalar_one()
-
-
-def expire_due(ctx: Ctx) -> list[dict[str, Any]]:
-    ran = []
-    with ctx.uow() as uow:
-        stmt = select(credit_grants).where(
-            credit_grants.c.environment == uow.environment,
-            credit_grants.c.status == "active",
-            credit_grants.c.expires_at <= uow.now,
-        ).order_by(credit_grants.c.id)
-        if uow.dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        for row in uow.conn.execute(stmt).mappings().all():
-            grant = dict(row)
-            unused = grant["remaining"]
-            _close(uow, grant, "expired")
-            uow.emit("account.credits.expired", {**grant_view(grant), "expired_amount": money(unused)})
-            ran.append({"type": "credit_grant.expired", "grant_id": grant["id"],
-                        "unused": money(unused)})
-        uow.commit()
-    return ran
