@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -26,11 +27,10 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 API_VERSION_HEADERS = {"Alguna-Version": "2026-04-01"}
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kassa.db'}"
-        return
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database on KASSA_TEST_POSTGRES_URL's server, dropped
+    afterwards; a set but unreachable server fails the test, never skips it."""
     assert POSTGRES_URL
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -38,7 +38,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # set but unreachable: fail, never skip
         pytest.fail(f"KASSA_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}")
-    name = f"kassa_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -47,6 +47,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kassa.db'}"
+        return
+    with scratch_postgres("kassa_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -30,11 +30,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.cli.test_worker import KASSA, _free_port
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS, scratch_postgres
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PLACEHOLDER = re.compile(r"\b(mtr|prod|whe|msg|inv|cn)_\.\.\.")
@@ -229,17 +227,8 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'kassa.db'}"
         return
-    assert POSTGRES_URL
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"kassa_readme_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("kassa_readme") as url:
+        yield url
 
 
 def run_readme(readme: str, database_url: str, workdir: Path) -> list[str]:
