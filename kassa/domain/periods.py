@@ -127,7 +127,9 @@ class Cycle:
     def ending_at(self, d: date) -> Period | None:
         """The period that ends on ``d`` (exclusive end); None when ``d`` is no period start."""
         k = self.index(d)
-        return self.nth(k - 1) if self.nth(k).start == d else None
+        if add_months(self.anchor, k * self.months) != d:
+            return None
+        return Period(add_months(self.anchor, (k - 1) * self.months), d)
 
     def next_start(self, d: date) -> date:
         """The first period start strictly after ``d`` (the anchor when ``d`` is before it)."""

@@ -129,7 +129,7 @@ def _usage_windows(
     present = [
         (max(lo, seg.start), hi if seg.end is None else min(hi, seg.end))
         for seg in tl.segments
-        if key in seg.priced()
+        if key in seg.priced
     ]
     present = [(s, e) for s, e in present if s < e]
     if not present:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,9 @@ class Segment:
     end: datetime | None
     items: Sequence[Mapping[str, Any]]
 
+    @cached_property
     def priced(self) -> dict[ItemKey, Mapping[str, Any]]:
+        """The segment's priced items by (bundle id, product id), built once (read only)."""
         return {(b, c["product_id"]): c for b, c in priced_items(self.items)}
 
 
@@ -53,7 +56,7 @@ class VersionTimeline:
             hi = min(hi, end_of_service)
         out: list[tuple[DateRange, Mapping[str, Any]]] = []
         for segment in self.segments:
-            item = segment.priced().get(key)
+            item = segment.priced.get(key)
             if item is None:
                 continue
             s = max(lo, day(segment.start))
@@ -73,14 +76,14 @@ class VersionTimeline:
     def keys(self) -> list[ItemKey]:
         seen: dict[ItemKey, None] = {}
         for segment in self.segments:
-            for key in segment.priced():
+            for key in segment.priced:
                 seen.setdefault(key, None)
         return list(seen)
 
     def item_at(self, key: ItemKey, on: date) -> Mapping[str, Any] | None:
         for segment in reversed(self.segments):
             if day(segment.start) <= on and (segment.end is None or on < day(segment.end)):
-                return segment.priced().get(key)
+                return segment.priced.get(key)
         return None
 
     def paused_on(self, on: date) -> bool:

@@ -114,7 +114,7 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
     consumed: set[str] = set()
     for key in tl.keys():
         for seg in tl.segments:
-            item = seg.priced().get(key)
+            item = seg.priced.get(key)
             if item is not None:
                 break
         price = item["price"] if item else None
