@@ -51,7 +51,7 @@ from kassa.services import keys  # noqa: E402
 from kassa.store.engine import make_engine  # noqa: E402
 from kassa.store.migrate import upgrade  # noqa: E402
 from kassa.store.tables import customers, invoices, subscription_versions, subscriptions  # noqa: E402
-from kassa.store.usage_insert import EventRow, insert_new  # noqa: E402
+from kassa.store.usage_insert import EventRow, insert_events  # noqa: E402
 
 ENV = "sandbox"
 START = "2026-01-01"
@@ -193,7 +193,7 @@ def _events(engine: Engine, customer_ids: list[str]) -> int:
 
     def flush() -> int:
         with engine.begin() as conn:
-            got = len(insert_new(conn, ENV, sorted(batch), now))
+            got = len(insert_events(conn, ENV, sorted(batch), now))
         batch.clear()
         return got
 

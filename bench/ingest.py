@@ -9,7 +9,7 @@ For each backend (SQLite file, then a scratch PostgreSQL database) and batch siz
 3. events/s, request latency p50/p99 and the server's peak RSS (all its processes);
 4. a check that exactly the non-duplicate events were stored and the responses add up;
 5. the baseline: the same rows inserted into a fresh database with the same schema, without HTTP,
-   through the same statement the service uses (``kassa.store.usage_insert.insert_new``, which
+   through the same statement the service uses (``kassa.store.usage_insert.insert_events``, which
    also resolves the accounts), one batch per transaction, sequentially.
 
     python bench/ingest.py                      # 1,000,000 events, both backends
@@ -53,7 +53,7 @@ from kassa.services import keys  # noqa: E402
 from kassa.services.exact_json import dumps_exact, loads_exact  # noqa: E402
 from kassa.store.migrate import upgrade  # noqa: E402
 from kassa.store.tables import customer_aliases, customers, usage_events  # noqa: E402
-from kassa.store.usage_insert import EventRow, insert_new  # noqa: E402
+from kassa.store.usage_insert import EventRow, insert_events  # noqa: E402
 
 CUSTOMERS = 1000
 
@@ -181,7 +181,7 @@ def raw_run(database_url: str, stream: Stream, plan: list[list[int]], env: str,
         started = time.perf_counter()
         for rows_ in prepared:
             conn.begin()
-            insert_new(conn, env, rows_, now)
+            insert_events(conn, env, rows_, now)
             conn.commit()
         elapsed = time.perf_counter() - started
         stored = conn.execute(select(func.count()).select_from(usage_events)).scalar_one()

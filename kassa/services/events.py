@@ -47,7 +47,7 @@ from kassa.services.exact_json import dumps_exact
 from kassa.services.usage_followups import after_ingest
 from kassa.services.usage_seams import invoiced_event_ids
 from kassa.store.uow import UnitOfWork
-from kassa.store.usage_insert import EventRow, fetch_stored, insert_new, replace_properties
+from kassa.store.usage_insert import EventRow, fetch_stored, insert_events, replace_properties
 
 INGESTED, DUPLICATE, UPDATED, FAILED = "ingested", "duplicate", "updated", "failed"
 
@@ -196,7 +196,7 @@ def _store(
         )
         for uid, (_, ev) in sorted(chosen.items())
     ]
-    new = dict(insert_new(uow.conn, env, rows, uow.now))  # also resolves every account
+    new = dict(insert_events(uow.conn, env, rows, uow.now))  # also resolves every account
     stored = set(new)
     attributed = [
         (new[r.unique_id], r.event_name, r.timestamp_us)

@@ -1,6 +1,6 @@
 """Writing usage events in bulk: one statement per batch, duplicates skipped by the database.
 
-``insert_new`` is the ingestion hot path: one ``INSERT ... SELECT ... ON CONFLICT (environment,
+``insert_events`` is the ingestion hot path: one ``INSERT ... SELECT ... ON CONFLICT (environment,
 unique_id) DO NOTHING RETURNING unique_id, customer_id`` per batch, which also resolves each account to its
 customer. The unique index decides what is new, atomically, even against concurrent requests (a
 second transaction inserting the same unique_id waits for the first and then skips the row). It
@@ -88,7 +88,7 @@ def _stamp(conn: Connection, instant: datetime) -> Any:
     return process(instant) if process else instant
 
 
-def insert_new(
+def insert_events(
     conn: Connection, environment: str, rows: Sequence[EventRow], now: datetime
 ) -> list[tuple[str, str | None]]:
     """Insert ``rows`` (unique_ids distinct), each attributed to the customer its account names

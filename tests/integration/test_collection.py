@@ -164,10 +164,10 @@ def test_a_lost_processor_answer_is_asked_again_with_the_same_key(kassa, api, ca
 def test_a_job_left_by_a_dead_process_is_run_by_the_worker(kassa, api, catalog) -> None:
     """The request commits the invoice and its collect job; when the process dies before
     running it (here: a context that does not run jobs), the job runner collects later."""
-    from kassa.services.billing import manage
+    from kassa.services.billing import invoice_actions
 
     ctx = replace(kassa.ctx("sandbox"), jobs=None)
-    invoice = manage.create_one_time(ctx, {
+    invoice = invoice_actions.create_one_time(ctx, {
         "customer_id": CUSTOMER, "auto_pay": True,
         "lines": [{"description": "Setup", "amount": "40.00"}]})
     assert invoice["status"] == "issued"

@@ -10,7 +10,7 @@ from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.invoices import ApplyCredits, Invoice, OneTimeInvoice, UpcomingInvoice
 from kassa.api.schemas.payments import InvoicePayment, ManualPayment, RetryPayment
-from kassa.services.billing import invoices, manage, payments
+from kassa.services.billing import invoice_actions, invoices, payments
 
 router = APIRouter(tags=["invoices"])
 
@@ -25,7 +25,7 @@ def list_invoices(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
 @router.post("/invoices", status_code=201, response_model=Invoice)
 def create_invoice(body: OneTimeInvoice, ctx: EnvCtx) -> dict[str, Any]:
     """A one-time invoice; issued at once unless ``auto_issue`` is false."""
-    return manage.create_one_time(ctx, body.model_dump())
+    return invoice_actions.create_one_time(ctx, body.model_dump())
 
 
 @router.get("/invoices/{invoice_id}", response_model=Invoice)
@@ -35,12 +35,12 @@ def get_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
 
 @router.post("/invoices/{invoice_id}/issue", response_model=Invoice)
 def issue_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    return manage.issue_invoice(ctx, invoice_id)
+    return invoice_actions.issue_invoice(ctx, invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/void", response_model=Invoice)
 def void_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    return manage.void_invoice(ctx, invoice_id)
+    return invoice_actions.void_invoice(ctx, invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/retry-payment", response_model=InvoicePayment)
@@ -57,11 +57,11 @@ def record_payment(invoice_id: str, body: ManualPayment, ctx: EnvCtx) -> dict[st
 
 @router.post("/invoices/{invoice_id}/apply-credits", response_model=Invoice)
 def apply_credits(invoice_id: str, ctx: EnvCtx, body: ApplyCredits | None = None) -> dict[str, Any]:
-    return manage.apply_credits(ctx, invoice_id, body.amount if body else None)
+    return invoice_actions.apply_credits(ctx, invoice_id, body.amount if body else None)
 
 
 @router.get("/subscriptions/{sub_id}/upcoming-invoice", response_model=UpcomingInvoice)
 def upcoming_invoice(sub_id: str, ctx: EnvCtx) -> dict[str, Any]:
     """The next billing date's invoice as it stands now (usage so far; a scheduled
     cancellation makes it the final invoice); nothing is stored."""
-    return manage.upcoming_invoice(ctx, sub_id)
+    return invoice_actions.upcoming_invoice(ctx, sub_id)
