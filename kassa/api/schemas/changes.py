@@ -61,14 +61,7 @@ class ChildUpdate(Schema):
         return self
 
     def data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"product_id": self.product_id}
-        if self.adjust is not None:
-            out["adjust"] = self.adjust
-        if self.new_price is not None:
-            out["new_price"] = self.new_price.canonical()
-        if self.quantity is not None:
-            out["quantity"] = self.quantity
-        return out
+        return _price_change(self)
 
 
 class AddItem(Schema):
@@ -168,14 +161,7 @@ class UpdateItem(Schema):
             if self.remove_items is not None:
                 out["remove_items"] = [c.model_dump() for c in self.remove_items]
             return out
-        out = {"product_id": self.product_id}
-        if self.adjust is not None:
-            out["adjust"] = self.adjust
-        if self.new_price is not None:
-            out["new_price"] = self.new_price.canonical()
-        if self.quantity is not None:
-            out["quantity"] = self.quantity
-        return out
+        return _price_change(self)
 
 
 class ChangeRequest(Schema):
@@ -248,3 +234,15 @@ class ChangePreview(ResponseSchema):
     items: list[dict[str, Any]]
     delta: Delta
     proration: Proration | None
+
+
+def _price_change(item: ChildUpdate | UpdateItem) -> dict[str, Any]:
+    """A product's change as the service takes it: adjust, new_price and quantity when given."""
+    out: dict[str, Any] = {"product_id": item.product_id}
+    if item.adjust is not None:
+        out["adjust"] = item.adjust
+    if item.new_price is not None:
+        out["new_price"] = item.new_price.canonical()
+    if item.quantity is not None:
+        out["quantity"] = item.quantity
+    return out
