@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy.schema import SchemaItem
 
 from kassa.store.types import UTCDateTime
 
@@ -42,3 +43,27 @@ def timestamps() -> list[Column[Any]]:
         Column("created_at", UTCDateTime(), nullable=False),
         Column("updated_at", UTCDateTime(), nullable=False),
     ]
+
+
+def resource_table(
+    name: str, *items: SchemaItem, archived: bool = False, listed: bool = True
+) -> Table:
+    """A table of an API resource: ``seq``, ``environment`` and ``id``, then the columns among
+    ``items``, ``created_at``/``updated_at`` and ``archived_at`` when it can be archived; unique
+    per (environment, id), then the constraints and indexes among ``items``, and an index on
+    (environment, created_at) when it is listed newest first."""
+    columns = [item for item in items if isinstance(item, Column)]
+    constraints = [item for item in items if not isinstance(item, Column)]
+    return Table(
+        name,
+        metadata,
+        seq_column(),
+        env_column(),
+        id_column(),
+        *columns,
+        *timestamps(),
+        *([Column("archived_at", UTCDateTime())] if archived else []),
+        UniqueConstraint("environment", "id"),
+        *constraints,
+        *([Index(None, "environment", "created_at")] if listed else []),
+    )

@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.tables.base import env_column, id_column, metadata, resource_table, seq_column
 from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
 
 
@@ -34,12 +34,8 @@ sequences = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-invoices = Table(
+invoices = resource_table(
     "invoices",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("number", String(40)),
     Column("customer_id", String(80), nullable=False),
     Column("subscription_id", String(80)),
@@ -71,15 +67,12 @@ invoices = Table(
     Column("paid_at", UTCDateTime()),
     Column("voided_at", UTCDateTime()),
     Column("overdue_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     UniqueConstraint("environment", "number"),
     UniqueConstraint("environment", "billing_key"),
     _customer_fk(),
     Index(None, "environment", "customer_id"),
     Index(None, "environment", "subscription_id"),
     Index(None, "environment", "status", "due_date"),
-    Index(None, "environment", "created_at"),
 )
 
 invoice_lines = Table(
@@ -108,12 +101,8 @@ invoice_lines = Table(
     Index(None, "environment", "invoice_id"),
 )
 
-payment_methods = Table(
+payment_methods = resource_table(
     "payment_methods",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("type", String(16), nullable=False),  # card | ach | sepa | wire | wallet
     Column("details", JSONDoc(), nullable=False),  # brand, last4, bank name... (never secrets)
@@ -121,18 +110,13 @@ payment_methods = Table(
     Column("is_default", Boolean, nullable=False),
     Column("processor_ref", String(200)),
     Column("detached_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     _customer_fk(),
     Index(None, "environment", "customer_id"),
+    listed=False,
 )
 
-payments = Table(
+payments = resource_table(
     "payments",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("invoice_id", String(80)),
     Column("payment_method_id", String(80)),
@@ -144,20 +128,13 @@ payments = Table(
     Column("failure_reason", Text),
     Column("processor_ref", String(200)),
     Column("reference", String(255)),  # wire reference given by the payer
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     _customer_fk(),
     Index(None, "environment", "invoice_id"),
     Index(None, "environment", "customer_id"),
-    Index(None, "environment", "created_at"),
 )
 
-refunds = Table(
+refunds = resource_table(
     "refunds",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("payment_id", String(80), nullable=False),
     Column("credit_note_id", String(80)),
@@ -166,18 +143,11 @@ refunds = Table(
     Column("status", String(16), nullable=False),  # pending | succeeded | failed | canceled
     Column("reason", Text),
     Column("processor_ref", String(200)),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     Index(None, "environment", "payment_id"),
-    Index(None, "environment", "created_at"),
 )
 
-credit_grants = Table(
+credit_grants = resource_table(
     "credit_grants",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("type", String(16), nullable=False),  # monetary | units
     Column("currency", String(3)),
@@ -190,11 +160,10 @@ credit_grants = Table(
     Column("status", String(16), nullable=False),  # active | exhausted | expired | voided
     Column("expires_at", UTCDateTime()),
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     _customer_fk(),
     Index(None, "environment", "customer_id", "status"),
     Index(None, "environment", "status", "expires_at"),
+    listed=False,
 )
 
 # Every movement of credit: grant (+), application to an invoice (-), expiry (-), void (-).
@@ -213,22 +182,17 @@ credit_ledger = Table(
     Index(None, "environment", "grant_id"),
 )
 
-wallets = Table(
+wallets = resource_table(
     "wallets",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("name", String(255)),
     Column("currency", String(3), nullable=False),
     Column("balance", ExactDecimal(), nullable=False),
     Column("status", String(16), nullable=False),  # active | closed
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     _customer_fk(),
     Index(None, "environment", "customer_id"),
+    listed=False,
 )
 
 wallet_transactions = Table(
@@ -250,12 +214,8 @@ wallet_transactions = Table(
     Index(None, "environment", "wallet_id"),
 )
 
-credit_notes = Table(
+credit_notes = resource_table(
     "credit_notes",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("number", String(40)),
     Column("invoice_id", String(80), nullable=False),
     Column("customer_id", String(80), nullable=False),
@@ -270,8 +230,7 @@ credit_notes = Table(
     Column("credit_grant_id", String(80)),
     Column("applied_at", UTCDateTime()),
     Column("voided_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     Index(None, "environment", "invoice_id"),
     Index(None, "environment", "customer_id"),
+    listed=False,
 )

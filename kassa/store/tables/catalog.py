@@ -14,15 +14,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
-from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
+from kassa.store.tables.base import env_column, metadata, resource_table, seq_column
+from kassa.store.types import ExactDecimal, JSONDoc
 
-customers = Table(
+customers = resource_table(
     "customers",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("email", String(320)),
     Column("currency", String(3), nullable=False),
@@ -34,10 +30,7 @@ customers = Table(
     Column("tax_exempt", Boolean, nullable=False, default=False),
     # Usage is invoiced up to here (microseconds since the epoch): an event before it is late.
     Column("usage_billed_through_us", BigInteger),
-    *timestamps(),
-    Column("archived_at", UTCDateTime()),
-    UniqueConstraint("environment", "id"),
-    Index(None, "environment", "created_at"),
+    archived=True,
 )
 
 customer_aliases = Table(
@@ -56,12 +49,8 @@ customer_aliases = Table(
     Index(None, "environment", "customer_id"),
 )
 
-products = Table(
+products = resource_table(
     "products",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("fee_type", String(16), nullable=False),
@@ -72,27 +61,17 @@ products = Table(
     Column("unit_label_singular", String(50)),
     Column("unit_label_plural", String(50)),
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    Column("archived_at", UTCDateTime()),
-    UniqueConstraint("environment", "id"),
-    Index(None, "environment", "created_at"),
+    archived=True,
 )
 
-metrics = Table(
+metrics = resource_table(
     "metrics",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("event_name", String(255), nullable=False),
     Column("aggregation", JSONDoc(), nullable=False),
     Column("filter_groups", JSONDoc(), nullable=False),
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    Column("archived_at", UTCDateTime()),
-    UniqueConstraint("environment", "id"),
     Index(None, "environment", "event_name"),
-    Index(None, "environment", "created_at"),
+    archived=True,
 )

@@ -9,20 +9,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 
-from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.tables.base import resource_table
 from kassa.store.types import JSONDoc, UTCDateTime
 
-plans = Table(
+plans = resource_table(
     "plans",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("currency", String(3), nullable=False),
@@ -31,34 +26,20 @@ plans = Table(
     Column("billing", JSONDoc(), nullable=False),
     Column("renewal", JSONDoc()),
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    Column("archived_at", UTCDateTime()),
-    UniqueConstraint("environment", "id"),
-    Index(None, "environment", "created_at"),
+    archived=True,
 )
 
-bundles = Table(
+bundles = resource_table(
     "bundles",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("items", JSONDoc(), nullable=False),
     Column("metadata", JSONDoc(), nullable=False),
-    *timestamps(),
-    Column("archived_at", UTCDateTime()),
-    UniqueConstraint("environment", "id"),
-    Index(None, "environment", "created_at"),
+    archived=True,
 )
 
-subscriptions = Table(
+subscriptions = resource_table(
     "subscriptions",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("customer_id", String(80), nullable=False),
     Column("plan_id", String(80)),
     Column("name", String(255)),
@@ -93,8 +74,6 @@ subscriptions = Table(
     # subscription.ending_soon: the term end still to announce, and the ends announced (RFC 3339).
     Column("ending_soon_for", UTCDateTime()),
     Column("ending_soon_sent", JSONDoc()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     ForeignKeyConstraint(
         ["environment", "customer_id"], ["customers.environment", "customers.id"]
     ),
@@ -103,15 +82,10 @@ subscriptions = Table(
     Index(None, "environment", "next_action_at"),
     Index(None, "environment", "next_billing_at"),
     Index(None, "environment", "ending_soon_for"),
-    Index(None, "environment", "created_at"),
 )
 
-subscription_versions = Table(
+subscription_versions = resource_table(
     "subscription_versions",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("subscription_id", String(80), nullable=False),
     Column("number", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # draft | published
@@ -123,8 +97,6 @@ subscription_versions = Table(
     Column("proration", String(8), nullable=False),
     Column("source_version_id", String(80)),
     Column("published_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     UniqueConstraint("environment", "subscription_id", "number"),
     ForeignKeyConstraint(
         ["environment", "subscription_id"],
@@ -132,14 +104,11 @@ subscription_versions = Table(
         ondelete="CASCADE",
     ),
     Index(None, "environment", "subscription_id", "status", "effective_at"),
+    listed=False,
 )
 
-approval_rules = Table(
+approval_rules = resource_table(
     "approval_rules",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("conditions", JSONDoc(), nullable=False),
@@ -147,17 +116,12 @@ approval_rules = Table(
     Column("priority", Integer, nullable=False),
     Column("approvers", JSONDoc(), nullable=False),
     Column("enabled", Integer, nullable=False),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     Index(None, "environment", "priority"),
+    listed=False,
 )
 
-approvals = Table(
+approvals = resource_table(
     "approvals",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("subscription_id", String(80), nullable=False),
     Column("rule_id", String(80), nullable=False),
     Column("status", String(16), nullable=False),  # pending | approved | rejected | canceled
@@ -166,8 +130,6 @@ approvals = Table(
     Column("decisions", JSONDoc(), nullable=False),
     Column("rejection_reason", Text),
     Column("decided_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     ForeignKeyConstraint(
         ["environment", "subscription_id"],
         ["subscriptions.environment", "subscriptions.id"],
@@ -175,4 +137,5 @@ approvals = Table(
     ),
     Index(None, "environment", "status"),
     Index(None, "environment", "subscription_id"),
+    listed=False,
 )

@@ -9,20 +9,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 
-from kassa.store.tables.base import env_column, id_column, metadata, seq_column, timestamps
+from kassa.store.tables.base import resource_table
 from kassa.store.types import JSONDoc, UTCDateTime
 
-webhook_endpoints = Table(
+webhook_endpoints = resource_table(
     "webhook_endpoints",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("url", String(2048), nullable=False),
     Column("description", Text),
     Column("event_types", JSONDoc(), nullable=False),  # [] = every event type
@@ -32,19 +27,12 @@ webhook_endpoints = Table(
     Column("secret", String(100), nullable=False),
     Column("previous_secret", String(100)),
     Column("previous_secret_expires_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
-    Index(None, "environment", "created_at"),
 )
 
 # One message per (endpoint, event): its id is the Standard Webhooks ``webhook-id``, stable across
 # attempts, and ``body`` the exact bytes signed and sent each time.
-webhook_messages = Table(
+webhook_messages = resource_table(
     "webhook_messages",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("endpoint_id", String(80), nullable=False),
     Column("event_id", String(80)),  # None for test messages
     Column("event_type", String(80), nullable=False),
@@ -54,8 +42,6 @@ webhook_messages = Table(
     Column("next_attempt_at", UTCDateTime()),
     Column("last_attempt_at", UTCDateTime()),
     Column("delivered_at", UTCDateTime()),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     UniqueConstraint("environment", "endpoint_id", "event_id"),
     ForeignKeyConstraint(
         ["environment", "endpoint_id"],
@@ -63,14 +49,11 @@ webhook_messages = Table(
         ondelete="CASCADE",
     ),
     Index(None, "environment", "endpoint_id", "status", "created_at"),
+    listed=False,
 )
 
-webhook_attempts = Table(
+webhook_attempts = resource_table(
     "webhook_attempts",
-    metadata,
-    seq_column(),
-    env_column(),
-    id_column(),
     Column("message_id", String(80), nullable=False),
     Column("attempt", Integer, nullable=False),
     Column("trigger", String(16), nullable=False),  # scheduled | manual
@@ -80,8 +63,6 @@ webhook_attempts = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("response", Text),  # the first 1 KB of the response body
     Column("error", Text),
-    *timestamps(),
-    UniqueConstraint("environment", "id"),
     # An attempt is recorded once, even when a job whose lease ran out is run twice.
     UniqueConstraint("environment", "message_id", "attempt"),
     ForeignKeyConstraint(
@@ -89,4 +70,5 @@ webhook_attempts = Table(
         ["webhook_messages.environment", "webhook_messages.id"],
         ondelete="CASCADE",
     ),
+    listed=False,
 )
