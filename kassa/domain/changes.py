@@ -134,26 +134,10 @@ def apply_change(
     """The item set after ``change`` (``add``/``remove``/``update`` lists as in the API)."""
     result = [copy.deepcopy(i) for i in items]
     for i, rem in enumerate(change.get("remove") or ()):
-        kind, ident, path = _target(rem, f"remove[{i}]")
-        index = find(result, kind, ident)
-        if index is None:
-            if kind == "product":
-                raise _missing_product(result, ident, f"{path}.product_id", "remove")
-            raise InvalidRequest(
-                f"Bundle {ident} is not on this subscription; there is nothing to remove.",
-                field=f"{path}.bundle_id",
-            )
+        _, index, _ = _on_subscription(result, rem, f"remove[{i}]", "remove")
         del result[index]
     for i, upd in enumerate(change.get("update") or ()):
-        kind, ident, path = _target(upd, f"update[{i}]")
-        index = find(result, kind, ident)
-        if index is None:
-            if kind == "product":
-                raise _missing_product(result, ident, f"{path}.product_id", "update")
-            raise InvalidRequest(
-                f"Bundle {ident} is not on this subscription; use add to add it.",
-                field=f"{path}.bundle_id",
-            )
+        kind, index, path = _on_subscription(result, upd, f"update[{i}]", "update")
         if kind == "bundle":
             result[index] = _update_bundle(result[index], upd, path, normalize)
         else:
@@ -183,6 +167,29 @@ def apply_change(
                 ]
             result.append(bundle)
     return result
+
+
+_BUNDLE_MISSING = {
+    "remove": "there is nothing to remove",
+    "update": "use add to add it",
+}
+
+
+def _on_subscription(
+    items: Sequence[Item], op: Mapping[str, Any], path: str, verb: str
+) -> tuple[str, int, str]:
+    """The kind, index and path of what a ``remove``/``update`` entry names, which must be on
+    the subscription."""
+    kind, ident, path = _target(op, path)
+    index = find(items, kind, ident)
+    if index is None:
+        if kind == "product":
+            raise _missing_product(items, ident, f"{path}.product_id", verb)
+        raise InvalidRequest(
+            f"Bundle {ident} is not on this subscription; {_BUNDLE_MISSING[verb]}.",
+            field=f"{path}.bundle_id",
+        )
+    return kind, index, path
 
 
 def _target(op: Mapping[str, Any], path: str) -> tuple[str, str, str]:

@@ -160,18 +160,26 @@ def plan_boundary(terms: Terms, at: datetime) -> list[Slot]:
     return arrears + advance  # the period that ended, then the one that starts
 
 
+def _last_served(terms: Terms, key: ItemKey, at: datetime) -> tuple[date, Item] | None:
+    """The last day of service (the end, else the day of ``at``) and the item on it; None when
+    no day was served or the item was not on the subscription that day."""
+    tl = terms.timeline
+    end = tl.last_day() or day(at)
+    if end <= tl.contract_start:
+        return None
+    last_served = date.fromordinal(end.toordinal() - 1)
+    raw = tl.item_at(key, last_served)
+    return None if raw is None else (last_served, terms.item(raw))
+
+
 def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> list[Slot]:
     tl = terms.timeline
     t = day(at)
     if final:
-        end = tl.last_day() or t
-        if end <= tl.contract_start:
+        served = _last_served(terms, key, at)
+        if served is None:
             return []
-        last_served = date.fromordinal(end.toordinal() - 1)
-        raw = tl.item_at(key, last_served)
-        if raw is None:
-            return []
-        item = terms.item(raw)
+        last_served, item = served
         ending: Period | None = _period_containing(tl, _months(item), last_served)
         if tl.ends_at is not None and midnight(ending.end) < tl.ends_at:
             return []  # an end later on the day its period ended: that boundary billed it
@@ -222,18 +230,15 @@ def _advance_slots(terms: Terms, key: ItemKey, t: date) -> list[Slot]:
 def _unused_credit(terms: Terms, key: ItemKey, at: datetime) -> list[Slot]:
     """On an early end, a credit for the days of an advance-billed period not served."""
     tl = terms.timeline
-    end = tl.last_day() or day(at)
-    if end <= tl.contract_start:
+    served = _last_served(terms, key, at)
+    if served is None:
         return []
-    last_served = date.fromordinal(end.toordinal() - 1)
-    raw = tl.item_at(key, last_served)
-    if raw is None:
-        return []
-    item = terms.item(raw)
+    last_served, item = served
     price = item.price
     if not (price.recurring and not price.measures_usage and price.bills_in(Phase.ADVANCE)):
         return []  # only a recurring fee billed ahead by days has unused days
     period = _period_containing(tl, _months(item), last_served)
+    end = date.fromordinal(last_served.toordinal() + 1)
     if end >= period.end:
         return []
     return [Slot(key, item, Phase.ADVANCE, period, [((end, period.end), item)], credit=True)]

@@ -64,20 +64,17 @@ def spend_lines(
 ) -> list[LineDraft]:
     """The top-up to a minimum spend or the cut down to a maximum, for one spend period."""
     lines = []
-    if minimum:
-        topup = round_money(minimum_spend_topup(spend, minimum["amount"]), currency)
-        if topup:
-            lines.append(LineDraft(kind="minimum_spend", amount=topup, period=period,
-                                   description="Minimum spend top-up",
+    limits = (("minimum", minimum, minimum_spend_topup, "Minimum spend top-up"),
+              ("maximum", maximum, maximum_spend_cap, "Maximum spend cap"))
+    for name, limit, adjustment, description in limits:
+        if not limit:
+            continue
+        amount = round_money(adjustment(spend, limit["amount"]), currency)
+        if amount:
+            lines.append(LineDraft(kind=f"{name}_spend", amount=amount, period=period,
+                                   description=description,
                                    details={"spend": format(spend, "f"),
-                                            "minimum": str(minimum["amount"])}))
-    if maximum:
-        cap = round_money(maximum_spend_cap(spend, maximum["amount"]), currency)
-        if cap:
-            lines.append(LineDraft(kind="maximum_spend", amount=cap, period=period,
-                                   description="Maximum spend cap",
-                                   details={"spend": format(spend, "f"),
-                                            "maximum": str(maximum["amount"])}))
+                                            name: str(limit["amount"])}))
     return lines
 
 
