@@ -287,30 +287,25 @@ def preview_units(conn: Connection, environment: str, customer_id: str, now: dat
 
 def customers_with_money(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
     """Which of ``customer_ids`` hold active monetary credit (one query for a batch)."""
+    return _holding(conn, environment, customer_ids, "monetary")
+
+
+def has_unit_credit(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
+    """Which of ``customer_ids`` hold active unit credit (one query for a batch)."""
+    return _holding(conn, environment, customer_ids, "units")
+
+
+def _holding(conn: Connection, environment: str, customer_ids: list[str], kind: str) -> set[str]:
     if not customer_ids:
         return set()
     return set(conn.execute(
         select(credit_grants.c.customer_id).where(
             credit_grants.c.environment == environment,
             among(conn, credit_grants.c.customer_id, customer_ids),
-            credit_grants.c.type == "monetary",
+            credit_grants.c.type == kind,
             credit_grants.c.status == "active",
         ).distinct()
     ).scalars())
-
-
-def has_unit_credit(conn: Connection, environment: str, customer_ids: list[str]) -> set[str]:
-    if not customer_ids:
-        return set()
-    rows = conn.execute(
-        select(credit_grants.c.customer_id).where(
-            credit_grants.c.environment == environment,
-            among(conn, credit_grants.c.customer_id, customer_ids),
-            credit_grants.c.type == "units",
-            credit_grants.c.status == "active",
-        ).distinct()
-    ).scalars()
-    return set(rows)
 
 
 def restore(uow: UnitOfWork, invoice_id: str) -> None:
