@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from kassa.channels.wiring import Channels, build_channels
 from kassa.config import Settings
 from kassa.payments.sandbox import SandboxProcessor
 from kassa.queue.outbox import OutboxDispatcher
@@ -31,6 +32,8 @@ class Kassa:
     registry: DueWorkRegistry
     jobs: JobRunner = field(default_factory=JobRunner)
     outbound: Outbound = field(default_factory=Outbound)
+    # Email, Slack, SMS and signed webhooks, as the settings configure them (None: built so).
+    channels: Channels | None = None
     extra_routers: list[Any] = field(default_factory=list)
     # Payment processor per environment: the sandbox simulates one; production has none until
     # a provider adapter is configured (invoices are then paid by recorded payments).
@@ -40,6 +43,10 @@ class Kassa:
     metric_users: MetricUsers = field(default_factory=MetricUsers)
     # Set after a commit that wrote events or jobs: wakes this process's worker threads.
     wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        if self.channels is None:
+            self.channels = build_channels(self.settings, outbound=self.outbound)
 
     def ctx(self, environment: str) -> Ctx:
         """A service context for ``environment`` with its current clock."""
@@ -52,11 +59,14 @@ class Kassa:
             processor=self.processors.get(environment),
             metric_users=self.metric_users,
             outbound=self.outbound,
+            channels=self.channels,
             notify=self.wakeup.set,
             jobs=self.jobs,
         )
 
     def close(self) -> None:
+        if self.channels is not None:
+            self.channels.close()
         self.outbound.close()
         self.engine.dispose()
 
@@ -116,8 +126,15 @@ def build_metric_users() -> MetricUsers:
 
 
 def build(
-    settings: Settings, *, engine: Engine | None = None, outbound: Outbound | None = None
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    outbound: Outbound | None = None,
+    channels: Channels | None = None,
 ) -> Kassa:
+    """The installation ``settings`` describe; tests hand in an engine, an ``Outbound`` with a
+    mock transport, or ``channels`` (``kassa.channels.wiring.build_channels`` with a mailer or
+    transport of their own)."""
     jobs = build_jobs()
     return Kassa(
         settings=settings,
@@ -125,6 +142,7 @@ def build(
         registry=build_registry(jobs, ending_soon_days=settings.subscription_ending_soon_days),
         jobs=jobs,
         outbound=outbound or Outbound(),
+        channels=channels,
         metric_users=build_metric_users(),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_VERSION = "2026-04-01"
@@ -18,7 +18,10 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Kassa's configuration. Every field maps to ``KASSA_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="KASSA_", extra="ignore", frozen=True)
+    # Inputs stay out of validation errors: KASSA_SMTP_URL and the Twilio token hold secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="KASSA_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         "sqlite:///./kassa.db",
@@ -51,6 +54,61 @@ class Settings(BaseSettings):
     subscription_ending_soon_days: int = Field(
         30, ge=0, le=3650, description="Days before a term ends that subscription.ending_soon fires"
     )
+
+    # Channels (kassa.channels): unset means that channel fails every send, saying what to set.
+    smtp_url: str | None = Field(
+        None, repr=False,
+        description="smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465",
+    )
+    email_from: str = Field("Kassa <billing@localhost>", description="The sender of every email")
+    slack_webhook_url: str | None = Field(
+        None, repr=False, description="Slack incoming webhook for send_slack steps without one"
+    )
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = Field(None, description="The sending phone number, e.g. +15005550006")
+    twilio_api_base: str = Field("https://api.twilio.com", description="Twilio's API (or a stand-in)")
+
+    @field_validator(
+        "smtp_url", "slack_webhook_url", "twilio_account_sid", "twilio_auth_token", "twilio_from",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        from kassa.channels.email import parse_smtp_url
+
+        if value is not None:
+            parse_smtp_url(value)  # its ValueError never quotes the URL (it may hold a password)
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str) -> str:
+        from kassa.channels.email import sender_address
+
+        sender_address(value)
+        return value.strip()
+
+    @field_validator("slack_webhook_url", "twilio_api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> Settings:
+        names = {"twilio_account_sid": self.twilio_account_sid,
+                 "twilio_auth_token": self.twilio_auth_token, "twilio_from": self.twilio_from}
+        missing = [f"KASSA_{name.upper()}" for name, value in names.items() if value is None]
+        if 0 < len(missing) < len(names):
+            raise ValueError(f"SMS needs all three Twilio settings; missing {', '.join(missing)}")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -87,5 +145,6 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             name = "KASSA_" + "_".join(str(p) for p in err["loc"]).upper()
-            problems.append(f"{name}: {err['msg']}")
+            # a check across several variables (no loc) names them in its message
+            problems.append(f"{name}: {err['msg']}" if err["loc"] else err["msg"])
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -147,3 +147,14 @@ def receiver() -> Iterator[Any]:
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on loopback: ``host``, ``port``, ``url()`` (for KASSA_SMTP_URL) and
+    ``messages``, each received message parsed with ``email`` (see tests/channels/smtp.py)."""
+    from tests.channels.smtp import SmtpServer
+
+    server = SmtpServer()
+    yield server
+    server.close()

@@ -16,6 +16,7 @@ from kassa.services.usage_seams import MetricUsers
 from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from kassa.channels.wiring import Channels
     from kassa.payments import PaymentProcessor
     from kassa.queue.runner import JobRunner
     from kassa.services.scheduler import DueWorkRegistry
@@ -36,6 +37,7 @@ class Ctx:
     processor: PaymentProcessor | None = None  # None: no processor configured (production)
     metric_users: MetricUsers = field(default_factory=MetricUsers)
     outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
+    channels: Channels | None = None  # email, Slack, SMS, signed webhooks; None: sends fail
     notify: Callable[[], None] | None = None  # wakes this process's worker after new work
     stopping: threading.Event | None = None  # set when the worker running this is shutting down
     # Runs the jobs a unit of work asked to run right after its commit (None: the worker will).
