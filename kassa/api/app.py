@@ -18,6 +18,8 @@ from kassa.api.routes import (
     credit_notes,
     credits,
     customers,
+    email_templates,
+    emails,
     events,
     health,
     invoices,
@@ -57,6 +59,8 @@ ROUTERS = [
     webhooks.messages_router,
     webhooks.events_router,
     webhooks.event_types_router,
+    email_templates.router,
+    emails.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

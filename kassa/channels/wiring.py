@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from kassa.channels.email import Mailer, UnconfiguredMailer, mailer_for
 from kassa.channels.http import HttpChannel
 from kassa.channels.slack import Slack
-from kassa.channels.sms import DEFAULT_API_BASE, TwilioSms
+from kassa.channels.sms import TwilioSms
 from kassa.channels.webhook import SignedWebhooks
 from kassa.webhooks.outbound import Outbound
 
@@ -25,6 +25,7 @@ class Channels:
     sms: TwilioSms
     webhooks: SignedWebhooks
     http: HttpChannel  # the client Slack and SMS share; closed with the installation
+    email_from: str = "Kassa <billing@localhost>"  # the mailer's sender (Message-ID domain)
 
     def close(self) -> None:
         self.http.close()
@@ -53,6 +54,7 @@ def build_channels(
         ),
         webhooks=SignedWebhooks(outbound or Outbound()),
         http=http,
+        email_from=settings.email_from,
     )
 
 
@@ -60,6 +62,6 @@ def unconfigured_channels() -> Channels:
     """Channels that refuse every send (a Ctx built without an installation's channels)."""
     http = HttpChannel()
     return Channels(
-        mailer=UnconfiguredMailer(), slack=Slack(http), sms=TwilioSms(http, api_base=DEFAULT_API_BASE),
+        mailer=UnconfiguredMailer(), slack=Slack(http), sms=TwilioSms(http),
         webhooks=SignedWebhooks(Outbound()), http=http,
     )

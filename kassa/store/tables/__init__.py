@@ -23,6 +23,7 @@ from kassa.store.tables.core import (
     outbox_deliveries,
     outbox_events,
 )
+from kassa.store.tables.emails import email_templates, emails
 from kassa.store.tables.subscriptions import (
     approval_rules,
     approvals,
@@ -55,6 +56,8 @@ __all__ = [
     "clocks",
     "customer_aliases",
     "customers",
+    "email_templates",
+    "emails",
     "idempotency_keys",
     "jobs",
     "metadata",
