@@ -59,7 +59,8 @@ def build_channels(
 
 
 def unconfigured_channels() -> Channels:
-    """Channels that refuse every send (a Ctx built without an installation's channels)."""
+    """For a Ctx built without an installation's channels: email, Slack and SMS refuse every
+    send, saying what to configure; signed webhooks go out through a fresh ``Outbound``."""
     http = HttpChannel()
     return Channels(
         mailer=UnconfiguredMailer(), slack=Slack(http), sms=TwilioSms(http),

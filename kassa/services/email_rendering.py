@@ -13,12 +13,24 @@ from html.parser import HTMLParser
 from typing import Any
 
 from jinja2 import ChainableUndefined, Template, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kassa.domain.errors import InvalidRequest
 
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox (no unsafe attributes, no changing the context), where ``a.b`` on a mapping
+    is its key ``b`` first: ``{{ usage.values }}`` is the context's value, not dict.values."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 _ENVIRONMENTS = {
-    autoescape: SandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
+    autoescape: _Environment(autoescape=autoescape, undefined=ChainableUndefined)
     for autoescape in (True, False)
 }
 

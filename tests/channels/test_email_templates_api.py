@@ -3,12 +3,14 @@ refuse, DELETE restoring the built-in, custom templates, and bad input in the do
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kassa.bootstrap import Kassa
+from kassa.domain.errors import InvalidRequest
 from kassa.services import email_templates
 from kassa.services.email_builtins import BUILTINS
-from kassa.services.email_rendering import html_to_text
+from kassa.services.email_rendering import html_to_text, render_parts
 
 DESIGN_KEYS = {
     "payment_failed_first", "payment_failed_gentle", "payment_failed_second",
@@ -152,3 +154,17 @@ def test_html_to_text_keeps_blocks_lists_and_links() -> None:
     assert html_to_text(html) == "Title\n\nOne two\n\n- a\n- b\n\nhttps://x.io\n"
     assert html_to_text('<p>Hi <a href="https://a.io">pay</a>.</p>one<br>two') == (
         "Hi pay (https://a.io).\none\ntwo\n")
+
+
+def test_the_sandbox_refuses_unsafe_access_and_keys_win_over_methods(kassa: Kassa) -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        render_parts("s", "{{ customer.__class__.__mro__ }}{{ ''.__class__.__subclasses__() }}",
+                     None, {"customer": {}})
+    assert raised.value.field == "template"
+    with pytest.raises(InvalidRequest):
+        render_parts("s", "{{ customer.update({'name': 'x'}) }}", None, {"customer": {}})
+    rendered = render_parts("{{ usage.values }}", "<p>{{ usage.items }}</p>", None,
+                            {"usage": {"values": "3 of 5", "items": "two"}})
+    assert (rendered.subject, rendered.html) == ("3 of 5", "<p>two</p>")
+    with kassa.engine.begin() as conn:
+        assert email_templates.known_keys(conn, "sandbox", ["welcome", "nope"]) == {"welcome"}
