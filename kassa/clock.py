@@ -1,4 +1,5 @@
-"""Clocks. Services are handed one; nothing in Kassa reads the system time on its own."""
+"""Clocks, and how an instant is written. Services are handed a clock; nothing in Kassa reads the
+system time on its own."""
 
 from __future__ import annotations
 
@@ -43,3 +44,14 @@ class FixedClock:
 def utcnow() -> datetime:
     """Real time, for bookkeeping that must not follow a sandbox clock (key expiry, leases)."""
     return datetime.now(UTC)
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """``2026-07-01T00:00:00Z``; fractions of a second only when there are some."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"

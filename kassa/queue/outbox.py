@@ -42,11 +42,10 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import RowMapping
 
-from kassa.clock import utcnow
-from kassa.queue import deliveries
+from kassa.clock import rfc3339, utcnow
+from kassa.due_work import DueWork, RanItem
 from kassa.queue.retry import RetryPolicy
-from kassa.services.scheduler import DueWork, RanItem
-from kassa.services.serialize import rfc3339
+from kassa.store import outbox_sql as deliveries
 
 if TYPE_CHECKING:
     from kassa.services.context import Ctx

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from kassa.clock import utcnow
-from kassa.queue import sql
+from kassa.clock import rfc3339, utcnow
 from kassa.queue.retry import DEFAULT_RETRY, RetryPolicy
-from kassa.services.scheduler import DueWork, RanItem
-from kassa.services.serialize import rfc3339
+from kassa.due_work import DueWork, RanItem
+from kassa.store import job_sql as sql
 
 if TYPE_CHECKING:
     from kassa.services.context import Ctx

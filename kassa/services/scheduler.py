@@ -14,28 +14,17 @@ it did: the worker and the clock advance call again while work is still due.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from kassa.due_work import DueWork, RanItem
 from kassa.store.engine import reader
 
 if TYPE_CHECKING:
     from kassa.services.context import Ctx
-
-RanItem = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DueWork:
-    """One source of scheduled work."""
-
-    name: str
-    next_due: Callable[[Connection, str], datetime | None]
-    run: Callable[["Ctx"], list[RanItem]]
 
 
 @dataclass

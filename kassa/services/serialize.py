@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
+from kassa.clock import rfc3339
 
-def rfc3339(value: datetime | None) -> str | None:
-    """``2026-07-01T00:00:00Z``; fractions of a second only when there are some."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+__all__ = ["iso_date", "money", "rfc3339"]  # rfc3339 lives with the clocks (the queue uses it)
 
 
 def iso_date(value: date | None) -> str | None:

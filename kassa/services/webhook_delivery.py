@@ -21,9 +21,9 @@ from sqlalchemy.engine import RowMapping
 from kassa.clock import utcnow
 from kassa.domain.webhooks import next_attempt_delay
 from kassa.ids import new_id
+from kassa.queue import Job
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
-from kassa.queue.sql import Job
 from kassa.services.context import Ctx
 from kassa.services.webhook_messages import DELIVER_JOB
 from kassa.store.queries import among

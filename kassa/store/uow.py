@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, insert
 
 from kassa.clock import Clock, utcnow
 from kassa.ids import new_id
-from kassa.queue import deliveries
-from kassa.queue import sql as queue_sql
+from kassa.store import job_sql
+from kassa.store import outbox_sql as deliveries
 from kassa.store.engine import READ_ONLY
 from kassa.store.tables import outbox_events
 
@@ -133,7 +133,7 @@ class UnitOfWork:
     ) -> str | None:
         """Add a job (run at ``run_at``, default now) in this transaction; see ``kassa.queue``.
         ``run_after_commit``: this process runs it as soon as the commit is done."""
-        job_id = queue_sql.enqueue(
+        job_id = job_sql.enqueue(
             self.conn, self.environment, job_type, payload, run_at or self.now, dedupe_key
         )
         if run_after_commit and job_id is not None:
@@ -146,7 +146,7 @@ class UnitOfWork:
     ) -> None:
         """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction, at once."""
         if items:
-            queue_sql.enqueue_many(self.conn, self.environment, job_type, items)
+            job_sql.enqueue_many(self.conn, self.environment, job_type, items)
             self._work_added()
 
     def _work_added(self) -> None:

@@ -5,7 +5,7 @@ due at its frozen instant (a webhook for an event that just happened goes out; i
 for the clock to be advanced). While an advance runs, workers leave the sandbox alone (the clock
 lock), since the advance runs that work itself, in time order.
 
-Concurrency: each of the N threads claims its own batches (atomically, see ``kassa.queue.sql``),
+Concurrency: each of the N threads claims its own batches (atomically, see ``kassa.store.job_sql``),
 so threads, processes and hosts share the work the same way. Stop (SIGTERM) is graceful: every
 thread finishes the job in hand, hands back the jobs it claimed but had not started, and exits.
 """

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from kassa.services.scheduler import DueWork
+from kassa.due_work import DueWork
 
 
 def _at(text: str) -> datetime:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text
 
 from kassa.clock import FixedClock, utcnow
-from kassa.queue import sql
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
+from kassa.store import job_sql as sql
 from kassa.store.tables import jobs
 from kassa.store.uow import UnitOfWork
 

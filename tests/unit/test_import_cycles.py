@@ -28,10 +28,6 @@ _USAGE = (
     "that the services subpackages import: no issue 12 part removes it (a kassa.services.usage "
     "package would)"
 )
-_QUEUE = (
-    "the outbox dispatcher and the job runner import services.scheduler (DueWork), serialize "
-    "and context while services.webhook_delivery runs as a queue job: no issue 12 part removes it"
-)
 
 # Imports that still close a cycle between packages: (importing module, imported package) ->
 # what removes it. Any other cycle fails, and so does an entry that no longer closes a cycle
@@ -43,12 +39,6 @@ KNOWN_CYCLES: dict[tuple[str, str], str] = {
     ("kassa.services.customer_usage", "kassa.services.subscriptions"): _USAGE,
     ("kassa.services.usage_thresholds", "kassa.services.subscriptions"): _USAGE,
     ("kassa.services.usage_followups", "kassa.services.billing"): _USAGE,
-    ("kassa.queue.outbox", "kassa.services"): _QUEUE,
-    ("kassa.queue.runner", "kassa.services"): _QUEUE,
-    ("kassa.store.uow", "kassa.queue"): (
-        "the unit of work enqueues jobs through queue.sql while queue uses store.uow: no issue 12 "
-        "part removes it"
-    ),
 }
 
 # Packages whose own modules import each other without a cycle.

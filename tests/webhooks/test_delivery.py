@@ -260,7 +260,7 @@ def test_an_attempt_made_twice_is_recorded_once(kassa, api: TestClient, receiver
     from sqlalchemy import func, select
 
     from kassa.clock import utcnow
-    from kassa.queue import sql
+    from kassa.store import job_sql as sql
     from kassa.services import webhook_delivery
     from kassa.store.tables import jobs, webhook_attempts
 

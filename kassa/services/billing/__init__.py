@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kassa.due_work import DueWork
 from kassa.services.billing import credit_expiry, overdue, run
-from kassa.services.scheduler import DueWork
 
 BILLING = DueWork("billing", run.next_due, run.run)
 CREDIT_EXPIRY = DueWork("credit_expiry", credit_expiry.next_expiry, credit_expiry.expire_due)

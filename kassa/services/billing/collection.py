@@ -27,9 +27,9 @@ from sqlalchemy import func, insert, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.money import ZERO, round_money
 from kassa.payments import ProcessorResult
+from kassa.queue import Job
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
-from kassa.queue.sql import Job
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import payments as pay
 from kassa.services.context import Ctx

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from kassa.due_work import DueWork
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter
-from kassa.services.scheduler import DueWork
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.changes import change_subscription
 from kassa.services.subscriptions.create import create_subscription

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kassa.domain.contracts import utc_date
+from kassa.due_work import DueWork
 from kassa.services.context import Ctx
-from kassa.services.scheduler import DueWork
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.records import load, save, versions_of

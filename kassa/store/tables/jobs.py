@@ -1,4 +1,4 @@
-"""The durable job queue (see ``kassa.queue.sql`` for every statement that touches it)."""
+"""The durable job queue (see ``kassa.store.job_sql`` for every statement that touches it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every statement on ``outbox_consumers`` and ``outbox_deliveries``, in one place.
+"""Every statement on ``outbox_consumers`` and ``outbox_deliveries``, in one place (the unit of
+work adds deliveries, ``kassa.queue.outbox`` claims them).
 
 A delivery row is one event still to hand to one consumer. ``add`` writes them in the event's
 own transaction; ``claim`` and ``complete`` take and delete them in the consumer's transaction;
