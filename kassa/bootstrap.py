@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -21,6 +21,9 @@ from kassa.services.scheduler import DueWorkRegistry
 from kassa.services.usage_seams import MetricUsers
 from kassa.store.engine import make_engine
 from kassa.webhooks.outbound import Outbound
+
+if TYPE_CHECKING:
+    from kassa.services.subscriptions.billing_hooks import BillingHooks
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Kassa:
         default_factory=lambda: {"sandbox": SandboxProcessor(), "production": None}
     )
     metric_users: MetricUsers = field(default_factory=MetricUsers)
+    # What the subscription lifecycle calls at the moments that meet money (None: it raises).
+    billing: BillingHooks | None = None
     # Set after a commit that wrote events or jobs: wakes this process's worker threads.
     wakeup: threading.Event = field(default_factory=threading.Event)
 
@@ -62,6 +67,7 @@ class Kassa:
             channels=self.channels,
             notify=self.wakeup.set,
             jobs=self.jobs,
+            billing=self.billing,
         )
 
     def close(self) -> None:
@@ -125,6 +131,13 @@ def build_metric_users() -> MetricUsers:
     return users
 
 
+def build_billing_hooks() -> BillingHooks:
+    """Billing at subscription lifecycle moments: subscriptions call it, never import it."""
+    from kassa.services.billing.lifecycle_billing import LifecycleBilling
+
+    return LifecycleBilling()
+
+
 def build(
     settings: Settings,
     *,
@@ -144,6 +157,7 @@ def build(
         outbound=outbound or Outbound(),
         channels=channels,
         metric_users=build_metric_users(),
+        billing=build_billing_hooks(),
     )
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kassa.payments import PaymentProcessor
     from kassa.queue.runner import JobRunner
     from kassa.services.scheduler import DueWorkRegistry
+    from kassa.services.subscriptions.billing_hooks import BillingHooks
     from kassa.webhooks.outbound import Outbound
 
 log = logging.getLogger("kassa.queue")
@@ -42,11 +43,15 @@ class Ctx:
     stopping: threading.Event | None = None  # set when the worker running this is shutting down
     # Runs the jobs a unit of work asked to run right after its commit (None: the worker will).
     jobs: JobRunner | None = None
+    # Billing at subscription lifecycle moments (registered in bootstrap; None: a lifecycle
+    # change raises rather than skip billing).
+    billing: BillingHooks | None = None
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
             self.engine, self.environment, self.clock, read_only=read_only,
             run_jobs=self._run_jobs if self.jobs is not None else None, on_work=self.notify,
+            hooks=self.billing,
         )
 
     def _run_jobs(self, job_ids: list[str]) -> None:

@@ -45,6 +45,7 @@ class UnitOfWork:
         read_only: bool = False,
         run_jobs: Callable[[list[str]], None] | None = None,
         on_work: Callable[[], None] | None = None,
+        hooks: Any = None,
     ) -> None:
         self.engine = engine
         self.environment = environment
@@ -57,6 +58,9 @@ class UnitOfWork:
         self._jobs_to_run: list[str] = []
         self.now: datetime = clock.now()
         self._on_work = on_work
+        # The hooks the context registered for the services to call inside this transaction
+        # (the billing of subscription lifecycle moments: kassa.services.subscriptions.billing_hooks).
+        self.hooks = hooks
 
     @property
     def conn(self) -> Connection:

@@ -9,6 +9,7 @@ from kassa.domain.contracts import first_term, midnight, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.services.serialize import iso_date
 from kassa.services.subscriptions import transitions
+from kassa.services.subscriptions.billing_hooks import billing
 from kassa.services.subscriptions.records import Row, save, save_version, versions_of
 from kassa.store.uow import UnitOfWork
 
@@ -72,7 +73,5 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
     )
     transitions.emit(uow, "subscription.activated", sub, versions)
     ran = transitions.advance(uow, sub, uow.now)
-    from kassa.services.billing import hooks
-
-    hooks.on_activate(uow, sub)
+    billing(uow).on_activated(uow, sub)
     return ran

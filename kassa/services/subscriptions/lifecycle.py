@@ -19,6 +19,7 @@ from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions import approvals, transitions
+from kassa.services.subscriptions.billing_hooks import billing
 from kassa.services.subscriptions.records import Row, load, save, versions_of
 from kassa.services.subscriptions.views import subscription_view
 
@@ -136,9 +137,7 @@ def pause(ctx: Ctx, sub_id: str, resume_at: date | None) -> dict[str, Any]:
             sub,
             {"status": "paused", "pause": pause_info, "pauses": pauses, "updated_at": uow.now},
         )
-        from kassa.services.billing import hooks
-
-        hooks.on_pause(uow, sub, transitions.current_items(sub, versions), uow.now)
+        billing(uow).on_pause(uow, sub, transitions.current_items(sub, versions), uow.now)
         transitions.emit(uow, "subscription.updated", sub, versions)
         transitions.reschedule(uow, sub, versions)
         view = subscription_view(sub, versions, uow.now)

@@ -26,6 +26,7 @@ from kassa.domain.contracts import (
 )
 from kassa.domain.periods import next_period_start
 from kassa.services.serialize import iso_date, rfc3339
+from kassa.services.subscriptions.billing_hooks import billing
 from kassa.services.subscriptions.records import (
     Row,
     save,
@@ -131,16 +132,14 @@ def take_over(
 
     ``immediate``: the change was asked for now (not scheduled for a boundary).
     """
-    from kassa.services.billing import hooks
-
     previous = sub["current_version_id"]
     old_items = current_items(sub, versions)
     values: dict[str, Any] = {"current_version_id": version["id"], "updated_at": uow.now}
     if version["plan_id"]:
         values["plan_id"] = version["plan_id"]
     save(uow.conn, sub, values)
-    hooks.on_version_change(uow, sub, old_items, version["items"], version["effective_at"],
-                            version, immediate=immediate)
+    billing(uow).on_version_takes_over(uow, sub, old_items, version["items"],
+                                       version["effective_at"], version, immediate=immediate)
     emit(
         uow,
         "subscription.version.updated",
@@ -163,13 +162,11 @@ def _resume_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) ->
 
 
 def resume(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> None:
-    from kassa.services.billing import hooks
-
     pauses = [dict(p) for p in sub["pauses"]]
     if pauses and pauses[-1].get("end") is None:
         pauses[-1]["end"] = rfc3339(at)
     save(uow.conn, sub, {"status": "active", "pause": None, "pauses": pauses, "updated_at": uow.now})
-    hooks.on_resume(uow, sub, current_items(sub, versions), at)
+    billing(uow).on_resume(uow, sub, current_items(sub, versions), at)
     emit(uow, "subscription.updated", sub, versions)
 
 
@@ -201,9 +198,7 @@ def end(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> Non
             "updated_at": uow.now,
         },
     )
-    from kassa.services.billing import hooks
-
-    hooks.on_end(uow, sub)
+    billing(uow).on_end(uow, sub)
     emit(uow, "subscription.canceled", sub, versions)
 
 

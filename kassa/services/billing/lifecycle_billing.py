@@ -1,4 +1,6 @@
-"""Where the subscription lifecycle meets money, inside the lifecycle's own transaction:
+"""Billing's implementation of the subscription lifecycle's ``BillingHooks``
+(``kassa.services.subscriptions.billing_hooks``; registered in ``kassa.bootstrap``): where the
+lifecycle meets money, inside the lifecycle's own transaction:
 
 - activation: billing starts at the contract start (billed at once when that has come);
 - a version taking over mid-period: proration of advance-billed items, billed at once (net
@@ -30,6 +32,7 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing.describe import describe
 from kassa.services.serialize import rfc3339
+from kassa.services.subscriptions.records import save
 from kassa.store.tables import customers, products
 from kassa.store.uow import UnitOfWork
 
@@ -37,12 +40,10 @@ Row = dict[str, Any]
 
 
 def _save(uow: UnitOfWork, sub: Row, values: Mapping[str, Any]) -> None:
-    from kassa.services.subscriptions.records import save
-
     save(uow.conn, sub, values)
 
 
-def on_activate(uow: UnitOfWork, sub: Row) -> None:
+def on_activated(uow: UnitOfWork, sub: Row) -> None:
     """Billing begins at the contract start; bill now if it has come."""
     start = midnight(date.fromisoformat(sub["contract"]["start_date"]))
     _save(uow, sub, {"next_billing_at": start, "billed_through": None})
@@ -69,9 +70,9 @@ def on_end(uow: UnitOfWork, sub: Row) -> None:
     bill_due(uow, sub)
 
 
-def on_version_change(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
-                      new_items: Sequence[Mapping], at: datetime, version: Mapping[str, Any],
-                      *, immediate: bool) -> None:
+def on_version_takes_over(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
+                          new_items: Sequence[Mapping], at: datetime,
+                          version: Mapping[str, Any], *, immediate: bool) -> None:
     """Bill the proration of switching item sets at ``at`` (not at a billing boundary that has
     not been billed yet: the new items simply apply to the coming period)."""
     if sub["billing_anchor"] is None or sub["billed_through"] is None:
@@ -199,3 +200,13 @@ def _rest_of_period(sub: Row, items: Sequence[Mapping], at: datetime, *, credit:
             details={"period_days": period.days, "days": days, "daily_rate": format(rate, "f"),
                      "side": "credit" if credit else "charge", "reason": "pause" if credit else "resume"}))
     return lines
+
+
+class LifecycleBilling:
+    """The hooks ``kassa.bootstrap`` registers on every context (a ``BillingHooks``)."""
+
+    on_activated = staticmethod(on_activated)
+    on_version_takes_over = staticmethod(on_version_takes_over)
+    on_end = staticmethod(on_end)
+    on_pause = staticmethod(on_pause)
+    on_resume = staticmethod(on_resume)
