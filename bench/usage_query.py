@@ -37,7 +37,7 @@ from kassa.domain.usage import UsageWindow  # noqa: E402
 from kassa.domain.usage_events import timestamp_us  # noqa: E402
 from kassa.store.engine import make_engine  # noqa: E402
 from kassa.store.migrate import upgrade  # noqa: E402
-from kassa.services.usage import aggregate_usage, aggregate_windows  # noqa: E402
+from kassa.services.usage.aggregation import aggregate_usage, aggregate_windows  # noqa: E402
 
 CUSTOMERS = 1000
 WHALE = "cust_whale"

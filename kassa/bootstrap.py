@@ -18,7 +18,7 @@ from kassa.services import webhook_delivery, webhook_messages
 from kassa.services.clock import load_clock
 from kassa.services.context import Ctx
 from kassa.services.scheduler import DueWorkRegistry
-from kassa.services.usage_seams import MetricUsers
+from kassa.services.usage.metric_users import MetricUsers
 from kassa.store.engine import make_engine
 from kassa.webhooks.outbound import Outbound
 

@@ -291,7 +291,7 @@ def events_import(
 
     from kassa.bootstrap import build
     from kassa.domain.errors import KassaError
-    from kassa.services.event_import import default_failed_path, import_csv
+    from kassa.services.usage.event_import import default_failed_path, import_csv
     from kassa.store.migrate import upgrade
 
     kassa_app = build(_settings())

@@ -9,8 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from kassa.bootstrap import Kassa
-from kassa.services import clock, events
-from kassa.services.usage import aggregate_usage
+from kassa.services import clock
+from kassa.services.usage import ingest as events
+from kassa.services.usage.aggregation import aggregate_usage
 
 FROZEN_AT = "2026-12-01T00:00:00Z"
 

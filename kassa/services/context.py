@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from kassa.clock import Clock
 from kassa.config import Settings
-from kassa.services.usage_seams import MetricUsers
 from kassa.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from kassa.queue.runner import JobRunner
     from kassa.services.scheduler import DueWorkRegistry
     from kassa.services.subscriptions.billing_hooks import BillingHooks
+    from kassa.services.usage.metric_users import MetricUsers
     from kassa.webhooks.outbound import Outbound
 
 log = logging.getLogger("kassa.queue")
@@ -36,7 +36,7 @@ class Ctx:
     settings: Settings
     registry: DueWorkRegistry
     processor: PaymentProcessor | None = None  # None: no processor configured (production)
-    metric_users: MetricUsers = field(default_factory=MetricUsers)
+    metric_users: MetricUsers | None = None  # who bills a metric (None: nobody says)
     outbound: Outbound | None = None  # outgoing HTTP (webhooks), transport injectable
     channels: Channels | None = None  # email, Slack, SMS, signed webhooks; None: sends fail
     notify: Callable[[], None] | None = None  # wakes this process's worker after new work

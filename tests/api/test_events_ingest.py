@@ -173,7 +173,7 @@ def test_upsert_changes_properties_only(kassa, api, acme) -> None:
 
 
 def test_upsert_respects_invoiced_periods(kassa, api, acme, monkeypatch) -> None:
-    from kassa.services import events as events_service
+    from kassa.services.usage import ingest as events_service
 
     post(api, [ev("inv1", n=1), ev("open1", n=1)])
     seen = []

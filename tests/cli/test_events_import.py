@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kassa.domain.errors import InvalidRequest
-from kassa.services.event_import import import_csv
+from kassa.services.usage.event_import import import_csv
 from tests.usage_helpers import customer, freeze, metric, value
 
 JULY = ("2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 
 from kassa.domain.usage_events import timestamp_us
-from kassa.services import events
+from kassa.services.usage import ingest as events
 from kassa.store.tables import usage_events, usage_late_marks
 from tests.scenarios.seed_catalog import ok
 from tests.usage_helpers import at, customer, freeze, metric, value

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from kassa.domain.usage import UsageWindow
-from kassa.services.usage import aggregate_windows, get_usage
+from kassa.services.usage.aggregation import aggregate_windows, get_usage
 from tests.usage_helpers import at, customer, freeze, metric, send, value
 
 JULY = ("2026-07-01T00:00:00Z", "2026-08-01T00:00:00Z")

@@ -4,7 +4,7 @@ Every import that runs counts: module-level and function-local ones; an ``if TYP
 import names a type for the checker and never runs, so it does not. A package is
 ``kassa.<name>`` with everything below it (``kassa.api`` holds ``api.routes`` and
 ``api.schemas``), except that each subpackage of ``kassa.services`` (``billing``,
-``subscriptions``) stands apart from the ``kassa.services`` modules around it; a module directly
+``subscriptions``, ``usage``) stands apart from the ``kassa.services`` modules around it; a module directly
 in ``kassa/`` (``bootstrap``, ``config``, ...) is a package of its own. Migrations are left out.
 """
 
@@ -18,23 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "kassa"
 
-_USAGE = (
-    "usage modules living among the shared kassa.services modules (context, common, serialize) "
-    "that the services subpackages import: no issue 12 part removes it (a kassa.services.usage "
-    "package would)"
-)
-
-# Imports that still close a cycle between packages: (importing module, imported package) ->
-# what removes it. Any other cycle fails, and so does an entry that no longer closes a cycle
-# (delete it then): this list only shrinks.
-KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    ("kassa.services.customer_usage", "kassa.services.subscriptions"): _USAGE,
-    ("kassa.services.usage_thresholds", "kassa.services.subscriptions"): _USAGE,
-    ("kassa.services.usage_followups", "kassa.services.billing"): _USAGE,
-}
-
 # Packages whose own modules import each other without a cycle.
-ACYCLIC_INSIDE = ("kassa.domain", "kassa.services.subscriptions")
+ACYCLIC_INSIDE = ("kassa.domain", "kassa.services.subscriptions", "kassa.services.usage")
 
 Edges = dict[tuple[str, str], list[str]]  # (from, to) -> "module:line imports target"
 
@@ -93,18 +78,13 @@ def imports(
                 yield node.lineno, target
 
 
-def dependencies(
-    root: Path, *, level: str = "package", skip: frozenset[tuple[str, str]] = frozenset()
-) -> Edges:
-    """Import edges between packages (``level="package"``) or modules (``"module"``); ``skip``
-    leaves out the imports of (module, package) pairs."""
+def dependencies(root: Path, *, level: str = "package") -> Edges:
+    """Import edges between packages (``level="package"``) or modules (``"module"``)."""
     found = modules(root)
     edges: Edges = {}
     for module, (path, is_package) in found.items():
         for line, target in imports(module, path, is_package, set(found)):
             a, b = package_of(module, root), package_of(target, root)
-            if (module, b) in skip:
-                continue
             if level == "module":
                 if a != b or module == target:
                     continue
@@ -166,27 +146,22 @@ def reaches(edges: Edges, start: str, goal: str) -> bool:
 
 
 def test_no_import_cycle_between_packages() -> None:
-    edges = dependencies(ROOT, skip=frozenset(KNOWN_CYCLES))
+    edges = dependencies(ROOT)
     assert ("kassa.services.subscriptions", "kassa.services") in edges  # the graph is real
     cycle = find_cycle(edges)
     assert cycle is None, describe(cycle, edges)
 
 
-def test_subscriptions_reach_billing_only_through_the_hooks_bootstrap_registers() -> None:
+def test_subscriptions_usage_and_billing_depend_one_way() -> None:
+    """Billing reads usage and subscriptions, usage reads subscriptions; subscriptions reach
+    billing only through the hooks bootstrap registers, and usage never reaches billing."""
     edges = dependencies(ROOT)
-    assert ("kassa.services.billing", "kassa.services.subscriptions") in edges
-    assert ("kassa.services.subscriptions", "kassa.services.billing") not in edges
-
-
-@pytest.mark.parametrize(("module", "package"), sorted(KNOWN_CYCLES))
-def test_every_known_cycle_is_still_open(module: str, package: str) -> None:
-    edges = dependencies(ROOT)
-    importer = package_of(module, ROOT)
-    lines = [line for line in edges.get((importer, package), []) if line.startswith(f"{module}:")]
-    assert lines, f"{module} no longer imports {package}: delete its KNOWN_CYCLES entry"
-    assert reaches(edges, package, importer), (
-        f"{package} no longer leads back to {importer}: delete the KNOWN_CYCLES entry of {module}"
-    )
+    subscriptions, usage, billing = (f"kassa.services.{name}"
+                                     for name in ("subscriptions", "usage", "billing"))
+    assert {(billing, subscriptions), (billing, usage), (usage, subscriptions)} <= set(edges)
+    assert not reaches(edges, subscriptions, billing)
+    assert not reaches(edges, subscriptions, usage)
+    assert not reaches(edges, usage, billing)
 
 
 @pytest.mark.parametrize("package", ACYCLIC_INSIDE)
@@ -221,5 +196,3 @@ def test_the_check_names_a_cycle_through_a_function_local_import(tmp_path: Path)
         "  kassa.api -> kassa.store: kassa.api.app:1 imports kassa.store.rows",
         "  kassa.store -> kassa.api: kassa.store.rows:4 imports kassa.api.app",
     ]
-    known = frozenset({("kassa.store.rows", "kassa.api")})
-    assert find_cycle(dependencies(root, skip=known)) is None

@@ -17,7 +17,7 @@ from kassa.api.schemas.events import (
     IngestResponse,
     StoredEvent,
 )
-from kassa.services import event_debugger, events
+from kassa.services.usage import event_debugger, ingest
 from kassa.services.exact_json import dumps_exact, loads_exact
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -52,7 +52,7 @@ def _ingest(request: Request, body: bytes, upsert: bool) -> bytes:
         payload = loads_exact(body)
     except ValueError as exc:
         raise ApiError(400, f"Malformed JSON body: {exc}.") from None
-    return dumps_exact(events.ingest_request(ctx, payload, upsert=upsert))
+    return dumps_exact(ingest.ingest_request(ctx, payload, upsert=upsert))
 
 
 @router.post(

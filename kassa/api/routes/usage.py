@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import Instant, ListResponse
 from kassa.api.schemas.usage import CustomerUsage, ThresholdCreate, UsageThreshold
-from kassa.services import customer_usage, usage_thresholds
+from kassa.services.usage import customer_usage, thresholds
 
 router = APIRouter(tags=["usage"])
 
@@ -34,20 +34,20 @@ def get_customer_usage(
 @router.post("/usage-thresholds", status_code=201, response_model=UsageThreshold)
 def create_threshold(body: ThresholdCreate, ctx: EnvCtx) -> dict[str, Any]:
     """``usage.threshold_exceeded`` fires once per billing period when usage passes ``value``."""
-    return usage_thresholds.create_threshold(ctx, body.model_dump())
+    return thresholds.create_threshold(ctx, body.model_dump())
 
 
 @router.get("/usage-thresholds", response_model=ListResponse[UsageThreshold])
 def list_thresholds(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
     """Filters: customer_id, subscription_id, metric_id, status."""
-    return page_body(usage_thresholds.list_thresholds(ctx, query))
+    return page_body(thresholds.list_thresholds(ctx, query))
 
 
 @router.get("/usage-thresholds/{threshold_id}", response_model=UsageThreshold)
 def get_threshold(threshold_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    return usage_thresholds.get_threshold(ctx, threshold_id)
+    return thresholds.get_threshold(ctx, threshold_id)
 
 
 @router.delete("/usage-thresholds/{threshold_id}", response_model=UsageThreshold)
 def archive_threshold(threshold_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    return usage_thresholds.archive_threshold(ctx, threshold_id)
+    return thresholds.archive_threshold(ctx, threshold_id)

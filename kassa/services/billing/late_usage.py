@@ -2,10 +2,11 @@
 
 Billing records, per customer, the instant up to which usage has been invoiced
 (``customers.usage_billed_through_us``). Ingestion compares each stored event with it and keeps
-one mark per (customer, event name) with the earliest late instant (one lookup per batch, shared
-with the threshold check: ``kassa.services.usage_followups``). The customer's next invoice re-measures the invoiced periods the
-marks reach, bills the difference with what was invoiced as an ``adjustment`` line, and deletes
-the marks in the same transaction, so a late event is billed exactly once.
+one mark per (customer, event name) with the earliest late instant (``kassa.services.usage.late``,
+one lookup per batch shared with the threshold check: ``kassa.services.usage.followups``). The
+customer's next invoice re-measures the invoiced periods the marks reach, bills the difference
+with what was invoiced as an ``adjustment`` line, and deletes the marks in the same transaction,
+so a late event is billed exactly once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.domain.billing.boundary import LineDraft, Terms, UsageWindow, midnight
 from kassa.domain.billing.timeline import day
@@ -26,39 +26,10 @@ from kassa.domain.pricing import PeriodInputs, Phase, charge, price_from_dict
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
 from kassa.services.billing import credits
-from kassa.services.usage import aggregate_windows
+from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, usage_late_marks
 from kassa.store.uow import UnitOfWork
-
-
-def mark(uow: UnitOfWork, late: Iterable[tuple[str, str, int]]) -> None:
-    """Remember late events (customer_id, event_name, timestamp_us): one mark per customer and
-    event name, with the earliest instant. Ingestion calls it with the events it stored before
-    their customer's ``usage_billed_through_us`` (see ``kassa.services.usage_followups``)."""
-    earliest: dict[tuple[str, str], int] = {}
-    for customer_id, event_name, ts in late:
-        key = (customer_id, event_name)
-        earliest[key] = min(ts, earliest.get(key, ts))
-    if not earliest:
-        return
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    stmt = dialect.insert(usage_late_marks)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["environment", "customer_id", "event_name"],
-        set_={"earliest_us": _least(uow.dialect, usage_late_marks.c.earliest_us,
-                                    stmt.excluded.earliest_us)},
-    )
-    uow.conn.execute(stmt, [
-        {"environment": uow.environment, "customer_id": c, "event_name": e, "earliest_us": ts}
-        for (c, e), ts in sorted(earliest.items())
-    ])
-
-
-def _least(dialect: str, a: Any, b: Any) -> Any:
-    from sqlalchemy import func
-
-    return func.least(a, b) if dialect == "postgresql" else func.min(a, b)
 
 
 def advance_billed_through(uow: UnitOfWork, through: Mapping[str, datetime]) -> None:

@@ -41,7 +41,7 @@ from kassa.services.billing.describe import describe
 from kassa.services.billing.terms import following_boundary, terms_of
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
-from kassa.services.usage import aggregate_windows
+from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.engine import reader
 from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, metrics, products

@@ -9,8 +9,8 @@ metric with the event's name: counted, or the first reason it was not —
   event's actual value);
 - ``no_value``: the metric aggregates a property the event lacks, or has but not as a number;
 - ``no_subscription``: no subscription of the customer bills the metric (asked through
-  ``usage_seams.metric_subscription_check``; until subscriptions exist it reports that it cannot
-  tell).
+  ``metric_users.metric_subscription_check``; with no source registered it reports that it
+  cannot tell).
 
 Filter verdicts come from the database, through the very SQL that aggregates.
 """
@@ -29,7 +29,7 @@ from kassa.services.context import Ctx
 from kassa.services.customers import find_customer, find_customer_ids
 from kassa.services.exact_json import loads_exact
 from kassa.services.serialize import rfc3339
-from kassa.services.usage_seams import (
+from kassa.services.usage.metric_users import (
     NOT_IN_USE,
     MetricUsers,
     SubscriptionCheck,

@@ -29,7 +29,7 @@ from kassa.services.subscriptions.metric_users import (
     calendar_month,
     subscriptions_billing,
 )
-from kassa.services.usage import aggregate_windows
+from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import metrics, subscriptions, usage_thresholds
 from kassa.store.uow import UnitOfWork

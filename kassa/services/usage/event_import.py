@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.usage_events import MAX_EVENTS_PER_REQUEST
 from kassa.services.context import Ctx
-from kassa.services.events import DUPLICATE, FAILED, INGESTED, UPDATED, ingest_events
+from kassa.services.usage.ingest import DUPLICATE, FAILED, INGESTED, UPDATED, ingest_events
 from kassa.services.exact_json import loads_exact
 
 REQUIRED = ("account", "event_name", "unique_id")

@@ -1,14 +1,10 @@
-"""Where usage meets subscriptions and invoicing, which later issues build.
+"""Who bills a metric: the registry of sources the event debugger asks.
 
-Two seams, each in exactly one place:
-
-- ``MetricUsers`` is a registry of sources answering "which of this customer's subscriptions
-  bill this metric at this instant?". The subscriptions issue registers its source in
-  ``kassa.bootstrap.build_metric_users``. ``metric_subscription_check`` is the only reader; with
-  no source registered it says that subscription data is unavailable, never a guess.
-- ``invoiced_event_ids`` says which stored events lie in a billing period that is already
-  invoiced (an upsert must not change them), from ``customers.usage_billed_through_us``, which
-  the billing run keeps.
+``MetricUsers`` is a registry of sources answering "which of this customer's subscriptions bill
+this metric at this instant?". Subscriptions register theirs in
+``kassa.bootstrap.build_metric_users``, so usage never imports who answers.
+``metric_subscription_check`` is the only reader; with no source registered it says that
+subscription data is unavailable, never a guess.
 """
 
 from __future__ import annotations
@@ -59,14 +55,14 @@ class MetricUsers:
 
 def metric_subscription_check(
     conn: Connection,
-    users: MetricUsers,
+    users: MetricUsers | None,
     environment: str,
     customer_id: str,
     metric_id: str,
     at: datetime,
 ) -> SubscriptionCheck:
     """Ask every registered source whether a subscription of the customer bills the metric."""
-    if not users.sources:
+    if users is None or not users.sources:
         return SubscriptionCheck(
             UNAVAILABLE,
             "Subscription data is not available in this version of Kassa, so it cannot tell "
@@ -84,29 +80,3 @@ def metric_subscription_check(
         f"No subscription of customer {customer_id!r} bills this metric at the event's time.",
     )
 
-
-def invoiced_event_ids(
-    conn: Connection, environment: str, events: Sequence[tuple[str, str | None, int]]
-) -> set[str]:
-    """The unique_ids among ``events`` — (unique_id, customer_id, timestamp_us) of stored events
-    about to be upserted — whose billing period is already invoiced: those before the instant
-    up to which their customer's usage is invoiced (one query for the whole batch)."""
-    from sqlalchemy import select
-
-    from kassa.store.tables import customers
-
-    owners = {customer_id for _, customer_id, _ in events if customer_id is not None}
-    if not owners:
-        return set()
-    through = dict(conn.execute(
-        select(customers.c.id, customers.c.usage_billed_through_us).where(
-            customers.c.environment == environment,
-            customers.c.id.in_(sorted(owners)),
-            customers.c.usage_billed_through_us.is_not(None),
-        )
-    ).all())
-    return {
-        uid
-        for uid, customer_id, ts in events
-        if customer_id in through and ts < through[customer_id]
-    }

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import and_, exists, or_, select
 
-from kassa.services import usage_thresholds
-from kassa.services.billing import late_usage
+from kassa.services.usage import late as late_usage
+from kassa.services.usage import thresholds as usage_thresholds
 from kassa.store.queries import among
 from kassa.store.tables import customers, subscriptions
 from kassa.store.tables import usage_thresholds as thresholds_table

@@ -44,8 +44,8 @@ from kassa.domain.usage_events import (
 )
 from kassa.services.context import Ctx
 from kassa.services.exact_json import dumps_exact
-from kassa.services.usage_followups import after_ingest
-from kassa.services.usage_seams import invoiced_event_ids
+from kassa.services.usage.followups import after_ingest
+from kassa.services.usage.late import invoiced_event_ids
 from kassa.store.uow import UnitOfWork
 from kassa.store.usage_insert import EventRow, fetch_stored, insert_events, replace_properties
 

@@ -16,7 +16,7 @@ from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.services.subscriptions.metric_users import billing_period
-from kassa.services.usage import aggregate_windows
+from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.tables import metrics, subscription_versions, subscriptions
 
 MAX_DAYS = 366
