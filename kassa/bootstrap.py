@@ -80,9 +80,11 @@ class Kassa:
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
     from kassa.services.billing import collection
+    from kassa.services.usage import thresholds
 
     jobs = JobRunner()
     jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
+    jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(
         webhook_messages.DELIVER_JOB,
         webhook_delivery.deliver,

@@ -14,6 +14,10 @@ A job is claimed by one atomic statement, so two workers never hold the same job
   writers with BEGIN IMMEDIATE), so one ``UPDATE ... WHERE seq IN (SELECT ...) RETURNING`` is
   atomic on its own.
 
+A dedupe key holds while its job waits: enqueuing under a key a waiting job has adds nothing,
+and the claim releases the key, so what is enqueued while the job runs makes a new job (a burst
+of ingested batches makes one threshold check, yet none is left unmeasured).
+
 Every later write on a claimed job carries ``locked_by = <claim token>``: a worker whose lease ran
 out and whose job was claimed again by another cannot finish, reschedule or release it.
 """
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.clock import utcnow
@@ -79,17 +83,24 @@ def enqueue(
     run_at: datetime,
     dedupe_key: str | None = None,
 ) -> str | None:
-    """Add a job in the caller's transaction; its id, or None when ``dedupe_key`` is taken."""
+    """Add a job in the caller's transaction; its id, or None when a job waiting under
+    ``dedupe_key`` is there already.
+
+    That waiting job then stays locked until the caller's transaction ends (an ``ON CONFLICT DO
+    UPDATE`` whose WHERE updates nothing still locks the row, on PostgreSQL), so no claim takes
+    it before the caller's writes are visible: the job that stands for both sees them.
+    """
     row = _row(environment, job_type, payload, run_at, dedupe_key)
     if dedupe_key is None:
         conn.execute(insert(jobs), row)
         return str(row["id"])
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(jobs)
-        .on_conflict_do_nothing(index_elements=["environment", "dedupe_key"])
-        .returning(jobs.c.id)
-    )
+    stmt = dialect.insert(jobs)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["environment", "dedupe_key"],
+        set_={"dedupe_key": stmt.excluded.dedupe_key},
+        where=false(),
+    ).returning(jobs.c.id)
     return conn.execute(stmt, row).scalar_one_or_none()
 
 
@@ -138,6 +149,7 @@ def claim(
         due = due.where(jobs.c.id.in_(list(ids)))
     values = {
         "status": RUNNING,
+        "dedupe_key": None,  # the key dedupes waiting jobs: work enqueued from now on is new
         "attempts": jobs.c.attempts + 1,
         "locked_by": token,
         "locked_until": lease_until,

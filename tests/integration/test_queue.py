@@ -75,6 +75,32 @@ def test_dedupe_keys_and_rollback(kassa) -> None:
     assert len(_rows(kassa)) == 1
 
 
+def test_a_claim_releases_the_dedupe_key(kassa) -> None:
+    (first,) = _enqueue(kassa, dedupe_key="check:cus_1")
+    assert _enqueue(kassa, dedupe_key="check:cus_1") == [None]  # waiting: nothing new
+    (claimed,) = _claim(kassa)
+    assert claimed.id == first
+    (second,) = _enqueue(kassa, dedupe_key="check:cus_1")  # enqueued while it runs: a new job
+    assert second is not None and second != first
+    assert [(r["id"], r["dedupe_key"]) for r in _rows(kassa)] == [
+        (first, None), (second, "check:cus_1")]
+
+
+def test_a_duplicate_enqueue_holds_the_waiting_job_until_it_commits(kassa, pg_only) -> None:
+    (waiting,) = _enqueue(kassa, dedupe_key="check:cus_1")
+    with UnitOfWork(kassa.engine, "sandbox", FixedClock(AT)) as uow:
+        assert uow.enqueue("test.echo", {"n": 1}, dedupe_key="check:cus_1") is None
+        with kassa.engine.connect() as other:
+            other.begin()
+            other.execute(text("SET LOCAL lock_timeout = '500ms'"))
+            # Not claimable before this batch's writes are visible: the claimer passes it by.
+            assert sql.claim(other, "sandbox", now=AT, lease_until=utcnow() + timedelta(minutes=1),
+                             limit=10, worker="w2") == []
+            other.rollback()
+        uow.commit()
+    assert [j.id for j in _claim(kassa)] == [waiting]
+
+
 def test_runner_retries_by_policy_then_fails_and_calls_the_failure_hook(kassa) -> None:
     calls: list[int] = []
     gave_up: list[str] = []

@@ -3,9 +3,15 @@ late events billed as adjustments, and upserts refused once a period is invoiced
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from kassa.services.usage.ingest import ingest_events
+from kassa.services.usage.thresholds import CHECK_JOB
+from kassa.store.tables import jobs
 from tests.scenarios import seed_catalog as sc
 from tests.scenarios.billing_helpers import advance, invoices, lines, send_usage
 from tests.scenarios.helpers import event_data
@@ -84,6 +90,27 @@ def test_threshold_fires_once_per_period(kassa, api: TestClient, sub: dict) -> N
     assert r.status_code == 404
     ok(api.delete(f"/usage-thresholds/{threshold['id']}"))
     assert ok(api.get(f"/usage-thresholds/{threshold['id']}"))["status"] == "archived"
+
+
+def test_a_burst_of_batches_makes_one_threshold_check(kassa, api: TestClient, sub: dict) -> None:
+    threshold = ok(api.post("/usage-thresholds", json={"subscription_id": sub["id"],
+                                                       "metric_id": METRIC, "value": "100"}), 201)
+    advance(api, "2026-07-10T00:00:00Z")
+    waiting = replace(kassa.ctx("sandbox"), jobs=None)  # nothing runs as the commit returns
+    for uid, calls in [("b1", 60), ("b2", 30), ("b3", 20)]:
+        ingest_events(waiting, [{"account": "wcqYrqfE", "event_name": "calls", "unique_id": uid,
+                                 "timestamp": "2026-07-09T00:00:00Z",
+                                 "properties": {"calls": calls}}])
+    with kassa.engine.connect() as conn:
+        queued = conn.execute(select(jobs.c.type, jobs.c.payload)).all()
+    assert [tuple(j) for j in queued] == [(CHECK_JOB, {"customer_id": "wcqYrqfE"})]
+    assert event_data(kassa, "usage.threshold_exceeded") == []
+    (ran,) = kassa.jobs.run(kassa.ctx("sandbox"))
+    assert ran["type"] == CHECK_JOB
+    assert [(d["threshold_id"], d["usage"]) for d in event_data(
+        kassa, "usage.threshold_exceeded")] == [(threshold["id"], "110")]
+    send_usage(api, "wcqYrqfE", "calls", [("b4", "2026-07-09T03:00:00Z", 5)])  # checked at once
+    assert len(event_data(kassa, "usage.threshold_exceeded")) == 1  # once per period
 
 
 def test_late_usage_is_billed_on_the_next_invoice(api: TestClient, sub: dict) -> None:

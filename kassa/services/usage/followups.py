@@ -1,5 +1,5 @@
 """What ingestion does after storing a batch, in the same transaction: mark events that arrived
-for an already-invoiced period (late usage) and check usage thresholds.
+for an already-invoiced period (late usage) and enqueue the check of usage thresholds.
 
 One lookup for the whole batch finds the customers concerned; for the usual batch (nothing late,
 no threshold) that is all it costs.
@@ -52,7 +52,7 @@ def after_ingest(uow: UnitOfWork, events: Sequence[tuple[str, str, int]]) -> Non
     through = {r[0]: r[1] for r in rows if r[1] is not None}
     watched = {r[0] for r in rows if r[2]}
     late_usage.mark(uow, [e for e in events if e[0] in through and e[2] < through[e[0]]])
-    usage_thresholds.check(uow, [e for e in events if e[0] in watched])
+    usage_thresholds.check_later(uow, watched)
 
 
 def _billing_due(uow: UnitOfWork) -> object:

@@ -1,14 +1,16 @@
 """Usage thresholds: ``usage.threshold_exceeded`` once per billing period, when a customer's (or
 one subscription's) usage of a metric in the current period passes a value.
 
-Checked at ingestion, for the customers and event names of each stored batch: one query on a
-small table when no threshold applies, one aggregate per threshold that does.
+Measured by a job, not by ingestion itself: a stored batch whose customer has an active
+threshold enqueues one ``check_usage_thresholds`` job for that customer, deduplicated by key, so
+a burst of batches makes one job while it waits (``check_later``). The job runs as the batch's
+commit returns (or later by the worker, or on the next sandbox clock advance) and measures each
+of the customer's active thresholds, one aggregate each, in the transaction that completes it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +22,8 @@ from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.periods import Period
 from kassa.domain.usage import UsageWindow
 from kassa.ids import new_id
+from kassa.queue import Job
+from kassa.queue.runner import JobResult
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, resolve_customer
@@ -33,6 +37,8 @@ from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import metrics, subscriptions, usage_thresholds
 from kassa.store.uow import UnitOfWork
+
+CHECK_JOB = "check_usage_thresholds"
 
 
 def threshold_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,26 +135,43 @@ def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[P
     return (period or calendar_month(at)), sub_id
 
 
-def check(uow: UnitOfWork, events: Sequence[tuple[str, str, int]]) -> None:
-    """After ingestion, with the new events (customer_id, event_name, timestamp_us): the
-    thresholds of those customers that were just passed."""
-    names: dict[str, set[str]] = defaultdict(set)
-    for customer_id, event_name, _ in events:
-        names[customer_id].add(event_name)
-    if not names:
-        return
-    found = [dict(r) for r in uow.conn.execute(
+def check_later(uow: UnitOfWork, customer_ids: Iterable[str]) -> None:
+    """Ingestion stored usage of these customers, each with an active threshold: one check job
+    per customer, unless one is already waiting (it will see this batch: see ``measure``)."""
+    for customer_id in sorted(set(customer_ids)):
+        uow.enqueue(CHECK_JOB, {"customer_id": customer_id},
+                    dedupe_key=f"{CHECK_JOB}:{customer_id}", run_after_commit=True)
+
+
+def run_check(ctx: Ctx, job: Job) -> JobResult:
+    """The ``check_usage_thresholds`` job: measure in the transaction that completes it."""
+    customer_id = job.payload["customer_id"]
+    return JobResult(finish=lambda uow: measure(uow, customer_id),
+                     info={"customer_id": customer_id})
+
+
+def measure(uow: UnitOfWork, customer_id: str) -> None:
+    """Emit ``usage.threshold_exceeded`` for each active threshold of the customer that its usage
+    in the current period has just passed.
+
+    Exactly once per crossing: the rows are locked (PostgreSQL; SQLite has one writer), so a
+    second job of the customer waits and then sees the period marked. A batch that found this
+    job waiting locked the job's row until it committed (``kassa.store.job_sql.enqueue``), and
+    a claim releases the dedupe key, so every committed batch is measured by some job.
+    """
+    query = (
         select(usage_thresholds, metrics.c.event_name, metrics.c.aggregation,
                metrics.c.filter_groups)
         .join(metrics, (metrics.c.environment == usage_thresholds.c.environment)
               & (metrics.c.id == usage_thresholds.c.metric_id))
         .where(usage_thresholds.c.environment == uow.environment,
                usage_thresholds.c.status == "active",
-               usage_thresholds.c.customer_id.in_(sorted(names)))
-    ).mappings()]
-    for row in found:
-        if row["event_name"] not in names[row["customer_id"]]:
-            continue
+               usage_thresholds.c.customer_id == customer_id)
+        .order_by(usage_thresholds.c.seq)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(of=usage_thresholds)
+    for row in [dict(r) for r in uow.conn.execute(query).mappings()]:
         period, sub_id = period_for(uow, row, uow.now)
         if row["last_period_start"] == period.start:
             continue  # already exceeded in this period

@@ -28,7 +28,7 @@ jobs = Table(
     Column("last_error", Text),
     *timestamps(),
     UniqueConstraint("id"),
-    # At most one job per key while it exists (queued, running or failed).
+    # At most one job per key while it waits: a claim clears the key (kassa.store.job_sql).
     UniqueConstraint("environment", "dedupe_key"),
     Index(None, "environment", "status", "run_at"),
 )
