@@ -136,6 +136,22 @@ def test_late_usage_is_billed_on_the_next_invoice(api: TestClient, sub: dict) ->
     assert [line["kind"] for line in invoices(api)[-1]["line_items"]] == ["usage"]
 
 
+def test_late_usage_is_repriced_as_its_period_was_billed(api: TestClient, sub: dict) -> None:
+    """The adjustment prices the late units at the escalated rate the period was billed at."""
+    ok(api.patch(f"/subscriptions/{sub['id']}", json={"price_escalation": {
+        "percentage": "50", "interval_months": 1, "escalate_metered_unit_rates": True}}))
+    advance(api, "2026-08-10T00:00:00Z")
+    send_usage(api, "wcqYrqfE", "calls", [("g1", "2026-08-05T00:00:00Z", 100)])
+    advance(api, "2026-09-02T00:00:00Z")
+    assert lines(invoices(api)[-1]) == [("usage", "2026-08-01", "2026-09-01", "100", "15.00")]
+    send_usage(api, "wcqYrqfE", "calls", [("g2", "2026-08-31T12:00:00Z", 40)])
+    advance(api, "2026-10-01T00:00:00Z")
+    assert lines(invoices(api)[-1]) == [
+        ("usage", "2026-09-01", "2026-10-01", "0", "0.00"),
+        ("adjustment", "2026-08-01", "2026-09-01", "40", "6.00"),
+    ]
+
+
 def test_upsert_refused_once_the_period_is_invoiced(api: TestClient, sub: dict) -> None:
     advance(api, "2026-07-20T00:00:00Z")
     send_usage(api, "wcqYrqfE", "calls", [("u1", "2026-07-10T00:00:00Z", 1)])

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kassa.domain.billing.boundary import Terms, plan_boundary, windows_of
-from kassa.domain.billing.lines import bill_boundary
+from kassa.domain.billing.boundary import Terms, arrears_slot, plan_boundary, windows_of
+from kassa.domain.billing.lines import bill_boundary, usage_amount
 from kassa.domain.billing.timeline import Segment, VersionTimeline
 from kassa.domain.pricing import price_from_dict, price_to_dict
 
@@ -158,3 +158,21 @@ def test_an_early_end_does_not_bill_an_advance_expression_again():
     t = terms(item(price), ends_at=end, credit_unused_time=True)
     assert summary(bill(t, JAN)) == [("usage", "2026-01-01", D("31.00"))]
     assert [line.amount for line in bill(t, end)] == [D("0.00")]  # its arrears charges: none
+
+
+def test_a_billed_period_is_planned_again_as_its_boundary_billed_it():
+    """Late usage re-prices from ``arrears_slot``: the stub before the anchor, the trial and the
+    escalated rate are the boundary's own."""
+    t = terms(item(API_CALLS, trial_period_days=5), start=date(2026, 1, 16),
+              anchor=date(2026, 2, 1))
+    stub = arrears_slot(t, (None, "prod_a"), date(2026, 2, 1))
+    assert [(w.start, w.end) for w in stub.windows] == [
+        (datetime(2026, 1, 21, tzinfo=UTC), FEB)]  # from the trial's end, not the contract start
+    assert arrears_slot(t, (None, "prod_a"), date(2026, 1, 16)) is None  # no period ends there
+    escalated = Terms("USD", t.timeline, price_escalation={
+        "enabled": True, "percentage": "50", "interval_months": 1,
+        "escalate_metered_unit_rates": True})
+    march = arrears_slot(escalated, (None, "prod_a"), date(2026, 4, 1))  # a month in: x 1.5
+    assert usage_amount(escalated, march, {"mtr_api": D(10)}) == D("1.50")
+    assert usage_amount(t, arrears_slot(t, (None, "prod_a"), date(2026, 4, 1)),
+                        {"mtr_api": D(10)}) == D("1.00")

@@ -209,6 +209,14 @@ def _arrears_slots(terms: Terms, key: ItemKey, at: datetime, final: bool) -> lis
     return [slot]
 
 
+def arrears_slot(terms: Terms, key: ItemKey, end: date) -> Slot | None:
+    """The arrears charge of ``key``'s period that ends on ``end``, as the boundary at ``end``
+    plans it (its days, item version and usage windows: stub, trial and end included); late
+    usage re-prices a billed period from it."""
+    slots = _arrears_slots(terms, key, midnight(end), final=False)
+    return slots[0] if slots else None
+
+
 def _advance_slots(terms: Terms, key: ItemKey, t: date) -> list[Slot]:
     tl = terms.timeline
     raw = tl.item_at(key, t)

@@ -122,14 +122,23 @@ def _fee_line(terms: Terms, slot: Slot) -> LineDraft | None:
     )
 
 
+def _usage_charge(terms: Terms, slot: Slot, values: Mapping[str, Decimal]) -> Charge:
+    return _price(terms, slot.item, slot.basis).charge(_inputs(terms, slot.item, values), slot.phase)
+
+
+def usage_amount(terms: Terms, slot: Slot, values: Mapping[str, Decimal]) -> Decimal:
+    """What the slot's usage-based price charges for these measured values (metric id -> value),
+    escalated and with the item's quantity as its line was billed (unrounded)."""
+    return _usage_charge(terms, slot, values).amount
+
+
 def _usage_line(
     terms: Terms, slot: Slot, usage: Mapping[UsageWindow, Decimal]
 ) -> LineDraft | None:
     """A usage-based charge over the slot's measured windows."""
     price = slot.item.price
     values = {w.metric_id: usage.get(w, ZERO) for w in slot.windows}
-    inputs = _inputs(terms, slot.item, values)
-    c = _price(terms, slot.item, slot.basis).charge(inputs, slot.phase)
+    c = _usage_charge(terms, slot, values)
     kind = price.line_kind(slot.phase)
     metric = price.metric_ids[0] if price.metric_ids else None
     line = _line(kind, c, terms.currency, slot, metric)

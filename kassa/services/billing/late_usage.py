@@ -12,17 +12,24 @@ so a late event is billed exactly once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from kassa.domain.billing.boundary import LineDraft, Terms, UsageWindow, midnight
-from kassa.domain.billing.timeline import day
+from kassa.domain.billing.boundary import (
+    LineDraft,
+    Slot,
+    Terms,
+    UsageWindow,
+    arrears_slot,
+    midnight,
+)
+from kassa.domain.billing.lines import usage_amount
+from kassa.domain.billing.timeline import ItemKey, day
 from kassa.domain.money import ZERO, round_money
-from kassa.domain.periods import Interval, add_months, months_between
-from kassa.domain.pricing import PeriodInputs, Phase, charge, price_from_dict
+from kassa.domain.periods import Cycle, Interval
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
 from kassa.services.billing import credits
@@ -98,7 +105,7 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
         consumed.add(metric["event_name"])
         months = Interval(price["billing_interval"]).months
         since = day(instant_of(marks[metric["event_name"]]))
-        lines += _reprice(uow, sub, tl, key, metric, months, since, billed_through, terms,
+        lines += _reprice(uow, sub, key, metric, months, since, billed_through, terms,
                           invoice_id)
     if consumed:
         uow.conn.execute(delete(usage_late_marks).where(
@@ -109,40 +116,46 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
     return lines
 
 
-def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], tl: Any, key: tuple, metric: Mapping,
-             months: int, since: Any, billed_through: datetime | None,
+def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], key: ItemKey, metric: Mapping,
+             months: int, since: date, billed_through: datetime | None,
              terms: Terms, invoice_id: str) -> list[LineDraft]:
-    """Re-measure every invoiced period of the item from ``since`` on. What was billed is
-    compared as measured: the invoiced quantity plus the unit credits that covered part of
-    it; late units are covered by unit credits still left before they are charged."""
+    """Re-measure every invoiced period of the item from ``since`` on, each as its boundary
+    billed it (``arrears_slot``: the stub before the anchor, the trial, the item's days and the
+    escalated price come from there). What was billed is compared as measured: the invoiced
+    quantity plus the unit credits that covered part of it; late units are covered by unit
+    credits still left before they are charged."""
     if billed_through is None:
         return []
+    tl = terms.timeline
     bundle_id, product_id = key
-    k = (months_between(tl.anchor, max(since, tl.anchor)) // months) * months
+    cycle = Cycle(tl.anchor, months)
+    k = cycle.index(max(since, tl.contract_start))
     out: list[LineDraft] = []
     while True:
-        start, end = add_months(tl.anchor, k), add_months(tl.anchor, k + months)
-        k += months
+        end = cycle.nth(k).end
+        k += 1
         if midnight(end) > billed_through:
             break
         if end <= since:
             continue
+        slot = arrears_slot(terms, key, end)
+        windows = [w for w in slot.windows if w.metric_id == metric["id"]] if slot else []
+        if slot is None or not windows:
+            continue  # nothing of this item's usage was measured for that period
+        start = max(slot.basis.start, tl.contract_start)  # the period its usage line shows
         found = _billed_quantity(uow, sub["id"], product_id, metric["id"], start)
         if found is None:
             continue  # that period's usage was never invoiced for this item
         billed, credited = found
-        lo = max(midnight(max(start, tl.contract_start)), min(s.start for s in tl.segments))
-        window = CustomerWindow(sub["customer_id"], lo, midnight(end))
+        window = CustomerWindow(sub["customer_id"], windows[0].start, windows[0].end)
         actual = aggregate_windows(uow.conn, uow.environment, metric, [window])[window] or ZERO
         late = actual - (billed + credited)
         if late == 0:
             continue
         covered = credits.apply_units(uow, sub["customer_id"], metric["id"], late, invoice_id)
-        item = tl.item_at(key, start) or next(i for _, i in tl.spans(key, (start, end)))
-        price = price_from_dict(item["price"])
 
-        def amount(quantity: Decimal, price: Any = price) -> Decimal:
-            return charge(price, PeriodInputs(usage={metric["id"]: quantity}), Phase.ARREARS).amount
+        def amount(quantity: Decimal, slot: Slot = slot) -> Decimal:
+            return usage_amount(terms, slot, {metric["id"]: quantity})
 
         difference = round_money(amount(billed + late - covered) - amount(billed),
                                  terms.currency)
