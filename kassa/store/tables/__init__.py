@@ -1,5 +1,13 @@
 """All tables on one MetaData. Import tables from here."""
 
+from kassa.store.tables.automations import (
+    automation_executions,
+    automation_schedules,
+    automation_step_runs,
+    automation_versions,
+    automations,
+    tasks,
+)
 from kassa.store.tables.base import ENVIRONMENTS, metadata
 from kassa.store.tables.billing import (
     credit_grants,
@@ -37,6 +45,12 @@ from kassa.store.tables.jobs import jobs
 from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, webhook_messages
 
 __all__ = [
+    "automation_executions",
+    "automation_schedules",
+    "automation_step_runs",
+    "automation_versions",
+    "automations",
+    "tasks",
     "credit_grants",
     "credit_ledger",
     "credit_notes",
