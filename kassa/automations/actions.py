@@ -1,0 +1,159 @@
+"""What each action does, through the same services as the API.
+
+An action runs in two parts around the call: ``prepare`` inside the transaction that records
+the step as started (an email is rendered and stored ``queued`` there), then ``perform`` with no
+transaction open (the SMTP, Slack, SMS or webhook call, or a billing use case owning its own
+transaction); its output is recorded in a transaction of its own. ``dry_run`` says what an
+action would do, changing nothing. A failure raises ``ActionFailed`` (or a Kassa error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from kassa.automations import tasks
+from kassa.channels import ChannelError
+from kassa.domain.errors import InvalidRequest, KassaError
+from kassa.services import customers, emails, email_templates, notify
+from kassa.services.billing import credit_notes, invoice_actions
+from kassa.services.billing import payments as billing_payments
+from kassa.services.context import Ctx
+from kassa.store.uow import UnitOfWork
+
+Params = Mapping[str, Any]
+Context = Mapping[str, Any]
+
+
+class ActionFailed(KassaError):
+    """The action failed."""
+
+
+def _record_id(params: Params, context: Context, name: str) -> str:
+    """``invoice_id`` (or the customer's) from the step, else the one the trigger names."""
+    value = params.get(f"{name}_id") or (context.get(name) or {}).get("id") or (
+        (context.get("trigger") or {}).get(name) or {}).get("id")
+    if not value:
+        raise ActionFailed(f"No {name} to act on: the trigger names none and the step gives no "
+                           f"{name}_id.")
+    return str(value)
+
+
+def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
+            source: Mapping[str, str]) -> dict[str, Any]:
+    """The part done in the transaction that records the step as started."""
+    if action != "send_email":
+        return {}
+    email_id = emails.prepare(uow, template_key=params["template"], context=context,
+                              to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
+    return {"emailId": email_id}
+
+
+def _send_email(ctx: Ctx, params: Params, context: Context, prepared: dict) -> dict[str, Any]:
+    outcome = emails.send(ctx, prepared["emailId"])
+    if outcome.status != "sent":
+        raise ActionFailed(outcome.error or "The email was not sent.")
+    return {"emailId": prepared["emailId"], "status": outcome.status}
+
+
+def _channel(call: Callable[[], Any]) -> dict[str, Any]:
+    try:
+        outcome = call()
+    except ChannelError as exc:
+        raise ActionFailed(str(getattr(exc, "reason", exc))) from None
+    return {"status": getattr(outcome, "status", "sent")}
+
+
+def _retry_payment(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    result = billing_payments.retry_payment(ctx, _record_id(params, context, "invoice"), None)
+    payment = result["payment"]
+    return {"invoiceId": result["invoice"]["id"], "invoiceStatus": result["invoice"]["status"],
+            "paymentId": payment and payment["id"], "paymentStatus": payment and payment["status"]}
+
+
+def _void_invoice(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    invoice = invoice_actions.void_invoice(ctx, _record_id(params, context, "invoice"))
+    return {"invoiceId": invoice["id"], "invoiceStatus": invoice["status"]}
+
+
+def _credit_note(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    invoice_id = _record_id(params, context, "invoice")
+    amount = params.get("amount")
+    if amount is None:
+        amount = (context.get("invoice") or {}).get("amountDue")
+    note = credit_notes.create_credit_note(ctx, {
+        "invoice_id": invoice_id, "amount": Decimal(str(amount)),
+        "reason": params.get("reason") or "other", "memo": params.get("memo")})
+    return {"creditNoteId": note["id"], "amount": note["amount"]}
+
+
+def _apply_credits(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    invoice = invoice_actions.apply_credits(ctx, _record_id(params, context, "invoice"), None)
+    return {"invoiceId": invoice["id"], "amountDue": invoice["amount_due"]}
+
+
+def _update_customer(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    fields = dict(params.get("fields") or {})
+    customer = customers.update_customer(ctx, _record_id(params, context, "customer"), fields)
+    return {"customerId": customer["id"], "updated": sorted(fields)}
+
+
+def _add_tag(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    customer_id = _record_id(params, context, "customer")
+    current = customers.get_customer(ctx, customer_id)["tags"]
+    tag = str(params["tag"])
+    if tag not in current:
+        customers.update_customer(ctx, customer_id, {"tags": [*current, tag]})
+    return {"customerId": customer_id, "tag": tag}
+
+
+def _sync_to_crm(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
+    raise ActionFailed("No CRM connected: connect one before syncing.")
+
+
+PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
+    "send_email": _send_email,
+    "send_sms": lambda ctx, p, c, _: _channel(lambda: notify.sms(ctx, p["to"], p["message"])),
+    "send_slack": lambda ctx, p, c, _: _channel(
+        lambda: notify.slack(ctx, p.get("webhook_url"), p["message"])),
+    "send_webhook": lambda ctx, p, c, _: _channel(
+        lambda: notify.webhook(ctx, p["url"], p.get("payload") or {}, p.get("secret"))),
+    "retry_payment": _retry_payment,
+    "void_invoice": _void_invoice,
+    "create_credit_note": _credit_note,
+    "apply_credits": _apply_credits,
+    "update_customer": _update_customer,
+    "add_tag": _add_tag,
+    "sync_to_crm": _sync_to_crm,
+}
+
+
+def perform(ctx: Ctx, action: str, params: Params, context: Context, prepared: dict[str, Any],
+            *, execution_id: str, step_key: str) -> dict[str, Any]:
+    """Do the action (no transaction open); its output for the step log."""
+    if action == "create_task":
+        with ctx.uow() as uow:
+            task_id = tasks.add_task(
+                uow, message=str(params["message"]), assignee=params.get("assignee"),
+                customer_id=((context.get("trigger") or {}).get("customer") or {}).get("id"),
+                invoice_id=((context.get("trigger") or {}).get("invoice") or {}).get("id"),
+                execution_id=execution_id, source=step_key)
+            uow.commit()
+        return {"taskId": task_id}
+    return PERFORM[action](ctx, params, context, prepared)
+
+
+def dry_run(ctx: Ctx, action: str, params: Params, context: Context) -> dict[str, Any]:
+    """What the action would do: an email is rendered (not sent), nothing else is touched."""
+    output: dict[str, Any] = {"dryRun": True, "params": dict(params)}
+    if action == "send_email":
+        with ctx.uow(read_only=True) as uow:
+            rendered = email_templates.render(uow.conn, ctx.environment, params["template"],
+                                              context)
+        output["email"] = {"to": params["to"], "subject": rendered.subject, "text": rendered.text}
+    elif action == "sync_to_crm":
+        raise ActionFailed("No CRM connected: connect one before syncing.")
+    elif action not in PERFORM and action != "create_task":
+        raise InvalidRequest(f"Unknown action {action!r}.")
+    return output

@@ -1,0 +1,147 @@
+"""The template context of an execution: ``trigger.*`` (the snapshot taken when it started) and
+``invoice.*``, ``payment.*``, ``customer.*`` read fresh at each step, named as the automations
+document names them. Money is Decimal at the currency's scale: it renders ``100.00`` and
+compares with numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from kassa.services.serialize import iso_date, rfc3339
+from kassa.store.tables import customers, invoices, payments
+
+UNPAID = ("issued", "payment_failed", "overdue")
+NUMBER_KEYS = ("total", "amount", "amountDue", "usage", "threshold")
+
+
+def invoice_status(status: str, amount_due: Decimal) -> str:
+    """``unpaid`` for an open invoice with an amount due, else its paid/void/draft state."""
+    if status in UNPAID:
+        return "unpaid" if amount_due > 0 else "paid"
+    return status
+
+
+def _row(conn: Connection, table: Any, environment: str, object_id: Any) -> Any:
+    if not isinstance(object_id, str) or not object_id:
+        return None
+    return conn.execute(select(table).where(
+        table.c.environment == environment, table.c.id == object_id)).mappings().first()
+
+
+def customer_vars(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "name": row["name"], "email": row["email"], "segment": row["segment"],
+        "currency": row["currency"], "tags": list(row["tags"]),
+        "metadata": dict(row["metadata"]), "createdAt": rfc3339(row["created_at"]),
+    }
+
+
+def invoice_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
+    customer = _row(conn, customers, row["environment"], row["customer_id"])
+    return {
+        "id": row["id"], "number": row["number"], "total": row["total"],
+        "amountDue": row["amount_due"], "currency": row["currency"],
+        "status": invoice_status(row["status"], row["amount_due"]),
+        "lifecycleStatus": row["status"], "dueDate": iso_date(row["due_date"]),
+        "subscriptionId": row["subscription_id"],
+        # Empty until the customer portal exists (payment links).
+        "paymentUrl": "",
+        "customer": {"id": row["customer_id"], "name": customer["name"] if customer else None,
+                     "email": customer["email"] if customer else None},
+    }
+
+
+def payment_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "amount": row["amount"], "currency": row["currency"],
+        "status": row["status"], "failureReason": row["failure_reason"],
+        "failureCount": failure_count(conn, row["environment"], row["invoice_id"]),
+        "invoiceId": row["invoice_id"],
+    }
+
+
+def failure_count(conn: Connection, environment: str, invoice_id: str | None) -> int:
+    """Failed payments of the invoice so far (1 on the first failure)."""
+    if invoice_id is None:
+        return 0
+    return int(conn.execute(select(func.count()).select_from(payments).where(
+        payments.c.environment == environment, payments.c.invoice_id == invoice_id,
+        payments.c.status == "failed")).scalar_one())
+
+
+def _ids(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Which customer, invoice and payment an event names."""
+    kind = event_type.split(".")[0]
+    own = data.get("id")
+    return {
+        "customer": own if kind == "customer" else data.get("customer_id"),
+        "invoice": own if kind == "invoice" else data.get("invoice_id"),
+        "payment": own if kind == "payment" else data.get("payment_id"),
+    }
+
+
+def trigger_snapshot(conn: Connection, environment: str, event_type: str,
+                     data: Mapping[str, Any]) -> dict[str, Any]:
+    """``trigger.*`` for an event: its data, the records it names, the failure count and the
+    customer's account owner (``metadata.account_owner``)."""
+    snapshot: dict[str, Any] = {"event": event_type, "data": dict(data)}
+    snapshot.update(records(conn, environment, _ids(event_type, data)))
+    return snapshot
+
+
+def records(conn: Connection, environment: str, ids: Mapping[str, Any]) -> dict[str, Any]:
+    """``customer``, ``invoice``, ``payment`` (and ``failureCount``, ``accountOwner``) for the
+    ids given; an id that names nothing gives nothing."""
+    found: dict[str, Any] = {}
+    payment = _row(conn, payments, environment, ids.get("payment"))
+    if payment is not None:
+        found["payment"] = payment_vars(conn, payment)
+    invoice = _row(conn, invoices, environment, ids.get("invoice") or (
+        payment["invoice_id"] if payment is not None else None))
+    if invoice is not None:
+        found["invoice"] = invoice_vars(conn, invoice)
+        found["failureCount"] = failure_count(conn, environment, invoice["id"])
+    customer = _row(conn, customers, environment, ids.get("customer") or (
+        invoice["customer_id"] if invoice is not None else None))
+    if customer is not None:
+        found["customer"] = customer_vars(customer)
+        found["accountOwner"] = customer["metadata"].get("account_owner", "")
+    return found
+
+
+def named_ids(trigger: Mapping[str, Any]) -> dict[str, Any]:
+    """The records a trigger names by id (``trigger.customer.id``...)."""
+    return {name: (trigger.get(name) or {}).get("id") if isinstance(trigger.get(name), Mapping)
+            else None for name in ("customer", "invoice", "payment")}
+
+
+def with_decimals(value: Any) -> Any:
+    """A snapshot read back from JSON: its money strings Decimal again."""
+    if isinstance(value, Mapping):
+        return {k: (Decimal(v) if k in NUMBER_KEYS and isinstance(v, str) and _decimal(v)
+                    else with_decimals(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_decimals(v) for v in value]
+    return value
+
+
+def _decimal(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def step_context(conn: Connection, environment: str, trigger: Mapping[str, Any],
+                 item: Any = None) -> dict[str, Any]:
+    """What a step's templates and conditions read: trigger.* plus fresh records."""
+    snapshot = with_decimals(trigger)
+    fresh = records(conn, environment, named_ids(snapshot))
+    context = {"trigger": snapshot, "item": item, "invoice": {}, "payment": {}, "customer": {}}
+    context.update({k: fresh[k] for k in ("invoice", "payment", "customer") if k in fresh})
+    return context

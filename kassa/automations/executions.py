@@ -1,0 +1,103 @@
+"""Executions: started once per (version, trigger), read back in the document's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kassa.automations import cursor
+from kassa.domain.errors import NotFound
+from kassa.ids import new_id
+from kassa.services.context import Ctx
+from kassa.services.serialize import rfc3339
+from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.tables import automation_executions, automation_step_runs, automations
+from kassa.store.uow import UnitOfWork
+
+STEP_JOB = "automation.step"
+STATUSES = ("running", "waiting", "completed", "failed", "canceled")
+SORTABLE = {"created_at": automation_executions.c.created_at,
+            "triggered_at": automation_executions.c.triggered_at}
+FILTERS = {"status": in_filter(automation_executions.c.status),
+           "triggered_by": in_filter(automation_executions.c.triggered_by)}
+
+
+def start_execution(uow: UnitOfWork, automation_id: str, version_id: str, trigger_key: str,
+                    triggered_by: str, snapshot: Mapping[str, Any], *,
+                    run_after_commit: bool = False) -> str | None:
+    """A new execution and its first step job; None when this version already has one for
+    ``trigger_key`` (an event delivered twice starts one execution)."""
+    row = {"environment": uow.environment, "id": new_id("exec"), "automation_id": automation_id,
+           "version_id": version_id, "trigger_key": trigger_key, "triggered_by": triggered_by,
+           "triggered_at": uow.now, "trigger": dict(snapshot), "status": "running",
+           "cursor": cursor.start(), "position": 0, "steps_executed": 0, "resume_at": None,
+           "completed_at": None, "error": None, "created_at": uow.now, "updated_at": uow.now}
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(automation_executions).on_conflict_do_nothing(
+        index_elements=["environment", "version_id", "trigger_key"],
+    ).returning(automation_executions.c.id)
+    created = uow.conn.execute(stmt, row).scalar_one_or_none()
+    if created is not None:
+        schedule_step(uow, created, 0, uow.now, run_after_commit=run_after_commit)
+    return created
+
+
+def schedule_step(uow: UnitOfWork, execution_id: str, position: int, run_at: Any, *,
+                  run_after_commit: bool = False) -> None:
+    """The job that runs the execution from ``position`` (at ``run_at``, environment time)."""
+    uow.enqueue(STEP_JOB, {"execution_id": execution_id, "position": position}, run_at,
+                dedupe_key=f"{execution_id}:{position}", run_after_commit=run_after_commit)
+
+
+def step_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "path": row["path"], "type": row["type"], "action": row["action"],
+        "status": row["status"], "attempts": row["attempts"],
+        "startedAt": rfc3339(row["started_at"]), "finishedAt": rfc3339(row["finished_at"]),
+        "output": row["output"], "error": row["error"],
+    }
+
+
+def execution_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "automationId": row["automation_id"], "versionId": row["version_id"],
+        "status": row["status"], "triggeredBy": row["triggered_by"],
+        "triggeredAt": rfc3339(row["triggered_at"]), "completedAt": rfc3339(row["completed_at"]),
+        "stepsExecuted": row["steps_executed"], "resumeAt": rfc3339(row["resume_at"]),
+        "error": row["error"],
+    }
+
+
+def _automation(uow: UnitOfWork, automation_id: str) -> None:
+    get_row(uow.conn, automations, uow.environment, automation_id, what="Automation")
+
+
+def list_executions(ctx: Ctx, automation_id: str, query: ListQuery) -> Page:
+    with ctx.uow(read_only=True) as uow:
+        _automation(uow, automation_id)
+        page = fetch_page(uow.conn, automation_executions, uow.environment, query,
+                          sortable=SORTABLE, filters=FILTERS,
+                          where=[automation_executions.c.automation_id == automation_id])
+    return page.map(execution_view)
+
+
+def step_log(uow: UnitOfWork, execution_id: str) -> list[dict[str, Any]]:
+    rows = uow.conn.execute(select(automation_step_runs).where(
+        automation_step_runs.c.environment == uow.environment,
+        automation_step_runs.c.execution_id == execution_id,
+    ).order_by(automation_step_runs.c.seq)).mappings().all()
+    return [step_view(r) for r in rows]
+
+
+def get_execution(ctx: Ctx, automation_id: str, execution_id: str) -> dict[str, Any]:
+    with ctx.uow(read_only=True) as uow:
+        _automation(uow, automation_id)
+        row = get_row(uow.conn, automation_executions, uow.environment, execution_id,
+                      what="Execution")
+        if row["automation_id"] != automation_id:
+            raise NotFound(f"Execution {execution_id!r} was not found.")
+        return {**execution_view(row), "trigger": row["trigger"],
+                "steps": step_log(uow, execution_id)}

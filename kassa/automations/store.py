@@ -1,0 +1,105 @@
+"""Reading and writing executions and their step log (inside the caller's unit of work)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kassa.automations import cursor
+from kassa.automations.executions import schedule_step
+from kassa.automations.parsing import parse as parse_definition
+from kassa.domain.automations.definition import ActionStep, Definition
+from kassa.ids import new_id
+from kassa.store.queries import get_row, update_row
+from kassa.store.tables import automation_executions, automation_step_runs, automation_versions
+from kassa.store.uow import UnitOfWork
+
+# Parsed definitions by version id: a version an execution runs on never changes (only drafts
+# are edited, and drafts do not run).
+_PARSED: dict[str, Definition] = {}
+_PARSED_MAX = 1000
+
+
+def definition_of(conn: Connection, environment: str, version_id: str) -> Definition:
+    found = _PARSED.get(version_id)
+    if found is None:
+        row = get_row(conn, automation_versions, environment, version_id,
+                      what="Automation version")
+        found = parse_definition(row["definition"])
+        if row["status"] != "draft":
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[version_id] = found
+    return found
+
+
+def lock_execution(uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:
+    row = uow.conn.execute(select(automation_executions).where(
+        automation_executions.c.environment == uow.environment,
+        automation_executions.c.id == execution_id,
+    ).with_for_update()).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def step_run(uow: UnitOfWork, execution_id: str, key: str) -> Mapping[str, Any] | None:
+    return uow.conn.execute(select(automation_step_runs).where(
+        automation_step_runs.c.environment == uow.environment,
+        automation_step_runs.c.execution_id == execution_id,
+        automation_step_runs.c.step_key == key,
+    )).mappings().first()
+
+
+def record_step(uow: UnitOfWork, ex: Mapping[str, Any], at: cursor.Cursor, step: Any,
+                status: str, *, attempts: int = 1, output: Mapping[str, Any] | None = None,
+                error: str | None = None) -> None:
+    """Write the step run at ``at`` (one row per step run: later writes update it)."""
+    key = cursor.key(at)
+    finished = uow.now if status not in ("started",) else None
+    values = {"status": status, "attempts": attempts, "finished_at": finished,
+              "output": dict(output) if output is not None else None, "error": error,
+              "updated_at": uow.now}
+    existing = step_run(uow, ex["id"], key)
+    if existing is not None:
+        if status == "started":
+            values["started_at"] = uow.now
+        uow.conn.execute(update(automation_step_runs).where(
+            automation_step_runs.c.seq == existing["seq"]).values(**values))
+        return
+    row = {"environment": uow.environment, "id": new_id("step"), "execution_id": ex["id"],
+           "step_key": key, "path": cursor.path(at), "type": _type(step),
+           "action": step.action if isinstance(step, ActionStep) else None,
+           "started_at": uow.now, "created_at": uow.now, **values}
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    uow.conn.execute(dialect.insert(automation_step_runs).on_conflict_do_nothing(
+        index_elements=["environment", "execution_id", "step_key"]), row)
+
+
+def _type(step: Any) -> str:
+    return str(getattr(step, "type", None) or type(step).__name__.removesuffix("Step").lower())
+
+
+def move_to(uow: UnitOfWork, ex: dict[str, Any], new_cursor: cursor.Cursor, *,
+            resume_at: datetime | None = None, counted: bool = True) -> None:
+    """Save the cursor one position on; with ``resume_at`` the execution waits for the job
+    scheduled then."""
+    values = {"cursor": new_cursor, "position": ex["position"] + 1,
+              "steps_executed": ex["steps_executed"] + (1 if counted else 0),
+              "status": "waiting" if resume_at is not None else "running",
+              "resume_at": resume_at, "updated_at": uow.now}
+    update_row(uow.conn, automation_executions, uow.environment, ex["id"], values)
+    ex.update(values)
+    if resume_at is not None:
+        schedule_step(uow, ex["id"], values["position"], resume_at)
+
+
+def finish(uow: UnitOfWork, ex: dict[str, Any], status: str, error: str | None = None, *,
+           steps: int = 0) -> None:
+    values = {"status": status, "error": error, "completed_at": uow.now, "resume_at": None,
+              "cursor": [], "position": ex["position"] + 1,
+              "steps_executed": ex["steps_executed"] + steps, "updated_at": uow.now}
+    update_row(uow.conn, automation_executions, uow.environment, ex["id"], values)
+    ex.update(values)
