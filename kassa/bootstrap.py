@@ -79,12 +79,14 @@ class Kassa:
 
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
+    from kassa.automations import executions, runner
     from kassa.services.billing import collection
     from kassa.services.usage import thresholds
 
     jobs = JobRunner()
     jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
+    jobs.register(executions.STEP_JOB, runner.run_step_job, retry=runner.STEP_RETRY)
     jobs.register(
         webhook_messages.DELIVER_JOB,
         webhook_delivery.deliver,
@@ -98,8 +100,11 @@ def build_jobs() -> JobRunner:
 
 def build_outbox() -> OutboxDispatcher:
     """Every outbox consumer, in the order each clock step runs them (see kassa.queue.outbox)."""
+    from kassa.automations import triggers
+
     outbox = OutboxDispatcher()
     outbox.register("webhooks", webhook_messages.fan_out, start="beginning")
+    outbox.register(triggers.CONSUMER, triggers.consume, start="now")
     return outbox
 
 
@@ -107,8 +112,9 @@ def build_registry(jobs: JobRunner | None = None, *, ending_soon_days: int = 30)
     """Every source of due work, in the order a clock step runs them: ending_soon notices (so
     that one due at a term end goes out before the term ends), the subscription transitions (a
     version taking over, a cancellation) before the billing of the same instant, then credit
-    expiry and overdue invoices, then the outbox fan-out of everything those emitted, then the
-    jobs (webhook attempts) it created."""
+    expiry and overdue invoices and the automations' schedules, then the outbox fan-out of
+    everything those emitted, then the jobs (webhook attempts, automation steps) it created."""
+    from kassa.automations.schedules import SCHEDULES
     from kassa.services.billing import BILLING, CREDIT_EXPIRY, INVOICE_OVERDUE
     from kassa.services.subscriptions import SUBSCRIPTION_TRANSITIONS
     from kassa.services.subscriptions.ending_soon import ending_soon_work
@@ -119,6 +125,7 @@ def build_registry(jobs: JobRunner | None = None, *, ending_soon_days: int = 30)
     registry.register(BILLING)
     registry.register(CREDIT_EXPIRY)
     registry.register(INVOICE_OVERDUE)
+    registry.register(SCHEDULES)
     registry.register(build_outbox().work())
     registry.register((jobs or build_jobs()).work())
     return registry

@@ -14,6 +14,7 @@ from kassa.api import docs, errors
 from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
 from kassa.api.routes import (
     approvals,
+    automations,
     clock,
     credit_notes,
     credits,
@@ -61,6 +62,9 @@ ROUTERS = [
     webhooks.event_types_router,
     email_templates.router,
     emails.router,
+    automations.router,
+    automations.templates_router,
+    automations.tasks_router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

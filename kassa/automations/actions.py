@@ -16,7 +16,7 @@ from typing import Any
 from kassa.automations import tasks
 from kassa.channels import ChannelError
 from kassa.domain.errors import InvalidRequest, KassaError
-from kassa.services import customers, emails, email_templates, notify
+from kassa.services import customers, email_templates, emails, notify
 from kassa.services.billing import credit_notes, invoice_actions
 from kassa.services.billing import payments as billing_payments
 from kassa.services.context import Ctx

@@ -1,7 +1,7 @@
 """automations: definitions, versions, executions, step runs, schedules, tasks
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 02:16:01.037779
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import kassa.store.types
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
