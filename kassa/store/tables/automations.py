@@ -8,6 +8,13 @@ from sqlalchemy import Column, ForeignKeyConstraint, Index, Integer, String, Tex
 from kassa.store.tables.base import resource_table
 from kassa.store.types import JSONDoc, UTCDateTime
 
+def _of_automation() -> ForeignKeyConstraint:
+    """Deleting an automation deletes what belongs to it."""
+    return ForeignKeyConstraint(["environment", "automation_id"],
+                                ["automations.environment", "automations.id"],
+                                ondelete="CASCADE")
+
+
 automations = resource_table(
     "automations",
     Column("name", String(255), nullable=False),
@@ -28,11 +35,7 @@ automation_versions = resource_table(
     Column("definition", JSONDoc(), nullable=False),  # the canonical mapping (to_data)
     Column("activated_at", UTCDateTime()),
     UniqueConstraint("environment", "automation_id", "number"),
-    ForeignKeyConstraint(
-        ["environment", "automation_id"],
-        ["automations.environment", "automations.id"],
-        ondelete="CASCADE",
-    ),
+    _of_automation(),
     listed=False,
 )
 
@@ -53,11 +56,7 @@ automation_executions = resource_table(
     Column("completed_at", UTCDateTime()),
     Column("error", Text),
     UniqueConstraint("environment", "version_id", "trigger_key"),
-    ForeignKeyConstraint(
-        ["environment", "automation_id"],
-        ["automations.environment", "automations.id"],
-        ondelete="CASCADE",
-    ),
+    _of_automation(),
     Index(None, "environment", "automation_id", "created_at"),
     listed=False,
 )
@@ -90,11 +89,7 @@ automation_schedules = resource_table(
     Column("version_id", String(80), nullable=False),
     Column("next_run_at", UTCDateTime(), nullable=False),
     UniqueConstraint("environment", "automation_id"),
-    ForeignKeyConstraint(
-        ["environment", "automation_id"],
-        ["automations.environment", "automations.id"],
-        ondelete="CASCADE",
-    ),
+    _of_automation(),
     Index(None, "environment", "next_run_at"),
     listed=False,
 )
