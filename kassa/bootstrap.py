@@ -104,7 +104,7 @@ def build_outbox() -> OutboxDispatcher:
 
     outbox = OutboxDispatcher()
     outbox.register("webhooks", webhook_messages.fan_out, start="beginning")
-    outbox.register(triggers.CONSUMER, triggers.consume, start="now")
+    outbox.register(triggers.CONSUMER, triggers.consume, start="now", per_event=False)
     return outbox
 
 

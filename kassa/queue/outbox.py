@@ -70,6 +70,9 @@ class Registered:
     name: str
     consume: Consumer
     start: Start = "now"
+    # Each event handed over is one ``event.dispatched`` item of ``run``; else one
+    # ``event.consumed`` item per batch (a consumer most events mean nothing to: automations).
+    per_event: bool = True
 
 
 def _start_text(start: Start) -> str:
@@ -87,14 +90,15 @@ class OutboxDispatcher:
         self.consumers: dict[str, Registered] = {}
         self._started: set[str] = set()
 
-    def register(self, name: str, consume: Consumer, *, start: Start = "now") -> None:
+    def register(self, name: str, consume: Consumer, *, start: Start = "now",
+                 per_event: bool = True) -> None:
         if name in self.consumers:
             raise ValueError(f"outbox consumer {name!r} registered twice")
         if isinstance(start, datetime) and start.tzinfo is None:
             raise ValueError("a consumer's start instant needs a time zone")
         if start not in ("now", "beginning") and not isinstance(start, datetime):
             raise ValueError(f"start is 'now', 'beginning' or a datetime, not {start!r}")
-        self.consumers[name] = Registered(name, consume, start)
+        self.consumers[name] = Registered(name, consume, start, per_event)
 
     def work(self) -> DueWork:
         return DueWork("outbox", self.next_due, self.run)
@@ -160,6 +164,9 @@ class OutboxDispatcher:
                 return True, [item]
             deliveries.complete(uow.conn, consumer.name, seqs)
             uow.commit()
+        if not consumer.per_event:
+            return False, [{"type": "event.consumed", "consumer": consumer.name,
+                            "events": len(events)}]
         return False, [
             {"type": "event.dispatched", "consumer": consumer.name, "event_id": e["id"],
              "event_type": e["type"]}

@@ -176,3 +176,15 @@ def test_dry_run_renders_and_changes_nothing(api, smtp_server) -> None:
     assert result["steps"][1]["output"]["skipped"] is True
     assert smtp_server.messages == []
     assert "tested" not in ok(api.get(f"/customers/{CUSTOMER}"))["tags"]
+
+
+def test_the_automations_consumer_reports_one_item_per_batch(api) -> None:
+    """Webhooks report each event dispatched; automations one ``event.consumed`` per batch
+    (most events start nothing), so a worker's event.dispatched count stays per webhook."""
+    setup_customer(api)
+    ok(api.patch(f"/customers/{CUSTOMER}", json={"segment": "smb"}))
+    ok(api.patch(f"/customers/{CUSTOMER}", json={"segment": "enterprise"}))
+    ran = ok(api.post("/clock/advance", json={"to": "2026-12-01T01:00:00Z"}))["ran"]
+    consumed = [i for i in ran if i["type"] == "event.consumed"]
+    assert [(i["consumer"], i["events"]) for i in consumed] == [("automations", 2)]
+    assert [i["consumer"] for i in ran if i["type"] == "event.dispatched"] == ["webhooks"] * 2
