@@ -32,7 +32,7 @@ from kassa.automations.store import (
 from kassa.domain.automations.definition import ActionStep
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
-from kassa.queue.sql import Job
+from kassa.queue import Job
 from kassa.services.context import Ctx
 
 LIVE = ("running", "waiting")

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from kassa.automations import cron
 from kassa.domain.automations.triggers import ScheduleTrigger
-from kassa.services.scheduler import DueWork, RanItem
+from kassa.due_work import DueWork, RanItem
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import update_row
 from kassa.store.tables import automation_schedules
