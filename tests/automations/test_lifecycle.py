@@ -97,7 +97,8 @@ def test_the_same_event_delivered_twice_makes_one_execution(kassa, api) -> None:
     advance(api, "2026-12-01T01:00:00Z")
     with kassa.engine.connect() as conn:
         events = conn.execute(select(outbox_events).where(
-            outbox_events.c.type == "customer.updated")).mappings().all()
+            outbox_events.c.type == "customer.updated").order_by(outbox_events.c.seq)
+        ).mappings().all()
     ctx = kassa.ctx("sandbox")
     with ctx.uow() as uow:
         triggers.consume(uow, events[-1:])  # the segment change, redelivered
