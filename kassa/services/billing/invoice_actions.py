@@ -10,16 +10,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kassa.domain.billing.boundary import LineDraft, plan_boundary, windows_of
+from kassa.domain.billing.boundary import LineDraft, plan_boundary
+from kassa.domain.billing.drafts import Boundary, Customer, Measured, price
+from kassa.domain.billing.terms import terms_of
 from kassa.domain.billing.totals import tax_line
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
+from kassa.domain.subscription import Subscription, Version
 from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing.describe import describe
-from kassa.services.billing.terms import terms_of
 from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
 from kassa.services.serialize import rfc3339
@@ -133,15 +135,16 @@ def apply_credits(ctx: Ctx, invoice_id: str, amount: Decimal | None) -> dict[str
 def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
     """The invoice the next billing boundary will produce, with usage measured so far."""
     with ctx.uow(read_only=True) as uow:
-        sub = dict(get_row(uow.conn, subscriptions, uow.environment, sub_id, what="Subscription"))
-        if sub["next_billing_at"] is None:
+        sub = Subscription.of(get_row(uow.conn, subscriptions, uow.environment, sub_id,
+                                      what="Subscription"))
+        if sub.next_billing_at is None:
             raise InvalidTransition(f"Subscription {sub_id} has no upcoming invoice: it is "
-                                    f"{sub['status']} and nothing more will be billed.")
-        at = sub["next_billing_at"]
-        if sub["cancel_at"] is not None:  # as the scheduler will end it before billing
-            sub["canceled_at"] = sub["cancel_at"]
-            at = min(at, sub["cancel_at"])
-        versions = [dict(r) for r in uow.conn.execute(select(subscription_versions).where(
+                                    f"{sub.status} and nothing more will be billed.")
+        at = sub.next_billing_at
+        if sub.cancel_at is not None:  # as the scheduler will end it before billing
+            sub = replace(sub, canceled_at=sub.cancel_at)
+            at = min(at, sub.cancel_at)
+        versions = [Version.of(r) for r in uow.conn.execute(select(subscription_versions).where(
             subscription_versions.c.environment == uow.environment,
             subscription_versions.c.subscription_id == sub_id,
             subscription_versions.c.status == "published",
@@ -153,27 +156,26 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         for slot in slots:  # usage so far: windows end now
             slot.windows = [replace(w, end=min(w.end, uow.now)) for w in slot.windows
                             if w.start < uow.now]
-        work = [(sub, terms, at, slots)]
-        usage = billing_run._aggregate(uow, metric_rows, work)  # noqa: SLF001
-        values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
+        boundary = Boundary(sub, terms, at, slots)
+        usage = billing_run.aggregate(uow, metric_rows, [boundary])
+        values = {w: usage.get((sub.customer_id, w), ZERO) for w in boundary.windows}
         # Unit credits, spent as the billing run will spend them (same order), not consumed.
         ordered = sorted(values, key=lambda w: (w.start, w.metric_id))
         credited = dict(zip(ordered, credits.preview_units(
-            uow.conn, uow.environment, sub["customer_id"], uow.now,
+            uow.conn, uow.environment, sub.customer_id, uow.now,
             [(w.metric_id, values[w]) for w in ordered]), strict=True))
         for w, used in credited.items():
             values[w] -= used
         customer = uow.conn.execute(select(customers.c.tax_rate, customers.c.tax_exempt).where(
-            customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
-        )).mappings().one()
-        lines = billing_run._compose(uow, sub, terms, at, slots, values, customer)  # noqa: SLF001
-        billing_run.mark_unit_credits(lines, credited)
-        describe(lines, billing_run._product_names(uow, work), sub["currency"])  # noqa: SLF001
+            customers.c.environment == uow.environment, customers.c.id == sub.customer_id
+        )).one()
+        lines = price(boundary, Measured(
+            usage=values, credited=credited, prior_spend=billing_run.spend_before(uow, boundary),
+        ), Customer(sub.customer_id, customer.tax_rate, bool(customer.tax_exempt)))
+        describe(lines, billing_run.product_names(uow, slots), sub.currency)
         row, line_rows = inv.prepare(
-            uow, customer_id=sub["customer_id"], currency=sub["currency"],
-            kind=billing_run.invoice_kind(terms, at),
-            lines=lines, payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
-            auto_pay=False, subscription_id=sub_id,
+            uow, customer_id=sub.customer_id, currency=sub.currency, kind=boundary.kind,
+            lines=lines, payment_terms=sub.payment_terms, auto_pay=False, subscription_id=sub_id,
         )
     view = inv.invoice_view({**row, "status": "upcoming"}, line_rows)
     view.update(id=None, billing_date=rfc3339(at))

@@ -30,6 +30,7 @@ from kassa.domain.billing.lines import usage_amount
 from kassa.domain.billing.timeline import ItemKey, day
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import Cycle, Interval
+from kassa.domain.subscription import Subscription
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
 from kassa.services.billing import credits
@@ -73,11 +74,11 @@ def marked_customers(conn: Connection, environment: str, customer_ids: Sequence[
     ).scalars())
 
 
-def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
+def adjustment_lines(uow: UnitOfWork, sub: Subscription, terms: Terms, at: datetime,
                      metric_rows: Mapping[str, Any], invoice_id: str) -> list[LineDraft]:
     """Adjustments for late usage of ``sub``'s metered items, consuming the customer's marks
     (and unit credits left for the late units, on ``invoice_id``)."""
-    customer_id = sub["customer_id"]
+    customer_id = sub.customer_id
     marks = dict(uow.conn.execute(
         select(usage_late_marks.c.event_name, usage_late_marks.c.earliest_us).where(
             usage_late_marks.c.environment == uow.environment,
@@ -87,7 +88,7 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
     if not marks:
         return []
     tl = terms.timeline
-    billed_through = sub["billed_through"]
+    billed_through = sub.billed_through
     lines: list[LineDraft] = []
     consumed: set[str] = set()
     for key in tl.keys():
@@ -116,7 +117,7 @@ def adjustment_lines(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: 
     return lines
 
 
-def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], key: ItemKey, metric: Mapping,
+def _reprice(uow: UnitOfWork, sub: Subscription, key: ItemKey, metric: Mapping,
              months: int, since: date, billed_through: datetime | None,
              terms: Terms, invoice_id: str) -> list[LineDraft]:
     """Re-measure every invoiced period of the item from ``since`` on, each as its boundary
@@ -143,16 +144,16 @@ def _reprice(uow: UnitOfWork, sub: Mapping[str, Any], key: ItemKey, metric: Mapp
         if slot is None or not windows:
             continue  # nothing of this item's usage was measured for that period
         start = max(slot.basis.start, tl.contract_start)  # the period its usage line shows
-        found = _billed_quantity(uow, sub["id"], product_id, metric["id"], start)
+        found = _billed_quantity(uow, sub.id, product_id, metric["id"], start)
         if found is None:
             continue  # that period's usage was never invoiced for this item
         billed, credited = found
-        window = CustomerWindow(sub["customer_id"], windows[0].start, windows[0].end)
+        window = CustomerWindow(sub.customer_id, windows[0].start, windows[0].end)
         actual = aggregate_windows(uow.conn, uow.environment, metric, [window])[window] or ZERO
         late = actual - (billed + credited)
         if late == 0:
             continue
-        covered = credits.apply_units(uow, sub["customer_id"], metric["id"], late, invoice_id)
+        covered = credits.apply_units(uow, sub.customer_id, metric["id"], late, invoice_id)
 
         def amount(quantity: Decimal, slot: Slot = slot) -> Decimal:
             return usage_amount(terms, slot, {metric["id"]: quantity})

@@ -13,32 +13,30 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from kassa.domain.billing.boundary import (
-    LineDraft,
-    Slot,
-    Terms,
-    UsageWindow,
-    plan_boundary,
-    windows_of,
+from kassa.domain.billing.boundary import LineDraft, Slot, UsageWindow
+from kassa.domain.billing.drafts import (
+    Boundary,
+    Customer,
+    DuePlan,
+    Measured,
+    plan_due,
+    price,
+    spend_span,
 )
-from kassa.domain.billing.lines import bill_boundary
-from kassa.domain.billing.timeline import day
-from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, tax_line
 from kassa.domain.money import ZERO
-from kassa.domain.periods import Interval, add_months, months_between
+from kassa.domain.subscription import Subscription, Version
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.ids import new_id
 from kassa.services.billing import credits, late_usage
 from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
-from kassa.services.billing.terms import following_boundary, terms_of
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.usage.aggregation import aggregate_windows
@@ -111,125 +109,175 @@ def _bill_ids(ctx: Ctx, ids: Sequence[str], now: datetime) -> list[dict[str, Any
         ).order_by(subscriptions.c.id)
         if uow.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        subs = [dict(r) for r in uow.conn.execute(stmt).mappings()]
-        ran = bill(uow, subs, now)
+        ran = bill(uow, list(uow.conn.execute(stmt).mappings()), now)
         uow.commit()
     return ran
 
 
-def invoice_kind(terms: Terms, at: datetime) -> str:
-    """``final`` for the boundary where the subscription ends, else ``subscription``."""
-    ends_at = terms.timeline.ends_at
-    return "final" if ends_at is not None and at >= ends_at else "subscription"
+@dataclass(frozen=True)
+class Fetched:
+    """What a billing run reads before planning: the subscriptions (parsed once), their
+    published versions, their customers (locked until the invoices commit) and the metrics."""
+
+    subscriptions: list[Subscription]
+    versions: Mapping[str, list[Version]]
+    customers: Mapping[str, Customer]
+    metrics: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def metric_names(self) -> dict[str, str]:
+        return {m: r["event_name"] for m, r in self.metrics.items()}
+
+    @property
+    def customer_ids(self) -> list[str]:
+        return sorted({s.customer_id for s in self.subscriptions})
 
 
-def bill(uow: UnitOfWork, subs: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Bill every boundary of ``subs`` due at or before ``now``, inside ``uow``."""
+@dataclass(frozen=True)
+class Written:
+    """What a billing run wrote: the invoices, and each billed subscription's new state."""
+
+    invoices: list[dict[str, Any]]
+    subscriptions: dict[str, Subscription]
+
+
+def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Bill every boundary of ``subs`` (stored rows) due at or before ``now``, inside ``uow``.
+
+    A row that is a ``dict`` is kept in step with what was written (``billed_through``,
+    ``next_billing_at``), as ``records.save`` keeps its row.
+    """
     if not subs:
         return []
+    fetched = fetch(uow, [Subscription.of(s) for s in subs])
+    plans = [plan_due(sub, fetched.versions[sub.id], fetched.metric_names, now)
+             for sub in fetched.subscriptions]
+    boundaries = [b for p in plans for b in p.boundaries]
+    # Chosen now so that the unit credit consumed below names its invoice (a void gives it back).
+    invoice_ids = {b.key: new_id("inv") for b in boundaries}
+    measured = measure(uow, fetched, boundaries, invoice_ids)
+    priced = [(b, price(b, measured[b.key], fetched.customers[b.sub.customer_id]))
+              for b in boundaries]
+    written = write(uow, plans, priced, invoice_ids)
+    for row in subs:
+        if isinstance(row, dict) and row["id"] in written.subscriptions:
+            new = written.subscriptions[row["id"]]
+            row.update(billed_through=new.billed_through, next_billing_at=new.next_billing_at)
+    return [
+        {"type": "invoice.created", "invoice_id": i["id"], "subscription_id": i["subscription_id"],
+         "total": format(i["total"], "f")}
+        for i in written.invoices
+    ]
+
+
+def fetch(uow: UnitOfWork, subs: list[Subscription]) -> Fetched:
+    """The published versions, customers and metrics of ``subs``: one query per table."""
     env = uow.environment
-    sub_ids = [s["id"] for s in subs]
-    versions: dict[str, list] = defaultdict(list)
+    versions: dict[str, list[Version]] = {s.id: [] for s in subs}
     for row in uow.conn.execute(
         select(subscription_versions)
         .where(subscription_versions.c.environment == env,
-               among(uow.conn, subscription_versions.c.subscription_id, sub_ids),
+               among(uow.conn, subscription_versions.c.subscription_id, list(versions)),
                subscription_versions.c.status == "published")
     ).mappings():
-        versions[row["subscription_id"]].append(row)
+        versions[row["subscription_id"]].append(Version.of(row))
     # The customers stay locked until the invoices commit: an ingestion batch for them waits,
     # then sees their usage invoiced and marks its events late (see usage_followups).
     customer_query = (
         select(customers.c.id, customers.c.tax_rate, customers.c.tax_exempt)
         .where(customers.c.environment == env,
-               among(uow.conn, customers.c.id, sorted({s["customer_id"] for s in subs})))
+               among(uow.conn, customers.c.id, sorted({s.customer_id for s in subs})))
         .order_by(customers.c.id)
     )
     if uow.dialect == "postgresql":
         customer_query = customer_query.with_for_update(of=customers)
-    customer_rows = {r["id"]: r for r in uow.conn.execute(customer_query).mappings()}
+    found = {r.id: Customer(r.id, r.tax_rate, bool(r.tax_exempt))
+             for r in uow.conn.execute(customer_query)}
     metric_rows = {r["id"]: r for r in uow.conn.execute(
         select(metrics).where(metrics.c.environment == env)).mappings()}
-    names = {m: r["event_name"] for m, r in metric_rows.items()}
+    return Fetched(subs, versions, found, metric_rows)
 
-    work: list[tuple[dict, Terms, datetime, list[Slot]]] = []
-    following: dict[str, datetime | None] = {}
-    for sub in subs:
-        terms = terms_of(sub, versions[sub["id"]], names)
-        at = sub["next_billing_at"]
-        while at is not None and at <= now:
-            work.append((sub, terms, at, plan_boundary(terms, at)))
-            at = following_boundary(terms, at)
-        following[sub["id"]] = at
 
-    usage = _aggregate(uow, metric_rows, work)
-    # Chosen now so that the unit credit consumed below names its invoice (a void gives it back).
-    invoice_ids = {(sub["id"], at): new_id("inv") for sub, _, at, _ in work}
-    unit_credited = _apply_unit_credits(uow, work, usage, invoice_ids)
-    late = late_usage.marked_customers(uow.conn, env, sorted({s["customer_id"] for s in subs}))
-    usage_through: dict[str, datetime] = {}
-    product_names = _product_names(uow, work)
-    drafts, last_at = [], {}
-    for sub, terms, at, slots in work:
-        values = {w: usage.get((sub["customer_id"], w), ZERO) for w in windows_of(slots)}
+def measure(uow: UnitOfWork, fetched: Fetched, boundaries: Sequence[Boundary],
+            invoice_ids: Mapping[tuple[str, datetime], str]) -> dict[tuple[str, datetime], Measured]:
+    """What the planned boundaries need read: usage (less the unit credits it consumes, for the
+    invoice of its boundary), late-usage adjustments (consuming their marks) and earlier spend."""
+    usage = aggregate(uow, fetched.metrics, boundaries)
+    credited = _apply_unit_credits(uow, boundaries, usage, invoice_ids)
+    late = late_usage.marked_customers(uow.conn, uow.environment, fetched.customer_ids)
+    measured = {}
+    for b in boundaries:
+        customer_id = b.sub.customer_id
+        windows = b.windows
         extra = []
-        if sub["customer_id"] in late:
-            extra = late_usage.adjustment_lines(uow, sub, terms, at, metric_rows,
-                                                invoice_ids[(sub["id"], at)])
-        lines = _compose(uow, sub, terms, at, slots, values, customer_rows[sub["customer_id"]],
-                         extra)
-        through = late_usage.usage_through(windows_of(slots))
+        if customer_id in late:
+            extra = late_usage.adjustment_lines(uow, b.sub, b.terms, b.at, fetched.metrics,
+                                                invoice_ids[b.key])
+        measured[b.key] = Measured(
+            usage={w: usage.get((customer_id, w), ZERO) for w in windows},
+            credited={w: credited.get((customer_id, w), ZERO) for w in windows},
+            extra=extra,
+            prior_spend=spend_before(uow, b),
+        )
+    return measured
+
+
+def write(uow: UnitOfWork, plans: Sequence[DuePlan],
+          priced: Sequence[tuple[Boundary, list[LineDraft]]],
+          invoice_ids: Mapping[tuple[str, datetime], str]) -> Written:
+    """Store the invoices (issuing those of auto-issue subscriptions), advance the customers'
+    invoiced usage and each subscription's billing instants."""
+    product_names = _product_names(uow, [b for b, _ in priced])
+    usage_through: dict[str, datetime] = {}
+    drafts = []
+    for b, lines in priced:
+        through = late_usage.usage_through(b.windows)
         if through is not None:
-            usage_through[sub["customer_id"]] = max(through, usage_through.get(sub["customer_id"], through))
-        mark_unit_credits(lines, {w: unit_credited.get((sub["customer_id"], w), ZERO)
-                                  for w in windows_of(slots)})
-        last_at[sub["id"]] = at
+            customer_id = b.sub.customer_id
+            usage_through[customer_id] = max(through, usage_through.get(customer_id, through))
         if not lines:
             continue
-        describe(lines, product_names, sub["currency"])
+        describe(lines, product_names, b.sub.currency)
         drafts.append(inv.prepare(
             uow,
-            customer_id=sub["customer_id"],
-            currency=sub["currency"],
-            kind=invoice_kind(terms, at),
+            customer_id=b.sub.customer_id,
+            currency=b.sub.currency,
+            kind=b.kind,
             lines=lines,
-            payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
-            auto_pay=bool(sub["billing"].get("auto_pay_invoices")),
-            subscription_id=sub["id"],
-            billing_key=f"{sub['id']}:{rfc3339(at)}",
-            invoice_id=invoice_ids[(sub["id"], at)],
+            payment_terms=b.sub.payment_terms,
+            auto_pay=b.sub.auto_pay,
+            subscription_id=b.sub.id,
+            billing_key=f"{b.sub.id}:{rfc3339(b.at)}",
+            invoice_id=invoice_ids[b.key],
         ))
-    written = inv.store(uow, drafts)
+    stored = inv.store(uow, drafts)
     late_usage.advance_billed_through(uow, usage_through)
-    by_sub = {s["id"]: s for s in subs}
-    to_issue = [i for i in written
-                if by_sub[i["subscription_id"]]["billing"].get("auto_issue_invoices", True)]
+    auto_issue = {p.sub.id for p in plans if p.sub.auto_issue}
+    to_issue = [i for i in stored if i["subscription_id"] in auto_issue]
     if to_issue:
         inv.issue_many(uow, to_issue)
-    if last_at:
+    billed = {p.sub.id: p.sub.with_values({"billed_through": p.boundaries[-1].at,
+                                           "next_billing_at": p.following})
+              for p in plans if p.boundaries}
+    if billed:
         uow.conn.execute(
             update(subscriptions)
-            .where(subscriptions.c.environment == env, subscriptions.c.id == bindparam("sid"))
+            .where(subscriptions.c.environment == uow.environment,
+                   subscriptions.c.id == bindparam("sid"))
             .values(billed_through=bindparam("through"), next_billing_at=bindparam("nxt")),
-            [{"sid": s, "through": last_at[s], "nxt": following[s]} for s in last_at],
+            [{"sid": s.id, "through": s.billed_through, "nxt": s.next_billing_at}
+             for s in billed.values()],
         )
-    for sub in subs:
-        if sub["id"] in last_at:
-            sub.update(billed_through=last_at[sub["id"]], next_billing_at=following[sub["id"]])
-    return [
-        {"type": "invoice.created", "invoice_id": i["id"], "subscription_id": i["subscription_id"],
-         "total": format(i["total"], "f")}
-        for i in written
-    ]
+    return Written(stored, billed)
 
 
-def _aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
-               work: Sequence[tuple[dict, Terms, datetime, list[Slot]]]) -> dict:
+def aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
+              boundaries: Sequence[Boundary]) -> dict[tuple[str, UsageWindow], Decimal]:
     """Usage for every window of the chunk: one set-based query per metric."""
     wanted: dict[str, set[CustomerWindow]] = defaultdict(set)
-    for sub, _, _, slots in work:
-        for w in windows_of(slots):
-            wanted[w.metric_id].add(CustomerWindow(sub["customer_id"], w.start, w.end))
+    for b in boundaries:
+        for w in b.windows:
+            wanted[w.metric_id].add(CustomerWindow(b.sub.customer_id, w.start, w.end))
     found: dict[tuple[str, UsageWindow], Decimal] = {}
     for metric_id, windows in wanted.items():
         metric = metric_rows.get(metric_id)
@@ -243,41 +291,34 @@ def _aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
     return found
 
 
-def _apply_unit_credits(uow: UnitOfWork, work: Sequence[tuple], usage: dict,
+def _apply_unit_credits(uow: UnitOfWork, boundaries: Sequence[Boundary], usage: dict,
                         invoice_ids: Mapping[tuple[str, datetime], str]) -> dict:
     """Unit credits reduce the billed usage of their metric (consumed as it is billed, for the
     invoice of that boundary)."""
     customers_with = credits.has_unit_credit(uow.conn, uow.environment,
-                                             sorted({sub["customer_id"] for sub, *_ in work}))
+                                             sorted({b.sub.customer_id for b in boundaries}))
     credited: dict = {}
-    for sub, _, at, slots in work:
-        if sub["customer_id"] not in customers_with:
+    for b in boundaries:
+        customer_id = b.sub.customer_id
+        if customer_id not in customers_with:
             continue
-        for w in sorted(windows_of(slots), key=lambda w: (w.start, w.metric_id)):
-            key = (sub["customer_id"], w)
+        for w in sorted(b.windows, key=lambda w: (w.start, w.metric_id)):
+            key = (customer_id, w)
             value = usage.get(key, ZERO)
-            used = credits.apply_units(uow, sub["customer_id"], w.metric_id, value,
-                                       invoice_ids[(sub["id"], at)])
+            used = credits.apply_units(uow, customer_id, w.metric_id, value, invoice_ids[b.key])
             if used:
                 usage[key] = value - used
                 credited[key] = used
     return credited
 
 
-def mark_unit_credits(lines: Sequence[LineDraft], credited: Mapping[UsageWindow, Decimal]) -> None:
-    """Note on each usage (or overage) line the unit credits its metric's usage was reduced by."""
-    for line in lines:
-        for w, used in credited.items():
-            if used and line.metric_id == w.metric_id and line.kind in ("usage", "overage"):
-                line.details["unit_credits_applied"] = format(used, "f")
-
-
 def _key(w: CustomerWindow) -> tuple:
     return (w.customer_id, w.start, w.end)
 
 
-def _product_names(uow: UnitOfWork, work: Sequence[tuple]) -> dict[str, Any]:
-    wanted = {slot.key[1] for _, _, _, slots in work for slot in slots}
+def product_names(uow: UnitOfWork, slots: Sequence[Slot]) -> dict[str, Any]:
+    """Name and unit labels of the products ``slots`` charge (for line descriptions)."""
+    wanted = {slot.key[1] for slot in slots}
     if not wanted:
         return {}
     return {
@@ -289,49 +330,17 @@ def _product_names(uow: UnitOfWork, work: Sequence[tuple]) -> dict[str, Any]:
     }
 
 
-def _compose(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
-             slots: list[Slot], usage: Mapping[UsageWindow, Decimal],
-             customer: Mapping[str, Any], extra: Sequence[LineDraft] = ()) -> list[LineDraft]:
-    """Charge lines (and ``extra`` ones, e.g. late usage), then the subscription discount,
-    spend limits and tax."""
-    currency = sub["currency"]
-    lines = bill_boundary(terms, slots, usage) + list(extra)
-    tl = terms.timeline
-    months = max(0, months_between(tl.contract_start, day(at)))
-    if lines:
-        discount = discount_line(sub["discount"], charges_of(lines), months, currency)
-        if discount:
-            lines.append(discount)
-    lines += _spend(uow, sub, terms, at, lines)
-    if not lines:
-        return lines
-    taxable = sum((line.amount for line in lines if line.kind != "tax"), ZERO)
-    tax = tax_line(taxable, customer["tax_rate"], bool(customer["tax_exempt"]), currency)
-    if tax:
-        lines.append(tax)
-    return lines
+def _product_names(uow: UnitOfWork, boundaries: Sequence[Boundary]) -> dict[str, Any]:
+    return product_names(uow, [slot for b in boundaries for slot in b.slots])
 
 
-def _spend(uow: UnitOfWork, sub: Mapping[str, Any], terms: Terms, at: datetime,
-           lines: Sequence[LineDraft]) -> list[LineDraft]:
-    """Minimum/maximum spend for the spend period ending at this boundary."""
-    minimum, maximum = sub["minimum_spend"], sub["maximum_spend"]
-    if not (minimum or maximum):
-        return []
-    tl = terms.timeline
-    t = day(at)
-    months = Interval((minimum or maximum)["period"]).months
-    m = months_between(tl.anchor, t)
-    if m <= 0 or m % months or add_months(tl.anchor, m) != t:
-        return []
-    span = (add_months(tl.anchor, m - months), t)
-    inside = [ln for ln in lines if ln.period and span[0] <= ln.period[0] and ln.period[1] <= span[1]]
-    spend = charges_of(inside) + sum((ln.amount for ln in inside if ln.kind == "discount"), ZERO)
-    spend += _prior_spend(uow, sub["id"], span)
-    return spend_lines(spend, minimum, maximum, sub["currency"], span)
-
-
-def _prior_spend(uow: UnitOfWork, sub_id: str, span: tuple) -> Decimal:
+def spend_before(uow: UnitOfWork, boundary: Boundary) -> Decimal:
+    """What the subscription's invoices charged earlier in the spend period ending at
+    ``boundary`` (zero when none ends there)."""
+    span = spend_span(boundary.sub, boundary.terms, boundary.at)
+    if span is None:
+        return ZERO
+    sub_id = boundary.sub.id
     rows = uow.conn.execute(
         select(invoice_lines.c.amount)
         .join(invoices, (invoices.c.environment == invoice_lines.c.environment)
