@@ -47,6 +47,11 @@ class Version:
         return cls(**{name: row.get(name) for name in _VERSION_FIELDS},
                    items=tuple(row["items"]))
 
+    def with_values(self, values: Mapping[str, Any]) -> Version:
+        """This version with stored ``values`` written (column name -> value)."""
+        return Version.of({**{name: getattr(self, name) for name in _VERSION_FIELDS},
+                           "items": self.items, **values})
+
     @property
     def published(self) -> bool:
         return self.status == "published"
@@ -147,6 +152,20 @@ _SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(Subscription)
 
 def published(versions: Sequence[Version]) -> list[Version]:
     return [v for v in versions if v.published]
+
+
+def by_id(versions: Sequence[Version], version_id: str | None) -> Version | None:
+    """The version ``version_id`` among ``versions`` (None: not there, or no id)."""
+    return next((v for v in versions if v.id == version_id), None)
+
+
+def replaced(versions: list[Version], version: Version) -> None:
+    """Put ``version`` in ``versions`` in place of the one with its id (appended if new)."""
+    for index, known in enumerate(versions):
+        if known.id == version.id:
+            versions[index] = version
+            return
+    versions.append(version)
 
 
 def current_version(versions: Sequence[Version], now: datetime) -> Version | None:

@@ -27,6 +27,7 @@ from kassa.domain.items import priced_items
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import period_containing
 from kassa.domain.proration import daily_rate
+from kassa.domain.subscription import Version
 from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
@@ -71,22 +72,22 @@ def on_end(uow: UnitOfWork, sub: Row) -> None:
 
 
 def on_version_takes_over(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
-                          new_items: Sequence[Mapping], at: datetime,
-                          version: Mapping[str, Any], *, immediate: bool) -> None:
+                          new_items: Sequence[Mapping], at: datetime, version: Version,
+                          *, immediate: bool) -> None:
     """Bill the proration of switching item sets at ``at`` (not at a billing boundary that has
     not been billed yet: the new items simply apply to the coming period)."""
     if sub["billing_anchor"] is None or sub["billed_through"] is None:
         return  # nothing has been billed yet: the first invoice uses the new items
     currency = sub["currency"]
     lines: list[LineDraft] = []
-    if version["proration"] != "none":
+    if version.proration != "none":
         for line in change_proration(
             old_items, new_items, effective=utc_date(at), anchor=sub["billing_anchor"],
             currency=currency, at_period_start=immediate,
         ):
             period = (line.covers.start, line.covers.end)
             details = {"period_days": line.period.days, "days": line.remaining_days,
-                       "version_id": version["id"]}
+                       "version_id": version.id}
             if line.credit:
                 lines.append(LineDraft(
                     kind="proration", amount=-line.credit, product_id=line.product_id,
@@ -106,7 +107,7 @@ def on_version_takes_over(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping
             continue
         lines.append(LineDraft(kind="one_off", amount=round_money(period_amount(child), currency),
                                product_id=child["product_id"], bundle_id=bundle_id))
-    _bill_now(uow, sub, lines, key=f"{sub['id']}:version:{version['id']}")
+    _bill_now(uow, sub, lines, key=f"{sub['id']}:version:{version.id}")
 
 
 def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) -> None:

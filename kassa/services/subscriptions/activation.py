@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from kassa.domain.contracts import first_term, midnight, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
+from kassa.domain.subscription import replaced
 from kassa.services.serialize import iso_date
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.billing_hooks import billing
@@ -29,7 +30,7 @@ def check_backdating(start: date, now: datetime) -> None:
 def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
     """Publish the initial version, anchor the contract, go active, run what is already due."""
     versions = versions_of(uow.conn, uow.environment, sub["id"])
-    drafts = [v for v in versions if v["status"] == "draft"]
+    drafts = [v for v in versions if v.status == "draft"]
     if not drafts:
         raise InvalidTransition(
             "The subscription has no draft version to activate; create one with "
@@ -45,7 +46,7 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
     first_billing = sub["billing"].get("first_billing_date")
     anchor = date.fromisoformat(first_billing) if first_billing else start
     initial = drafts[0]
-    save_version(
+    replaced(versions, save_version(
         uow.conn,
         initial,
         {
@@ -55,7 +56,7 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
             "published_at": uow.now,
             "updated_at": uow.now,
         },
-    )
+    ))
     save(
         uow.conn,
         sub,
@@ -66,7 +67,7 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
             "term_start": term_start,
             "term_end": term_end,
             "billing_anchor": anchor,
-            "current_version_id": initial["id"],
+            "current_version_id": initial.id,
             "cycle_start": None,
             "updated_at": uow.now,
         },

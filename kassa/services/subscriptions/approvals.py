@@ -124,8 +124,8 @@ def list_rules(ctx: Ctx, query: ListQuery) -> Page:
 
 def _deal(uow: UnitOfWork, sub: Row) -> Deal:
     versions = versions_of(uow.conn, uow.environment, sub["id"])
-    drafts = [v for v in versions if v["status"] == "draft"]
-    items = drafts[0]["items"] if drafts else []
+    drafts = [v for v in versions if v.status == "draft"]
+    items = list(drafts[0].items) if drafts else []
     contract = sub["contract"]
     months = contract.get("duration_months") if contract.get("period_type") == "fixed" else 12
     customer = uow.conn.execute(

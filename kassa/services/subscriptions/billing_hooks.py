@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
+    from kassa.domain.subscription import Version
     from kassa.store.uow import UnitOfWork
 
 Row = dict[str, Any]
@@ -27,7 +28,7 @@ class BillingHooks(Protocol):
 
     def on_version_takes_over(self, uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
                               new_items: Sequence[Mapping], at: datetime,
-                              version: Mapping[str, Any], *, immediate: bool) -> None:
+                              version: Version, *, immediate: bool) -> None:
         """A version takes over at ``at``: bill the proration and the one-off items it adds."""
 
     def on_end(self, uow: UnitOfWork, sub: Row) -> None:

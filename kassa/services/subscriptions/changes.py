@@ -67,8 +67,8 @@ def change_subscription(
         if change.get("source_version_id"):
             source = version_of(uow.conn, uow.environment, sub_id, change["source_version_id"])
         else:
-            source = next(v for v in versions if v["id"] == sub["current_version_id"])
-        base = source["items"]
+            source = next(v for v in versions if v.id == sub["current_version_id"])
+        base = list(source.items)
         plan_id = sub["plan_id"]
         if change.get("plan_id"):
             plan = live_plan(uow.conn, uow.environment, change["plan_id"])
@@ -98,7 +98,7 @@ def change_subscription(
             ),
         }
         if preview:
-            return {"subscription_id": sub_id, "source_version_id": source["id"], **result}
+            return {"subscription_id": sub_id, "source_version_id": source.id, **result}
         version = insert_version(
             uow.conn,
             sub,
@@ -109,12 +109,12 @@ def change_subscription(
                 "description": change.get("description"),
                 "plan_id": plan_id,
                 "proration": change.get("proration") or "full",
-                "source_version_id": source["id"],
+                "source_version_id": source.id,
             },
             uow.now,
         )
         if not change.get("draft"):
-            publish(uow, sub, versions, version, at)
+            version = publish(uow, sub, versions, version, at)
         view = {**version_view(version), "delta": result["delta"], "proration": result["proration"]}
         uow.commit()
     return view

@@ -11,19 +11,20 @@ from sqlalchemy import Connection, select
 from kassa.domain.billing.timeline import day
 from kassa.domain.items import priced_items
 from kassa.domain.periods import Period, add_months, period_containing
+from kassa.domain.subscription import Version
 from kassa.services.subscriptions.records import versions_by_subscription
 from kassa.store.tables import subscriptions
 
 LIVE_OR_ENDED = ("active", "paused", "canceled")
 
 
-def item_with_metric(versions: Sequence[Mapping], metric_id: str, at: datetime) -> Mapping | None:
+def item_with_metric(versions: Sequence[Version], metric_id: str, at: datetime) -> Mapping | None:
     """The item pricing ``metric_id`` in the version in force at ``at`` (None if none does)."""
-    live = [v for v in versions if v["effective_at"] <= at] or list(versions)
+    live = [v for v in versions if v.effective_at <= at] or list(versions)
     if not live:
         return None
-    version = max(live, key=lambda v: (v["effective_at"], v["number"]))
-    for _, child in priced_items(version["items"]):
+    version = max(live, key=Version.order)
+    for _, child in priced_items(version.items):
         if metric_id in (child["price"].get("metric_ids") or ()):
             return child
     return None

@@ -9,13 +9,14 @@ from typing import Any
 from kassa.domain.change_proration import change_proration, totals
 from kassa.domain.contracts import midnight, resolve_effective, utc_date
 from kassa.domain.money import decimal_str, round_money
+from kassa.domain.subscription import Version, replaced
 from kassa.services.serialize import iso_date
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.records import Row, save_version
 from kassa.store.uow import UnitOfWork
 
 
-def effective_instant(sub: Row, versions: Sequence[Row], value: str, now: datetime, field: str) -> datetime:
+def effective_instant(sub: Row, versions: Sequence[Version], value: str, now: datetime, field: str) -> datetime:
     """When a version asked for with ``value`` takes over; never before the contract starts."""
     at = resolve_effective(value, transitions.timing_context(sub, versions, now), field=field)
     start = sub["contract"].get("start_date")
@@ -70,18 +71,19 @@ def proration_view(
     }
 
 
-def publish(uow: UnitOfWork, sub: Row, versions: list[Row], version: Row, at: datetime) -> None:
-    """Publish ``version`` for ``at``: it takes over now if ``at`` has come, else it waits in
-    ``pending_changes`` and the due-work scheduler hands over on time."""
-    save_version(
+def publish(uow: UnitOfWork, sub: Row, versions: list[Version], version: Version,
+            at: datetime) -> Version:
+    """Publish ``version`` for ``at`` (in ``versions`` too): it takes over now if ``at`` has
+    come, else it waits in ``pending_changes`` and the due-work scheduler hands over on time."""
+    version = save_version(
         uow.conn,
         version,
         {"status": "published", "effective_at": at, "published_at": uow.now, "updated_at": uow.now},
     )
-    if version not in versions:
-        versions.append(version)
+    replaced(versions, version)
     if at <= uow.now:
         transitions.take_over(uow, sub, versions, version, immediate=True)
     else:
         transitions.emit(uow, "subscription.updated", sub, versions)
     transitions.reschedule(uow, sub, versions)
+    return version

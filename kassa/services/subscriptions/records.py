@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from kassa.domain.contracts import commitment_end
 from kassa.domain.errors import NotFound
+from kassa.domain.subscription import Version
 from kassa.ids import new_id
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import among
@@ -55,7 +56,7 @@ def _ending_soon(sub: Row, values: Mapping[str, Any]) -> dict[str, Any]:
 _ENDING_INPUTS = {"status", "contract", "term_end", "cancel_at"}
 
 
-def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Row]:
+def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Version]:
     rows = conn.execute(
         select(subscription_versions)
         .where(
@@ -64,13 +65,13 @@ def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Row]:
         )
         .order_by(subscription_versions.c.number)
     ).mappings()
-    return [dict(r) for r in rows]
+    return [Version.of(r) for r in rows]
 
 
 def versions_by_subscription(conn: Connection, environment: str, sub_ids: Sequence[str], *,
-                             published_only: bool = False) -> dict[str, list[Row]]:
+                             published_only: bool = False) -> dict[str, list[Version]]:
     """``versions_of`` for many subscriptions in one query (a page of a list, a batch)."""
-    found: dict[str, list[Row]] = {s: [] for s in sub_ids}
+    found: dict[str, list[Version]] = {s: [] for s in sub_ids}
     if not sub_ids:
         return found
     query = select(subscription_versions).where(
@@ -80,11 +81,11 @@ def versions_by_subscription(conn: Connection, environment: str, sub_ids: Sequen
     if published_only:
         query = query.where(subscription_versions.c.status == "published")
     for row in conn.execute(query).mappings():
-        found[row["subscription_id"]].append(dict(row))
+        found[row["subscription_id"]].append(Version.of(row))
     return found
 
 
-def version_of(conn: Connection, environment: str, sub_id: str, version_id: str) -> Row:
+def version_of(conn: Connection, environment: str, sub_id: str, version_id: str) -> Version:
     row = (
         conn.execute(
             select(subscription_versions).where(
@@ -98,10 +99,11 @@ def version_of(conn: Connection, environment: str, sub_id: str, version_id: str)
     )
     if row is None:
         raise NotFound(f"Version {version_id!r} of subscription {sub_id!r} was not found.")
-    return dict(row)
+    return Version.of(row)
 
 
-def insert_version(conn: Connection, sub: Row, values: Mapping[str, Any], now: datetime) -> Row:
+def insert_version(conn: Connection, sub: Row, values: Mapping[str, Any],
+                   now: datetime) -> Version:
     number = conn.execute(
         select(func.coalesce(func.max(subscription_versions.c.number), 0)).where(
             subscription_versions.c.environment == sub["environment"],
@@ -126,54 +128,26 @@ def insert_version(conn: Connection, sub: Row, values: Mapping[str, Any], now: d
         **values,
     }
     conn.execute(insert(subscription_versions), row)
-    return row
+    return Version.of(row)
 
 
-def save_version(conn: Connection, version: Row, values: Mapping[str, Any]) -> None:
+def save_version(conn: Connection, version: Version, values: Mapping[str, Any]) -> Version:
+    """Write ``values``; the version as it now is."""
     conn.execute(
         update(subscription_versions)
         .where(
-            subscription_versions.c.environment == version["environment"],
-            subscription_versions.c.id == version["id"],
+            subscription_versions.c.environment == version.environment,
+            subscription_versions.c.id == version.id,
         )
         .values(**values)
     )
-    version.update(values)
+    return version.with_values(values)
 
 
-def delete_version(conn: Connection, version: Row) -> None:
+def delete_version(conn: Connection, version: Version) -> None:
     conn.execute(
         subscription_versions.delete().where(
-            subscription_versions.c.environment == version["environment"],
-            subscription_versions.c.id == version["id"],
+            subscription_versions.c.environment == version.environment,
+            subscription_versions.c.id == version.id,
         )
-    )
-
-
-def published(versions: Sequence[Row]) -> list[Row]:
-    return [v for v in versions if v["status"] == "published"]
-
-
-def current_version(versions: Sequence[Row], now: datetime) -> Row | None:
-    """The published version with the latest effective_at at or before ``now``.
-
-    Before the contract starts (a future start date) nothing is in force yet; the earliest
-    published version is then the current one, since it is the one that will apply.
-    """
-    live = [v for v in published(versions) if v["effective_at"] <= now]
-    if live:
-        return max(live, key=lambda v: (v["effective_at"], v["number"]))
-    upcoming = published(versions)
-    return min(upcoming, key=lambda v: (v["effective_at"], v["number"])) if upcoming else None
-
-
-def pending_versions(versions: Sequence[Row], current: Row | None, now: datetime) -> list[Row]:
-    """Published versions that take over later, in the order they will."""
-    return sorted(
-        (
-            v
-            for v in published(versions)
-            if v["effective_at"] > now and (current is None or v["id"] != current["id"])
-        ),
-        key=lambda v: (v["effective_at"], v["number"]),
     )

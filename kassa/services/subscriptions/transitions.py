@@ -25,6 +25,7 @@ from kassa.domain.contracts import (
     renews,
 )
 from kassa.domain.periods import next_period_start
+from kassa.domain.subscription import Version
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions.billing_hooks import billing
 from kassa.services.subscriptions.records import (
@@ -39,12 +40,12 @@ LIVE = ("active", "paused")
 FOREVER = datetime.max.replace(tzinfo=UTC)
 
 
-def current_items(sub: Row, versions: Sequence[Row]) -> list[dict[str, Any]]:
-    current = next((v for v in versions if v["id"] == sub["current_version_id"]), None)
-    return list(current["items"]) if current else []
+def current_items(sub: Row, versions: Sequence[Version]) -> list[dict[str, Any]]:
+    current = next((v for v in versions if v.id == sub["current_version_id"]), None)
+    return list(current.items) if current else []
 
 
-def next_cycle(sub: Row, versions: Sequence[Row]) -> date | None:
+def next_cycle(sub: Row, versions: Sequence[Version]) -> date | None:
     """The next billing cycle boundary after the last one announced."""
     if sub["billing_anchor"] is None:
         return None
@@ -55,12 +56,12 @@ def next_cycle(sub: Row, versions: Sequence[Row]) -> date | None:
     return next_period_start(sub["billing_anchor"], interval, sub["cycle_start"])
 
 
-def next_action_at(sub: Row, versions: Sequence[Row]) -> datetime | None:
+def next_action_at(sub: Row, versions: Sequence[Version]) -> datetime | None:
     """The earliest instant at which a scheduled transition of ``sub`` is due."""
     if sub["status"] not in LIVE:
         return None
     candidates: list[datetime] = []
-    candidates += [v["effective_at"] for v in later_versions(sub, versions, FOREVER)]
+    candidates += [v.effective_at for v in later_versions(sub, versions, FOREVER)]
     if sub["status"] == "paused" and sub["pause"] and sub["pause"].get("resume_at"):
         candidates.append(midnight(date.fromisoformat(sub["pause"]["resume_at"])))
     if sub["cancel_at"] is not None:
@@ -73,7 +74,7 @@ def next_action_at(sub: Row, versions: Sequence[Row]) -> datetime | None:
     return min(candidates, default=None)
 
 
-def timing_context(sub: Row, versions: Sequence[Row], now: datetime) -> TimingContext:
+def timing_context(sub: Row, versions: Sequence[Version], now: datetime) -> TimingContext:
     return TimingContext(
         now=now,
         period_type=sub["contract"].get("period_type"),
@@ -84,34 +85,34 @@ def timing_context(sub: Row, versions: Sequence[Row], now: datetime) -> TimingCo
     )
 
 
-def reschedule(uow: UnitOfWork, sub: Row, versions: Sequence[Row] | None = None) -> None:
+def reschedule(uow: UnitOfWork, sub: Row, versions: Sequence[Version] | None = None) -> None:
     versions = versions if versions is not None else versions_of(uow.conn, uow.environment, sub["id"])
     save(uow.conn, sub, {"next_action_at": next_action_at(sub, versions)})
 
 
-def emit(uow: UnitOfWork, event: str, sub: Row, versions: Sequence[Row], **extra: Any) -> None:
+def emit(uow: UnitOfWork, event: str, sub: Row, versions: Sequence[Version], **extra: Any) -> None:
     uow.emit(event, {**subscription_view(sub, versions, uow.now), **extra})
 
 
-def later_versions(sub: Row, versions: Sequence[Row], at: datetime) -> list[Row]:
+def later_versions(sub: Row, versions: Sequence[Version], at: datetime) -> list[Version]:
     """Published versions that supersede the current one by ``at``, in take-over order."""
-    current = next((v for v in versions if v["id"] == sub["current_version_id"]), None)
+    current = next((v for v in versions if v.id == sub["current_version_id"]), None)
     if current is None:
         return []
-    mark = (current["effective_at"], current["number"])
+    mark = (current.effective_at, current.number)
     return sorted(
         (
             v
             for v in versions
-            if v["status"] == "published"
-            and v["effective_at"] <= at
-            and (v["effective_at"], v["number"]) > mark
+            if v.status == "published"
+            and v.effective_at <= at
+            and (v.effective_at, v.number) > mark
         ),
-        key=lambda v: (v["effective_at"], v["number"]),
+        key=lambda v: (v.effective_at, v.number),
     )
 
 
-def _take_over(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
+def _take_over(uow: UnitOfWork, sub: Row, versions: list[Version], at: datetime) -> list[dict]:
     ran = []
     for version in later_versions(sub, versions, at):
         take_over(uow, sub, versions, version, immediate=False)
@@ -119,14 +120,14 @@ def _take_over(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> 
             {
                 "type": "subscription.version_took_over",
                 "subscription_id": sub["id"],
-                "version_id": version["id"],
+                "version_id": version.id,
             }
         )
     return ran
 
 
 def take_over(
-    uow: UnitOfWork, sub: Row, versions: Sequence[Row], version: Row, *, immediate: bool
+    uow: UnitOfWork, sub: Row, versions: Sequence[Version], version: Version, *, immediate: bool
 ) -> None:
     """Make ``version`` the current one, bill the proration it implies, and say so.
 
@@ -134,24 +135,24 @@ def take_over(
     """
     previous = sub["current_version_id"]
     old_items = current_items(sub, versions)
-    values: dict[str, Any] = {"current_version_id": version["id"], "updated_at": uow.now}
-    if version["plan_id"]:
-        values["plan_id"] = version["plan_id"]
+    values: dict[str, Any] = {"current_version_id": version.id, "updated_at": uow.now}
+    if version.plan_id:
+        values["plan_id"] = version.plan_id
     save(uow.conn, sub, values)
-    billing(uow).on_version_takes_over(uow, sub, old_items, version["items"],
-                                       version["effective_at"], version, immediate=immediate)
+    billing(uow).on_version_takes_over(uow, sub, old_items, version.items,
+                                       version.effective_at, version, immediate=immediate)
     emit(
         uow,
         "subscription.version.updated",
         sub,
         versions,
-        version={"id": version["id"], "number": version["number"],
-                 "effective_at": rfc3339(version["effective_at"]),
-                 "description": version["description"], "previous_version_id": previous},
+        version={"id": version.id, "number": version.number,
+                 "effective_at": rfc3339(version.effective_at),
+                 "description": version.description, "previous_version_id": previous},
     )
 
 
-def _resume_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
+def _resume_due(uow: UnitOfWork, sub: Row, versions: list[Version], at: datetime) -> list[dict]:
     pause = sub["pause"] or {}
     if sub["status"] != "paused" or not pause.get("resume_at"):
         return []
@@ -161,7 +162,7 @@ def _resume_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) ->
     return [{"type": "subscription.resumed", "subscription_id": sub["id"]}]
 
 
-def resume(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> None:
+def resume(uow: UnitOfWork, sub: Row, versions: Sequence[Version], at: datetime) -> None:
     pauses = [dict(p) for p in sub["pauses"]]
     if pauses and pauses[-1].get("end") is None:
         pauses[-1]["end"] = rfc3339(at)
@@ -170,14 +171,14 @@ def resume(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> 
     emit(uow, "subscription.updated", sub, versions)
 
 
-def _cancel_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
+def _cancel_due(uow: UnitOfWork, sub: Row, versions: list[Version], at: datetime) -> list[dict]:
     if sub["cancel_at"] is None or sub["cancel_at"] > at:
         return []
     end(uow, sub, versions, at)
     return [{"type": "subscription.canceled", "subscription_id": sub["id"]}]
 
 
-def end(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> None:
+def end(uow: UnitOfWork, sub: Row, versions: Sequence[Version], at: datetime) -> None:
     """The subscription stops here: status canceled, nothing scheduled any more."""
     cancellation = dict(sub["cancellation"] or {"reason": "contract_ended", "timing": "end_of_term"})
     cancellation["effective_at"] = rfc3339(at)
@@ -202,7 +203,7 @@ def end(uow: UnitOfWork, sub: Row, versions: Sequence[Row], at: datetime) -> Non
     emit(uow, "subscription.canceled", sub, versions)
 
 
-def _term_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
+def _term_due(uow: UnitOfWork, sub: Row, versions: list[Version], at: datetime) -> list[dict]:
     if sub["term_end"] is None or midnight(sub["term_end"]) > at:
         return []
     nxt = renewal_at(sub["contract"], sub["renewal"], sub["term_end"])
@@ -228,7 +229,7 @@ def _term_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> l
              "term_end": iso_date(nxt.term_end)}]
 
 
-def _cycle_due(uow: UnitOfWork, sub: Row, versions: list[Row], at: datetime) -> list[dict]:
+def _cycle_due(uow: UnitOfWork, sub: Row, versions: list[Version], at: datetime) -> list[dict]:
     cycle = next_cycle(sub, versions)
     if cycle is None or midnight(cycle) > at:
         return []

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from kassa.domain.errors import InvalidTransition, NotFound
+from kassa.domain.subscription import Version, by_id, current_version, replaced
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.subscriptions.lifecycle import refuse
 from kassa.services.subscriptions.publishing import effective_instant, publish
 from kassa.services.subscriptions.records import (
-    current_version,
     delete_version as remove_version,
     insert_version,
     load,
@@ -36,7 +36,7 @@ def get_version(ctx: Ctx, sub_id: str, version_id: str) -> dict[str, Any]:
         if version_id == "current":
             sub = load(uow.conn, uow.environment, sub_id)
             versions = versions_of(uow.conn, uow.environment, sub_id)
-            current = next((v for v in versions if v["id"] == sub["current_version_id"]), None)
+            current = by_id(versions, sub["current_version_id"])
             if current is None:
                 raise NotFound(
                     f"Subscription {sub_id} has no current version yet: it is activated first."
@@ -66,15 +66,15 @@ def create_version(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, 
                 "effective": data["effective"],
                 "description": data.get("description"),
                 "proration": data.get("proration", "full"),
-                "source_version_id": source["id"] if source else None,
+                "source_version_id": source.id if source else None,
             },
             uow.now,
         )
         if sub["status"] in LIVE:
             at = effective_instant(sub, versions, data["effective"], uow.now, "effective_at")
-            save_version(uow.conn, version, {"effective_at": at})
+            version = save_version(uow.conn, version, {"effective_at": at})
             if not data.get("draft", True):
-                publish(uow, sub, versions, version, at)
+                version = publish(uow, sub, versions, version, at)
         elif not data.get("draft", True):
             raise refuse(sub, "publish a version of", "Activate it; activation publishes its draft.")
         view = version_view(version)
@@ -82,9 +82,9 @@ def create_version(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, 
     return view
 
 
-def _draft(uow: UnitOfWork, sub_id: str, version_id: str, action: str) -> dict[str, Any]:
+def _draft(uow: UnitOfWork, sub_id: str, version_id: str, action: str) -> Version:
     version = version_of(uow.conn, uow.environment, sub_id, version_id)
-    if version["status"] != "draft":
+    if version.status != "draft":
         raise InvalidTransition(
             f"Version {version_id} is published; published versions are immutable. "
             f"Create a new version instead of trying to {action} it."
@@ -100,12 +100,12 @@ def replace_version(ctx: Ctx, sub_id: str, version_id: str, data: Mapping[str, A
         for name in ("effective", "description", "proration"):
             if name in data:
                 values[name] = data[name]
-        if sub["status"] in LIVE and values.get("effective", version["effective"]):
+        if sub["status"] in LIVE and values.get("effective", version.effective):
             versions = versions_of(uow.conn, uow.environment, sub_id)
             values["effective_at"] = effective_instant(
-                sub, versions, values.get("effective", version["effective"]), uow.now, "effective_at"
+                sub, versions, values.get("effective", version.effective), uow.now, "effective_at"
             )
-        save_version(uow.conn, version, values)
+        version = save_version(uow.conn, version, values)
         view = version_view(version)
         uow.commit()
     return view
@@ -122,12 +122,13 @@ def publish_version(ctx: Ctx, sub_id: str, version_id: str, proration: str | Non
                 "Activate it instead; activation publishes its draft version.",
             )
         versions = versions_of(uow.conn, uow.environment, sub_id)
-        version = next(v for v in versions if v["id"] == version_id)
+        version = next(v for v in versions if v.id == version_id)
         if proration:
-            save_version(uow.conn, version, {"proration": proration})
-        at = effective_instant(sub, versions, version["effective"] or "immediate", uow.now,
+            version = save_version(uow.conn, version, {"proration": proration})
+            replaced(versions, version)
+        at = effective_instant(sub, versions, version.effective or "immediate", uow.now,
                                "effective_at")
-        publish(uow, sub, versions, version, at)
+        version = publish(uow, sub, versions, version, at)
         view = version_view(version)
         uow.commit()
     return view

@@ -8,26 +8,26 @@ from typing import Any
 
 from kassa.domain.contracts import cycle_interval, utc_date
 from kassa.domain.periods import period_containing
+from kassa.domain.subscription import Version, by_id, current_version, pending_versions
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.services.subscriptions.records import Row, current_version, pending_versions
 
 
-def version_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def version_view(version: Version) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "subscription_id": row["subscription_id"],
-        "number": row["number"],
-        "status": row["status"],
-        "effective": row["effective"],
-        "effective_at": rfc3339(row["effective_at"]),
-        "description": row["description"],
-        "plan_id": row["plan_id"],
-        "proration": row["proration"],
-        "source_version_id": row["source_version_id"],
-        "items": list(row["items"]),
-        "published_at": rfc3339(row["published_at"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
+        "id": version.id,
+        "subscription_id": version.subscription_id,
+        "number": version.number,
+        "status": version.status,
+        "effective": version.effective,
+        "effective_at": rfc3339(version.effective_at),
+        "description": version.description,
+        "plan_id": version.plan_id,
+        "proration": version.proration,
+        "source_version_id": version.source_version_id,
+        "items": list(version.items),
+        "published_at": rfc3339(version.published_at),
+        "created_at": rfc3339(version.created_at),
+        "updated_at": rfc3339(version.updated_at),
     }
 
 
@@ -46,13 +46,11 @@ def current_period(sub: Mapping[str, Any], items: Sequence[Mapping], now: dateti
 
 
 def subscription_view(
-    sub: Mapping[str, Any], versions: Sequence[Row], now: datetime
+    sub: Mapping[str, Any], versions: Sequence[Version], now: datetime
 ) -> dict[str, Any]:
-    current = next((v for v in versions if v["id"] == sub["current_version_id"]), None)
-    if current is None:
-        current = current_version(versions, now)
+    current = by_id(versions, sub["current_version_id"]) or current_version(versions, now)
     pending = pending_versions(versions, current, now) if sub["status"] != "draft" else []
-    items = current["items"] if current else []
+    items = current.items if current else ()
     return {
         "id": sub["id"],
         "customer_id": sub["customer_id"],
@@ -63,9 +61,9 @@ def subscription_view(
         "current_version_id": sub["current_version_id"],
         "pending_changes": [
             {
-                "version_id": v["id"],
-                "effective_at": rfc3339(v["effective_at"]),
-                "description": v["description"],
+                "version_id": v.id,
+                "effective_at": rfc3339(v.effective_at),
+                "description": v.description,
             }
             for v in pending
         ],
