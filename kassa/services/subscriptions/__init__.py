@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from kassa.domain.subscription import Subscription
 from kassa.due_work import DueWork
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter
@@ -57,7 +58,8 @@ def list_subscriptions(ctx: Ctx, query: ListQuery) -> Page:
         )
         versions = versions_by_subscription(uow.conn, uow.environment,
                                             [row["id"] for row in page.rows])
-        return page.map(lambda row: subscription_view(dict(row), versions[row["id"]], uow.now))
+        return page.map(lambda row: subscription_view(Subscription.of(row), versions[row["id"]],
+                                                      uow.now))
 
 
 # ------------------------------------------------------------------ due work

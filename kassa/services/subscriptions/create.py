@@ -8,7 +8,8 @@ drafts; ``auto_activate`` activates in the same request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -26,6 +27,7 @@ from kassa.services.subscriptions.approvals import begin_unless_held
 from kassa.services.subscriptions.records import insert_version, versions_of
 from kassa.services.subscriptions.views import subscription_view
 from kassa.store.tables import subscriptions
+from kassa.store.uow import UnitOfWork
 
 DEFAULT_BILLING = {
     "first_billing_date": None,
@@ -40,87 +42,27 @@ def _given(values: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (values or {}).items() if v is not None}
 
 
-def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
-        plan = None
-        if data.get("plan_id"):
-            plan = live_plan(uow.conn, uow.environment, data["plan_id"])
-        currency = _currency(data, plan, customer)
-        body_items = data.get("items")
-        if plan is None:
-            if not body_items:
-                raise InvalidRequest(
-                    "Give items, or a plan_id to take the items from.", field="items"
-                )
-            items = body_items
-        else:
-            if body_items:  # checked as given first, so an error names the body's own index
-                check_items(uow.conn, uow.environment,
-                            fill_bundle_defaults(uow.conn, uow.environment, body_items))
-            items = merge_overrides(plan["items"], body_items or [])
-        items = fill_bundle_defaults(uow.conn, uow.environment, items)
-        check_items(uow.conn, uow.environment, items)
+@dataclass(frozen=True)
+class Asked:
+    """A create request, checked and resolved: its customer and plan, and the terms it sets."""
 
-        contract = _given(data.get("contract")) or dict(plan["contract"] if plan else {})
-        contract.setdefault("period_type", "monthly_rolling")
-        contract.setdefault("duration_months", None)
-        contract.setdefault("start_date", None)
-        contract["end_date"] = None
-        if contract["period_type"] == "fixed" and not contract["duration_months"]:
-            raise InvalidRequest(
-                "A fixed contract needs duration_months.", field="contract.duration_months"
-            )
-        billing = {**DEFAULT_BILLING, **_given(plan["billing"] if plan else {}),
-                   **_given(data.get("billing"))}
-        renewal = {**DEFAULT_RENEWAL, **_given(plan["renewal"] if plan else {}),
-                   **_given(data.get("renewal"))}
-        start, first = contract["start_date"], billing["first_billing_date"]
-        if start:
-            check_backdating(date.fromisoformat(start), uow.now)
-        if start and first and date.fromisoformat(first) < date.fromisoformat(start):
-            raise InvalidRequest(
-                "first_billing_date cannot be before the contract start_date.",
-                field="billing.first_billing_date",
-            )
-        sub = {
-            "environment": uow.environment,
-            "id": new_id(),
-            "customer_id": customer["id"],
-            "plan_id": plan["id"] if plan else None,
-            "name": data.get("name") or (plan["name"] if plan else None),
-            "currency": currency,
-            "status": "draft",
-            "contract": contract,
-            "renewal": renewal,
-            "billing": billing,
-            "discount": data.get("discount"),
-            "minimum_spend": data.get("minimum_spend"),
-            "maximum_spend": data.get("maximum_spend"),
-            "price_escalation": data.get("price_escalation"),
-            "metadata": merge_metadata({}, data.get("metadata") or {}),
-            "current_version_id": None,
-            "term_start": None,
-            "term_end": None,
-            "billing_anchor": None,
-            "cycle_start": None,
-            "cancellation": None,
-            "cancel_at": None,
-            "pause": None,
-            "pauses": [],
-            "activated_at": None,
-            "canceled_at": None,
-            "next_action_at": None,
-            "created_at": uow.now,
-            "updated_at": uow.now,
-        }
+    customer: Mapping[str, Any]
+    plan: Mapping[str, Any] | None
+    currency: str
+    items: list[dict[str, Any]]
+    contract: dict[str, Any]
+    billing: dict[str, Any]
+    renewal: dict[str, Any]
+
+
+def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft subscription with its initial version; activated at once with ``auto_activate``."""
+    with ctx.uow() as uow:
+        asked = _ask(uow, data)
+        sub = _draft(asked, data, uow.environment, new_id(), uow.now)
         uow.conn.execute(insert(subscriptions), sub)
-        insert_version(
-            uow.conn,
-            sub,
-            {"items": items, "plan_id": sub["plan_id"], "description": "Initial version"},
-            uow.now,
-        )
+        insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub["plan_id"],
+                                       "description": "Initial version"}, uow.now)
         versions = versions_of(uow.conn, uow.environment, sub["id"])
         uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
         if data.get("auto_activate"):
@@ -129,6 +71,96 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view
+
+
+def _ask(uow: UnitOfWork, data: Mapping[str, Any]) -> Asked:
+    """Resolve the customer and plan, check the items and the terms (``InvalidRequest`` names
+    the field at fault)."""
+    customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+    plan = live_plan(uow.conn, uow.environment, data["plan_id"]) if data.get("plan_id") else None
+    currency = _currency(data, plan, customer)
+    items = _items(uow, data, plan)  # its errors come before the terms' (as before)
+    contract = _contract(data, plan)
+    billing = {**DEFAULT_BILLING, **_given(plan["billing"] if plan else {}),
+               **_given(data.get("billing"))}
+    renewal = {**DEFAULT_RENEWAL, **_given(plan["renewal"] if plan else {}),
+               **_given(data.get("renewal"))}
+    start, first = contract["start_date"], billing["first_billing_date"]
+    if start:
+        check_backdating(date.fromisoformat(start), uow.now)
+    if start and first and date.fromisoformat(first) < date.fromisoformat(start):
+        raise InvalidRequest(
+            "first_billing_date cannot be before the contract start_date.",
+            field="billing.first_billing_date",
+        )
+    return Asked(customer, plan, currency, items, contract, billing, renewal)
+
+
+def _items(uow: UnitOfWork, data: Mapping[str, Any], plan: Mapping[str, Any] | None) -> list:
+    """The body's items, or the plan's with the body's overrides; bundles filled in, checked."""
+    body_items = data.get("items")
+    if plan is None:
+        if not body_items:
+            raise InvalidRequest("Give items, or a plan_id to take the items from.", field="items")
+        items = body_items
+    else:
+        if body_items:  # checked as given first, so an error names the body's own index
+            check_items(uow.conn, uow.environment,
+                        fill_bundle_defaults(uow.conn, uow.environment, body_items))
+        items = merge_overrides(plan["items"], body_items or [])
+    items = fill_bundle_defaults(uow.conn, uow.environment, items)
+    check_items(uow.conn, uow.environment, items)
+    return items
+
+
+def _contract(data: Mapping[str, Any], plan: Mapping[str, Any] | None) -> dict[str, Any]:
+    contract = _given(data.get("contract")) or dict(plan["contract"] if plan else {})
+    contract.setdefault("period_type", "monthly_rolling")
+    contract.setdefault("duration_months", None)
+    contract.setdefault("start_date", None)
+    contract["end_date"] = None
+    if contract["period_type"] == "fixed" and not contract["duration_months"]:
+        raise InvalidRequest(
+            "A fixed contract needs duration_months.", field="contract.duration_months"
+        )
+    return contract
+
+
+def _draft(asked: Asked, data: Mapping[str, Any], environment: str, sub_id: str,
+           now: datetime) -> dict[str, Any]:
+    """The row of the new draft subscription (nothing scheduled, nothing billed yet)."""
+    plan = asked.plan
+    return {
+        "environment": environment,
+        "id": sub_id,
+        "customer_id": asked.customer["id"],
+        "plan_id": plan["id"] if plan else None,
+        "name": data.get("name") or (plan["name"] if plan else None),
+        "currency": asked.currency,
+        "status": "draft",
+        "contract": asked.contract,
+        "renewal": asked.renewal,
+        "billing": asked.billing,
+        "discount": data.get("discount"),
+        "minimum_spend": data.get("minimum_spend"),
+        "maximum_spend": data.get("maximum_spend"),
+        "price_escalation": data.get("price_escalation"),
+        "metadata": merge_metadata({}, data.get("metadata") or {}),
+        "current_version_id": None,
+        "term_start": None,
+        "term_end": None,
+        "billing_anchor": None,
+        "cycle_start": None,
+        "cancellation": None,
+        "cancel_at": None,
+        "pause": None,
+        "pauses": [],
+        "activated_at": None,
+        "canceled_at": None,
+        "next_action_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer: Mapping) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 
 from kassa.domain.billing.timeline import day
 from kassa.domain.items import priced_items
 from kassa.domain.periods import Period, add_months, period_containing
-from kassa.domain.subscription import Version
+from kassa.domain.subscription import Subscription, Version
 from kassa.services.subscriptions.records import versions_by_subscription
 from kassa.store.tables import subscriptions
 
@@ -30,43 +29,44 @@ def item_with_metric(versions: Sequence[Version], metric_id: str, at: datetime) 
     return None
 
 
-def _serving(sub: Mapping[str, Any], at: datetime) -> bool:
-    start = sub["contract"].get("start_date")
-    if sub["activated_at"] is None or start is None or day(at) < date.fromisoformat(start):
+def _serving(sub: Subscription, at: datetime) -> bool:
+    start = sub.contract_start
+    if sub.activated_at is None or start is None or day(at) < start:
         return False
-    return sub["canceled_at"] is None or at < sub["canceled_at"]
+    return sub.canceled_at is None or at < sub.canceled_at
 
 
 def subscriptions_billing(conn: Connection, environment: str, customer_id: str, metric_id: str,
                           at: datetime) -> list[str]:
     """Ids of the customer's subscriptions that bill ``metric_id`` at ``at``."""
-    subs = [dict(r) for r in conn.execute(select(subscriptions).where(
+    subs = [Subscription.of(r) for r in conn.execute(select(subscriptions).where(
         subscriptions.c.environment == environment,
         subscriptions.c.customer_id == customer_id,
         subscriptions.c.status.in_(LIVE_OR_ENDED),
     ).order_by(subscriptions.c.seq)).mappings()]
     subs = [s for s in subs if _serving(s, at)]
-    versions = versions_by_subscription(conn, environment, [s["id"] for s in subs],
+    versions = versions_by_subscription(conn, environment, [s.id for s in subs],
                                         published_only=True)
-    return [s["id"] for s in subs if item_with_metric(versions[s["id"]], metric_id, at)]
+    return [s.id for s in subs if item_with_metric(versions[s.id], metric_id, at)]
 
 
 def billing_period(conn: Connection, environment: str, sub_id: str, metric_id: str,
                    at: datetime) -> Period | None:
     """The period of ``sub_id``'s item on ``metric_id`` that contains ``at``."""
-    sub = conn.execute(select(subscriptions).where(
+    row = conn.execute(select(subscriptions).where(
         subscriptions.c.environment == environment, subscriptions.c.id == sub_id
     )).mappings().first()
-    if sub is None or sub["billing_anchor"] is None:
+    sub = None if row is None else Subscription.of(row)
+    if sub is None or sub.billing_anchor is None:
         return None
     item = item_with_metric(
         versions_by_subscription(conn, environment, [sub_id], published_only=True)[sub_id],
         metric_id, at)
     if item is None:
         return None
-    anchor, today = sub["billing_anchor"], day(at)
+    anchor, today = sub.billing_anchor, day(at)
     interval = item["price"]["billing_interval"]
-    start = date.fromisoformat(sub["contract"]["start_date"])
+    start = sub.contract_start
     if today < anchor:
         return Period(start, anchor) if start < anchor else None
     return period_containing(anchor, interval, today)

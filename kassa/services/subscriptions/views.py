@@ -8,7 +8,13 @@ from typing import Any
 
 from kassa.domain.contracts import cycle_interval, utc_date
 from kassa.domain.periods import period_containing
-from kassa.domain.subscription import Version, by_id, current_version, pending_versions
+from kassa.domain.subscription import (
+    Subscription,
+    Version,
+    by_id,
+    current_version,
+    pending_versions,
+)
 from kassa.services.serialize import iso_date, rfc3339
 
 
@@ -31,10 +37,10 @@ def version_view(version: Version) -> dict[str, Any]:
     }
 
 
-def current_period(sub: Mapping[str, Any], items: Sequence[Mapping], now: datetime) -> dict | None:
+def current_period(sub: Subscription, items: Sequence[Mapping], now: datetime) -> dict | None:
     """The billing cycle in progress (None before the contract starts or after it ends)."""
-    anchor, start = sub["billing_anchor"], sub["contract"].get("start_date")
-    if anchor is None or sub["status"] not in ("active", "paused"):
+    anchor, start = sub.billing_anchor, sub.contract.get("start_date")
+    if anchor is None or sub.status not in ("active", "paused"):
         return None
     today = utc_date(now)
     if start and today < datetime.fromisoformat(start).date():
@@ -46,19 +52,23 @@ def current_period(sub: Mapping[str, Any], items: Sequence[Mapping], now: dateti
 
 
 def subscription_view(
-    sub: Mapping[str, Any], versions: Sequence[Version], now: datetime
+    sub: Subscription | Mapping[str, Any], versions: Sequence[Version], now: datetime
 ) -> dict[str, Any]:
-    current = by_id(versions, sub["current_version_id"]) or current_version(versions, now)
-    pending = pending_versions(versions, current, now) if sub["status"] != "draft" else []
+    """The subscription as the API and its events show it (a stored row is parsed first: the
+    lifecycle still hands over rows)."""
+    if not isinstance(sub, Subscription):
+        sub = Subscription.of(sub)
+    current = by_id(versions, sub.current_version_id) or current_version(versions, now)
+    pending = pending_versions(versions, current, now) if sub.status != "draft" else []
     items = current.items if current else ()
     return {
-        "id": sub["id"],
-        "customer_id": sub["customer_id"],
-        "plan_id": sub["plan_id"],
-        "name": sub["name"],
-        "currency": sub["currency"],
-        "status": sub["status"],
-        "current_version_id": sub["current_version_id"],
+        "id": sub.id,
+        "customer_id": sub.customer_id,
+        "plan_id": sub.plan_id,
+        "name": sub.name,
+        "currency": sub.currency,
+        "status": sub.status,
+        "current_version_id": sub.current_version_id,
         "pending_changes": [
             {
                 "version_id": v.id,
@@ -67,22 +77,22 @@ def subscription_view(
             }
             for v in pending
         ],
-        "contract": dict(sub["contract"]),
-        "renewal": dict(sub["renewal"]),
-        "billing": dict(sub["billing"]),
+        "contract": dict(sub.contract),
+        "renewal": dict(sub.renewal),
+        "billing": dict(sub.billing),
         "current_term": None
-        if sub["term_start"] is None
-        else {"start": iso_date(sub["term_start"]), "end": iso_date(sub["term_end"])},
+        if sub.term_start is None
+        else {"start": iso_date(sub.term_start), "end": iso_date(sub.term_end)},
         "current_period": current_period(sub, items, now),
-        "discount": sub["discount"],
-        "minimum_spend": sub["minimum_spend"],
-        "maximum_spend": sub["maximum_spend"],
-        "price_escalation": sub["price_escalation"],
-        "cancellation": sub["cancellation"],
-        "pause": sub["pause"],
-        "metadata": dict(sub["metadata"]),
-        "activated_at": rfc3339(sub["activated_at"]),
-        "canceled_at": rfc3339(sub["canceled_at"]),
-        "created_at": rfc3339(sub["created_at"]),
-        "updated_at": rfc3339(sub["updated_at"]),
+        "discount": sub.discount,
+        "minimum_spend": sub.minimum_spend,
+        "maximum_spend": sub.maximum_spend,
+        "price_escalation": sub.price_escalation,
+        "cancellation": sub.cancellation,
+        "pause": sub.pause,
+        "metadata": dict(sub.metadata),
+        "activated_at": rfc3339(sub.activated_at),
+        "canceled_at": rfc3339(sub.canceled_at),
+        "created_at": rfc3339(sub.created_at),
+        "updated_at": rfc3339(sub.updated_at),
     }
