@@ -68,7 +68,7 @@ class Customer:
     tax_exempt: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Measured:
     """What the run read for one boundary once it was planned."""
 
@@ -76,6 +76,14 @@ class Measured:
     credited: Mapping[UsageWindow, Decimal] = field(default_factory=dict)  # unit credits used
     extra: Sequence[LineDraft] = ()  # late-usage adjustments
     prior_spend: Decimal = ZERO  # invoiced earlier in the boundary's spend period
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A boundary priced: the invoice lines it bills (none: nothing to invoice)."""
+
+    boundary: Boundary
+    lines: list[LineDraft]
 
 
 def plan_due(sub: Subscription, versions: Sequence[Version], metric_names: Mapping[str, str],
@@ -101,6 +109,11 @@ def spend_span(sub: Subscription, terms: Terms, at: datetime) -> SpendSpan | Non
     if m <= 0 or m % months or add_months(anchor, m) != t:
         return None
     return (add_months(anchor, m - months), t)
+
+
+def draft(boundary: Boundary, measured: Measured, customer: Customer) -> Draft:
+    """``boundary`` priced from what was measured for it."""
+    return Draft(boundary, price(boundary, measured, customer))
 
 
 def price(boundary: Boundary, measured: Measured, customer: Customer) -> list[LineDraft]:

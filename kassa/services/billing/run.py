@@ -14,20 +14,22 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from kassa.domain.billing.boundary import LineDraft, Slot, UsageWindow
+from kassa.domain.billing.boundary import Slot, UsageWindow
 from kassa.domain.billing.drafts import (
     Boundary,
     Customer,
+    Draft,
     DuePlan,
     Measured,
+    draft,
     plan_due,
-    price,
     spend_span,
 )
 from kassa.domain.money import ZERO
@@ -124,7 +126,7 @@ class Fetched:
     customers: Mapping[str, Customer]
     metrics: Mapping[str, Mapping[str, Any]]
 
-    @property
+    @cached_property
     def metric_names(self) -> dict[str, str]:
         return {m: r["event_name"] for m, r in self.metrics.items()}
 
@@ -156,9 +158,9 @@ def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> l
     # Chosen now so that the unit credit consumed below names its invoice (a void gives it back).
     invoice_ids = {b.key: new_id("inv") for b in boundaries}
     measured = measure(uow, fetched, boundaries, invoice_ids)
-    priced = [(b, price(b, measured[b.key], fetched.customers[b.sub.customer_id]))
+    drafts = [draft(b, measured[b.key], fetched.customers[b.sub.customer_id])
               for b in boundaries]
-    written = write(uow, plans, priced, invoice_ids)
+    written = write(uow, plans, drafts, invoice_ids)
     for row in subs:
         if isinstance(row, dict) and row["id"] in written.subscriptions:
             new = written.subscriptions[row["id"]]
@@ -222,15 +224,15 @@ def measure(uow: UnitOfWork, fetched: Fetched, boundaries: Sequence[Boundary],
     return measured
 
 
-def write(uow: UnitOfWork, plans: Sequence[DuePlan],
-          priced: Sequence[tuple[Boundary, list[LineDraft]]],
+def write(uow: UnitOfWork, plans: Sequence[DuePlan], priced: Sequence[Draft],
           invoice_ids: Mapping[tuple[str, datetime], str]) -> Written:
     """Store the invoices (issuing those of auto-issue subscriptions), advance the customers'
     invoiced usage and each subscription's billing instants."""
-    product_names = _product_names(uow, [b for b, _ in priced])
+    product_names = _product_names(uow, [d.boundary for d in priced])
     usage_through: dict[str, datetime] = {}
-    drafts = []
-    for b, lines in priced:
+    invoice_rows = []
+    for d in priced:
+        b, lines = d.boundary, d.lines
         through = late_usage.usage_through(b.windows)
         if through is not None:
             customer_id = b.sub.customer_id
@@ -238,7 +240,7 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan],
         if not lines:
             continue
         describe(lines, product_names, b.sub.currency)
-        drafts.append(inv.prepare(
+        invoice_rows.append(inv.prepare(
             uow,
             customer_id=b.sub.customer_id,
             currency=b.sub.currency,
@@ -250,7 +252,7 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan],
             billing_key=f"{b.sub.id}:{rfc3339(b.at)}",
             invoice_id=invoice_ids[b.key],
         ))
-    stored = inv.store(uow, drafts)
+    stored = inv.store(uow, invoice_rows)
     late_usage.advance_billed_through(uow, usage_through)
     auto_issue = {p.sub.id for p in plans if p.sub.auto_issue}
     to_issue = [i for i in stored if i["subscription_id"] in auto_issue]
