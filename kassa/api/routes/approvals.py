@@ -5,15 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.approvals import (
-    Approval,
-    Decision,
-    Rejection,
-    Rule,
-    RuleCreate,
-    RuleDeleted,
-    RuleUpdate,
-)
+from kassa.api.schemas.approvals import Decision, Rejection, RuleCreate, RuleUpdate
+from kassa.resources.approvals import Approval, Rule, RuleDeleted
 from kassa.api.schemas.common import ListResponse
 from kassa.services.subscriptions import approvals
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import Field
 
 from kassa.api.deps import EnvCtx
-from kassa.api.schemas.common import Instant, ResponseSchema, Schema
+from kassa.api.schemas.common import Instant, Schema
+from kassa.resources.clock import AdvanceResult, ClockState, FreezeResult
 from kassa.services import clock
 
 router = APIRouter(prefix="/clock", tags=["clock"])
@@ -18,21 +18,6 @@ class FreezeRequest(Schema):
 
 class AdvanceRequest(Schema):
     to: Instant
-
-
-class ClockState(ResponseSchema):
-    now: str
-    frozen: bool
-
-
-class FreezeResult(ClockState):
-    warning: str | None = Field(
-        None, description="Set when the clock is now before something already stored; else null"
-    )
-
-
-class AdvanceResult(ClockState):
-    ran: list[dict[str, Any]]
 
 
 @router.get("", response_model=ClockState)

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.credit_notes import CreditNote, CreditNoteApply, CreditNoteCreate
+from kassa.api.schemas.credit_notes import CreditNoteApply, CreditNoteCreate
+from kassa.resources.credit_notes import CreditNote
 from kassa.services.billing import credit_notes
 
 router = APIRouter(tags=["credit notes"])

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.credits import CreditBalance, CreditGrant, CreditGrantCreate
+from kassa.api.schemas.credits import CreditGrantCreate
+from kassa.resources.credits import CreditBalance, CreditGrant
 from kassa.services.billing import credits
 
 router = APIRouter(tags=["credits"])

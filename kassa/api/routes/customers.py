@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.customers import Customer, CustomerCreate, CustomerUpdate
+from kassa.api.schemas.customers import CustomerCreate, CustomerUpdate
+from kassa.resources.customers import Customer
 from kassa.api.schemas.common import ListResponse
 from kassa.services import customers
 

@@ -11,12 +11,8 @@ from starlette.responses import Response
 from kassa.api.deps import EnvCtx, Listing, current_ctx, page_body
 from kassa.api.errors import ApiError
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.events import (
-    EVENT_BATCH_SCHEMA,
-    EventExplanation,
-    IngestResponse,
-    StoredEvent,
-)
+from kassa.api.schemas.events import EVENT_BATCH_SCHEMA
+from kassa.resources.events import EventExplanation, IngestResponse, StoredEvent
 from kassa.services.usage import event_debugger, ingest
 from kassa.services.exact_json import dumps_exact, loads_exact
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse
 
 from kassa.api.deps import get_kassa
-from kassa.api.schemas.common import ResponseSchema
+from kassa.resources.fields import ResponseSchema
 
 router = APIRouter(tags=["health"])
 

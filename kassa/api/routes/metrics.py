@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.catalog import Metric, MetricCreate, MetricUpdate
+from kassa.api.schemas.catalog import MetricCreate, MetricUpdate
+from kassa.resources.catalog import Metric
 from kassa.api.schemas.common import ListResponse
 from kassa.services import catalog
 

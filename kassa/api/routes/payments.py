@@ -8,13 +8,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.payments import (
-    Payment,
-    PaymentMethod,
-    PaymentMethodCreate,
-    PaymentMethodList,
-    Refund,
-)
+from kassa.api.schemas.payments import PaymentMethodCreate
+from kassa.resources.payments import Payment, PaymentMethod, PaymentMethodList, Refund
 from kassa.services.billing import payments
 
 router = APIRouter(tags=["payments"])

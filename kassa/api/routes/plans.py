@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.plans import Bundle, BundleCreate, BundleUpdate, Plan, PlanCreate, PlanUpdate
+from kassa.api.schemas.plans import BundleCreate, BundleUpdate, PlanCreate, PlanUpdate
+from kassa.resources.plans import Bundle, Plan
 from kassa.services import plans
 
 router = APIRouter(tags=["plans and bundles"])

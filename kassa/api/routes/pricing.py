@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from kassa.api.deps import EnvCtx
-from kassa.api.schemas.common import CurrencyCode, DecimalValue, ResponseSchema, Schema
+from kassa.api.schemas.common import CurrencyCode, DecimalValue, Schema
 from kassa.api.schemas.prices import Price
+from kassa.resources.fields import ResponseSchema
 from kassa.services import pricing
 
 router = APIRouter(prefix="/pricing", tags=["pricing"])

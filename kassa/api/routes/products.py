@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.schemas.catalog import Product, ProductCreate, ProductUpdate
+from kassa.api.schemas.catalog import ProductCreate, ProductUpdate
+from kassa.resources.catalog import Product
 from kassa.api.schemas.common import ListResponse
 from kassa.services import catalog
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import Instant, ListResponse
-from kassa.api.schemas.usage import CustomerUsage, ThresholdCreate, UsageThreshold
+from kassa.api.schemas.usage import ThresholdCreate
+from kassa.resources.usage import CustomerUsage, UsageThreshold
 from kassa.services.usage import customer_usage, thresholds
 
 router = APIRouter(tags=["usage"])

@@ -8,13 +8,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.wallets import (
-    Wallet,
-    WalletAmount,
-    WalletCreate,
-    WalletTopUp,
-    WalletTransaction,
-)
+from kassa.api.schemas.wallets import WalletAmount, WalletCreate, WalletTopUp
+from kassa.resources.wallets import Wallet, WalletTransaction
 from kassa.services.billing import wallets
 
 router = APIRouter(tags=["wallets"])

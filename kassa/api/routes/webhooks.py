@@ -8,13 +8,11 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
-from kassa.api.schemas.webhooks import (
-    RecoverRequest,
+from kassa.api.schemas.webhooks import RecoverRequest, WebhookEndpointCreate, WebhookEndpointUpdate
+from kassa.resources.webhooks import (
     RecoverResult,
     WebhookEndpoint,
-    WebhookEndpointCreate,
     WebhookEndpointDeleted,
-    WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
     WebhookEvent,
     WebhookEventTypes,

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    LongText,
-    Name,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    parse_decimal_value,
-    problem,
-)
+from kassa.api.schemas.common import LongText, Name, Schema, parse_decimal_value, problem
 
 ConditionType = Literal[
     "discount_percentage_exceeds",
@@ -111,34 +103,3 @@ class Decision(Schema):
 class Rejection(Schema):
     approver: Annotated[str, Field(min_length=1, max_length=255)]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class Rule(ResponseSchema):
-    id: str
-    name: str
-    description: str | None
-    conditions: list[dict[str, Any]]
-    match: str
-    priority: int
-    approvers: dict[str, Any]
-    enabled: bool
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class RuleDeleted(Rule):
-    deleted: bool
-
-
-class Approval(ResponseSchema):
-    id: str
-    subscription_id: str
-    rule_id: str
-    status: str
-    reasons: list[str]
-    approvers: dict[str, Any]
-    decisions: list[dict[str, Any]]
-    rejection_reason: str | None
-    decided_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp

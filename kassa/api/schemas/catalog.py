@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -12,7 +12,6 @@ from kassa.api.schemas.common import (
     Metadata,
     MetadataPatch,
     Name,
-    ResponseSchema,
     Schema,
     client_id,
     not_null,
@@ -65,23 +64,6 @@ class ProductUpdate(Schema):
     def _required_stay_set(self) -> ProductUpdate:
         not_null(self, "name", "fee_type", "payment_terms")
         return self
-
-
-class Product(ResponseSchema):
-    id: str
-    name: str
-    description: str | None
-    fee_type: str
-    payment_terms: str
-    billing_frequency: str | None
-    metric_ids: list[str]
-    sku: str | None
-    unit_label_singular: str | None
-    unit_label_plural: str | None
-    metadata: dict[str, Any]
-    created_at: str
-    updated_at: str
-    archived_at: str | None
 
 
 # ---------------------------------------------------------------- metrics
@@ -170,24 +152,9 @@ class MetricUpdate(Schema):
         return self
 
 
-class Metric(ResponseSchema):
-    id: str
-    name: str
-    description: str | None
-    event_name: str
-    aggregation: dict[str, Any]
-    filter_groups: list[dict[str, Any]]
-    metadata: dict[str, Any]
-    created_at: str
-    updated_at: str
-    archived_at: str | None
-
-
 __all__ = [
-    "Metric",
     "MetricCreate",
     "MetricUpdate",
-    "Product",
     "ProductCreate",
     "ProductUpdate",
 ]

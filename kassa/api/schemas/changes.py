@@ -6,18 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    DateString,
-    DecimalString,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    problem,
-)
+from kassa.api.schemas.common import Schema, problem
 from kassa.api.schemas.items import BundleId, ProductId, Quantity
 from kassa.api.schemas.prices import Price
 from kassa.api.schemas.subscriptions import DateRange, Effective
 from kassa.api.schemas.versions import Version
+from kassa.resources.fields import DateString, DecimalString, ResponseSchema, Timestamp
 
 
 class NewChild(Schema):

@@ -1,4 +1,6 @@
-"""Shared schema building blocks: strict money strings, currencies, metadata, field problems."""
+"""Shared request schema building blocks: strict money strings, currencies, metadata, field
+problems. The response building blocks (``ResponseSchema``, ``DecimalString``, ...) are in
+``kassa.resources.fields``."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from kassa.domain.currencies import is_currency
 from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range, day_in_range
 from kassa.ids import client_id_problem
+from kassa.resources.fields import MONEY_JSON_SCHEMA
 
 MAX_DECIMAL_DIGITS = 38
 MAX_DECIMAL_PLACES = 18
@@ -68,14 +71,6 @@ class Schema(BaseModel):
         if found is not None:
             raise problem(*found)
         return data
-
-
-class ResponseSchema(BaseModel):
-    """Base of response schemas. The services return JSON-ready data, passed through as it is;
-    every field is declared (tests/api/test_response_models.py), and an undeclared one still
-    reaches the client rather than vanish."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 def problem(subpath: str, message: str) -> PydanticCustomError:
@@ -177,26 +172,17 @@ def _percentage(value: Decimal) -> Decimal:
 
 
 _as_text = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
-_money_schema = WithJsonSchema(
-    {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["500.00"]}
-)
 
-Money = Annotated[Decimal, BeforeValidator(_money), _as_text, _money_schema]
+Money = Annotated[Decimal, BeforeValidator(_money), _as_text, MONEY_JSON_SCHEMA]
 """A money amount: a decimal string in JSON (a JSON number is a 422); Decimal in Python."""
 
 NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
 
-DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text, _money_schema]
+DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text, MONEY_JSON_SCHEMA]
 """A non-money exact decimal (percentage, usage value): decimal string or JSON number."""
 
 Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
 
-DecimalString = Annotated[str, _money_schema]
-"""A money amount or an exact quantity in a response: the service's decimal string, unchanged."""
-Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
-"""An RFC 3339 UTC instant in a response (``2026-07-01T00:00:00Z``)."""
-DateString = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
-"""A date (YYYY-MM-DD) in a response."""
 
 
 def _day(value: date) -> date:

@@ -6,14 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    DecimalString,
-    NonNegativeMoney,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    problem,
-)
+from kassa.api.schemas.common import NonNegativeMoney, Schema, problem
 
 CreditReason = Literal[
     "duplicate", "fraudulent", "order_change", "product_unsatisfactory", "service_issue",
@@ -43,29 +36,3 @@ class CreditNoteCreate(Schema):
 
 class CreditNoteApply(Schema):
     resolution: Literal["refund", "credit"]
-
-
-class CreditNoteLine(ResponseSchema):
-    invoice_line_id: str | None
-    description: str
-    amount: DecimalString
-
-
-class CreditNote(ResponseSchema):
-    id: str
-    number: str | None
-    invoice_id: str
-    customer_id: str
-    currency: str
-    status: str
-    reason: str
-    memo: str | None
-    lines: list[CreditNoteLine]
-    amount: DecimalString
-    resolution: str | None
-    refund_id: str | None
-    credit_grant_id: str | None
-    applied_at: Timestamp | None
-    voided_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    CurrencyCode,
-    DecimalString,
-    DecimalValue,
-    Instant,
-    Metadata,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    problem,
-)
+from kassa.api.schemas.common import CurrencyCode, DecimalValue, Instant, Metadata, Schema, problem
 
 
 class CreditGrantCreate(Schema):
@@ -39,37 +29,3 @@ class CreditGrantCreate(Schema):
         if self.type == "units" and self.currency is not None:
             raise problem("currency", "unit credits have no currency")
         return self
-
-
-class CreditGrant(ResponseSchema):
-    id: str
-    customer_id: str
-    type: str
-    currency: str | None
-    metric_id: str | None
-    amount: DecimalString
-    remaining: DecimalString
-    priority: int
-    reason: str | None
-    source: str
-    status: str
-    expires_at: Timestamp | None
-    metadata: dict[str, Any]
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class MonetaryBalance(ResponseSchema):
-    currency: str
-    amount: DecimalString
-
-
-class UnitBalance(ResponseSchema):
-    metric_id: str | None = Field(description="None for unit credit good for any metric")
-    amount: DecimalString
-
-
-class CreditBalance(ResponseSchema):
-    customer_id: str
-    monetary: list[MonetaryBalance]
-    units: list[UnitBalance]

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
 from kassa.api.schemas.common import (
     CurrencyCode,
-    DecimalString,
     Metadata,
     MetadataPatch,
     Name,
     Percentage,
-    ResponseSchema,
     Schema,
-    Timestamp,
     client_id,
     not_null,
     unique,
@@ -68,19 +65,3 @@ class CustomerUpdate(Schema):
     def _required_stay_set(self) -> CustomerUpdate:
         not_null(self, "name", "currency", "tax_exempt")
         return self
-
-
-class Customer(ResponseSchema):
-    id: str
-    name: str
-    email: str | None
-    currency: str
-    segment: str | None
-    tags: list[str]
-    aliases: list[str]
-    metadata: dict[str, Any]
-    tax_rate: DecimalString | None
-    tax_exempt: bool
-    created_at: Timestamp
-    updated_at: Timestamp
-    archived_at: Timestamp | None

@@ -11,7 +11,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kassa.api.schemas.common import ResponseSchema
 from kassa.domain.usage_events import (
     MAX_EVENTS_PER_REQUEST,
     MAX_NAME_LENGTH,
@@ -43,65 +42,6 @@ class EventIn(BaseModel):
 
 class EventBatch(BaseModel):
     events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)
-
-
-class IngestResponse(ResponseSchema):
-    ingested: list[str] = Field(description="unique_ids stored by this request")
-    duplicates: list[str] = Field(
-        description="unique_ids already stored (earlier request or earlier in this batch): "
-        "not an error, not stored again"
-    )
-    updated: list[str] = Field(description="With upsert=true: events whose properties changed")
-    failed: list[str] = Field(description="unique_ids (or events[i]) refused")
-    errors: dict[str, str] = Field(description="Why each failed event was refused")
-
-
-class StoredEvent(ResponseSchema):
-    unique_id: str
-    event_name: str
-    account: str
-    customer_id: str | None
-    timestamp: str
-    properties: dict[str, Any]
-    received_at: str
-    updated_at: str
-
-
-class FailedFilter(ResponseSchema):
-    group: int
-    filter: int
-    field: str
-    operator: str
-    value: Any
-    description: str
-    actual: Any
-
-
-class SubscriptionCheckView(ResponseSchema):
-    status: str = Field(description="unavailable | in_use | not_in_use")
-    detail: str
-    subscription_ids: list[str]
-
-
-class MetricVerdict(ResponseSchema):
-    metric_id: str
-    metric_name: str
-    aggregation: dict[str, Any]
-    counted: bool
-    reason: str | None = Field(
-        description="no_customer | filtered_out | no_value | no_subscription, or null"
-    )
-    detail: str
-    failed_filters: list[FailedFilter]
-    subscriptions: SubscriptionCheckView
-
-
-class EventExplanation(ResponseSchema):
-    event: StoredEvent
-    counted: bool
-    reason: str | None = Field(description="no_customer | no_metric | filtered_out | ... | null")
-    explanation: str
-    metrics: list[MetricVerdict]
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:

@@ -8,17 +8,14 @@ from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
     CurrencyCode,
-    DateString,
-    DecimalString,
     DecimalValue,
     Metadata,
     NonNegativeMoney,
-    ResponseSchema,
     Schema,
-    Timestamp,
     problem,
 )
 from kassa.api.schemas.subscriptions import PaymentTerms
+from kassa.resources.fields import DateString, DecimalString, ResponseSchema, Timestamp
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 

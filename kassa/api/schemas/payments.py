@@ -6,15 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    DecimalString,
-    NonNegativeMoney,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    problem,
-)
+from kassa.api.schemas.common import NonNegativeMoney, Schema, problem
 from kassa.api.schemas.invoices import Invoice
+from kassa.resources.fields import ResponseSchema
+from kassa.resources.payments import Payment
 
 
 class ManualPayment(Schema):
@@ -47,51 +42,6 @@ class PaymentMethodCreate(Schema):
         return self
 
 
-class PaymentMethod(ResponseSchema):
-    id: str
-    customer_id: str
-    type: str
-    details: dict[str, str]
-    test_behavior: str | None
-    is_default: bool
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class PaymentMethodList(ResponseSchema):
-    data: list[PaymentMethod]
-
-
-class Payment(ResponseSchema):
-    id: str
-    customer_id: str
-    invoice_id: str | None
-    payment_method_id: str | None
-    method: str
-    amount: DecimalString
-    amount_refunded: DecimalString
-    currency: str
-    status: str
-    failure_reason: str | None
-    processor_ref: str | None
-    reference: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
 class InvoicePayment(ResponseSchema):
     payment: Payment | None = Field(description="None when credits and the wallet covered it all")
     invoice: Invoice
-
-
-class Refund(ResponseSchema):
-    id: str
-    customer_id: str
-    payment_id: str
-    credit_note_id: str | None
-    amount: DecimalString
-    currency: str
-    status: str
-    reason: str | None
-    created_at: Timestamp
-    updated_at: Timestamp

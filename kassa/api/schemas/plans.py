@@ -12,9 +12,7 @@ from kassa.api.schemas.common import (
     Metadata,
     MetadataPatch,
     Name,
-    ResponseSchema,
     Schema,
-    Timestamp,
     client_id,
     not_null,
 )
@@ -60,21 +58,6 @@ class PlanUpdate(Schema):
         return data
 
 
-class Plan(ResponseSchema):
-    id: str
-    name: str
-    description: str | None
-    currency: str
-    items: list[dict[str, Any]]
-    contract: dict[str, Any]
-    billing: dict[str, Any]
-    renewal: dict[str, Any] | None
-    metadata: dict[str, Any]
-    created_at: Timestamp
-    updated_at: Timestamp
-    archived_at: Timestamp | None
-
-
 Children = Annotated[list[ChildItem], Field(min_length=1, max_length=100)]
 
 
@@ -107,14 +90,3 @@ class BundleUpdate(Schema):
         if self.items is not None:
             data["items"] = [c.stored() for c in self.items]
         return data
-
-
-class Bundle(ResponseSchema):
-    id: str
-    name: str
-    description: str | None
-    items: list[dict[str, Any]]
-    metadata: dict[str, Any]
-    created_at: Timestamp
-    updated_at: Timestamp
-    archived_at: Timestamp | None

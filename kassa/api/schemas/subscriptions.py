@@ -7,19 +7,17 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
-    DateString,
     Day,
     MetadataPatch,
     CurrencyCode,
     Metadata,
     Name,
-    ResponseSchema,
     Schema,
-    Timestamp,
     problem,
 )
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.prices import Discount, PriceEscalation, SpendLimit
+from kassa.resources.fields import DateString, ResponseSchema, Timestamp
 
 PeriodType = Literal["fixed", "monthly_rolling"]
 PaymentTerms = Literal["due_on_receipt", "net_7", "net_15", "net_30", "net_45", "net_60", "net_90"]

@@ -6,15 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import (
-    DateString,
-    DecimalString,
-    DecimalValue,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-    problem,
-)
+from kassa.api.schemas.common import DecimalValue, Schema, problem
 
 
 class ThresholdCreate(Schema):
@@ -30,39 +22,3 @@ class ThresholdCreate(Schema):
         if self.value < 0:
             raise problem("value", "must not be negative")
         return self
-
-
-class UsageThreshold(ResponseSchema):
-    id: str
-    customer_id: str
-    subscription_id: str | None
-    metric_id: str
-    value: DecimalString
-    status: str
-    last_exceeded_at: Timestamp | None
-    last_period_start: DateString | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class DailyUsage(ResponseSchema):
-    date: DateString
-    value: DecimalString
-
-
-class MetricUsage(ResponseSchema):
-    subscription_id: str
-    product_id: str | None
-    metric_id: str
-    metric_name: str
-    event_name: str
-    aggregation: str
-    from_: Timestamp = Field(alias="from")
-    to: Timestamp
-    value: DecimalString
-    series: list[DailyUsage] | None = Field(None, description="With group_by=day only")
-
-
-class CustomerUsage(ResponseSchema):
-    customer_id: str
-    data: list[MetricUsage]

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import ResponseSchema, Schema, Timestamp, problem
+from kassa.api.schemas.common import Schema, problem
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.subscriptions import Effective
+from kassa.resources.fields import ResponseSchema, Timestamp
 
 
 class VersionCreate(Schema):

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
-from kassa.api.schemas.common import (
-    CurrencyCode,
-    DecimalString,
-    Metadata,
-    NonNegativeMoney,
-    ResponseSchema,
-    Schema,
-    Timestamp,
-)
+from kassa.api.schemas.common import CurrencyCode, Metadata, NonNegativeMoney, Schema
 from kassa.api.schemas.invoices import Invoice
+from kassa.resources.fields import ResponseSchema
+from kassa.resources.wallets import Wallet
 
 
 class WalletCreate(Schema):
@@ -28,31 +22,6 @@ class WalletCreate(Schema):
 class WalletAmount(Schema):
     amount: NonNegativeMoney
     reason: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class Wallet(ResponseSchema):
-    id: str
-    customer_id: str
-    name: str | None
-    currency: str
-    current_balance: DecimalString
-    status: str
-    metadata: dict[str, Any]
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class WalletTransaction(ResponseSchema):
-    id: str
-    wallet_id: str
-    type: str
-    direction: str
-    amount: DecimalString
-    balance_after: DecimalString
-    invoice_id: str | None
-    reason: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
 
 
 class WalletTopUp(ResponseSchema):

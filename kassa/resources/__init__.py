@@ -1,0 +1,11 @@
+"""Response models: what each resource looks like in an API response and in a webhook payload.
+
+One module per resource (pydantic models on ``kassa.domain`` only). The API routes declare them
+as their response models (``kassa.api.schemas`` keeps the request schemas), and the services
+build their answers and payloads with ``render(Model, row, **extra)`` (``render.py``), so each
+field is named and typed in one place.
+"""
+
+from kassa.resources.render import render, renderer
+
+__all__ = ["render", "renderer"]
