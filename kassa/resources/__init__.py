@@ -2,10 +2,10 @@
 
 One module per resource (pydantic models on ``kassa.domain`` only). The API routes declare them
 as their response models (``kassa.api.schemas`` keeps the request schemas), and the services
-build their answers and payloads with ``render(Model, row, **extra)`` (``render.py``), so each
+build their answers and payloads with ``render(Model, row, **extra)`` (``rendering.py``), so each
 field is named and typed in one place.
 """
 
-from kassa.resources.render import render, renderer
+from kassa.resources.rendering import render, renderer
 
 __all__ = ["render", "renderer"]

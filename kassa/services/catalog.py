@@ -9,9 +9,10 @@ from sqlalchemy import Connection, select
 
 from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.catalog import Metric, Product
 from kassa.services.common import archive_object, get_object, merge_metadata, update_object
 from kassa.services.context import Ctx
-from kassa.services.serialize import rfc3339
 from kassa.store.queries import (
     ListQuery,
     Page,
@@ -23,40 +24,6 @@ from kassa.store.queries import (
 )
 from kassa.store.tables import metrics, products
 from kassa.store.uow import UnitOfWork
-
-
-def product_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "fee_type": row["fee_type"],
-        "payment_terms": row["payment_terms"],
-        "billing_frequency": row["billing_frequency"],
-        "metric_ids": list(row["metric_ids"]),
-        "sku": row["sku"],
-        "unit_label_singular": row["unit_label_singular"],
-        "unit_label_plural": row["unit_label_plural"],
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "archived_at": rfc3339(row["archived_at"]),
-    }
-
-
-def metric_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "event_name": row["event_name"],
-        "aggregation": dict(row["aggregation"]),
-        "filter_groups": list(row["filter_groups"]),
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "archived_at": rfc3339(row["archived_at"]),
-    }
 
 
 PRODUCT_SORTABLE = {
@@ -145,7 +112,7 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         _check_product_shape(row)
         check_metrics_exist(uow.conn, uow.environment, row["metric_ids"], field="metric_ids")
         insert_new(uow.conn, products, row, what="product")
-        view = product_view(row)
+        view = render(Product, row)
         uow.emit("product.created", view)
         uow.commit()
     return view
@@ -160,7 +127,7 @@ def update_product(ctx: Ctx, product_id: str, changes: Mapping[str, Any]) -> dic
         if "metric_ids" in values:
             check_metrics_exist(uow.conn, uow.environment, merged["metric_ids"], field="metric_ids")
 
-    return update_object(ctx, products, product_id, changes, what="Product", view=product_view,
+    return update_object(ctx, products, product_id, changes, what="Product", view=renderer(Product),
                          event="product.updated", prepare=prepare)
 
 
@@ -180,23 +147,23 @@ def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "archived_at": None,
         }
         insert_new(uow.conn, metrics, row, what="metric")
-        view = metric_view(row)
+        view = render(Metric, row)
         uow.emit("metric.created", view)
         uow.commit()
     return view
 
 
 def update_metric(ctx: Ctx, metric_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-    return update_object(ctx, metrics, metric_id, changes, what="Metric", view=metric_view,
+    return update_object(ctx, metrics, metric_id, changes, what="Metric", view=renderer(Metric),
                          event="metric.updated")
 
 
 def get_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
-    return get_object(ctx, products, product_id, what="Product", view=product_view)
+    return get_object(ctx, products, product_id, what="Product", view=renderer(Product))
 
 
 def get_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
-    return get_object(ctx, metrics, metric_id, what="Metric", view=metric_view)
+    return get_object(ctx, metrics, metric_id, what="Metric", view=renderer(Metric))
 
 
 def list_products(ctx: Ctx, query: ListQuery) -> Page:
@@ -209,7 +176,7 @@ def list_products(ctx: Ctx, query: ListQuery) -> Page:
             sortable=PRODUCT_SORTABLE,
             filters=PRODUCT_FILTERS,
         )
-    return page.map(product_view)
+    return page.map(renderer(Product))
 
 
 def list_metrics(ctx: Ctx, query: ListQuery) -> Page:
@@ -222,16 +189,16 @@ def list_metrics(ctx: Ctx, query: ListQuery) -> Page:
             sortable=METRIC_SORTABLE,
             filters=METRIC_FILTERS,
         )
-    return page.map(metric_view)
+    return page.map(renderer(Metric))
 
 
 def archive_product(ctx: Ctx, product_id: str) -> dict[str, Any]:
     return archive_object(
-        ctx, products, product_id, what="Product", view=product_view, event="product.archived"
+        ctx, products, product_id, what="Product", view=renderer(Product), event="product.archived"
     )
 
 
 def archive_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
     return archive_object(
-        ctx, metrics, metric_id, what="Metric", view=metric_view, event="metric.archived"
+        ctx, metrics, metric_id, what="Metric", view=renderer(Metric), event="metric.archived"
     )

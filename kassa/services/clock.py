@@ -19,6 +19,8 @@ from kassa.clock import Clock, FixedClock, SystemClock, utcnow
 from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
 from kassa.domain.periods import add_months
 from kassa.domain.usage_events import instant_of
+from kassa.resources import render
+from kassa.resources.clock import AdvanceResult, ClockState, FreezeResult
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.engine import reader
@@ -50,8 +52,13 @@ def load_clock(engine: Engine, environment: str) -> Clock:
         return read_clock(conn, environment)
 
 
-def clock_view(clock: Clock) -> dict[str, Any]:
-    return {"now": rfc3339(clock.now()), "frozen": clock.frozen}
+def _state(clock: Clock) -> dict[str, Any]:
+    """What ``ClockState`` and its results render: the clock's instant and whether it is frozen."""
+    return {"now": clock.now(), "frozen": clock.frozen}
+
+
+def clock_state(clock: Clock) -> dict[str, Any]:
+    return render(ClockState, _state(clock))
 
 
 def _require_sandbox(ctx: Ctx) -> None:
@@ -115,7 +122,7 @@ def freeze(ctx: Ctx, at: datetime) -> dict[str, Any]:
         _store_frozen(ctx.engine, ctx.environment, at)
         with reader(ctx.engine) as conn:
             warning = _backwards_warning(conn, ctx.environment, at)
-    return {**clock_view(FixedClock(at)), "warning": warning}
+    return render(FreezeResult, _state(FixedClock(at)), warning=warning)
 
 
 def unfreeze(ctx: Ctx) -> dict[str, Any]:
@@ -128,7 +135,7 @@ def unfreeze(ctx: Ctx) -> dict[str, Any]:
                 "The clock is frozen ahead of real time; unfreezing would move it backwards."
             )
         _store_frozen(ctx.engine, ctx.environment, None)
-    return clock_view(SystemClock())
+    return clock_state(SystemClock())
 
 
 def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
@@ -170,7 +177,7 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
                 "Too much due work in one advance; advance in smaller steps.", field="to"
             )
         _store_frozen(ctx.engine, ctx.environment, to)
-    return {**clock_view(FixedClock(to)), "ran": ran}
+    return render(AdvanceResult, _state(FixedClock(to)), ran=ran)
 
 
 @contextmanager

@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import Conflict, NotFound
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.customers import Customer
 from kassa.services.common import archive_object, merge_metadata
 from kassa.services.context import Ctx
-from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import (
     Filter,
     ListQuery,
@@ -41,24 +42,6 @@ FILTERS = {
     "segment": in_filter(customers.c.segment),
     "archived": archived_filter(customers),
 }
-
-
-def customer_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "email": row["email"],
-        "currency": row["currency"],
-        "segment": row["segment"],
-        "tags": list(row["tags"]),
-        "aliases": list(row["aliases"]),
-        "metadata": dict(row["metadata"]),
-        "tax_rate": money(row["tax_rate"]),
-        "tax_exempt": bool(row["tax_exempt"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "archived_at": rfc3339(row["archived_at"]),
-    }
 
 
 def find_customer(conn: Connection, environment: str, ref: str) -> RowMapping | None:
@@ -184,7 +167,7 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             _claim_aliases(uow, customer_id, row["aliases"])
         except IntegrityError:
             raise Conflict("A customer with this id or alias already exists.") from None
-        view = customer_view(row)
+        view = render(Customer, row)
         uow.emit("customer.created", view)
         uow.commit()
     return view
@@ -192,7 +175,7 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def get_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
     with ctx.uow(read_only=True) as uow:
-        return customer_view(resolve_customer(uow.conn, uow.environment, ref))
+        return render(Customer, resolve_customer(uow.conn, uow.environment, ref))
 
 
 def list_customers(ctx: Ctx, query: ListQuery) -> Page:
@@ -205,7 +188,7 @@ def list_customers(ctx: Ctx, query: ListQuery) -> Page:
             sortable=SORTABLE,
             filters=FILTERS,
         )
-    return page.map(customer_view)
+    return page.map(renderer(Customer))
 
 
 def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,7 +216,7 @@ def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str,
                                field="aliases") from None
         values["updated_at"] = uow.now
         update_row(uow.conn, customers, uow.environment, row["id"], values)
-        view = customer_view({**row, **values})
+        view = render(Customer, {**row, **values})
         uow.emit("customer.updated", view)
         uow.commit()
     return view
@@ -248,7 +231,7 @@ def archive_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
         customers,
         customer_id,
         what="Customer",
-        view=customer_view,
+        view=renderer(Customer),
         event="customer.archived",
     )
 

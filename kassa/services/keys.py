@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func, select, update
 from kassa.clock import utcnow
 from kassa.domain.errors import InvalidRequest, NotFound, Unauthorized
 from kassa.ids import new_id, random_base62
-from kassa.services.serialize import rfc3339
+from kassa.resources import render
+from kassa.resources.keys import ApiKey
 from kassa.store.engine import reader
 from kassa.store.tables import ENVIRONMENTS, api_keys
 
@@ -24,17 +25,6 @@ SECRET_LENGTH = 40  # base62 characters: about 238 bits
 def hash_key(key: str) -> str:
     """Keys are long random strings, so a plain SHA-256 is the right (and fast) hash."""
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _view(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "environment": row.environment,
-        "name": row.name,
-        "prefix": row.prefix,
-        "created_at": rfc3339(row.created_at),
-        "revoked_at": rfc3339(row.revoked_at),
-    }
 
 
 def create_key(engine: Engine, environment: str, name: str) -> tuple[dict[str, Any], str]:
@@ -58,13 +48,13 @@ def create_key(engine: Engine, environment: str, name: str) -> tuple[dict[str, A
     }
     with engine.begin() as conn:
         conn.execute(api_keys.insert().values(**row))
-    return _view(_Row(row)), secret
+    return render(ApiKey, row), secret
 
 
 def list_keys(engine: Engine) -> list[dict[str, Any]]:
     with reader(engine) as conn:
-        rows = conn.execute(select(api_keys).order_by(api_keys.c.seq)).all()
-    return [_view(r) for r in rows]
+        rows = conn.execute(select(api_keys).order_by(api_keys.c.seq)).mappings().all()
+    return [render(ApiKey, r) for r in rows]
 
 
 def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
@@ -74,11 +64,11 @@ def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-        row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+        row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).mappings().first()
     if row is None:
         raise NotFound(f"API key {key_id!r} was not found.")
     forget_cached_keys()
-    return _view(row)
+    return render(ApiKey, row)
 
 
 def count_keys(engine: Engine) -> int:
@@ -130,7 +120,3 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
         _recent[cache_key] = (str(row.environment), monotonic())
     return str(row.environment)
 
-
-class _Row:
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)

@@ -10,10 +10,11 @@ from sqlalchemy.engine import RowMapping
 
 from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.plans import Bundle, Plan
 from kassa.services.common import archive_object, get_object, merge_metadata, update_object
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, fill_bundle_defaults
-from kassa.services.serialize import rfc3339
 from kassa.store.queries import (
     ListQuery,
     Page,
@@ -34,36 +35,6 @@ def live_plan(conn: Connection, environment: str, plan_id: str, field: str = "pl
     if plan["archived_at"] is not None:
         raise InvalidRequest(f"Plan {plan['id']} is archived.", field=field)
     return plan
-
-
-def plan_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "currency": row["currency"],
-        "items": list(row["items"]),
-        "contract": dict(row["contract"]),
-        "billing": dict(row["billing"]),
-        "renewal": None if row["renewal"] is None else dict(row["renewal"]),
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "archived_at": rfc3339(row["archived_at"]),
-    }
-
-
-def bundle_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "items": list(row["items"]),
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-        "archived_at": rfc3339(row["archived_at"]),
-    }
 
 
 SORTABLE = {"created_at": "created_at", "updated_at": "updated_at", "name": "name"}
@@ -99,7 +70,7 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "archived_at": None,
         }
         insert_new(uow.conn, plans, row, what="plan")
-        view = plan_view(row)
+        view = render(Plan, row)
         uow.emit("plan.created", view)
         uow.commit()
     return view
@@ -113,7 +84,7 @@ def update_plan(ctx: Ctx, plan_id: str, changes: Mapping[str, Any]) -> dict[str,
             values["items"] = fill_bundle_defaults(uow.conn, uow.environment, values["items"])
             check_items(uow.conn, uow.environment, values["items"])
 
-    return update_object(ctx, plans, plan_id, changes, what="Plan", view=plan_view,
+    return update_object(ctx, plans, plan_id, changes, what="Plan", view=renderer(Plan),
                          event="plan.updated", prepare=prepare)
 
 
@@ -134,7 +105,7 @@ def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "archived_at": None,
         }
         insert_new(uow.conn, bundles, row, what="bundle")
-        view = bundle_view(row)
+        view = render(Bundle, row)
         uow.emit("bundle.created", view)
         uow.commit()
     return view
@@ -145,16 +116,16 @@ def update_bundle(ctx: Ctx, bundle_id: str, changes: Mapping[str, Any]) -> dict[
         if "items" in values:
             check_items(uow.conn, uow.environment, values["items"])
 
-    return update_object(ctx, bundles, bundle_id, changes, what="Bundle", view=bundle_view,
+    return update_object(ctx, bundles, bundle_id, changes, what="Bundle", view=renderer(Bundle),
                          event="bundle.updated", prepare=prepare)
 
 
 def get_plan(ctx: Ctx, plan_id: str) -> dict[str, Any]:
-    return get_object(ctx, plans, plan_id, what="Plan", view=plan_view)
+    return get_object(ctx, plans, plan_id, what="Plan", view=renderer(Plan))
 
 
 def get_bundle(ctx: Ctx, bundle_id: str) -> dict[str, Any]:
-    return get_object(ctx, bundles, bundle_id, what="Bundle", view=bundle_view)
+    return get_object(ctx, bundles, bundle_id, what="Bundle", view=renderer(Bundle))
 
 
 def _list(ctx: Ctx, table: Table, query: ListQuery, view: Any, extra: dict) -> Page:
@@ -171,18 +142,20 @@ def _list(ctx: Ctx, table: Table, query: ListQuery, view: Any, extra: dict) -> P
 
 
 def list_plans(ctx: Ctx, query: ListQuery) -> Page:
-    return _list(ctx, plans, query, plan_view, {"currency": in_filter(plans.c.currency, str.upper)})
+    return _list(ctx, plans, query, renderer(Plan),
+                 {"currency": in_filter(plans.c.currency, str.upper)})
 
 
 def list_bundles(ctx: Ctx, query: ListQuery) -> Page:
-    return _list(ctx, bundles, query, bundle_view, {})
+    return _list(ctx, bundles, query, renderer(Bundle), {})
 
 
 def archive_plan(ctx: Ctx, plan_id: str) -> dict[str, Any]:
-    return archive_object(ctx, plans, plan_id, what="Plan", view=plan_view, event="plan.archived")
+    return archive_object(ctx, plans, plan_id, what="Plan", view=renderer(Plan),
+                          event="plan.archived")
 
 
 def archive_bundle(ctx: Ctx, bundle_id: str) -> dict[str, Any]:
     return archive_object(
-        ctx, bundles, bundle_id, what="Bundle", view=bundle_view, event="bundle.archived"
+        ctx, bundles, bundle_id, what="Bundle", view=renderer(Bundle), event="bundle.archived"
     )

@@ -13,8 +13,13 @@ from kassa.clock import utcnow
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.webhooks import unknown_event_types
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.webhooks import (
+    WebhookEndpoint,
+    WebhookEndpointDeleted,
+    WebhookEndpointWithSecret,
+)
 from kassa.services.context import Ctx
-from kassa.services.serialize import rfc3339
 from kassa.services.webhook_messages import create_test_message
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
 from kassa.store.tables import webhook_endpoints, webhook_messages
@@ -38,19 +43,6 @@ def _enabled_filter(values: Sequence[str]) -> Any:
 
 
 FILTERS = {"id": in_filter(webhook_endpoints.c.id), "enabled": _enabled_filter}
-
-
-def endpoint_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The endpoint as the API shows it: never its secret."""
-    return {
-        "id": row["id"],
-        "url": row["url"],
-        "description": row["description"],
-        "event_types": list(row["event_types"]),
-        "enabled": bool(row["enabled"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 def _checked_url(ctx: Ctx, url: str) -> str:
@@ -100,19 +92,19 @@ def create_endpoint(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         uow.conn.execute(webhook_endpoints.insert(), row)
         uow.commit()
-    return {**endpoint_view(row), "secret": row["secret"]}
+    return render(WebhookEndpointWithSecret, row)
 
 
 def get_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
     with ctx.uow(read_only=True) as uow:
-        return endpoint_view(_get(uow.conn, uow.environment, endpoint_id))
+        return render(WebhookEndpoint, _get(uow.conn, uow.environment, endpoint_id))
 
 
 def list_endpoints(ctx: Ctx, query: ListQuery) -> Page:
     with ctx.uow(read_only=True) as uow:
         page = fetch_page(uow.conn, webhook_endpoints, uow.environment, query,
                           sortable=SORTABLE, filters=FILTERS)
-    return page.map(endpoint_view)
+    return page.map(renderer(WebhookEndpoint))
 
 
 def update_endpoint(ctx: Ctx, endpoint_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,7 +124,7 @@ def update_endpoint(ctx: Ctx, endpoint_id: str, changes: Mapping[str, Any]) -> d
         if row["enabled"] and values.get("enabled") is False:
             _fail_pending_messages(uow.conn, uow.environment, endpoint_id, uow.now)
         uow.commit()
-    return endpoint_view({**row, **values})
+    return render(WebhookEndpoint, {**row, **values})
 
 
 def _fail_pending_messages(conn: Any, environment: str, endpoint_id: str, now: Any) -> None:
@@ -155,7 +147,7 @@ def delete_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
             delete(webhook_endpoints).where(webhook_endpoints.c.seq == row["seq"])
         )
         uow.commit()
-    return {**endpoint_view(row), "deleted": True}
+    return render(WebhookEndpointDeleted, row, deleted=True)
 
 
 def rotate_secret(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
@@ -171,7 +163,7 @@ def rotate_secret(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
         }
         update_row(uow.conn, webhook_endpoints, uow.environment, endpoint_id, values)
         uow.commit()
-    return {**endpoint_view({**row, **values}), "secret": values["secret"]}
+    return render(WebhookEndpointWithSecret, {**row, **values})
 
 
 def send_test(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range
 from kassa.domain.webhooks import EVENT_PAYLOADS, EVENT_TYPES, RESERVED_EVENT_TYPES
+from kassa.resources import renderer
+from kassa.resources.webhooks import WebhookEvent
 from kassa.services.context import Ctx
-from kassa.services.serialize import rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, in_filter
 from kassa.store.tables import outbox_events
 
@@ -48,19 +49,6 @@ FILTERS = {
 }
 
 
-def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An event as its webhook envelope, with its id; it never changes after it happened."""
-    at = rfc3339(row["occurred_at"])
-    return {
-        "id": row["id"],
-        "type": row["type"],
-        "timestamp": at,
-        "data": row["data"],
-        "created_at": at,
-        "updated_at": at,
-    }
-
-
 def list_events(ctx: Ctx, query: ListQuery) -> Page:
     """Filters: ``type`` (any of), ``since`` (occurred at or after), ``id``."""
     with ctx.uow(read_only=True) as uow:
@@ -68,7 +56,7 @@ def list_events(ctx: Ctx, query: ListQuery) -> Page:
             uow.conn, outbox_events, uow.environment, query, sortable=SORTABLE, filters=FILTERS,
             where=[outbox_events.c.type.in_(sorted(EVENT_TYPES))],
         )
-    return page.map(event_view)
+    return page.map(renderer(WebhookEvent))
 
 
 def event_types() -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from sqlalchemy.engine import RowMapping
 from kassa.domain.errors import Conflict
 from kassa.domain.webhooks import EVENT_TYPES, TEST_EVENT_TYPE
 from kassa.ids import new_id
+from kassa.resources import render
+from kassa.resources.webhooks import WebhookAttempt, WebhookMessage, WebhookMessageDetail
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
@@ -54,35 +56,10 @@ def envelope(event_type: str, timestamp: datetime, data: Any) -> str:
     return json_dumps({"type": event_type, "timestamp": rfc3339(timestamp), "data": data})
 
 
-def message_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "endpoint_id": row["endpoint_id"],
-        "event_id": row["event_id"],
-        "event_type": row["event_type"],
-        "status": row["status"],
-        "attempts": row["attempts"],
-        "next_attempt_at": rfc3339(row["next_attempt_at"]),
-        "last_attempt_at": rfc3339(row["last_attempt_at"]),
-        "delivered_at": rfc3339(row["delivered_at"]),
-        "payload": orjson.loads(row["body"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
-
-
-def attempt_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "attempt": row["attempt"],
-        "trigger": row["trigger"],
-        "attempted_at": rfc3339(row["attempted_at"]),
-        "succeeded": bool(row["succeeded"]),
-        "status_code": row["status_code"],
-        "duration_ms": row["duration_ms"],
-        "response": row["response"],
-        "error": row["error"],
-    }
+def _message(row: Mapping[str, Any], model: type[WebhookMessage] = WebhookMessage,
+             **extra: Any) -> dict[str, Any]:
+    """The message as the API shows it: its payload is the body it sends, parsed."""
+    return render(model, row, payload=orjson.loads(row["body"]), **extra)
 
 
 def _message_row(uow: UnitOfWork, endpoint_id: str, event_id: str | None, event_type: str,
@@ -153,7 +130,7 @@ def create_test_message(uow: UnitOfWork, endpoint: Mapping[str, Any]) -> dict[st
                        envelope(TEST_EVENT_TYPE, uow.now, data))
     uow.conn.execute(webhook_messages.insert(), row)
     _queue_attempts(uow, [(row["id"], 1, "scheduled")])
-    return message_view(row)
+    return _message(row)
 
 
 def _endpoint(conn: Any, environment: str, endpoint_id: str) -> RowMapping:
@@ -168,7 +145,7 @@ def list_messages(ctx: Ctx, endpoint_id: str, query: ListQuery) -> Page:
             uow.conn, webhook_messages, uow.environment, query, sortable=SORTABLE,
             filters=FILTERS, where=[webhook_messages.c.endpoint_id == endpoint_id],
         )
-    return page.map(message_view)
+    return page.map(_message)
 
 
 def get_message(ctx: Ctx, message_id: str) -> dict[str, Any]:
@@ -182,7 +159,8 @@ def get_message(ctx: Ctx, message_id: str) -> dict[str, Any]:
                    webhook_attempts.c.message_id == message_id)
             .order_by(webhook_attempts.c.attempt, webhook_attempts.c.seq)
         ).mappings().all()
-    return {**message_view(row), "delivery_attempts": [attempt_view(a) for a in attempts]}
+    return _message(row, WebhookMessageDetail,
+                    delivery_attempts=[render(WebhookAttempt, a) for a in attempts])
 
 
 def _requeue(uow: UnitOfWork, messages: Sequence[RowMapping]) -> None:
@@ -212,7 +190,7 @@ def retry_message(ctx: Ctx, message_id: str) -> dict[str, Any]:
             raise Conflict(f"Webhook endpoint {endpoint['id']!r} is disabled; enable it first.")
         _requeue(uow, [row])
         uow.commit()
-    return message_view({**row, "status": "pending", "next_attempt_at": uow.now,
+    return _message({**row, "status": "pending", "next_attempt_at": uow.now,
                          "updated_at": uow.now})
 
 

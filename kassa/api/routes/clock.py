@@ -23,7 +23,7 @@ class AdvanceRequest(Schema):
 @router.get("", response_model=ClockState)
 def get_clock(ctx: EnvCtx) -> dict[str, Any]:
     """The environment's current time, and whether it is frozen."""
-    return clock.clock_view(ctx.clock)
+    return clock.clock_state(ctx.clock)
 
 
 @router.post("/freeze", response_model=FreezeResult)

@@ -30,6 +30,8 @@ from kassa.payments import ProcessorResult
 from kassa.queue import Job
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
+from kassa.resources import render
+from kassa.resources.payments import Payment
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import payments as pay
 from kassa.services.context import Ctx
@@ -123,7 +125,7 @@ def record(uow: UnitOfWork, attempt: Attempt, result: ProcessorResult) -> None:
         "updated_at": uow.now,
     }
     uow.conn.execute(insert(payments), payment)
-    uow.emit("payment.created", pay.payment_view(payment))
+    uow.emit("payment.created", render(Payment, payment))
     if result.status != "processing":
         conclude(uow, payment, invoice, result)
 
@@ -141,13 +143,13 @@ def conclude(uow: UnitOfWork, payment: dict[str, Any], invoice: dict[str, Any],
         payments.c.environment == uow.environment, payments.c.id == payment["id"]
     ).values(**values))
     payment.update(values)
-    uow.emit("payment.updated", pay.payment_view(payment))
+    uow.emit("payment.updated", render(Payment, payment))
     if result.succeeded:
-        uow.emit("payment.succeeded", pay.payment_view(payment))
+        uow.emit("payment.succeeded", render(Payment, payment))
         if invoice["status"] in inv.OPEN:  # else: paid some other way since; refund by hand
             inv.settle(uow, invoice, payment["amount"])
     else:
-        uow.emit("payment.failed", pay.payment_view(payment))
+        uow.emit("payment.failed", render(Payment, payment))
         if invoice["status"] == "issued":  # an overdue invoice stays overdue
             inv.save(uow, invoice, {"status": "payment_failed"})
 
@@ -166,7 +168,7 @@ def settle_payment(ctx: Ctx, payment_id: str, result: ProcessorResult) -> dict[s
                                     "processing payment can be settled.")
         conclude(uow, payment, invoice, result)
         uow.commit()
-    return pay.payment_view(payment)
+    return render(Payment, payment)
 
 
 def _payment(uow: UnitOfWork, payment_id: str) -> Any:

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from kassa.resources import render
+from kassa.resources.credits import CreditGrant
 from kassa.services.billing import credits
 from kassa.services.context import Ctx
 from kassa.services.serialize import money
@@ -37,7 +39,8 @@ def expire_due(ctx: Ctx) -> list[dict[str, Any]]:
             grant = dict(row)
             unused = grant["remaining"]
             credits.close_grant(uow, grant, "expired")
-            uow.emit("account.credits.expired", {**credits.grant_view(grant), "expired_amount": money(unused)})
+            uow.emit("account.credits.expired",
+                     {**render(CreditGrant, grant), "expired_amount": money(unused)})
             ran.append({"type": "credit_grant.expired", "grant_id": grant["id"],
                         "unused": money(unused)})
         uow.commit()

@@ -13,41 +13,21 @@ from sqlalchemy import insert, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.credit_notes import CreditNote
 from kassa.services.billing import credits, numbering, payments
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter
-from kassa.services.serialize import money, rfc3339
+from kassa.services.serialize import money
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import credit_notes, invoice_lines
 from kassa.store.tables import payments as payments_table
 from kassa.store.uow import UnitOfWork
 
 CREDITABLE = ("issued", "paid", "payment_failed", "overdue")
-
-
-def credit_note_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "number": row["number"],
-        "invoice_id": row["invoice_id"],
-        "customer_id": row["customer_id"],
-        "currency": row["currency"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "memo": row["memo"],
-        "lines": list(row["lines"]),
-        "amount": money(row["amount"]),
-        "resolution": row["resolution"],
-        "refund_id": row["refund_id"],
-        "credit_grant_id": row["credit_grant_id"],
-        "applied_at": rfc3339(row["applied_at"]),
-        "voided_at": rfc3339(row["voided_at"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 def _credited(uow: UnitOfWork, invoice_id: str) -> Decimal:
@@ -126,9 +106,9 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "updated_at": uow.now,
         }
         uow.conn.execute(insert(credit_notes), row)
-        uow.emit("credit_note.created", credit_note_view(row))
+        uow.emit("credit_note.created", render(CreditNote, row))
         uow.commit()
-    return credit_note_view(row)
+    return render(CreditNote, row)
 
 
 def _check_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal) -> None:
@@ -220,8 +200,8 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
             _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
                               "credit_grant_id": grant_id, "applied_at": uow.now})
         inv.save(uow, invoice, {"amount_credited": invoice["amount_credited"] + amount})
-        uow.emit("credit_note.applied", credit_note_view(note))
-        view = credit_note_view(note)
+        uow.emit("credit_note.applied", render(CreditNote, note))
+        view = render(CreditNote, note)
         uow.commit()
     return view
 
@@ -234,11 +214,11 @@ def void_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be voided.")
         _save(uow, note, {"status": "void", "voided_at": uow.now})
         uow.commit()
-    return credit_note_view(note)
+    return render(CreditNote, note)
 
 
 def get_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
-    return get_object(ctx, credit_notes, note_id, what="Credit note", view=credit_note_view)
+    return get_object(ctx, credit_notes, note_id, what="Credit note", view=renderer(CreditNote))
 
 
 def list_credit_notes(ctx: Ctx, query: ListQuery) -> Page:
@@ -251,4 +231,4 @@ def list_credit_notes(ctx: Ctx, query: ListQuery) -> Page:
                      "invoice_id": in_filter(credit_notes.c.invoice_id),
                      "status": in_filter(credit_notes.c.status)},
         )
-    return page.map(credit_note_view)
+    return page.map(renderer(CreditNote))

@@ -17,10 +17,12 @@ from sqlalchemy import Connection, and_, insert, nulls_last, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, in_minor_units
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.credits import CreditGrant
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, resolve_customer
-from kassa.services.serialize import money, rfc3339
+from kassa.services.serialize import money
 from kassa.store.queries import ListQuery, Page, among, fetch_page, get_row, in_filter
 from kassa.store.tables import credit_grants, credit_ledger, metrics
 from kassa.store.uow import UnitOfWork
@@ -30,26 +32,6 @@ ORDER = (
     credit_grants.c.priority.asc(),
     credit_grants.c.seq.asc(),
 )
-
-
-def grant_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "type": row["type"],
-        "currency": row["currency"],
-        "metric_id": row["metric_id"],
-        "amount": money(row["amount"]),
-        "remaining": money(row["remaining"]),
-        "priority": row["priority"],
-        "reason": row["reason"],
-        "source": row["source"],
-        "status": row["status"],
-        "expires_at": rfc3339(row["expires_at"]),
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 def _ledger(uow: UnitOfWork, grant: Mapping[str, Any], kind: str, amount: Decimal,
@@ -103,7 +85,7 @@ def add_grant(
     }
     uow.conn.execute(insert(credit_grants), row)
     _ledger(uow, row, "grant", amount)
-    view = grant_view(row)
+    view = render(CreditGrant, row)
     uow.emit("account.credits.granted", {**view, "balance": balance(uow.conn, uow.environment, customer_id)})
     return row
 
@@ -137,7 +119,7 @@ def create_grant(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             metadata=data.get("metadata"),
         )
         uow.commit()
-    return grant_view(row)
+    return render(CreditGrant, row)
 
 
 def void_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
@@ -148,7 +130,7 @@ def void_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
             raise InvalidTransition(f"Credit grant {grant_id} is {grant['status']}; only an active grant can be voided.")
         close_grant(uow, grant, "voided")
         uow.commit()
-    return grant_view(grant)
+    return render(CreditGrant, grant)
 
 
 def close_grant(uow: UnitOfWork, grant: dict[str, Any], status: str) -> None:
@@ -342,7 +324,7 @@ def _ledger_sums(uow: UnitOfWork, invoice_id: str) -> list[tuple[str, Decimal]]:
 
 
 def get_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
-    return get_object(ctx, credit_grants, grant_id, what="Credit grant", view=grant_view)
+    return get_object(ctx, credit_grants, grant_id, what="Credit grant", view=renderer(CreditGrant))
 
 
 def list_grants(ctx: Ctx, query: ListQuery) -> Page:
@@ -358,7 +340,7 @@ def list_grants(ctx: Ctx, query: ListQuery) -> Page:
                 "type": in_filter(credit_grants.c.type),
             },
         )
-    return page.map(grant_view)
+    return page.map(renderer(CreditGrant))
 
 
 def customer_balance(ctx: Ctx, customer_ref: str) -> dict[str, Any]:

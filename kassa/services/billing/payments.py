@@ -13,62 +13,15 @@ from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
 from kassa.payments import PaymentProcessor
+from kassa.resources import render, renderer
+from kassa.resources.payments import Payment, PaymentMethod, Refund
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, lock_customer, resolve_customer
-from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
-
-
-
-def method_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "type": row["type"],
-        "details": dict(row["details"]),
-        "test_behavior": row["test_behavior"],
-        "is_default": bool(row["is_default"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
-
-
-def payment_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "invoice_id": row["invoice_id"],
-        "payment_method_id": row["payment_method_id"],
-        "method": row["method"],
-        "amount": money(row["amount"]),
-        "amount_refunded": money(row["amount_refunded"]),
-        "currency": row["currency"],
-        "status": row["status"],
-        "failure_reason": row["failure_reason"],
-        "processor_ref": row["processor_ref"],
-        "reference": row["reference"],
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
-
-
-def refund_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "payment_id": row["payment_id"],
-        "credit_note_id": row["credit_note_id"],
-        "amount": money(row["amount"]),
-        "currency": row["currency"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 # ------------------------------------------------------------------ payment methods
@@ -107,9 +60,9 @@ def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str
             "updated_at": uow.now,
         }
         uow.conn.execute(insert(payment_methods), row)
-        uow.emit("payment_method.attached", method_view(row))
+        uow.emit("payment_method.attached", render(PaymentMethod, row))
         uow.commit()
-    return method_view(row)
+    return render(PaymentMethod, row)
 
 
 def _clear_default(uow: UnitOfWork, customer_id: str) -> None:
@@ -139,7 +92,7 @@ def set_default(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
         ).values(is_default=True))
         method["is_default"] = True
         uow.commit()
-    return method_view(method)
+    return render(PaymentMethod, method)
 
 
 def detach(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
@@ -152,7 +105,7 @@ def detach(ctx: Ctx, customer_ref: str, method_id: str) -> dict[str, Any]:
         ).values(detached_at=uow.now, is_default=False, updated_at=uow.now))
         method.update(detached_at=uow.now, is_default=False)
         uow.commit()
-    return method_view(method)
+    return render(PaymentMethod, method)
 
 
 def list_methods(ctx: Ctx, customer_ref: str) -> list[dict[str, Any]]:
@@ -165,7 +118,7 @@ def list_methods(ctx: Ctx, customer_ref: str) -> list[dict[str, Any]]:
                 payment_methods.c.detached_at.is_(None),
             ).order_by(payment_methods.c.seq)
         ).mappings()
-        return [method_view(r) for r in rows]
+        return [render(PaymentMethod, r) for r in rows]
 
 
 def default_method(uow: UnitOfWork, customer_id: str) -> dict[str, Any] | None:
@@ -216,7 +169,7 @@ def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str,
         payment = payment_id and uow.conn.execute(select(payments).where(
             payments.c.environment == uow.environment, payments.c.id == payment_id,
         )).mappings().first()
-        return {"payment": payment_view(payment) if payment else None,
+        return {"payment": render(Payment, payment) if payment else None,
                 "invoice": inv.view_of(uow.conn, uow.environment, inv.load(uow, invoice_id))}
 
 
@@ -272,10 +225,11 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
             "updated_at": uow.now,
         }
         uow.conn.execute(insert(payments), payment)
-        uow.emit("payment.created", payment_view(payment))
-        uow.emit("payment.succeeded", payment_view(payment))
+        uow.emit("payment.created", render(Payment, payment))
+        uow.emit("payment.succeeded", render(Payment, payment))
         inv.settle(uow, invoice, amount)
-        view = {"payment": payment_view(payment), "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
+        view = {"payment": render(Payment, payment),
+                "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
         uow.commit()
     return view
 
@@ -290,11 +244,11 @@ def list_payments(ctx: Ctx, query: ListQuery) -> Page:
                      "invoice_id": in_filter(payments.c.invoice_id),
                      "status": in_filter(payments.c.status)},
         )
-    return page.map(payment_view)
+    return page.map(renderer(Payment))
 
 
 def get_payment(ctx: Ctx, payment_id: str) -> dict[str, Any]:
-    return get_object(ctx, payments, payment_id, what="Payment", view=payment_view)
+    return get_object(ctx, payments, payment_id, what="Payment", view=renderer(Payment))
 
 
 # ------------------------------------------------------------------ refunds
@@ -331,7 +285,7 @@ def refund(uow: UnitOfWork, processor: PaymentProcessor | None, payment: dict[st
             payments.c.environment == uow.environment, payments.c.id == payment["id"]
         ).values(amount_refunded=payment["amount_refunded"] + amount, updated_at=uow.now))
         payment["amount_refunded"] += amount
-    uow.emit("refund.updated", refund_view(row))
+    uow.emit("refund.updated", render(Refund, row))
     return row
 
 
@@ -345,8 +299,8 @@ def list_refunds(ctx: Ctx, query: ListQuery) -> Page:
                      "payment_id": in_filter(refunds.c.payment_id),
                      "status": in_filter(refunds.c.status)},
         )
-    return page.map(refund_view)
+    return page.map(renderer(Refund))
 
 
 def get_refund(ctx: Ctx, refund_id: str) -> dict[str, Any]:
-    return get_object(ctx, refunds, refund_id, what="Refund", view=refund_view)
+    return get_object(ctx, refunds, refund_id, what="Refund", view=renderer(Refund))

@@ -17,25 +17,12 @@ from sqlalchemy import insert, select, update
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import ZERO
 from kassa.ids import new_id
-from kassa.services.serialize import money, rfc3339
+from kassa.resources import render
+from kassa.resources.wallets import WalletTransaction
+from kassa.services.serialize import money
 from kassa.store.queries import among, get_row
 from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
-
-
-def transaction_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "wallet_id": row["wallet_id"],
-        "type": row["type"],
-        "direction": row["direction"],
-        "amount": money(row["amount"]),
-        "balance_after": money(row["balance_after"]),
-        "invoice_id": row["invoice_id"],
-        "reason": row["reason"],
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["created_at"]),
-    }
 
 
 def move(uow: UnitOfWork, wallet: dict[str, Any], kind: str, amount: Decimal, *,
@@ -65,7 +52,8 @@ def move(uow: UnitOfWork, wallet: dict[str, Any], kind: str, amount: Decimal, *,
         "created_at": uow.now,
     }
     uow.conn.execute(insert(wallet_transactions), row)
-    uow.emit("wallet.transaction.created", {**transaction_view(row), "customer_id": wallet["customer_id"]})
+    uow.emit("wallet.transaction.created",
+             {**render(WalletTransaction, row), "customer_id": wallet["customer_id"]})
     return row
 
 

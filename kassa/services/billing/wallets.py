@@ -13,29 +13,16 @@ from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
 from kassa.domain.currencies import minor_units
 from kassa.domain.money import ZERO, decimal_str, in_minor_units, round_money
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.wallets import Wallet, WalletTransaction
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object, merge_metadata
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, lock_customer, resolve_customer
-from kassa.services.serialize import money, rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
-
-
-def wallet_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "name": row["name"],
-        "currency": row["currency"],
-        "current_balance": money(row["balance"]),
-        "status": row["status"],
-        "metadata": dict(row["metadata"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 def _load(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
@@ -73,9 +60,9 @@ def create_wallet(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "updated_at": uow.now,
         }
         uow.conn.execute(insert(wallets), row)
-        uow.emit("wallet.created", wallet_view(row))
+        uow.emit("wallet.created", render(Wallet, row))
         uow.commit()
-    return wallet_view(row)
+    return render(Wallet, row)
 
 
 def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
@@ -101,7 +88,7 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     # the wallet.
     with ctx.uow(read_only=True) as uow:
         return {"invoice": inv.view_of(uow.conn, uow.environment, inv.load(uow, invoice["id"])),
-                "wallet": wallet_view(_reload(uow, wallet_id))}
+                "wallet": render(Wallet, _reload(uow, wallet_id))}
 
 
 def _positive(amount: Decimal, currency: str) -> Decimal:
@@ -131,7 +118,7 @@ def grant(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
         row = ledger.move(uow, wallet, "credit_grant", _positive(amount, wallet["currency"]),
                     reason=reason, prefix="wgr")
         uow.commit()
-    return ledger.transaction_view(row)
+    return render(WalletTransaction, row)
 
 
 def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict[str, Any]:
@@ -140,11 +127,11 @@ def debit(ctx: Ctx, wallet_id: str, amount: Decimal, reason: str | None) -> dict
         row = ledger.move(uow, wallet, "manual_debit", -_exact(amount, wallet["currency"]),
                     reason=reason)
         uow.commit()
-    return ledger.transaction_view(row)
+    return render(WalletTransaction, row)
 
 
 def get_wallet(ctx: Ctx, wallet_id: str) -> dict[str, Any]:
-    return get_object(ctx, wallets, wallet_id, what="Wallet", view=wallet_view)
+    return get_object(ctx, wallets, wallet_id, what="Wallet", view=renderer(Wallet))
 
 
 def list_wallets(ctx: Ctx, query: ListQuery) -> Page:
@@ -157,7 +144,7 @@ def list_wallets(ctx: Ctx, query: ListQuery) -> Page:
                      "currency": in_filter(wallets.c.currency, str.upper),
                      "status": in_filter(wallets.c.status)},
         )
-    return page.map(wallet_view)
+    return page.map(renderer(Wallet))
 
 
 def list_transactions(ctx: Ctx, query: ListQuery, *, wallet_id: str | None = None,
@@ -176,4 +163,4 @@ def list_transactions(ctx: Ctx, query: ListQuery, *, wallet_id: str | None = Non
                      "type": in_filter(wallet_transactions.c.type)},
             where=where,
         )
-    return page.map(ledger.transaction_view)
+    return page.map(renderer(WalletTransaction))

@@ -11,6 +11,8 @@ from sqlalchemy import insert, select, update
 from kassa.domain.approvals import Deal, deal_figures, is_satisfied, matching_rule
 from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
 from kassa.ids import new_id
+from kassa.resources import render, renderer
+from kassa.resources.approvals import Approval, Rule, RuleDeleted
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
@@ -20,37 +22,6 @@ from kassa.services.subscriptions.records import Row, load, save, versions_of
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
 from kassa.store.tables import approval_rules, approvals, customers, subscriptions
 from kassa.store.uow import UnitOfWork
-
-
-def rule_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "conditions": list(row["conditions"]),
-        "match": row["match"],
-        "priority": row["priority"],
-        "approvers": dict(row["approvers"]),
-        "enabled": bool(row["enabled"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
-
-
-def approval_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "subscription_id": row["subscription_id"],
-        "rule_id": row["rule_id"],
-        "status": row["status"],
-        "reasons": list(row["reasons"]),
-        "approvers": dict(row["approvers"]),
-        "decisions": list(row["decisions"]),
-        "rejection_reason": row["rejection_reason"],
-        "decided_at": rfc3339(row["decided_at"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 # ------------------------------------------------------------------ rules
@@ -73,7 +44,7 @@ def create_rule(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         uow.conn.execute(insert(approval_rules), row)
         uow.commit()
-    return rule_view(row)
+    return render(Rule, row)
 
 
 def update_rule(ctx: Ctx, rule_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,7 +56,7 @@ def update_rule(ctx: Ctx, rule_id: str, changes: Mapping[str, Any]) -> dict[str,
         values["updated_at"] = uow.now
         update_row(uow.conn, approval_rules, uow.environment, rule_id, values)
         uow.commit()
-    return rule_view({**row, **values})
+    return render(Rule, {**row, **values})
 
 
 def delete_rule(ctx: Ctx, rule_id: str) -> dict[str, Any]:
@@ -97,11 +68,11 @@ def delete_rule(ctx: Ctx, rule_id: str) -> dict[str, Any]:
             )
         )
         uow.commit()
-    return {**rule_view(row), "deleted": True}
+    return render(RuleDeleted, row, deleted=True)
 
 
 def get_rule(ctx: Ctx, rule_id: str) -> dict[str, Any]:
-    return get_object(ctx, approval_rules, rule_id, what="Approval rule", view=rule_view)
+    return get_object(ctx, approval_rules, rule_id, what="Approval rule", view=renderer(Rule))
 
 
 def list_rules(ctx: Ctx, query: ListQuery) -> Page:
@@ -116,7 +87,7 @@ def list_rules(ctx: Ctx, query: ListQuery) -> Page:
             filters={"id": in_filter(approval_rules.c.id)},
             default_sort=("priority", "asc"),
         )
-    return page.map(rule_view)
+    return page.map(renderer(Rule))
 
 
 # ------------------------------------------------------------------ holding and deciding
@@ -245,7 +216,7 @@ def approve(ctx: Ctx, approval_id: str, approver: str, note: str | None) -> dict
             begin(uow, sub)
         update_row(uow.conn, approvals, uow.environment, approval_id, values)
         uow.commit()
-    return approval_view({**row, **values})
+    return render(Approval, {**row, **values})
 
 
 def reject(ctx: Ctx, approval_id: str, approver: str, reason: str) -> dict[str, Any]:
@@ -262,11 +233,11 @@ def reject(ctx: Ctx, approval_id: str, approver: str, reason: str) -> dict[str, 
         transitions.emit(uow, "subscription.updated", sub, versions,
                 approval={"id": approval_id, "status": "rejected", "reason": reason})
         uow.commit()
-    return approval_view({**row, **values})
+    return render(Approval, {**row, **values})
 
 
 def get_approval(ctx: Ctx, approval_id: str) -> dict[str, Any]:
-    return get_object(ctx, approvals, approval_id, what="Approval", view=approval_view)
+    return get_object(ctx, approvals, approval_id, what="Approval", view=renderer(Approval))
 
 
 def list_approvals(ctx: Ctx, query: ListQuery) -> Page:
@@ -283,4 +254,4 @@ def list_approvals(ctx: Ctx, query: ListQuery) -> Page:
                 "rule_id": in_filter(approvals.c.rule_id),
             },
         )
-    return page.map(approval_view)
+    return page.map(renderer(Approval))

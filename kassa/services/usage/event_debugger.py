@@ -25,10 +25,11 @@ from sqlalchemy import Connection, Text, cast, func, select, text
 from kassa.domain.errors import InvalidRequest, NotFound
 from kassa.domain.usage import describe_filter
 from kassa.domain.usage_events import format_us, instant_of, parse_timestamp_us
+from kassa.resources import render
+from kassa.resources.events import StoredEvent
 from kassa.services.context import Ctx
 from kassa.services.customers import find_customer, find_customer_ids
 from kassa.services.exact_json import loads_exact
-from kassa.services.serialize import rfc3339
 from kassa.services.usage.metric_users import (
     NOT_IN_USE,
     MetricUsers,
@@ -48,18 +49,10 @@ SORTABLE = {"received_at": e.seq, "timestamp": e.timestamp_us}
 FILTERS = ("customer_id", "account", "event_name", "from", "to")
 
 
-def event_view(row: Any) -> dict[str, Any]:
+def _stored_event(row: Any) -> dict[str, Any]:
     """A stored event as the API shows it (properties with their exact numbers)."""
-    return {
-        "unique_id": row.unique_id,
-        "event_name": row.event_name,
-        "account": row.account,
-        "customer_id": row.customer_id,
-        "timestamp": format_us(row.timestamp_us),
-        "properties": loads_exact(row.properties_json),
-        "received_at": rfc3339(row.received_at),
-        "updated_at": rfc3339(row.updated_at),
-    }
+    return render(StoredEvent, row._mapping, timestamp=format_us(row.timestamp_us),
+                  properties=loads_exact(row.properties_json))
 
 
 def list_events(ctx: Ctx, query: ListQuery) -> Page:
@@ -82,7 +75,7 @@ def list_events(ctx: Ctx, query: ListQuery) -> Page:
             select(*_COLUMNS).where(*clauses).order_by(*order)
             .limit(query.limit).offset(query.offset)
         ).all()
-    return Page([event_view(r) for r in rows], total, query.limit, query.offset)
+    return Page([_stored_event(r) for r in rows], total, query.limit, query.offset)
 
 
 def _filter(conn: Connection, environment: str, name: str, values: list[str]) -> Any:
@@ -128,7 +121,7 @@ def explain_event(ctx: Ctx, unique_id: str) -> dict[str, Any]:
         ).mappings().all()
         live = [m for m in candidates if m["archived_at"] is None]
         hint = _customer_hint(conn, env, row)
-        event = event_view(row)
+        event = _stored_event(row)
         verdicts = [_verdict(conn, ctx.metric_users, env, row, event, m, hint) for m in live]
     archived = [m["id"] for m in candidates if m["archived_at"] is not None]
     return _summary(event, verdicts, archived, hint)

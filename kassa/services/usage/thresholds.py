@@ -24,10 +24,12 @@ from kassa.domain.usage import UsageWindow
 from kassa.ids import new_id
 from kassa.queue import Job
 from kassa.queue.runner import JobResult
+from kassa.resources import render, renderer
+from kassa.resources.usage import UsageThreshold
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, resolve_customer
-from kassa.services.serialize import iso_date, money, rfc3339
+from kassa.services.serialize import iso_date, money
 from kassa.services.subscriptions.metric_users import (
     billing_period,
     calendar_month,
@@ -39,21 +41,6 @@ from kassa.store.tables import metrics, subscriptions, usage_thresholds
 from kassa.store.uow import UnitOfWork
 
 CHECK_JOB = "check_usage_thresholds"
-
-
-def threshold_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "customer_id": row["customer_id"],
-        "subscription_id": row["subscription_id"],
-        "metric_id": row["metric_id"],
-        "value": money(row["value"]),
-        "status": row["status"],
-        "last_exceeded_at": rfc3339(row["last_exceeded_at"]),
-        "last_period_start": iso_date(row["last_period_start"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
 
 
 def create_threshold(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,7 +74,7 @@ def create_threshold(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         uow.conn.execute(insert(usage_thresholds), row)
         uow.commit()
-    return threshold_view(row)
+    return render(UsageThreshold, row)
 
 
 def archive_threshold(ctx: Ctx, threshold_id: str) -> dict[str, Any]:
@@ -102,12 +89,12 @@ def archive_threshold(ctx: Ctx, threshold_id: str) -> dict[str, Any]:
             usage_thresholds.c.id == threshold_id,
         ).values(status="archived", updated_at=uow.now))
         uow.commit()
-    return threshold_view(row)
+    return render(UsageThreshold, row)
 
 
 def get_threshold(ctx: Ctx, threshold_id: str) -> dict[str, Any]:
     return get_object(ctx, usage_thresholds, threshold_id, what="Usage threshold",
-                      view=threshold_view)
+                      view=renderer(UsageThreshold))
 
 
 def list_thresholds(ctx: Ctx, query: ListQuery) -> Page:
@@ -121,7 +108,7 @@ def list_thresholds(ctx: Ctx, query: ListQuery) -> Page:
                      "metric_id": in_filter(usage_thresholds.c.metric_id),
                      "status": in_filter(usage_thresholds.c.status)},
         )
-    return page.map(threshold_view)
+    return page.map(renderer(UsageThreshold))
 
 
 def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[Period, str | None]:

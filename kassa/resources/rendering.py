@@ -10,8 +10,9 @@ hand-written views did. Each field is converted by its annotation:
 - another list or dict: copied (``list(...)``, ``dict(...)``); a bool: ``bool(...)``;
 - anything else: the value as stored.
 
-A field is read from the column of its name, or the one its ``From`` marker names. A field whose
-value is computed, not stored, is passed in ``extra`` by the caller, already in response form.
+A field is read from the column of its name as shown (its alias, if any), or the one its ``From``
+marker names. A field whose value is computed, not stored, is passed in ``extra`` (by its Python
+name) by the caller, already in response form.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def _compile(model: type[BaseModel], extra: tuple[str, ...]) -> Renderer:
 
 
 def _column(field: FieldInfo, name: str) -> str:
+    """The column named by the field's ``From`` marker, else the field's name as shown."""
     found = [m.column for m in _markers(field) if isinstance(m, From)]
-    return found[0] if found else name
+    return found[0] if found else field.alias or name
 
 
 def _markers(field: FieldInfo) -> list[Any]:
