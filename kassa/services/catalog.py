@@ -11,13 +11,18 @@ from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.catalog import Metric, Product
-from kassa.services.common import archive_object, get_object, merge_metadata, update_object
+from kassa.services.common import (
+    archive_object,
+    get_object,
+    list_objects,
+    merge_metadata,
+    update_object,
+)
 from kassa.services.context import Ctx
 from kassa.store.queries import (
     ListQuery,
     Page,
     archived_filter,
-    fetch_page,
     in_filter,
     insert_new,
     live_by_default,
@@ -167,29 +172,13 @@ def get_metric(ctx: Ctx, metric_id: str) -> dict[str, Any]:
 
 
 def list_products(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            products,
-            uow.environment,
-            live_by_default(query),
-            sortable=PRODUCT_SORTABLE,
-            filters=PRODUCT_FILTERS,
-        )
-    return page.map(renderer(Product))
+    return list_objects(ctx, products, live_by_default(query), view=renderer(Product),
+                        sortable=PRODUCT_SORTABLE, filters=PRODUCT_FILTERS)
 
 
 def list_metrics(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            metrics,
-            uow.environment,
-            live_by_default(query),
-            sortable=METRIC_SORTABLE,
-            filters=METRIC_FILTERS,
-        )
-    return page.map(renderer(Metric))
+    return list_objects(ctx, metrics, live_by_default(query), view=renderer(Metric),
+                        sortable=METRIC_SORTABLE, filters=METRIC_FILTERS)
 
 
 def archive_product(ctx: Ctx, product_id: str) -> dict[str, Any]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table
 
 from kassa.services.context import Ctx
-from kassa.store.queries import get_row, update_row
+from kassa.store.queries import Filter, ListQuery, Page, fetch_page, get_row, update_row
 from kassa.store.uow import UnitOfWork
 
 View = Callable[[Mapping[str, Any]], dict[str, Any]]
+# A list's filters; those that read the database (a customer id or alias) are built in the
+# list's transaction: ``lambda uow: {"customer_id": customer_filter(uow.conn, ...), ...}``.
+Filters = Mapping[str, Filter] | Callable[[UnitOfWork], Mapping[str, Filter]]
 # Checks and completes a PATCH inside its transaction: (uow, row as stored, values to write).
 Prepare = Callable[[UnitOfWork, dict[str, Any], dict[str, Any]], None]
 
@@ -68,3 +71,18 @@ def archive_object(
 def get_object(ctx: Ctx, table: Table, object_id: str, *, what: str, view: View) -> dict[str, Any]:
     with ctx.uow(read_only=True) as uow:
         return view(get_row(uow.conn, table, uow.environment, object_id, what=what))
+
+
+def list_objects(
+    ctx: Ctx, table: Table, query: ListQuery, *, view: View, sortable: Mapping[str, Any],
+    filters: Filters, where: Sequence[ColumnElement[bool]] = (),
+    default_sort: tuple[str, str] = ("created_at", "desc"),
+) -> Page:
+    """One page of the environment's ``table`` rows, each as ``view`` shows it."""
+    with ctx.uow(read_only=True) as uow:
+        page = fetch_page(
+            uow.conn, table, uow.environment, query, sortable=sortable,
+            filters=filters(uow) if callable(filters) else filters, where=where,
+            default_sort=default_sort,
+        )
+    return page.map(view)

@@ -13,7 +13,7 @@ from kassa.domain.errors import Conflict, NotFound
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.customers import Customer
-from kassa.services.common import archive_object, merge_metadata
+from kassa.services.common import archive_object, list_objects, merge_metadata
 from kassa.services.context import Ctx
 from kassa.store.queries import (
     Filter,
@@ -21,7 +21,6 @@ from kassa.store.queries import (
     Page,
     among,
     archived_filter,
-    fetch_page,
     in_filter,
     live_by_default,
     update_row,
@@ -179,16 +178,8 @@ def get_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
 
 
 def list_customers(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            customers,
-            uow.environment,
-            live_by_default(query),
-            sortable=SORTABLE,
-            filters=FILTERS,
-        )
-    return page.map(renderer(Customer))
+    return list_objects(ctx, customers, live_by_default(query), view=renderer(Customer),
+                        sortable=SORTABLE, filters=FILTERS)
 
 
 def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,14 +12,19 @@ from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.plans import Bundle, Plan
-from kassa.services.common import archive_object, get_object, merge_metadata, update_object
+from kassa.services.common import (
+    archive_object,
+    get_object,
+    list_objects,
+    merge_metadata,
+    update_object,
+)
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.store.queries import (
     ListQuery,
     Page,
     archived_filter,
-    fetch_page,
     get_row,
     in_filter,
     insert_new,
@@ -129,16 +134,11 @@ def get_bundle(ctx: Ctx, bundle_id: str) -> dict[str, Any]:
 
 
 def _list(ctx: Ctx, table: Table, query: ListQuery, view: Any, extra: dict) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            table,
-            uow.environment,
-            live_by_default(query),
-            sortable={k: table.c[v] for k, v in SORTABLE.items()},
-            filters={"id": in_filter(table.c.id), "archived": archived_filter(table), **extra},
-        )
-    return page.map(view)
+    return list_objects(
+        ctx, table, live_by_default(query), view=view,
+        sortable={k: table.c[v] for k, v in SORTABLE.items()},
+        filters={"id": in_filter(table.c.id), "archived": archived_filter(table), **extra},
+    )
 
 
 def list_plans(ctx: Ctx, query: ListQuery) -> Page:

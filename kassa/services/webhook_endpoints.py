@@ -19,9 +19,10 @@ from kassa.resources.webhooks import (
     WebhookEndpointDeleted,
     WebhookEndpointWithSecret,
 )
+from kassa.services.common import list_objects
 from kassa.services.context import Ctx
 from kassa.services.webhook_messages import create_test_message
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
+from kassa.store.queries import ListQuery, Page, get_row, in_filter, update_row
 from kassa.store.tables import webhook_endpoints, webhook_messages
 from kassa.webhooks.signing import generate_secret
 from kassa.webhooks.urls import UnsafeUrl, check_url, resolve_host
@@ -101,10 +102,8 @@ def get_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
 
 
 def list_endpoints(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(uow.conn, webhook_endpoints, uow.environment, query,
-                          sortable=SORTABLE, filters=FILTERS)
-    return page.map(renderer(WebhookEndpoint))
+    return list_objects(ctx, webhook_endpoints, query, view=renderer(WebhookEndpoint),
+                        sortable=SORTABLE, filters=FILTERS)
 
 
 def update_endpoint(ctx: Ctx, endpoint_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range
 from kassa.domain.webhooks import EVENT_PAYLOADS, EVENT_TYPES, RESERVED_EVENT_TYPES
 from kassa.resources import renderer
 from kassa.resources.webhooks import WebhookEvent
+from kassa.services.common import list_objects
 from kassa.services.context import Ctx
-from kassa.store.queries import ListQuery, Page, fetch_page, in_filter
+from kassa.store.queries import ListQuery, Page, in_filter
 from kassa.store.tables import outbox_events
 
 SORTABLE = {
@@ -51,12 +52,10 @@ FILTERS = {
 
 def list_events(ctx: Ctx, query: ListQuery) -> Page:
     """Filters: ``type`` (any of), ``since`` (occurred at or after), ``id``."""
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, outbox_events, uow.environment, query, sortable=SORTABLE, filters=FILTERS,
-            where=[outbox_events.c.type.in_(sorted(EVENT_TYPES))],
-        )
-    return page.map(renderer(WebhookEvent))
+    return list_objects(
+        ctx, outbox_events, query, view=renderer(WebhookEvent), sortable=SORTABLE,
+        filters=FILTERS, where=[outbox_events.c.type.in_(sorted(EVENT_TYPES))],
+    )
 
 
 def event_types() -> list[dict[str, Any]]:

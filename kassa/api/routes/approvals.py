@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.approvals import Decision, Rejection, RuleCreate, RuleUpdate
-from kassa.resources.approvals import Approval, Rule, RuleDeleted
 from kassa.api.schemas.common import ListResponse
+from kassa.resources.approvals import Approval, Rule, RuleDeleted
 from kassa.services.subscriptions import approvals
 
 router = APIRouter(tags=["approvals"])

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.customers import CustomerCreate, CustomerUpdate
-from kassa.resources.customers import Customer
 from kassa.api.schemas.common import ListResponse
+from kassa.resources.customers import Customer
 from kassa.services import customers
 
 router = APIRouter(prefix="/customers", tags=["customers"])

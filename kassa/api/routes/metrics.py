@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.catalog import MetricCreate, MetricUpdate
-from kassa.resources.catalog import Metric
 from kassa.api.schemas.common import ListResponse
+from kassa.resources.catalog import Metric
 from kassa.services import catalog
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.catalog import ProductCreate, ProductUpdate
-from kassa.resources.catalog import Product
 from kassa.api.schemas.common import ListResponse
+from kassa.resources.catalog import Product
 from kassa.services import catalog
 
 router = APIRouter(prefix="/products", tags=["products"])

@@ -13,13 +13,13 @@ from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.approvals import Approval, Rule, RuleDeleted
-from kassa.services.common import get_object
+from kassa.services.common import get_object, list_objects
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.activation import begin
 from kassa.services.subscriptions.records import Row, load, save, versions_of
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter, update_row
+from kassa.store.queries import ListQuery, Page, get_row, in_filter, update_row
 from kassa.store.tables import approval_rules, approvals, customers, subscriptions
 from kassa.store.uow import UnitOfWork
 
@@ -76,18 +76,12 @@ def get_rule(ctx: Ctx, rule_id: str) -> dict[str, Any]:
 
 
 def list_rules(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            approval_rules,
-            uow.environment,
-            query,
-            sortable={"priority": approval_rules.c.priority,
-                      "created_at": approval_rules.c.created_at},
-            filters={"id": in_filter(approval_rules.c.id)},
-            default_sort=("priority", "asc"),
-        )
-    return page.map(renderer(Rule))
+    return list_objects(
+        ctx, approval_rules, query, view=renderer(Rule),
+        sortable={"priority": approval_rules.c.priority, "created_at": approval_rules.c.created_at},
+        filters={"id": in_filter(approval_rules.c.id)},
+        default_sort=("priority", "asc"),
+    )
 
 
 # ------------------------------------------------------------------ holding and deciding
@@ -241,17 +235,12 @@ def get_approval(ctx: Ctx, approval_id: str) -> dict[str, Any]:
 
 
 def list_approvals(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn,
-            approvals,
-            uow.environment,
-            query,
-            sortable={"created_at": approvals.c.created_at},
-            filters={
-                "status": in_filter(approvals.c.status),
-                "subscription_id": in_filter(approvals.c.subscription_id),
-                "rule_id": in_filter(approvals.c.rule_id),
-            },
-        )
-    return page.map(renderer(Approval))
+    return list_objects(
+        ctx, approvals, query, view=renderer(Approval),
+        sortable={"created_at": approvals.c.created_at},
+        filters={
+            "status": in_filter(approvals.c.status),
+            "subscription_id": in_filter(approvals.c.subscription_id),
+            "rule_id": in_filter(approvals.c.rule_id),
+        },
+    )

@@ -26,7 +26,7 @@ from kassa.queue import Job
 from kassa.queue.runner import JobResult
 from kassa.resources import render, renderer
 from kassa.resources.usage import UsageThreshold
-from kassa.services.common import get_object
+from kassa.services.common import get_object, list_objects
 from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter, resolve_customer
 from kassa.services.serialize import iso_date, money
@@ -36,7 +36,7 @@ from kassa.services.subscriptions.metric_users import (
     subscriptions_billing,
 )
 from kassa.services.usage.aggregation import aggregate_windows
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, get_row, in_filter
 from kassa.store.tables import metrics, subscriptions, usage_thresholds
 from kassa.store.uow import UnitOfWork
 
@@ -98,17 +98,17 @@ def get_threshold(ctx: Ctx, threshold_id: str) -> dict[str, Any]:
 
 
 def list_thresholds(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, usage_thresholds, uow.environment, query,
-            sortable={"created_at": usage_thresholds.c.created_at},
-            filters={"customer_id": customer_filter(uow.conn, uow.environment,
-                                                    usage_thresholds.c.customer_id),
-                     "subscription_id": in_filter(usage_thresholds.c.subscription_id),
-                     "metric_id": in_filter(usage_thresholds.c.metric_id),
-                     "status": in_filter(usage_thresholds.c.status)},
-        )
-    return page.map(renderer(UsageThreshold))
+    return list_objects(
+        ctx, usage_thresholds, query, view=renderer(UsageThreshold),
+        sortable={"created_at": usage_thresholds.c.created_at},
+        filters=lambda uow: {
+            "customer_id": customer_filter(uow.conn, uow.environment,
+                                           usage_thresholds.c.customer_id),
+            "subscription_id": in_filter(usage_thresholds.c.subscription_id),
+            "metric_id": in_filter(usage_thresholds.c.metric_id),
+            "status": in_filter(usage_thresholds.c.status),
+        },
+    )
 
 
 def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[Period, str | None]:
