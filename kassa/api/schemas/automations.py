@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from kassa.api.schemas.common import ResponseSchema, Schema
+from kassa.api.schemas.common import Schema
+from kassa.resources.fields import ResponseSchema
 
 AUTOMATION_BODY = {
     "description": "A definition (name, description, trigger, conditions, steps, "

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from kassa.api.schemas.common import ResponseSchema, Schema, Timestamp
+from kassa.api.schemas.common import Schema
+from kassa.resources.fields import ResponseSchema, Timestamp
 from kassa.services.email_templates import KEY_PATTERN
 
 TemplateKey = Annotated[str, Field(pattern=KEY_PATTERN, examples=["payment_failed_first"])]
