@@ -9,11 +9,12 @@ from sqlalchemy import Connection, select
 
 from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
-from kassa.resources import render, renderer
+from kassa.resources import renderer
 from kassa.resources.catalog import Metric, Product
 from kassa.services.common import (
     archive_object,
     get_object,
+    insert_object,
     list_objects,
     merge_metadata,
     update_object,
@@ -24,7 +25,6 @@ from kassa.store.queries import (
     Page,
     archived_filter,
     in_filter,
-    insert_new,
     live_by_default,
 )
 from kassa.store.tables import metrics, products
@@ -97,7 +97,6 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         fee_type = data["fee_type"]
         row = {
-            "environment": uow.environment,
             "id": data.get("id") or new_id("prod"),
             "name": data["name"],
             "description": data.get("description"),
@@ -110,15 +109,11 @@ def create_product(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "unit_label_singular": data.get("unit_label_singular"),
             "unit_label_plural": data.get("unit_label_plural"),
             "metadata": merge_metadata({}, data.get("metadata") or {}),
-            "created_at": uow.now,
-            "updated_at": uow.now,
-            "archived_at": None,
         }
         _check_product_shape(row)
         check_metrics_exist(uow.conn, uow.environment, row["metric_ids"], field="metric_ids")
-        insert_new(uow.conn, products, row, what="product")
-        view = render(Product, row)
-        uow.emit("product.created", view)
+        view = insert_object(uow, products, row, what="product", view=renderer(Product),
+                             event="product.created")
         uow.commit()
     return view
 
@@ -139,7 +134,6 @@ def update_product(ctx: Ctx, product_id: str, changes: Mapping[str, Any]) -> dic
 def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         row = {
-            "environment": uow.environment,
             "id": data.get("id") or new_id("mtr"),
             "name": data["name"],
             "description": data.get("description"),
@@ -147,13 +141,9 @@ def create_metric(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "aggregation": dict(data["aggregation"]),
             "filter_groups": list(data.get("filter_groups") or []),
             "metadata": merge_metadata({}, data.get("metadata") or {}),
-            "created_at": uow.now,
-            "updated_at": uow.now,
-            "archived_at": None,
         }
-        insert_new(uow.conn, metrics, row, what="metric")
-        view = render(Metric, row)
-        uow.emit("metric.created", view)
+        view = insert_object(uow, metrics, row, what="metric", view=renderer(Metric),
+                             event="metric.created")
         uow.commit()
     return view
 

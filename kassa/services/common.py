@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table
 
 from kassa.services.context import Ctx
-from kassa.store.queries import Filter, ListQuery, Page, fetch_page, get_row, update_row
+from kassa.store.queries import (
+    Filter,
+    ListQuery,
+    Page,
+    fetch_page,
+    get_row,
+    insert_new,
+    update_row,
+)
 from kassa.store.uow import UnitOfWork
 
 View = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -30,6 +38,20 @@ def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any] |
         else:
             merged[key] = value
     return merged
+
+
+def insert_object(
+    uow: UnitOfWork, table: Table, fields: Mapping[str, Any], *, what: str, view: View, event: str
+) -> dict[str, Any]:
+    """Insert a new resource (``fields`` plus its environment, timestamps and no archived_at;
+    a taken id is a 409 naming ``what``), emit ``event`` with its view and return the view;
+    the caller commits."""
+    row = {"environment": uow.environment, **fields, "created_at": uow.now,
+           "updated_at": uow.now, "archived_at": None}
+    insert_new(uow.conn, table, row, what=what)
+    answer = view(row)
+    uow.emit(event, answer)
+    return answer
 
 
 def update_object(

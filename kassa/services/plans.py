@@ -10,11 +10,12 @@ from sqlalchemy.engine import RowMapping
 
 from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
-from kassa.resources import render, renderer
+from kassa.resources import renderer
 from kassa.resources.plans import Bundle, Plan
 from kassa.services.common import (
     archive_object,
     get_object,
+    insert_object,
     list_objects,
     merge_metadata,
     update_object,
@@ -27,7 +28,6 @@ from kassa.store.queries import (
     archived_filter,
     get_row,
     in_filter,
-    insert_new,
     live_by_default,
 )
 from kassa.store.tables import bundles, plans
@@ -60,7 +60,6 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         items = fill_bundle_defaults(uow.conn, uow.environment, data["items"])
         check_items(uow.conn, uow.environment, items)
         row = {
-            "environment": uow.environment,
             "id": plan_id,
             "name": data["name"],
             "description": data.get("description"),
@@ -70,13 +69,9 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "billing": data.get("billing") or {},
             "renewal": data.get("renewal"),
             "metadata": merge_metadata({}, data.get("metadata") or {}),
-            "created_at": uow.now,
-            "updated_at": uow.now,
-            "archived_at": None,
         }
-        insert_new(uow.conn, plans, row, what="plan")
-        view = render(Plan, row)
-        uow.emit("plan.created", view)
+        view = insert_object(uow, plans, row, what="plan", view=renderer(Plan),
+                             event="plan.created")
         uow.commit()
     return view
 
@@ -99,19 +94,14 @@ def create_bundle(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         _ensure_new(uow, bundles, bundle_id, "bundle")
         check_items(uow.conn, uow.environment, data["items"])
         row = {
-            "environment": uow.environment,
             "id": bundle_id,
             "name": data["name"],
             "description": data.get("description"),
             "items": data["items"],
             "metadata": merge_metadata({}, data.get("metadata") or {}),
-            "created_at": uow.now,
-            "updated_at": uow.now,
-            "archived_at": None,
         }
-        insert_new(uow.conn, bundles, row, what="bundle")
-        view = render(Bundle, row)
-        uow.emit("bundle.created", view)
+        view = insert_object(uow, bundles, row, what="bundle", view=renderer(Bundle),
+                             event="bundle.created")
         uow.commit()
     return view
 
