@@ -83,25 +83,25 @@ def collect(ctx: Ctx, job: Job) -> JobResult | None:
 def next_attempt(uow: UnitOfWork, payload: dict[str, Any]) -> Attempt | None:
     """What to charge for a collect job; None when nothing is (left) to charge."""
     invoice = inv.load(uow, payload["invoice_id"])
-    if invoice["status"] not in inv.OPEN or invoice["amount_due"] <= 0:
+    if not invoice.is_open or invoice.amount_due <= 0:
         return None
     if _payment(uow, payload["payment_id"]) is not None:
         return None  # recorded already
     try:
-        method = pay.chargeable_method(uow, invoice["customer_id"], payload["payment_method_id"])
+        method = pay.chargeable_method(uow, invoice.customer_id, payload["payment_method_id"])
     except NotFound:  # detached since
         return None
     if method is None:
         return None
     paid_before = uow.conn.execute(select(func.count()).select_from(payments).where(
-        payments.c.environment == uow.environment, payments.c.invoice_id == invoice["id"],
+        payments.c.environment == uow.environment, payments.c.invoice_id == invoice.id,
     )).scalar_one()
     failures = uow.conn.execute(select(func.count()).select_from(payments).where(
         payments.c.environment == uow.environment, payments.c.payment_method_id == method["id"],
         payments.c.status == "failed",
     )).scalar_one()
-    return Attempt(invoice["id"], payload["payment_id"], method, invoice["amount_due"],
-                   invoice["currency"], paid_before + 1, failures)
+    return Attempt(invoice.id, payload["payment_id"], method, invoice.amount_due,
+                   invoice.currency, paid_before + 1, failures)
 
 
 def record(uow: UnitOfWork, attempt: Attempt, result: ProcessorResult) -> None:
@@ -110,8 +110,8 @@ def record(uow: UnitOfWork, attempt: Attempt, result: ProcessorResult) -> None:
     payment = {
         "environment": uow.environment,
         "id": attempt.payment_id,
-        "customer_id": invoice["customer_id"],
-        "invoice_id": invoice["id"],
+        "customer_id": invoice.customer_id,
+        "invoice_id": invoice.id,
         "payment_method_id": attempt.method["id"],
         "method": attempt.method["type"],
         "amount": attempt.amount,
@@ -130,7 +130,7 @@ def record(uow: UnitOfWork, attempt: Attempt, result: ProcessorResult) -> None:
         conclude(uow, payment, invoice, result)
 
 
-def conclude(uow: UnitOfWork, payment: dict[str, Any], invoice: dict[str, Any],
+def conclude(uow: UnitOfWork, payment: dict[str, Any], invoice: inv.Invoice,
              result: ProcessorResult) -> None:
     """A processing payment succeeded (the invoice is settled by it) or failed."""
     values = {
@@ -146,12 +146,12 @@ def conclude(uow: UnitOfWork, payment: dict[str, Any], invoice: dict[str, Any],
     uow.emit("payment.updated", render(Payment, payment))
     if result.succeeded:
         uow.emit("payment.succeeded", render(Payment, payment))
-        if invoice["status"] in inv.OPEN:  # else: paid some other way since; refund by hand
+        if invoice.is_open:  # else: paid some other way since; refund by hand
             inv.settle(uow, invoice, payment["amount"])
     else:
         uow.emit("payment.failed", render(Payment, payment))
-        if invoice["status"] == "issued":  # an overdue invoice stays overdue
-            inv.save(uow, invoice, {"status": "payment_failed"})
+        if invoice.status == "issued":  # an overdue invoice stays overdue
+            inv.save(uow, invoice.payment_failed())
 
 
 def settle_payment(ctx: Ctx, payment_id: str, result: ProcessorResult) -> dict[str, Any]:

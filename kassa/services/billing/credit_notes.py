@@ -23,7 +23,7 @@ from kassa.services.context import Ctx
 from kassa.services.customers import customer_filter
 from kassa.services.serialize import money
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
-from kassa.store.tables import credit_notes, invoice_lines
+from kassa.store.tables import credit_notes
 from kassa.store.tables import payments as payments_table
 from kassa.store.uow import UnitOfWork
 
@@ -41,33 +41,30 @@ def _credited(uow: UnitOfWork, invoice_id: str) -> Decimal:
 def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         invoice = inv.load(uow, data["invoice_id"], for_update=True)
-        if invoice["status"] not in CREDITABLE:
+        if invoice.status not in CREDITABLE:
             raise InvalidTransition(
-                f"Invoice {invoice['id']} is {invoice['status']}; credit notes are for issued "
+                f"Invoice {invoice.id} is {invoice.status}; credit notes are for issued "
                 "or paid invoices."
             )
-        currency = invoice["currency"]
+        currency = invoice.currency
         lines: list[dict[str, Any]] = []
         if data.get("lines"):
-            by_id = {r["id"]: r for r in uow.conn.execute(select(invoice_lines).where(
-                invoice_lines.c.environment == uow.environment,
-                invoice_lines.c.invoice_id == invoice["id"],
-            )).mappings()}
+            by_id = {line.id: line for line in invoice.lines}
             for index, line in enumerate(data["lines"]):
                 source = by_id.get(line.get("invoice_line_id")) if line.get("invoice_line_id") else None
                 if line.get("invoice_line_id") and source is None:
                     raise InvalidRequest(
-                        f"Line {line['invoice_line_id']!r} is not on invoice {invoice['id']}.",
+                        f"Line {line['invoice_line_id']!r} is not on invoice {invoice.id}.",
                         field=f"lines[{index}].invoice_line_id",
                     )
                 amount = round_money(line["amount"], currency)
-                if source is not None and amount > source["amount"]:
+                if source is not None and amount > source.amount:
                     raise InvalidRequest(
-                        f"The line was {money(source['amount'])}; a credit cannot exceed it.",
+                        f"The line was {money(source.amount)}; a credit cannot exceed it.",
                         field=f"lines[{index}].amount",
                     )
                 lines.append({"invoice_line_id": line.get("invoice_line_id"),
-                              "description": line.get("description") or (source["description"] if source else "Credit"),
+                              "description": line.get("description") or (source.description if source else "Credit"),
                               "amount": money(amount)})
             total = sum((Decimal(line["amount"]) for line in lines), ZERO)
         else:
@@ -76,12 +73,12 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
                       "amount": money(total)}]
         if total <= 0:
             raise InvalidRequest("A credit note must be for a positive amount.", field="amount")
-        if invoice["kind"] == "top_up":
+        if invoice.kind == "top_up":
             _check_top_up(uow, invoice, total)
-        room = invoice["total"] - _credited(uow, invoice["id"])
+        room = invoice.total - _credited(uow, invoice.id)
         if total > room:
             raise InvalidRequest(
-                f"Invoice {invoice['id']} has {money(room)} left to credit; this note is for "
+                f"Invoice {invoice.id} has {money(room)} left to credit; this note is for "
                 f"{money(total)}.",
                 field="amount",
             )
@@ -89,8 +86,8 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "environment": uow.environment,
             "id": new_id("cn"),
             "number": None,
-            "invoice_id": invoice["id"],
-            "customer_id": invoice["customer_id"],
+            "invoice_id": invoice.id,
+            "customer_id": invoice.customer_id,
             "currency": currency,
             "status": "draft",
             "reason": data.get("reason", "other"),
@@ -111,19 +108,19 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     return render(CreditNote, row)
 
 
-def _check_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal) -> None:
+def _check_top_up(uow: UnitOfWork, invoice: inv.Invoice, amount: Decimal) -> None:
     """A top-up is credited to its wallet once paid: a credit note gives back what the wallet
     still holds, and takes it out of the wallet (else the money would be both refunded and
     spendable). An unpaid top-up is voided instead."""
-    if invoice["status"] != "paid":
+    if invoice.status != "paid":
         raise InvalidTransition(
-            f"Top-up invoice {invoice['id']} is {invoice['status']}: void it instead of "
+            f"Top-up invoice {invoice.id} is {invoice.status}: void it instead of "
             "crediting it."
         )
     left = ledger.top_up_left(uow, invoice)
     if amount > left:
         raise InvalidRequest(
-            f"Wallet {invoice['wallet_id']} holds {money(left)} of this top-up; a credit note "
+            f"Wallet {invoice.wallet_id} holds {money(left)} of this top-up; a credit note "
             f"can give back at most that, not {money(amount)}.",
             field="amount",
         )
@@ -146,27 +143,27 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
         invoice = inv.load(uow, note["invoice_id"], for_update=True)
-        if invoice["status"] not in CREDITABLE:  # voided since the note was drafted
+        if invoice.status not in CREDITABLE:  # voided since the note was drafted
             raise InvalidTransition(
-                f"Invoice {invoice['id']} is {invoice['status']}; credit note {note_id} can no "
+                f"Invoice {invoice.id} is {invoice.status}; credit note {note_id} can no "
                 "longer be applied (void the note)."
             )
         amount: Decimal = note["amount"]
-        if invoice["kind"] == "top_up":
+        if invoice.kind == "top_up":
             _check_top_up(uow, invoice, amount)
         number = numbering.reserve(uow, "credit_note")[0]
-        if invoice["kind"] == "top_up":
+        if invoice.kind == "top_up":
             ledger.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
         if resolution == "refund":
             paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
                 payments_table.c.environment == uow.environment,
-                payments_table.c.invoice_id == invoice["id"],
+                payments_table.c.invoice_id == invoice.id,
                 payments_table.c.status == "succeeded",
             ).order_by(payments_table.c.seq.desc())).mappings()]
             refundable = sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
             if amount > refundable:
                 raise InvalidRequest(
-                    f"Only {money(refundable)} was paid on invoice {invoice['id']} and not yet "
+                    f"Only {money(refundable)} was paid on invoice {invoice.id} and not yet "
                     f"refunded; refund at most that, or store the credit instead.",
                     field="resolution",
                 )
@@ -185,21 +182,23 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
             status = "applied" if all(s == "succeeded" for s in statuses) else "pending_refund"
             _save(uow, note, {"status": status, "resolution": "refund", "number": number,
                               "refund_id": refund_ids[0], "applied_at": uow.now})
+            inv.save(uow, invoice.credited(amount, refund=True))
         else:
-            off_invoice = min(amount, max(invoice["amount_due"], ZERO))
-            if off_invoice > 0:
-                inv.save(uow, invoice, {"amount_due": invoice["amount_due"] - off_invoice})
-                if invoice["amount_due"] <= 0:
-                    inv.mark_paid(uow, invoice)
+            # Off what is still due (paid once nothing is), the rest to the credit balance.
+            off_invoice = min(amount, max(invoice.amount_due, ZERO))
+            invoice = invoice.credited(amount, refund=False)
+            if off_invoice > 0 and invoice.amount_due <= 0:
+                inv.mark_paid(uow, invoice)
+            else:
+                inv.save(uow, invoice)
             grant_id = None
             if amount - off_invoice > 0:
                 grant = credits.add_grant(
-                    uow, invoice["customer_id"], amount - off_invoice, currency=note["currency"],
+                    uow, invoice.customer_id, amount - off_invoice, currency=note["currency"],
                     reason=f"Credit note {number}", source="credit_note")
                 grant_id = grant["id"]
             _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
                               "credit_grant_id": grant_id, "applied_at": uow.now})
-        inv.save(uow, invoice, {"amount_credited": invoice["amount_credited"] + amount})
         uow.emit("credit_note.applied", render(CreditNote, note))
         view = render(CreditNote, note)
         uow.commit()

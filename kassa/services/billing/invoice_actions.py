@@ -68,16 +68,13 @@ def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         if data.get("auto_issue", True):
             inv.issue_many(uow, [invoice])
         uow.commit()
-    return inv.get_invoice(ctx, invoice["id"])  # as collected (a job run as the commit returned)
+    return inv.get_invoice(ctx, invoice.id)  # as collected (a job run as the commit returned)
 
 
 def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
-        if invoice["status"] != "draft":
-            raise InvalidTransition(
-                f"Invoice {invoice_id} is {invoice['status']}; only a draft can be issued."
-            )
+        invoice.require_draft()
         inv.issue_many(uow, [invoice])
         uow.commit()
     return inv.get_invoice(ctx, invoice_id)  # as collected (a job run as the commit returned)
@@ -86,19 +83,10 @@ def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
 def void_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
     """Void an unpaid invoice: credits and wallet money it used come back."""
     with ctx.uow() as uow:
-        invoice = inv.load(uow, invoice_id, for_update=True)
-        if invoice["status"] not in ("draft", *inv.OPEN):
-            raise InvalidTransition(f"Cannot void invoice {invoice_id}: it is {invoice['status']}.")
-        if invoice["amount_paid"] > 0:
-            raise InvalidTransition(
-                f"Invoice {invoice_id} has payments; refund them with a credit note instead of "
-                "voiding it."
-            )
+        invoice = inv.load(uow, invoice_id, for_update=True).voided(uow.now)
         credits.restore(uow, invoice_id)
-        ledger.restore(uow, invoice)
-        inv.save(uow, invoice, {"status": "void", "voided_at": uow.now,
-                                "amount_due": round_money(ZERO, invoice["currency"])})
-        view = inv.view_of(uow.conn, uow.environment, invoice)
+        ledger.restore(uow, invoice_id)
+        view = inv.invoice_view(inv.save(uow, invoice))
         uow.emit("invoice.voided", view)
         uow.commit()
     return view
@@ -108,26 +96,25 @@ def apply_credits(ctx: Ctx, invoice_id: str, amount: Decimal | None) -> dict[str
     """Apply the customer's credit balance to an open invoice (all that fits, or ``amount``)."""
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
-        inv.require_open(invoice, "apply credits to")
-        if invoice["kind"] == "top_up":  # as at issue: credit never buys wallet money
+        invoice.require_open("apply credits to")
+        if invoice.kind == "top_up":  # as at issue: credit never buys wallet money
             raise InvalidTransition(
                 f"Invoice {invoice_id} is a wallet top-up; credits do not pay for top-ups."
             )
-        wanted = invoice["amount_due"] if amount is None else amount
-        wanted = inv.check_amount(wanted, invoice["amount_due"], "amount", "the amount due",
-                                  invoice["currency"])
-        used = credits.apply_money(uow, invoice["customer_id"], invoice["currency"], wanted,
+        due = invoice.amount_due
+        wanted = inv.check_amount(due if amount is None else amount, due, "amount",
+                                  "the amount due", invoice.currency)
+        used = credits.apply_money(uow, invoice.customer_id, invoice.currency, wanted,
                                    invoice_id)
         if amount is not None and used < amount:
             raise InvalidRequest(
-                f"The customer has only {used} of credit in {invoice['currency']}.",
+                f"The customer has only {used} of credit in {invoice.currency}.",
                 field="amount",
             )
-        inv.save(uow, invoice, {"credits_applied": invoice["credits_applied"] + used,
-                                "amount_due": invoice["amount_due"] - used})
-        if invoice["amount_due"] <= 0:
-            inv.mark_paid(uow, invoice)
-        view = inv.view_of(uow.conn, uow.environment, invoice)
+        invoice = invoice.with_credits(used)
+        invoice = (inv.mark_paid(uow, invoice) if invoice.amount_due <= 0
+                   else inv.save(uow, invoice))
+        view = inv.invoice_view(invoice)
         uow.commit()
     return view
 
@@ -173,10 +160,10 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
             usage=values, credited=credited, prior_spend=billing_run.spend_before(uow, boundary),
         ), Customer(sub.customer_id, customer.tax_rate, bool(customer.tax_exempt)))
         describe(lines, billing_run.product_names(uow, slots), sub.currency)
-        row, line_rows = inv.prepare(
+        draft = inv.prepare(
             uow, customer_id=sub.customer_id, currency=sub.currency, kind=boundary.kind,
             lines=lines, payment_terms=sub.payment_terms, auto_pay=False, subscription_id=sub_id,
         )
-    view = inv.invoice_view({**row, "status": "upcoming"}, line_rows)
+    view = inv.invoice_view(replace(draft, status="upcoming"))
     view.update(id=None, billing_date=rfc3339(at))
     return view

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kassa.domain.contracts import midnight, utc_date
-from kassa.services.billing import invoices
+from kassa.services.billing import invoice_store, invoices
 from kassa.store.tables import invoices as invoice_table
 
 
@@ -25,7 +25,6 @@ def next_overdue(conn: Connection, environment: str) -> datetime | None:
 
 def mark_overdue(ctx: Any) -> list[dict[str, Any]]:
     """Every open invoice past its due date becomes ``overdue``, with ``invoice.overdue``."""
-    ran = []
     with ctx.uow() as uow:
         today = utc_date(uow.now)
         stmt = select(invoice_table).where(
@@ -35,10 +34,10 @@ def mark_overdue(ctx: Any) -> list[dict[str, Any]]:
         )
         if uow.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        for row in uow.conn.execute(stmt).mappings().all():
-            invoice = dict(row)
-            invoices.save(uow, invoice, {"status": "overdue", "overdue_at": uow.now})
-            uow.emit("invoice.overdue", invoices.view_of(uow.conn, uow.environment, invoice))
-            ran.append({"type": "invoice.overdue", "invoice_id": invoice["id"]})
+        rows = uow.conn.execute(stmt).mappings().all()
+        due = invoice_store.invoices_of(uow.conn, uow.environment, rows)
+        overdue = invoice_store.save_all(uow, [invoice.overdue(uow.now) for invoice in due])
+        uow.emit_many("invoice.overdue", [invoices.invoice_view(i) for i in overdue])
+        ran = [{"type": "invoice.overdue", "invoice_id": i.id} for i in overdue]
         uow.commit()
     return ran

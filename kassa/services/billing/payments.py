@@ -148,18 +148,16 @@ def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str,
     """Spend credit and wallet balance on the amount due, then charge the rest (``payment`` is
     None when they covered it all); the charge is a collect job, run as the request commits."""
     with ctx.uow() as uow:
-        invoice = inv.load(uow, invoice_id, for_update=True)
-        inv.require_open(invoice, "collect a payment for")
-        if invoice["amount_due"] <= 0:
+        loaded = inv.load(uow, invoice_id, for_update=True)
+        loaded.require_open("collect a payment for")
+        if loaded.amount_due <= 0:
             raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
         _refuse_processing(uow, invoice_id)
-        due = invoice["amount_due"]
-        inv.apply_balances(uow, invoice)
-        if invoice["amount_due"] < due:
-            inv.save(uow, invoice, {k: invoice[k] for k in (
-                "credits_applied", "wallet_applied", "amount_due")})
+        invoice = inv.apply_balances(uow, loaded)
         payment_id = None
-        if invoice["amount_due"] > 0:
+        if invoice.amount_due > 0:
+            if invoice.amount_due < loaded.amount_due:
+                inv.save(uow, invoice)
             method = _chargeable(ctx, uow, invoice, method_id)
             payment_id = inv.collect_later(uow, invoice_id, method["id"])
         else:
@@ -170,7 +168,7 @@ def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str,
             payments.c.environment == uow.environment, payments.c.id == payment_id,
         )).mappings().first()
         return {"payment": render(Payment, payment) if payment else None,
-                "invoice": inv.view_of(uow.conn, uow.environment, inv.load(uow, invoice_id))}
+                "invoice": inv.invoice_view(inv.load(uow, invoice_id))}
 
 
 def _refuse_processing(uow: UnitOfWork, invoice_id: str) -> None:
@@ -183,17 +181,17 @@ def _refuse_processing(uow: UnitOfWork, invoice_id: str) -> None:
                                 "processing; wait for its outcome before retrying.")
 
 
-def _chargeable(ctx: Ctx, uow: UnitOfWork, invoice: dict[str, Any],
+def _chargeable(ctx: Ctx, uow: UnitOfWork, invoice: inv.Invoice,
                 method_id: str | None) -> dict[str, Any]:
     if ctx.processor is None:
         raise InvalidRequest(
             "No payment processor is configured for this environment; record a payment "
             "with POST /invoices/{id}/payments instead."
         )
-    method = chargeable_method(uow, invoice["customer_id"], method_id)
+    method = chargeable_method(uow, invoice.customer_id, method_id)
     if method is None:
         raise InvalidRequest(
-            f"Customer {invoice['customer_id']} has no payment method to charge; add one "
+            f"Customer {invoice.customer_id} has no payment method to charge; add one "
             "with POST /customers/{id}/payment-methods.",
             field="payment_method_id",
         )
@@ -204,19 +202,19 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
     """A payment received outside Kassa (a wire): it settles the invoice up to its amount due."""
     with ctx.uow() as uow:
         invoice = inv.load(uow, invoice_id, for_update=True)
-        inv.require_open(invoice, "record a payment on")
-        amount = inv.check_amount(data["amount"], invoice["amount_due"], "amount",
-                                  "the amount due", invoice["currency"])
+        invoice.require_open("record a payment on")
+        amount = inv.check_amount(data["amount"], invoice.amount_due, "amount",
+                                  "the amount due", invoice.currency)
         payment = {
             "environment": uow.environment,
             "id": new_id("pay"),
-            "customer_id": invoice["customer_id"],
-            "invoice_id": invoice["id"],
+            "customer_id": invoice.customer_id,
+            "invoice_id": invoice.id,
             "payment_method_id": None,
             "method": data.get("method", "wire"),
             "amount": amount,
-            "amount_refunded": round_money(ZERO, invoice["currency"]),
-            "currency": invoice["currency"],
+            "amount_refunded": round_money(ZERO, invoice.currency),
+            "currency": invoice.currency,
             "status": "succeeded",
             "failure_reason": None,
             "processor_ref": None,
@@ -227,9 +225,8 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
         uow.conn.execute(insert(payments), payment)
         uow.emit("payment.created", render(Payment, payment))
         uow.emit("payment.succeeded", render(Payment, payment))
-        inv.settle(uow, invoice, amount)
-        view = {"payment": render(Payment, payment),
-                "invoice": inv.view_of(uow.conn, uow.environment, invoice)}
+        invoice = inv.settle(uow, invoice, amount)
+        view = {"payment": render(Payment, payment), "invoice": inv.invoice_view(invoice)}
         uow.commit()
     return view
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from kassa.domain.billing.boundary import Slot, UsageWindow
+from kassa.domain.billing.invoice import Invoice
 from kassa.domain.billing.drafts import (
     Boundary,
     Customer,
@@ -139,7 +140,7 @@ class Fetched:
 class Written:
     """What a billing run wrote: the invoices, and each billed subscription's new state."""
 
-    invoices: list[dict[str, Any]]
+    invoices: list[Invoice]
     subscriptions: dict[str, Subscription]
 
 
@@ -166,8 +167,8 @@ def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> l
             new = written.subscriptions[row["id"]]
             row.update(billed_through=new.billed_through, next_billing_at=new.next_billing_at)
     return [
-        {"type": "invoice.created", "invoice_id": i["id"], "subscription_id": i["subscription_id"],
-         "total": format(i["total"], "f")}
+        {"type": "invoice.created", "invoice_id": i.id, "subscription_id": i.subscription_id,
+         "total": format(i.total, "f")}
         for i in written.invoices
     ]
 
@@ -255,7 +256,7 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan], priced: Sequence[Draft],
     stored = inv.store(uow, invoice_rows)
     late_usage.advance_billed_through(uow, usage_through)
     auto_issue = {p.sub.id for p in plans if p.sub.auto_issue}
-    to_issue = [i for i in stored if i["subscription_id"] in auto_issue]
+    to_issue = [i for i in stored if i.subscription_id in auto_issue]
     if to_issue:
         inv.issue_many(uow, to_issue)
     billed = {p.sub.id: p.sub.with_values({"billed_through": p.boundaries[-1].at,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from kassa.domain.billing.invoice import Invoice
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import ZERO
 from kassa.ids import new_id
@@ -57,26 +58,24 @@ def move(uow: UnitOfWork, wallet: dict[str, Any], kind: str, amount: Decimal, *,
     return row
 
 
-def credit_top_up(uow: UnitOfWork, invoice: Mapping[str, Any]) -> None:
-    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"], what="Wallet",
+def credit_top_up(uow: UnitOfWork, invoice: Invoice) -> None:
+    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice.wallet_id, what="Wallet",
                           for_update=True))
-    move(uow, wallet, "payment", invoice["total"], invoice_id=invoice["id"],
-          reason="Top-up paid")
+    move(uow, wallet, "payment", invoice.total, invoice_id=invoice.id, reason="Top-up paid")
 
 
-def top_up_left(uow: UnitOfWork, invoice: Mapping[str, Any]) -> Decimal:
+def top_up_left(uow: UnitOfWork, invoice: Invoice) -> Decimal:
     """What the wallet a paid top-up credited still holds (all of it can have been spent)."""
-    wallet = get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"], what="Wallet",
+    wallet = get_row(uow.conn, wallets, uow.environment, invoice.wallet_id, what="Wallet",
                      for_update=True)
-    return min(wallet["balance"], invoice["total"])
+    return min(wallet["balance"], invoice.total)
 
 
-def take_back_top_up(uow: UnitOfWork, invoice: Mapping[str, Any], amount: Decimal,
-                     reason: str) -> None:
+def take_back_top_up(uow: UnitOfWork, invoice: Invoice, amount: Decimal, reason: str) -> None:
     """Debit a top-up's wallet by what a credit note gives back on it (refused below zero)."""
-    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice["wallet_id"],
+    wallet = dict(get_row(uow.conn, wallets, uow.environment, invoice.wallet_id,
                           what="Wallet", for_update=True))
-    move(uow, wallet, "credit_note", -amount, invoice_id=invoice["id"], reason=reason)
+    move(uow, wallet, "credit_note", -amount, invoice_id=invoice.id, reason=reason)
 
 
 def customers_with_balance(conn: Any, environment: str, customer_ids: list[str]) -> set[str]:
@@ -110,16 +109,16 @@ def apply(uow: UnitOfWork, customer_id: str, currency: str, wanted: Decimal,
     return taken
 
 
-def restore(uow: UnitOfWork, invoice: Mapping[str, Any]) -> None:
+def restore(uow: UnitOfWork, invoice_id: str) -> None:
     """Give back to the wallet what it paid on a voided invoice."""
     rows = uow.conn.execute(select(wallet_transactions).where(
         wallet_transactions.c.environment == uow.environment,
-        wallet_transactions.c.invoice_id == invoice["id"],
+        wallet_transactions.c.invoice_id == invoice_id,
         wallet_transactions.c.type == "payment",
         wallet_transactions.c.direction == "debit",
     )).mappings().all()
     for row in rows:
         wallet = dict(get_row(uow.conn, wallets, uow.environment, row["wallet_id"], what="Wallet",
                               for_update=True))
-        move(uow, wallet, "refund", row["amount"], invoice_id=invoice["id"],
-              reason=f"Invoice {invoice['id']} voided")
+        move(uow, wallet, "refund", row["amount"], invoice_id=invoice_id,
+              reason=f"Invoice {invoice_id} voided")

@@ -87,7 +87,7 @@ def top_up(ctx: Ctx, wallet_id: str, amount: Decimal) -> dict[str, Any]:
     # Read after the commit: collecting the top-up (a job run as the commit returned) credits
     # the wallet.
     with ctx.uow(read_only=True) as uow:
-        return {"invoice": inv.view_of(uow.conn, uow.environment, inv.load(uow, invoice["id"])),
+        return {"invoice": inv.invoice_view(inv.load(uow, invoice.id)),
                 "wallet": render(Wallet, _reload(uow, wallet_id))}
 
 
