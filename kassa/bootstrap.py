@@ -80,11 +80,12 @@ class Kassa:
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
     from kassa.automations import executions, runner
-    from kassa.services.billing import collection
+    from kassa.services.billing import collection, refunds
     from kassa.services.usage import thresholds
 
     jobs = JobRunner()
     jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
+    jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(executions.STEP_JOB, runner.run_step_job, retry=runner.STEP_RETRY)
     jobs.register(

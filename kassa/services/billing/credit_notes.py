@@ -1,5 +1,5 @@
 """Credit notes: money given back against an issued invoice, as a refund to the original
-payment or as credit. Never more than the invoice total (across its credit notes), and a refund
+payment (asked of the processor after the commit, see ``refunds``) or as credit. Never more than the invoice total (across its credit notes), and a refund
 never more than what was paid and not yet refunded."""
 
 from __future__ import annotations
@@ -135,11 +135,11 @@ def _save(uow: UnitOfWork, note: dict[str, Any], values: Mapping[str, Any]) -> N
 
 
 def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]:
-    """``refund``: back to the invoice's payments (latest first); ``credit``: off what is still
+    """``refund``: back to the invoice's payments (latest first), asked of the processor by a
+    ``refund_payment`` job once this commits (see ``refunds``); ``credit``: off what is still
     due on the invoice, the rest to the customer's credit balance."""
     with ctx.uow() as uow:
-        note = dict(get_row(uow.conn, credit_notes, uow.environment, note_id, what="Credit note",
-                            for_update=True))
+        note = load_note(uow, note_id)
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
         invoice = inv.load(uow, note["invoice_id"], for_update=True)
@@ -155,60 +155,83 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
         if invoice.kind == "top_up":
             ledger.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
         if resolution == "refund":
-            paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
-                payments_table.c.environment == uow.environment,
-                payments_table.c.invoice_id == invoice.id,
-                payments_table.c.status == "succeeded",
-            ).order_by(payments_table.c.seq.desc())).mappings()]
-            refundable = sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
-            if amount > refundable:
-                raise InvalidRequest(
-                    f"Only {money(refundable)} was paid on invoice {invoice.id} and not yet "
-                    f"refunded; refund at most that, or store the credit instead.",
-                    field="resolution",
-                )
-            left, refund_ids, statuses = amount, [], []
-            for payment in paid:
-                part = min(left, payment["amount"] - payment["amount_refunded"])
-                if part <= 0:
-                    continue
-                refund = payments.refund(uow, ctx.processor, payment, part,
-                                         reason=note["reason"], credit_note_id=note_id)
-                refund_ids.append(refund["id"])
-                statuses.append(refund["status"])
-                left -= part
-                if left <= 0:
-                    break
-            status = "applied" if all(s == "succeeded" for s in statuses) else "pending_refund"
-            _save(uow, note, {"status": status, "resolution": "refund", "number": number,
-                              "refund_id": refund_ids[0], "applied_at": uow.now})
-            inv.save(uow, invoice.credited(amount, refund=True))
+            _refund(uow, note, invoice, number)
         else:
-            # Off what is still due (paid once nothing is), the rest to the credit balance.
-            off_invoice = min(amount, max(invoice.amount_due, ZERO))
-            invoice = invoice.credited(amount, refund=False)
-            if off_invoice > 0 and invoice.amount_due <= 0:
-                inv.mark_paid(uow, invoice)
-            else:
-                inv.save(uow, invoice)
-            grant_id = None
-            if amount - off_invoice > 0:
-                grant = credits.add_grant(
-                    uow, invoice.customer_id, amount - off_invoice, currency=note["currency"],
-                    reason=f"Credit note {number}", source="credit_note")
-                grant_id = grant["id"]
-            _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
-                              "credit_grant_id": grant_id, "applied_at": uow.now})
-        uow.emit("credit_note.applied", render(CreditNote, note))
+            _credit(uow, note, invoice, number)
         view = render(CreditNote, note)
         uow.commit()
+    if resolution == "refund":  # as refunded (a job run as the commit returned)
+        return get_credit_note(ctx, note_id)
     return view
+
+
+def load_note(uow: UnitOfWork, note_id: str) -> dict[str, Any]:
+    return dict(get_row(uow.conn, credit_notes, uow.environment, note_id, what="Credit note",
+                        for_update=True))
+
+
+def _refund(uow: UnitOfWork, note: dict[str, Any], invoice: inv.Invoice, number: str) -> None:
+    """Pending refunds of the note's amount, latest payment first, and the job asking for
+    them; the note is pending_refund until that job records their outcome."""
+    paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
+        payments_table.c.environment == uow.environment,
+        payments_table.c.invoice_id == invoice.id,
+        payments_table.c.status == "succeeded",
+    ).order_by(payments_table.c.seq.desc())).mappings()]
+    refundable = sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
+    amount: Decimal = note["amount"]
+    if amount > refundable:
+        raise InvalidRequest(
+            f"Only {money(refundable)} was paid on invoice {invoice.id} and not yet "
+            f"refunded; refund at most that, or store the credit instead.",
+            field="resolution",
+        )
+    left, refund_ids = amount, []
+    for payment in paid:
+        part = min(left, payment["amount"] - payment["amount_refunded"])
+        if part <= 0:
+            continue
+        refund_ids.append(payments.request_refund(uow, payment, part, reason=note["reason"],
+                                                  credit_note_id=note["id"]))
+        left -= part
+        if left <= 0:
+            break
+    _save(uow, note, {"status": "pending_refund", "resolution": "refund", "number": number,
+                      "refund_id": refund_ids[0], "applied_at": uow.now})
+    inv.save(uow, invoice.credited(amount, refund=True))
+    payments.refund_later(uow, note["id"])
+
+
+def record_refunded(uow: UnitOfWork, note: dict[str, Any], status: str) -> None:
+    """The outcome of a note's refunds (the ``refund_payment`` job): ``applied`` once every
+    refund succeeded, else still ``pending_refund``."""
+    _save(uow, note, {"status": status})
+    uow.emit("credit_note.applied", render(CreditNote, note))
+
+
+def _credit(uow: UnitOfWork, note: dict[str, Any], invoice: inv.Invoice, number: str) -> None:
+    """Off what is still due (paid once nothing is), the rest to the credit balance."""
+    amount: Decimal = note["amount"]
+    off_invoice = min(amount, max(invoice.amount_due, ZERO))
+    invoice = invoice.credited(amount, refund=False)
+    if off_invoice > 0 and invoice.amount_due <= 0:
+        inv.mark_paid(uow, invoice)
+    else:
+        inv.save(uow, invoice)
+    grant_id = None
+    if amount - off_invoice > 0:
+        grant = credits.add_grant(
+            uow, invoice.customer_id, amount - off_invoice, currency=note["currency"],
+            reason=f"Credit note {number}", source="credit_note")
+        grant_id = grant["id"]
+    _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
+                      "credit_grant_id": grant_id, "applied_at": uow.now})
+    uow.emit("credit_note.applied", render(CreditNote, note))
 
 
 def void_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
     with ctx.uow() as uow:
-        note = dict(get_row(uow.conn, credit_notes, uow.environment, note_id, what="Credit note",
-                            for_update=True))
+        note = load_note(uow, note_id)
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be voided.")
         _save(uow, note, {"status": "void", "voided_at": uow.now})

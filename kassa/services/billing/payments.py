@@ -12,7 +12,6 @@ from sqlalchemy import func, insert, select, update
 from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
-from kassa.payments import PaymentProcessor
 from kassa.resources import render, renderer
 from kassa.resources.payments import Payment, PaymentMethod, Refund
 from kassa.services.billing import invoices as inv
@@ -23,6 +22,9 @@ from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
 
+# Asks the processor for a credit note's refunds once the transaction asking for them commits
+# (refunds.py).
+REFUND_JOB = "refund_payment"
 
 # ------------------------------------------------------------------ payment methods
 
@@ -251,10 +253,10 @@ def get_payment(ctx: Ctx, payment_id: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ refunds
 
 
-def refund(uow: UnitOfWork, processor: PaymentProcessor | None, payment: dict[str, Any],
-           amount: Decimal, *, reason: str | None, credit_note_id: str | None) -> dict[str, Any]:
-    """Return ``amount`` of ``payment``; recorded payments (wires) are refunded by hand, so their
-    refund stays pending until confirmed."""
+def request_refund(uow: UnitOfWork, payment: dict[str, Any], amount: Decimal, *,
+                   reason: str | None, credit_note_id: str) -> str:
+    """A pending refund of ``amount`` of ``payment``, counted as refunded on it now (the
+    ``refund_payment`` job gives it back if the processor refuses, see ``refunds``); its id."""
     row = {
         "environment": uow.environment,
         "id": new_id("re"),
@@ -270,20 +272,23 @@ def refund(uow: UnitOfWork, processor: PaymentProcessor | None, payment: dict[st
         "updated_at": uow.now,
     }
     uow.conn.execute(insert(refunds), row)
-    if payment["payment_method_id"] is not None and processor is not None:
-        result = processor.refund(payment, amount, idempotency_key=row["id"])
-        row["status"] = "succeeded" if result.succeeded else "failed"
-        row["processor_ref"] = result.reference
-        uow.conn.execute(update(refunds).where(
-            refunds.c.environment == uow.environment, refunds.c.id == row["id"]
-        ).values(status=row["status"], processor_ref=row["processor_ref"]))
-    if row["status"] != "failed":
-        uow.conn.execute(update(payments).where(
-            payments.c.environment == uow.environment, payments.c.id == payment["id"]
-        ).values(amount_refunded=payment["amount_refunded"] + amount, updated_at=uow.now))
-        payment["amount_refunded"] += amount
-    uow.emit("refund.updated", render(Refund, row))
-    return row
+    payment["amount_refunded"] += amount
+    count_refunded(uow, payment["id"], payment["amount_refunded"])
+    return str(row["id"])
+
+
+def count_refunded(uow: UnitOfWork, payment_id: str, refunded: Decimal) -> None:
+    """Store what was refunded of a payment so far (pending refunds included)."""
+    uow.conn.execute(update(payments).where(
+        payments.c.environment == uow.environment, payments.c.id == payment_id
+    ).values(amount_refunded=refunded, updated_at=uow.now))
+
+
+def refund_later(uow: UnitOfWork, credit_note_id: str) -> None:
+    """Enqueue the refunds of a credit note, asked of the processor as soon as this
+    transaction commits (unless its context leaves jobs to the runner)."""
+    uow.enqueue(REFUND_JOB, {"credit_note_id": credit_note_id},
+                dedupe_key=f"{REFUND_JOB}:{credit_note_id}", run_after_commit=True)
 
 
 def list_refunds(ctx: Ctx, query: ListQuery) -> Page:

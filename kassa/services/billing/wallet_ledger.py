@@ -8,7 +8,6 @@ credit note on a top-up (``credit_note`` debit), and refilled when an invoice it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
