@@ -12,10 +12,14 @@ from kassa.payments import ProcessorResult
 from kassa.services.billing import credit_notes, refunds
 from kassa.store.engine import reader
 from kassa.store.tables import jobs
-from tests.integration.test_collection import CUSTOMER, Probe, catalog, subscribe  # noqa: F401
+from tests.integration import test_collection
+from tests.integration.test_collection import Probe, subscribe
 from tests.scenarios.billing_helpers import invoices
 from tests.scenarios.helpers import events
 from tests.scenarios.seed_catalog import ok
+
+
+catalog = test_collection.catalog  # the same fixture: the catalog and a card
 
 
 class RefundProbe(Probe):
