@@ -114,3 +114,14 @@ def test_amount_due_is_what_the_services_kept_by_hand(total: Decimal, credit: De
         assert invoice.amount_due == due
     if invoice.amount_due <= 0:
         assert invoice.paid(AT).amount_due == 0
+
+
+def test_every_stored_column_is_a_field_of_the_invoice_or_its_lines() -> None:
+    """A column added to the tables and not to Invoice would be dropped when a row is read and
+    left out when it is written."""
+    from kassa.services.billing.invoice_store import INVOICE_FIELDS, LINE_FIELDS
+    from kassa.store.tables import invoice_lines, invoices
+
+    assert {c.name for c in invoices.columns} == {*INVOICE_FIELDS, "seq", "environment",
+                                                  "amount_due"}
+    assert {c.name for c in invoice_lines.columns} == {*LINE_FIELDS, "seq", "environment"}

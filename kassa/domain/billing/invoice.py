@@ -36,15 +36,15 @@ class InvoiceLine:
     position: int
     kind: str
     description: str
+    product_id: str | None
+    bundle_id: str | None
+    metric_id: str | None
+    quantity: Decimal | None
+    unit_amount: Decimal | None
     amount: Decimal
-    product_id: str | None = None
-    bundle_id: str | None = None
-    metric_id: str | None = None
-    quantity: Decimal | None = None
-    unit_amount: Decimal | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    details: Mapping[str, Any] | None = None
+    period_start: date | None
+    period_end: date | None
+    details: Mapping[str, Any]
 
     @classmethod
     def of(cls, draft: LineDraft, *, id: str, invoice_id: str, position: int) -> InvoiceLine:
