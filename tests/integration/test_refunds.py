@@ -95,9 +95,8 @@ def test_a_refund_job_left_by_a_dead_process_is_run_by_the_worker(kassa, api, ca
     [payment] = ok(api.get("/payments"))["data"]
     assert payment["amount_refunded"] == "100.00"
     with kassa.engine.connect() as conn:
-        assert list(conn.execute(select(jobs.c.type, jobs.c.status)).all()) == [
-            (refunds.REFUND_JOB, "queued")]
-    ran = kassa.jobs.run(kassa.ctx("sandbox"))
-    assert [r["type"] for r in ran] == [refunds.REFUND_JOB]
+        queued = conn.execute(select(jobs.c.type).where(jobs.c.status == "queued")).scalars()
+        assert list(queued) == [refunds.REFUND_JOB]
+    assert [r["type"] for r in kassa.jobs.run(kassa.ctx("sandbox"))] == [refunds.REFUND_JOB]
     assert ok(api.get(f"/credit-notes/{note['id']}"))["status"] == "applied"
     assert ok(api.get(f"/refunds/{pending['refund_id']}"))["status"] == "succeeded"
