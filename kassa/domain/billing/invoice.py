@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import MAX_PREC, Decimal, localcontext
+from decimal import MAX_PREC, Context, Decimal, localcontext
+from functools import cached_property
 from typing import Any
 
 from kassa.domain.billing.boundary import LineDraft
@@ -25,6 +26,9 @@ from kassa.domain.money import ZERO, round_money
 
 OPEN = ("issued", "payment_failed", "overdue")
 SETTLED = ("paid", "void")
+# Sums and differences of stored amounts are exact (nothing is divided): no rounding to the
+# 28 digits of Python's default context, inside a unit of work or not.
+_EXACT = Context(prec=MAX_PREC)
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,11 @@ class Invoice:
 
     # ---------------------------------------------------------------- derived
 
-    @property
+    @cached_property  # an Invoice never changes: computed once
     def amount_due(self) -> Decimal:
         if self.status in SETTLED:
             return round_money(ZERO, self.currency)
-        with localcontext() as ctx:
-            ctx.prec = MAX_PREC  # exact: these are sums of stored amounts, never divided
+        with localcontext(_EXACT):
             return (self.total - self.credits_applied - self.wallet_applied - self.amount_paid
                     - (self.amount_credited - self.credited_as_refund))
 
@@ -162,10 +165,10 @@ class Invoice:
     # ---------------------------------------------------------------- changes
 
     def issued(self, number: str, on: date, due: date, at: datetime) -> Invoice:
-        """Numbered and dated: ``on`` the issue date, ``due`` its due date."""
+        """Numbered and dated: ``on`` the issue date, ``due`` its due date, issued ``at``."""
         self.require_draft()
         return replace(self, number=number, status="issued", issue_date=on, due_date=due,
-                       issued_at=at)
+                       issued_at=at, updated_at=at)
 
     def with_credits(self, amount: Decimal) -> Invoice:
         """``amount`` of monetary credit spent on it."""

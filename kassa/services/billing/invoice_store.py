@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -21,10 +22,15 @@ from kassa.store.uow import UnitOfWork
 _STORED = frozenset(c.name for c in invoices.columns) - {"seq", "environment", "amount_due"}
 INVOICE_FIELDS = tuple(f.name for f in fields(Invoice) if f.name in _STORED)
 LINE_FIELDS = tuple(f.name for f in fields(InvoiceLine))
-# What changes once an invoice is stored (everything else is fixed by its draft).
+# What changes once an invoice is stored (everything else is fixed by its draft), and the
+# part of it issuing changes (a billing run writes thousands at once: fewer columns to bind).
 STATE_FIELDS = ("number", "status", "issue_date", "due_date", "issued_at", "credits_applied",
                 "wallet_applied", "amount_paid", "amount_credited", "amount_due", "paid_at",
                 "voided_at", "overdue_at", "updated_at")
+ISSUE_FIELDS = ("number", "status", "issue_date", "due_date", "issued_at", "credits_applied",
+                "wallet_applied", "amount_due", "updated_at")
+_invoice_values = attrgetter(*INVOICE_FIELDS)
+_line_values = attrgetter(*LINE_FIELDS)
 
 
 # ------------------------------------------------------------------ reading
@@ -92,12 +98,15 @@ def _credited_as_refund(conn: Connection, environment: str,
 
 
 def row_of(environment: str, invoice: Invoice) -> dict[str, Any]:
-    return {"environment": environment, **{name: getattr(invoice, name) for name in
-                                           INVOICE_FIELDS}, "amount_due": invoice.amount_due}
+    row = dict(zip(INVOICE_FIELDS, _invoice_values(invoice), strict=True))
+    row.update(environment=environment, amount_due=invoice.amount_due)
+    return row
 
 
 def line_row(environment: str, line: InvoiceLine) -> dict[str, Any]:
-    return {"environment": environment, **{name: getattr(line, name) for name in LINE_FIELDS}}
+    row = dict(zip(LINE_FIELDS, _line_values(line), strict=True))
+    row["environment"] = environment
+    return row
 
 
 def insert_new(uow: UnitOfWork, drafts: Sequence[Invoice]) -> list[Invoice]:
@@ -129,17 +138,19 @@ def insert_new(uow: UnitOfWork, drafts: Sequence[Invoice]) -> list[Invoice]:
     return written
 
 
-def save_all(uow: UnitOfWork, batch: Sequence[Invoice]) -> list[Invoice]:
-    """Write what changed on stored invoices (their state, ``amount_due`` from the property)
-    in one statement, stamped with ``uow.now``; the invoices as written."""
-    saved = [replace(invoice, updated_at=uow.now) for invoice in batch]
+def save_all(uow: UnitOfWork, batch: Sequence[Invoice],
+             changed: Sequence[str] = STATE_FIELDS) -> list[Invoice]:
+    """Write what changed on stored invoices (their state, or only the ``changed`` part of it;
+    ``amount_due`` from the property) in one statement, stamped with ``uow.now``; the invoices
+    as written."""
+    saved = [i if i.updated_at == uow.now else replace(i, updated_at=uow.now) for i in batch]
     if saved:
+        keys, values = [f"_{name}" for name in changed], attrgetter(*changed)
         uow.conn.execute(
             update(invoices)
             .where(invoices.c.environment == uow.environment, invoices.c.id == bindparam("_id"))
-            .values({name: bindparam(f"_{name}") for name in STATE_FIELDS}),
-            [{"_id": i.id, **{f"_{name}": getattr(i, name) for name in STATE_FIELDS}}
-             for i in saved],
+            .values({name: bindparam(key) for name, key in zip(changed, keys, strict=True)}),
+            [{"_id": i.id, **dict(zip(keys, values(i), strict=True))} for i in saved],
         )
     return saved
 

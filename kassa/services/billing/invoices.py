@@ -151,7 +151,7 @@ def issue_many(uow: UnitOfWork, batch: Sequence[Invoice]) -> list[Invoice]:
                        credit=invoice.customer_id in with_credit,
                        wallet=invoice.customer_id in with_wallet)
         for invoice, number in zip(batch, numbers, strict=True)
-    ])
+    ], invoice_store.ISSUE_FIELDS)
     uow.emit_many("invoice.issued", [invoice_view(i) for i in issued])
     done = []
     for invoice in issued:
