@@ -13,7 +13,7 @@ than was left: the rest is an overpayment, not a negative amount due).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import MAX_PREC, Context, Decimal, localcontext
 from functools import cached_property
@@ -164,39 +164,51 @@ class Invoice:
 
     # ---------------------------------------------------------------- changes
 
+    def _replace(self, **changes: Any) -> Invoice:
+        """``dataclasses.replace`` without running ``__init__`` again (nothing to check there;
+        35 fields: a billing run issues thousands), and without the cached ``amount_due``."""
+        if not changes.keys() <= _FIELDS:
+            raise TypeError(f"not fields of Invoice: {sorted(changes.keys() - _FIELDS)}")
+        copied = object.__new__(Invoice)
+        values = copied.__dict__
+        values.update(self.__dict__)
+        values.pop("amount_due", None)
+        values.update(changes)
+        return copied
+
     def issued(self, number: str, on: date, due: date, at: datetime) -> Invoice:
         """Numbered and dated: ``on`` the issue date, ``due`` its due date, issued ``at``."""
         self.require_draft()
-        return replace(self, number=number, status="issued", issue_date=on, due_date=due,
+        return self._replace(number=number, status="issued", issue_date=on, due_date=due,
                        issued_at=at, updated_at=at)
 
     def with_credits(self, amount: Decimal) -> Invoice:
         """``amount`` of monetary credit spent on it."""
-        return replace(self, credits_applied=self.credits_applied + amount)
+        return self._replace(credits_applied=self.credits_applied + amount)
 
     def with_wallet(self, amount: Decimal) -> Invoice:
         """``amount`` of wallet balance spent on it."""
-        return replace(self, wallet_applied=self.wallet_applied + amount)
+        return self._replace(wallet_applied=self.wallet_applied + amount)
 
     def settled(self, amount: Decimal) -> Invoice:
         """``amount`` received; the caller marks it paid once nothing is due."""
-        return replace(self, amount_paid=self.amount_paid + amount)
+        return self._replace(amount_paid=self.amount_paid + amount)
 
     def credited(self, amount: Decimal, *, refund: bool) -> Invoice:
         """A credit note of ``amount``: off what is due, or (``refund``) given back as money."""
-        return replace(self, amount_credited=self.amount_credited + amount,
+        return self._replace(amount_credited=self.amount_credited + amount,
                        credited_as_refund=self.credited_as_refund + (amount if refund else ZERO))
 
     def paid(self, at: datetime) -> Invoice:
-        return replace(self, status="paid", paid_at=at)
+        return self._replace(status="paid", paid_at=at)
 
     def payment_failed(self) -> Invoice:
         """A charge was declined: an issued invoice is payment_failed (an overdue one stays
         overdue)."""
-        return replace(self, status="payment_failed") if self.status == "issued" else self
+        return self._replace(status="payment_failed") if self.status == "issued" else self
 
     def overdue(self, at: datetime) -> Invoice:
-        return replace(self, status="overdue", overdue_at=at)
+        return self._replace(status="overdue", overdue_at=at)
 
     def voided(self, at: datetime) -> Invoice:
         """Void an unpaid invoice (a draft or an open one without payments)."""
@@ -207,4 +219,7 @@ class Invoice:
                 f"Invoice {self.id} has payments; refund them with a credit note instead of "
                 "voiding it."
             )
-        return replace(self, status="void", voided_at=at)
+        return self._replace(status="void", voided_at=at)
+
+
+_FIELDS = frozenset(f.name for f in fields(Invoice))

@@ -30,7 +30,6 @@ STATE_FIELDS = ("number", "status", "issue_date", "due_date", "issued_at", "cred
 ISSUE_FIELDS = ("number", "status", "issue_date", "due_date", "issued_at", "credits_applied",
                 "wallet_applied", "amount_due", "updated_at")
 _invoice_values = attrgetter(*INVOICE_FIELDS)
-_line_values = attrgetter(*LINE_FIELDS)
 
 
 # ------------------------------------------------------------------ reading
@@ -104,9 +103,7 @@ def row_of(environment: str, invoice: Invoice) -> dict[str, Any]:
 
 
 def line_row(environment: str, line: InvoiceLine) -> dict[str, Any]:
-    row = dict(zip(LINE_FIELDS, _line_values(line), strict=True))
-    row["environment"] = environment
-    return row
+    return {**vars(line), "environment": environment}  # a line's fields are its columns
 
 
 def insert_new(uow: UnitOfWork, drafts: Sequence[Invoice]) -> list[Invoice]:
