@@ -139,9 +139,10 @@ def _decimal(text: str) -> bool:
 
 def step_context(conn: Connection, environment: str, trigger: Mapping[str, Any],
                  item: Any = None) -> dict[str, Any]:
-    """What a step's templates and conditions read: trigger.* plus fresh records."""
+    """What a step's templates and conditions read: trigger.* plus fresh records, and a loop's
+    ``item`` (kept as JSON in the cursor: its money Decimal again, so it compares with numbers)."""
     snapshot = with_decimals(trigger)
     fresh = records(conn, environment, named_ids(snapshot))
-    context = {"trigger": snapshot, "item": item, "invoice": {}, "payment": {}, "customer": {}}
+    context = {"trigger": snapshot, "item": with_decimals(item), "invoice": {}, "payment": {}, "customer": {}}
     context.update({k: fresh[k] for k in ("invoice", "payment", "customer") if k in fresh})
     return context
