@@ -9,6 +9,7 @@ action would do, changing nothing. A failure raises ``ActionFailed`` (or a Kassa
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -43,11 +44,20 @@ def _record_id(params: Params, context: Context, name: str) -> str:
 def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
             source: Mapping[str, str]) -> dict[str, Any]:
     """The part done in the transaction that records the step as started."""
+    if action == "send_webhook":
+        return {"messageId": webhook_message_id(source["execution_id"], source["step"])}
     if action != "send_email":
         return {}
     email_id = emails.prepare(uow, template_key=params["template"], context=context,
                               to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
     return {"emailId": email_id}
+
+
+def webhook_message_id(execution_id: str, step_key: str) -> str:
+    """The ``webhook-id`` of a send_webhook step: the same on every attempt of the step (a
+    retry, a job run again after a crash), so the receiver can tell a repeat."""
+    digest = hashlib.sha256(step_key.encode()).hexdigest()[:16]
+    return f"msg_{execution_id.removeprefix('exec_')}_{digest}"
 
 
 def _send_email(ctx: Ctx, params: Params, context: Context, prepared: dict) -> dict[str, Any]:
@@ -117,8 +127,9 @@ PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
     "send_sms": lambda ctx, p, c, _: _channel(lambda: notify.sms(ctx, p["to"], p["message"])),
     "send_slack": lambda ctx, p, c, _: _channel(
         lambda: notify.slack(ctx, p.get("webhook_url"), p["message"])),
-    "send_webhook": lambda ctx, p, c, _: _channel(
-        lambda: notify.webhook(ctx, p["url"], p.get("payload") or {}, p.get("secret"))),
+    "send_webhook": lambda ctx, p, c, prepared: _channel(
+        lambda: notify.webhook(ctx, p["url"], p.get("payload") or {}, p.get("secret"),
+                               message_id=prepared.get("messageId"))),
     "retry_payment": _retry_payment,
     "void_invoice": _void_invoice,
     "create_credit_note": _credit_note,
