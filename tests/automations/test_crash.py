@@ -99,9 +99,15 @@ def _kill_while_held(smtp_server: HoldingSmtpServer, worker: subprocess.Popen,
         smtp_server.release.set()
 
 
-def _stop(worker: subprocess.Popen) -> None:
-    worker.send_signal(signal.SIGTERM)
-    _, stderr = worker.communicate(timeout=30)
+def _restart_until(kassa, database_url: str, smtp_server: SmtpServer, status: str) -> None:
+    """A new worker, until every execution is ``status``; then stopped (SIGTERM)."""
+    worker = _worker(database_url, smtp_server)
+    try:
+        assert smtp_server.wait_for(lambda: _statuses(kassa)[status] == CUSTOMERS, 60), \
+            _statuses(kassa)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=30)
     assert worker.returncode == 0, stderr
 
 
@@ -135,12 +141,7 @@ def test_a_killed_worker_resumes_each_execution_and_mails_once(
     assert len(smtp_server.messages) == 4 and smtp_server.dropped == 1
     # The killed step is recorded as started, its email queued: the restart sends that one.
     [held] = ok(api.get("/emails", params={"status": "queued"}))["data"]
-    restarted = _worker(database_url, smtp_server)
-    try:
-        assert smtp_server.wait_for(lambda: _statuses(kassa)["waiting"] == CUSTOMERS, 60), \
-            _statuses(kassa)
-    finally:
-        _stop(restarted)
+    _restart_until(kassa, database_url, smtp_server, "waiting")
     welcomed = Counter(a for m in smtp_server.messages for a in m.rcpt_tos)
     assert welcomed == Counter({address: 1 for address in everyone})
     assert ok(api.get(f"/emails/{held['id']}"))["status"] == "sent"
@@ -152,12 +153,7 @@ def test_a_killed_worker_resumes_each_execution_and_mails_once(
     ok(api.post("/clock/freeze", json={"at": "2026-12-02T00:00:01Z"}))
     worker = _worker(database_url, smtp_server)
     _kill_while_held(smtp_server, worker, at=CUSTOMERS + 1 + 3)  # the fourth check-in
-    restarted = _worker(database_url, smtp_server)
-    try:
-        assert smtp_server.wait_for(lambda: _statuses(kassa)["completed"] == CUSTOMERS, 60), \
-            _statuses(kassa)
-    finally:
-        _stop(restarted)
+    _restart_until(kassa, database_url, smtp_server, "completed")
     assert smtp_server.dropped == 2
     assert _sent(smtp_server, "How is it going?") == Counter({a: 1 for a in everyone})
     assert len(smtp_server.messages) == 2 * CUSTOMERS
