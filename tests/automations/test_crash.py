@@ -37,8 +37,8 @@ WELCOME = {
 
 
 class HoldingSmtpServer(SmtpServer):
-    """Holds its answer to the ``hold_at``-th message until ``release`` is set. Like a real
-    mail server, a message whose sender went away before the answer is not accepted."""
+    """Never answers the ``hold_at``-th message: it waits until its sender goes away (like a
+    real mail server, it then has accepted nothing), or answers 451 once ``release`` is set."""
 
     def __post_init__(self) -> None:
         self.hold_at: int | None = None
@@ -50,18 +50,16 @@ class HoldingSmtpServer(SmtpServer):
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self._seen += 1
-        if self._seen == self.hold_at:
-            self.holding.set()
-            try:
-                while not self.release.is_set():
-                    await asyncio.sleep(0.01)
-            except asyncio.CancelledError:  # the connection was lost: nothing accepted
-                self.dropped += 1
-                raise
-            if server.transport is None or server.transport.is_closing():
-                self.dropped += 1
-                return "451 Connection lost before the answer"
-        return await super().handle_DATA(server, session, envelope)
+        if self._seen != self.hold_at:
+            return await super().handle_DATA(server, session, envelope)
+        self.holding.set()
+        try:
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        except asyncio.CancelledError:  # the connection was lost
+            self.dropped += 1
+            raise
+        return "451 Not accepted"
 
 
 @pytest.fixture
@@ -88,15 +86,16 @@ def _worker(database_url: str, smtp_server: SmtpServer) -> subprocess.Popen:
 
 def _kill_while_held(smtp_server: HoldingSmtpServer, worker: subprocess.Popen,
                      at: int) -> None:
+    """SIGKILL ``worker`` while the server holds its answer to the ``at``-th message."""
     smtp_server.holding.clear()
-    smtp_server.release.clear()
     smtp_server.hold_at = at
+    dropped = smtp_server.dropped
     try:
         assert smtp_server.holding.wait(60), worker.stderr
-        worker.send_signal(signal.SIGKILL)  # mid-send: the server has not answered
-        worker.wait(10)
     finally:
-        smtp_server.release.set()
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    assert smtp_server.wait_for(lambda: smtp_server.dropped == dropped + 1)
 
 
 def _restart_until(kassa, database_url: str, smtp_server: SmtpServer, status: str) -> None:
