@@ -64,7 +64,7 @@ from kassa.store.tables import (  # noqa: E402
     subscription_versions,
     subscriptions,
 )
-from tests.automations.helpers import QUICK_START  # noqa: E402  (the document's, verbatim)
+from tests.documents import QUICK_START  # noqa: E402  (the document's, verbatim)
 
 ENV = "sandbox"
 CHUNK = 2000

@@ -12,30 +12,6 @@ from tests.scenarios.seed_catalog import ok
 CUSTOMER = "wcqYrqfE"
 EMAIL = "billing@acme.test"
 
-QUICK_START = """\
-name: Payment Failed - Dunning Email
-trigger:
-  type: event
-  event: payment.failed
-
-steps:
-  - type: condition
-    if: "{{trigger.failureCount}} == 1"
-    then:
-      - type: action
-        action: send_email
-        template: payment_failed_first
-        to: "{{trigger.customer.email}}"
-
-  - type: delay
-    duration: "3d"
-
-  - type: condition
-    if: "{{invoice.status}} == 'unpaid'"
-    then:
-      - type: action
-        action: retry_payment
-"""
 
 
 def create_yaml(api: TestClient, text: str) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from tests.automations.helpers import (
     CUSTOMER,
     EMAIL,
-    QUICK_START,
     activate,
     advance,
     create_yaml,
@@ -14,6 +13,7 @@ from tests.automations.helpers import (
     executions,
     failing_invoice,
 )
+from tests.documents import QUICK_START
 from tests.scenarios.seed_catalog import ok
 
 

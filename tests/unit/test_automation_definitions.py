@@ -34,33 +34,10 @@ from kassa.domain.automations.triggers import (
 )
 from kassa.domain.errors import InvalidRequest
 
+from tests.documents import QUICK_START
+
 from .helpers import PROPERTY
 
-# The document's Quick Start, verbatim.
-QUICK_START = """\
-name: Payment Failed - Dunning Email
-trigger:
-  type: event
-  event: payment.failed
-
-steps:
-  - type: condition
-    if: "{{trigger.failureCount}} == 1"
-    then:
-      - type: action
-        action: send_email
-        template: payment_failed_first
-        to: "{{trigger.customer.email}}"
-
-  - type: delay
-    duration: "3d"
-
-  - type: condition
-    if: "{{invoice.status}} == 'unpaid'"
-    then:
-      - type: action
-        action: retry_payment
-"""
 
 # The document's "Fallback Actions" steps, verbatim.
 FALLBACK_STEPS = """\
