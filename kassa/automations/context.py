@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.store.tables import customers, invoices, payments
+from kassa.store.tables import customers, invoices, metrics, payments
 
 UNPAID = ("issued", "payment_failed", "overdue")
 NUMBER_KEYS = ("total", "amount", "amountDue", "usage", "threshold")
@@ -143,6 +143,24 @@ def step_context(conn: Connection, environment: str, trigger: Mapping[str, Any],
     ``item`` (kept as JSON in the cursor: its money Decimal again, so it compares with numbers)."""
     snapshot = with_decimals(trigger)
     fresh = records(conn, environment, named_ids(snapshot))
-    context = {"trigger": snapshot, "item": with_decimals(item), "invoice": {}, "payment": {}, "customer": {}}
+    context = {"trigger": snapshot, "item": with_decimals(item), "invoice": {}, "payment": {},
+               "customer": {}, **event_vars(conn, environment, snapshot)}
     context.update({k: fresh[k] for k in ("invoice", "payment", "customer") if k in fresh})
     return context
+
+
+def event_vars(conn: Connection, environment: str, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """``usage.*`` of a usage.threshold_exceeded trigger (metric name, threshold, value, period)
+    and ``subscription.*`` of a subscription event (id, name, status, endDate, daysUntilEnd), as
+    the built-in templates read them; empty for other triggers."""
+    event, data = snapshot.get("event") or "", snapshot.get("data") or {}
+    if event == "usage.threshold_exceeded":
+        metric = _row(conn, metrics, environment, data.get("metric_id"))
+        return {"usage": {"metric": metric["name"] if metric is not None else data.get("metric_id"),
+                          "threshold": data.get("threshold"), "value": data.get("usage"),
+                          "period": data.get("period")}, "subscription": {}}
+    if event.startswith("subscription."):
+        return {"subscription": {"id": data.get("id"), "name": data.get("name"),
+                                 "status": data.get("status"), "endDate": data.get("term_end"),
+                                 "daysUntilEnd": data.get("days_until_end")}, "usage": {}}
+    return {"usage": {}, "subscription": {}}

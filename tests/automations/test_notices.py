@@ -109,6 +109,10 @@ def test_usage_alert_runs_once_per_period_and_threshold(api, smtp_server) -> Non
                        (low, "2026-08-01", "300"), (high, "2026-08-01", "300")]
     assert len(smtp_server.messages) == 4
     assert {tuple(m.rcpt_tos) for m in smtp_server.messages} == {(EMAIL,)}
+    # The email names the metric, the threshold and the usage that crossed it.
+    first = smtp_server.messages[0].message
+    assert first["Subject"] == "Usage alert: Calls passed its threshold"
+    assert "exceeded its threshold of 100 (now 110)" in first.get_body(("plain",)).get_content()
     # The account manager's task above 120% of the threshold: 260 > 240, 300 > 120 and > 240.
     tasks = ok(api.get("/tasks"))["data"]
     assert sorted(t["message"].split("(")[1] for t in tasks) == [
