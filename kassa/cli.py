@@ -91,7 +91,7 @@ def serve(
     import uvicorn
 
     from kassa.api.app import create_app
-    from kassa.bootstrap import build
+    from kassa.bootstrap import build, settle_heap
     from kassa.services import keys
     from kassa.store.migrate import upgrade
 
@@ -117,7 +117,9 @@ def serve(
     }
     if settings.workers == 1:
         try:
-            uvicorn.run(create_app(kassa_app), **options)
+            asgi = create_app(kassa_app)
+            settle_heap()
+            uvicorn.run(asgi, **options)
         finally:  # the outgoing HTTP pool and the database connections
             kassa_app.close()
         return
@@ -143,7 +145,7 @@ def worker_command(
     import logging
     import signal
 
-    from kassa.bootstrap import build
+    from kassa.bootstrap import build, settle_heap
     from kassa.store.migrate import upgrade
     from kassa.worker import Worker
 
@@ -156,6 +158,7 @@ def worker_command(
     )
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
+    settle_heap()
     runner = Worker(kassa_app, concurrency=concurrency)
 
     def _stop(signum: int, _frame: object) -> None:
@@ -342,12 +345,13 @@ def billing_run(
     ),
 ) -> None:
     """Bill every subscription due now (the worker does this continuously); safe to re-run."""
-    from kassa.bootstrap import build
+    from kassa.bootstrap import build, settle_heap
     from kassa.services.billing import run
     from kassa.store.migrate import upgrade
 
     kassa_app = build(_settings())
     upgrade(kassa_app.engine)
+    settle_heap()
     ctx = kassa_app.ctx(environment.value)
     created = run.run(ctx)
     total = sum((Decimal(item["total"]) for item in created), Decimal(0))
