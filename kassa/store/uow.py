@@ -123,7 +123,7 @@ class UnitOfWork:
         common = {"environment": self.environment, "type": event_type,
                   "occurred_at": self.now, "created_at": utcnow()}
         self.conn.execute(insert(outbox_events), [{**event, **common} for event in events])
-        deliveries.add(self.conn, [event["id"] for event in events])
+        deliveries.add(self.conn, [event["id"] for event in events], self.environment, self.now)
         self._work_added()
 
     def enqueue(
