@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from kassa.domain.billing.boundary import LineDraft, Slot, Terms, UsageWindow, plan_boundary
 from kassa.domain.billing.boundary import windows_of
@@ -39,8 +40,9 @@ class Boundary:
     def key(self) -> tuple[str, datetime]:
         return (self.sub.id, self.at)
 
-    @property
+    @cached_property
     def windows(self) -> set[UsageWindow]:
+        """The usage windows its slots measure (read by the run several times: built once)."""
         return windows_of(self.slots)
 
     @property

@@ -137,11 +137,19 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class Billed:
+    """A billed subscription's new billing instants: the last boundary billed, the next due."""
+
+    through: datetime
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Written:
-    """What a billing run wrote: the invoices, and each billed subscription's new state."""
+    """What a billing run wrote: the invoices, and each billed subscription's new instants."""
 
     invoices: list[Invoice]
-    subscriptions: dict[str, Subscription]
+    subscriptions: dict[str, Billed]
 
 
 def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -165,7 +173,7 @@ def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> l
     for row in subs:
         if isinstance(row, dict) and row["id"] in written.subscriptions:
             new = written.subscriptions[row["id"]]
-            row.update(billed_through=new.billed_through, next_billing_at=new.next_billing_at)
+            row.update(billed_through=new.through, next_billing_at=new.next_at)
     return [
         {"type": "invoice.created", "invoice_id": i.id, "subscription_id": i.subscription_id,
          "total": format(i.total, "f")}
@@ -259,17 +267,14 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan], priced: Sequence[Draft],
     to_issue = [i for i in stored if i.subscription_id in auto_issue]
     if to_issue:
         inv.issue_many(uow, to_issue)
-    billed = {p.sub.id: p.sub.with_values({"billed_through": p.boundaries[-1].at,
-                                           "next_billing_at": p.following})
-              for p in plans if p.boundaries}
+    billed = {p.sub.id: Billed(p.boundaries[-1].at, p.following) for p in plans if p.boundaries}
     if billed:
         uow.conn.execute(
             update(subscriptions)
             .where(subscriptions.c.environment == uow.environment,
                    subscriptions.c.id == bindparam("sid"))
             .values(billed_through=bindparam("through"), next_billing_at=bindparam("nxt")),
-            [{"sid": s.id, "through": s.billed_through, "nxt": s.next_billing_at}
-             for s in billed.values()],
+            [{"sid": sid, "through": b.through, "nxt": b.next_at} for sid, b in billed.items()],
         )
     return Written(stored, billed)
 
