@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, DateTime, String
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB, NUMERIC
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -45,24 +46,45 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return value if isinstance(value, Decimal) else Decimal(value)
 
 
+class _SQLiteInstant(sqlite.DATETIME):
+    """``DATETIME`` in SQLite's schema, its values converted by ``UTCDateTime`` alone: the
+    standard library's ``isoformat``/``fromisoformat`` write and read SQLAlchemy's own storage
+    format (``2026-02-01 00:00:00.000000``) several times faster than its per-value formatting
+    and regular expression, which a billing run did some 200,000 times."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC instant: TIMESTAMPTZ on PostgreSQL, sortable UTC text on SQLite."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return _SQLiteInstant()
+        return dialect.type_descriptor(self.impl)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: Kassa stores aware UTC instants only")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):  # raw SQL paths on SQLite
+        if isinstance(value, str):  # SQLite
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
