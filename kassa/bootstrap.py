@@ -86,7 +86,8 @@ def build_jobs() -> JobRunner:
 
     jobs = JobRunner()
     jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
-    jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY)
+    jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY,
+                  on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(executions.STEP_JOB, runner.run_step_job, retry=runner.STEP_RETRY)
     jobs.register(

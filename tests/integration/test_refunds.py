@@ -15,7 +15,7 @@ from kassa.store.tables import jobs
 from tests.integration import test_collection
 from tests.integration.test_collection import Probe, subscribe
 from tests.scenarios.billing_helpers import invoices
-from tests.scenarios.helpers import events
+from tests.scenarios.helpers import event_data, events
 from tests.scenarios.seed_catalog import ok
 
 
@@ -100,3 +100,37 @@ def test_a_refund_job_left_by_a_dead_process_is_run_by_the_worker(kassa, api, ca
     assert [r["type"] for r in kassa.jobs.run(kassa.ctx("sandbox"))] == [refunds.REFUND_JOB]
     assert ok(api.get(f"/credit-notes/{note['id']}"))["status"] == "applied"
     assert ok(api.get(f"/refunds/{pending['refund_id']}"))["status"] == "succeeded"
+
+
+class Unreachable(RefundProbe):
+    """A processor that cannot be reached for refunds (charges still work)."""
+
+    def refund(self, payment, amount, *, idempotency_key):
+        self.refunds.append(("asked", idempotency_key, str(amount)))
+        raise ConnectionError("processor unreachable")
+
+
+def test_a_refund_given_up_after_its_retries_fails_and_no_longer_counts_on_the_payment(
+        kassa, api, catalog) -> None:
+    probe = Unreachable(kassa.engine)
+    kassa.processors["sandbox"] = probe
+    invoice = _paid_invoice(api)
+    note = _note(api, invoice)
+    applied = ok(api.post(f"/credit-notes/{note['id']}/apply", json={"resolution": "refund"}))
+    assert applied["status"] == "pending_refund"
+    [payment] = ok(api.get("/payments"))["data"]
+    assert payment["amount_refunded"] == "40.00"  # counted while the refund is pending
+    ok(api.post("/clock/advance", json={"to": "2026-12-01T00:10:00Z"}))  # retried, not given up
+    assert 1 < len(probe.refunds) < refunds.REFUND_RETRY.max_attempts
+    assert ok(api.get(f"/refunds/{applied['refund_id']}"))["status"] == "pending"
+    ok(api.post("/clock/advance", json={"to": "2026-12-05T00:00:00Z"}))
+    assert len(probe.refunds) == refunds.REFUND_RETRY.max_attempts
+    assert {key for _, key, _ in probe.refunds} == {applied["refund_id"]}  # one idempotency key
+    assert ok(api.get(f"/refunds/{applied['refund_id']}"))["status"] == "failed"
+    [payment] = ok(api.get("/payments"))["data"]
+    assert payment["amount_refunded"] == "0.00"
+    assert ok(api.get(f"/credit-notes/{note['id']}"))["status"] == "pending_refund"
+    assert [(d["id"], d["status"]) for d in event_data(kassa, "refund.updated")] == [
+        (applied["refund_id"], "failed")]
+    with kassa.engine.connect() as conn:
+        assert list(conn.execute(select(jobs.c.status)).scalars()) == ["failed"]

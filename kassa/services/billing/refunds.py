@@ -105,6 +105,16 @@ def record(uow: UnitOfWork, note_id: str, results: dict[str, ProcessorResult]) -
     credit_notes.record_refunded(uow, note, status)
 
 
+def on_job_failure(uow: UnitOfWork, job: Job, error: str) -> None:
+    """The job was given up (the processor could not be asked, or its answer recorded, in
+    ``REFUND_RETRY.max_attempts`` runs): the note's pending processor refunds are failed, so
+    their payments no longer count them and the note stays ``pending_refund`` for a person."""
+    note_id = job.payload["credit_note_id"]
+    given_up = ProcessorResult("failed", failure_reason=f"refund given up: {error}")
+    record(uow, note_id, {a.refund_id: given_up for a in _pending(uow, note_id)
+                          if a.by_processor})
+
+
 def _give_back(uow: UnitOfWork, payment_id: str, amount: Decimal) -> None:
     """A refused refund is no longer counted as refunded on its payment."""
     refunded = uow.conn.execute(select(payments.c.amount_refunded).where(
