@@ -6,6 +6,6 @@ build their answers and payloads with ``render(Model, row, **extra)`` (``renderi
 field is named and typed in one place.
 """
 
-from kassa.resources.rendering import render, renderer
+from kassa.resources.rendering import render, render_object, renderer
 
-__all__ = ["render", "renderer"]
+__all__ = ["render", "render_object", "renderer"]

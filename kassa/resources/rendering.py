@@ -11,7 +11,8 @@ hand-written views did. Each field is converted by its annotation:
 - anything else: the value as stored.
 
 A field is read from the column of its name as shown (its alias, if any), or the one its ``From``
-marker names. A field whose value is computed, not stored, is passed in ``extra`` (by its Python
+marker names; ``render_object`` reads a domain object's attributes of those names instead.
+A field whose value is computed, not stored, is passed in ``extra`` (by its Python
 name) by the caller, already in response form.
 """
 
@@ -47,10 +48,26 @@ def renderer(model: type[BaseModel]) -> Callable[[Mapping[str, Any]], dict[str, 
     return lambda source: compiled(source, _NO_EXTRA)
 
 
+def render_object(model: type[BaseModel], source: object, /, **extra: Any) -> dict[str, Any]:
+    """``render`` for a domain object (``kassa.domain.billing.invoice.Invoice``...): fields are
+    its attributes, and nested models render its nested objects the same way."""
+    key = ("attributes", model, *extra)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = _compile(model, tuple(extra), attributes=True)
+    return compiled(source, extra)  # type: ignore[arg-type]
+
+
+def _object_renderer(model: type[BaseModel]) -> Callable[[Any], dict[str, Any]]:
+    key = ("attributes", model)
+    compiled = _compiled.get(key) or _compiled.setdefault(key, _compile(model, (), True))
+    return lambda source: compiled(source, _NO_EXTRA)
+
+
 _NO_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
 
 
-def _compile(model: type[BaseModel], extra: tuple[str, ...]) -> Renderer:
+def _compile(model: type[BaseModel], extra: tuple[str, ...], attributes: bool = False) -> Renderer:
     fields = model.model_fields
     unknown = [name for name in extra if name not in fields]
     if unknown:
@@ -61,7 +78,9 @@ def _compile(model: type[BaseModel], extra: tuple[str, ...]) -> Renderer:
         if name in extra:
             value = f"extra[{name!r}]"
         else:
-            value = _expression(field, f"row[{_column(field, name)!r}]", names)
+            column = _column(field, name)
+            read = f"row.{column}" if attributes else f"row[{column!r}]"
+            value = _expression(field, read, names, attributes)
         entries.append(f"{field.alias or name!r}: {value}")
     source = "def _render(row, extra):\n    return {" + ", ".join(entries) + "}\n"
     namespace = dict(names)
@@ -93,7 +112,7 @@ def _optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _expression(field: FieldInfo, value: str, names: dict[str, Any]) -> str:
+def _expression(field: FieldInfo, value: str, names: dict[str, Any], attributes: bool) -> str:
     """The Python expression that converts ``value`` (source text) as ``field`` declares."""
     markers = _markers(field)
     for marker in markers:
@@ -104,10 +123,11 @@ def _expression(field: FieldInfo, value: str, names: dict[str, Any]) -> str:
         inner = typing.get_args(inner)[0]
     stored = any(isinstance(m, Stored) for m in markers)
     origin, args = typing.get_origin(inner), typing.get_args(inner)
+    nested = _object_renderer if attributes else renderer
     if isinstance(inner, type) and issubclass(inner, BaseModel) and not stored:
-        return _call(names, renderer(inner), value, nullable)
+        return _call(names, nested(inner), value, nullable)
     if origin is list and args and _is_model(args[0]) and not stored:
-        return _call(names, _list_of(renderer(args[0])), value, nullable)
+        return _call(names, _list_of(nested(args[0])), value, nullable)
     if origin is list or inner is list:
         return _call(names, list, value, nullable)
     if origin is dict or inner is dict:

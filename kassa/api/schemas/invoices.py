@@ -1,8 +1,8 @@
-"""Invoices: the one-time invoice request and the invoice response."""
+"""Invoices: the one-time invoice request (the response models are in ``kassa.resources``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -15,7 +15,7 @@ from kassa.api.schemas.common import (
     problem,
 )
 from kassa.api.schemas.subscriptions import PaymentTerms
-from kassa.resources.fields import DateString, DecimalString, ResponseSchema, Timestamp
+from kassa.resources.invoices import Invoice, InvoiceLine, UpcomingInvoice
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -53,52 +53,5 @@ class ApplyCredits(Schema):
     amount: NonNegativeMoney | None = Field(None, description="Default: as much as is due")
 
 
-class InvoiceLine(ResponseSchema):
-    id: str
-    kind: str
-    description: str
-    product_id: str | None
-    bundle_id: str | None
-    metric_id: str | None
-    quantity: DecimalString | None
-    unit_amount: DecimalString | None
-    amount: DecimalString
-    period_start: DateString | None
-    period_end: DateString | None
-    details: dict[str, Any]
-
-
-class Invoice(ResponseSchema):
-    id: str | None = Field(description="None on an upcoming invoice, which is not stored")
-    number: str | None
-    customer_id: str
-    subscription_id: str | None
-    kind: str
-    status: str
-    currency: str
-    billing_period_start: DateString | None
-    billing_period_end: DateString | None
-    issue_date: DateString | None
-    due_date: DateString | None
-    payment_terms: str
-    line_items: list[InvoiceLine]
-    subtotal: DecimalString
-    discount: DecimalString
-    tax: DecimalString
-    total: DecimalString
-    credits_applied: DecimalString
-    wallet_applied: DecimalString
-    amount_paid: DecimalString
-    amount_credited: DecimalString
-    amount_due: DecimalString
-    memo: str | None
-    metadata: dict[str, Any]
-    issued_at: Timestamp | None
-    paid_at: Timestamp | None
-    voided_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class UpcomingInvoice(Invoice):
-    billing_date: Timestamp
+__all__ = ["ApplyCredits", "Invoice", "InvoiceLine", "OneTimeInvoice", "OneTimeLine",
+           "UpcomingInvoice"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.domain.billing.boundary import LineDraft
-from kassa.domain.billing.invoice import Invoice, InvoiceLine
+from kassa.domain.billing.invoice import Invoice
 from kassa.domain.contracts import due_date, utc_date
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import in_minor_units
@@ -20,7 +20,9 @@ from kassa.services.billing import credits, invoice_store, numbering
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.billing.invoice_store import load, save
 from kassa.services.customers import customer_filter
-from kassa.services.serialize import iso_date, money, rfc3339
+from kassa.resources import render_object
+from kassa.resources.invoices import Invoice as InvoiceResponse
+from kassa.services.serialize import money
 from kassa.store.queries import ListQuery, Page, fetch_page, in_filter
 from kassa.store.tables import invoices
 from kassa.store.uow import UnitOfWork
@@ -29,55 +31,9 @@ from kassa.store.uow import UnitOfWork
 COLLECT_JOB = "collect_payment"
 
 
-def line_view(line: InvoiceLine) -> dict[str, Any]:
-    return {
-        "id": line.id,
-        "kind": line.kind,
-        "description": line.description,
-        "product_id": line.product_id,
-        "bundle_id": line.bundle_id,
-        "metric_id": line.metric_id,
-        "quantity": money(line.quantity),
-        "unit_amount": money(line.unit_amount),
-        "amount": money(line.amount),
-        "period_start": iso_date(line.period_start),
-        "period_end": iso_date(line.period_end),
-        "details": line.details,
-    }
-
-
 def invoice_view(invoice: Invoice) -> dict[str, Any]:
-    return {
-        "id": invoice.id,
-        "number": invoice.number,
-        "customer_id": invoice.customer_id,
-        "subscription_id": invoice.subscription_id,
-        "kind": invoice.kind,
-        "status": invoice.status,
-        "currency": invoice.currency,
-        "billing_period_start": iso_date(invoice.billing_period_start),
-        "billing_period_end": iso_date(invoice.billing_period_end),
-        "issue_date": iso_date(invoice.issue_date),
-        "due_date": iso_date(invoice.due_date),
-        "payment_terms": invoice.payment_terms,
-        "line_items": [line_view(line) for line in invoice.lines],
-        "subtotal": money(invoice.subtotal),
-        "discount": money(invoice.discount),
-        "tax": money(invoice.tax),
-        "total": money(invoice.total),
-        "credits_applied": money(invoice.credits_applied),
-        "wallet_applied": money(invoice.wallet_applied),
-        "amount_paid": money(invoice.amount_paid),
-        "amount_credited": money(invoice.amount_credited),
-        "amount_due": money(invoice.amount_due),
-        "memo": invoice.memo,
-        "metadata": dict(invoice.metadata or {}),
-        "issued_at": rfc3339(invoice.issued_at),
-        "paid_at": rfc3339(invoice.paid_at),
-        "voided_at": rfc3339(invoice.voided_at),
-        "created_at": rfc3339(invoice.created_at),
-        "updated_at": rfc3339(invoice.updated_at),
-    }
+    """The invoice as responses and event payloads show it (``kassa.resources.invoices``)."""
+    return render_object(InvoiceResponse, invoice)
 
 
 # ------------------------------------------------------------------ creating
