@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from kassa.domain.contracts import renews_at_term_end
 from kassa.services.serialize import iso_date, rfc3339
-from kassa.store.tables import customers, invoices, metrics, payments
+from kassa.store.tables import customers, invoices, metrics, payments, subscriptions
 
 UNPAID = ("issued", "payment_failed", "overdue")
+LIVE = ("active", "paused")
 NUMBER_KEYS = ("total", "amount", "amountDue", "usage", "threshold")
 
 
@@ -151,8 +153,8 @@ def step_context(conn: Connection, environment: str, trigger: Mapping[str, Any],
 
 def event_vars(conn: Connection, environment: str, snapshot: Mapping[str, Any]) -> dict[str, Any]:
     """``usage.*`` of a usage.threshold_exceeded trigger (metric name, threshold, value, period)
-    and ``subscription.*`` of a subscription event (id, name, status, endDate, daysUntilEnd), as
-    the built-in templates read them; empty for other triggers."""
+    and ``subscription.*`` of a subscription event (``subscription_vars``), as the built-in
+    templates read them; empty for other triggers."""
     event, data = snapshot.get("event") or "", snapshot.get("data") or {}
     if event == "usage.threshold_exceeded":
         metric = _row(conn, metrics, environment, data.get("metric_id"))
@@ -160,7 +162,35 @@ def event_vars(conn: Connection, environment: str, snapshot: Mapping[str, Any]) 
                           "threshold": data.get("threshold"), "value": data.get("usage"),
                           "period": data.get("period")}, "subscription": {}}
     if event.startswith("subscription."):
-        return {"subscription": {"id": data.get("id"), "name": data.get("name"),
-                                 "status": data.get("status"), "endDate": data.get("term_end"),
-                                 "daysUntilEnd": data.get("days_until_end")}, "usage": {}}
+        return {"subscription": subscription_vars(conn, environment, data), "usage": {}}
     return {"usage": {}, "subscription": {}}
+
+
+def subscription_vars(conn: Connection, environment: str,
+                      data: Mapping[str, Any]) -> dict[str, Any]:
+    """``subscription.*``: the end the trigger announced (``endDate``, ``daysUntilEnd``) and the
+    subscription as it is now, read fresh like ``invoice.*``: its status and term, whether a new
+    term follows (``renews``: not once it is canceled), its latest issued invoice, and how many
+    live subscriptions its customer has (``customerActiveSubscriptions``)."""
+    row = _row(conn, subscriptions, environment, data.get("id"))
+    found = {"id": data.get("id"), "name": data.get("name"), "status": data.get("status"),
+             "endDate": data.get("term_end"), "daysUntilEnd": data.get("days_until_end")}
+    if row is None:
+        return found
+    latest = conn.execute(select(invoices).where(
+        invoices.c.environment == environment, invoices.c.subscription_id == row["id"],
+        invoices.c.status.not_in(("draft", "void")),
+    ).order_by(invoices.c.seq.desc()).limit(1)).mappings().first()
+    live = conn.execute(select(func.count()).select_from(subscriptions).where(
+        subscriptions.c.environment == environment,
+        subscriptions.c.customer_id == row["customer_id"], subscriptions.c.status.in_(LIVE),
+    )).scalar_one()
+    return {
+        **found, "name": row["name"], "status": row["status"],
+        "termStart": iso_date(row["term_start"]), "termEnd": iso_date(row["term_end"]),
+        "renews": renews_at_term_end(row["status"], row["contract"], row["renewal"],
+                                     row["term_end"], row["cancel_at"]),
+        "activatedAt": rfc3339(row["activated_at"]), "canceledAt": rfc3339(row["canceled_at"]),
+        "latestInvoice": invoice_vars(conn, latest) if latest is not None else {},
+        "customerActiveSubscriptions": int(live),
+    }

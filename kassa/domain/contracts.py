@@ -77,6 +77,17 @@ def renews(contract: Mapping[str, Any], renewal: Mapping[str, Any]) -> bool:
     return contract.get("period_type") == "monthly_rolling" or bool(renewal.get("auto_renew", True))
 
 
+def renews_at_term_end(status: str, contract: Mapping[str, Any], renewal: Mapping[str, Any],
+                       term_end: date | None, cancel_at: datetime | None) -> bool:
+    """Whether a new term follows the current one: the subscription is live, renews, and is
+    not canceled before (or at) the term's end."""
+    if status not in ("active", "paused") or term_end is None:
+        return False
+    if cancel_at is not None and cancel_at <= midnight(term_end):
+        return False
+    return renewal_at(contract, renewal, term_end) is not None
+
+
 def commitment_end(status: str, contract: Mapping[str, Any], term_end: date | None,
                    cancel_at: datetime | None) -> datetime | None:
     """When a live subscription's current term stops: a scheduled cancellation, or the end of a

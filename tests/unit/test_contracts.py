@@ -15,6 +15,7 @@ from kassa.domain.contracts import (
     midnight,
     renewal_at,
     renews,
+    renews_at_term_end,
     resolve_effective,
 )
 from kassa.domain.errors import InvalidRequest
@@ -76,6 +77,21 @@ def test_commitment_end():
     assert commitment_end("active", ROLLING, term_end, None) is None
     assert commitment_end("active", ROLLING, term_end, cancel_at) == cancel_at
     assert commitment_end("canceled", FIXED, term_end, cancel_at) is None
+
+
+def test_renews_at_term_end():
+    term_end = date(2027, 1, 1)
+    auto = {"auto_renew": True}
+    assert renews_at_term_end("active", FIXED, auto, term_end, None)
+    assert renews_at_term_end("paused", FIXED, auto, term_end, None)
+    assert not renews_at_term_end("active", FIXED, {"auto_renew": False}, term_end, None)
+    assert not renews_at_term_end("active", FIXED, auto, term_end, midnight(term_end))
+    assert not renews_at_term_end("active", ROLLING, auto, term_end,
+                                  datetime(2026, 12, 20, tzinfo=UTC))
+    # Canceled later than the term's end: this end still renews.
+    assert renews_at_term_end("active", FIXED, auto, term_end, datetime(2027, 3, 1, tzinfo=UTC))
+    assert not renews_at_term_end("canceled", FIXED, auto, term_end, None)
+    assert not renews_at_term_end("active", FIXED, auto, None, None)
 
 
 def test_cycle_interval_is_the_shortest_recurring_interval():
