@@ -11,6 +11,11 @@ from kassa.domain.errors import InvalidRequest
 
 TO_CUSTOMER = "{{trigger.customer.email}}"
 UNPAID = "{{invoice.status}} == 'unpaid'"
+# A subscription.ending_soon that announces a renewal (not a cancellation or a last term), and
+# the renewal having happened: the current term starts at the end that was announced.
+RENEWS = "{{subscription.renews}}"
+RENEWED = ("{{subscription.termStart}} == {{subscription.endDate}} and "
+           "{{subscription.status}} in ('active', 'paused')")
 
 
 def _email(template: str) -> dict[str, Any]:
@@ -26,8 +31,9 @@ def _task(message: str) -> dict[str, Any]:
             "message": message}
 
 
-def _if_unpaid(*then: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "condition", "if": UNPAID, "then": list(then), "else": [{"type": "stop"}]}
+def _only_if(condition: str, *then: dict[str, Any]) -> dict[str, Any]:
+    """``then`` when ``condition`` holds, else the execution stops here."""
+    return {"type": "condition", "if": condition, "then": list(then), "else": [{"type": "stop"}]}
 
 
 TEMPLATES: dict[str, dict[str, Any]] = {
@@ -45,13 +51,16 @@ TEMPLATES: dict[str, dict[str, Any]] = {
             "steps": [
                 _email("payment_failed_first"),
                 _delay("3d"),
-                _if_unpaid(_email("payment_failed_second")),
+                _only_if(UNPAID, _email("payment_failed_second")),
                 _delay("5d"),
-                _if_unpaid({"type": "action", "action": "retry_payment"}),
-                _if_unpaid(
+                _only_if(UNPAID, {"type": "action", "action": "retry_payment"}),
+                _only_if(
+                    UNPAID,
                     _email("payment_failed_final"),
-                    _task("Invoice {{invoice.number}} ({{invoice.total}} {{invoice.currency}}) "
-                          "is still unpaid after the dunning sequence: escalate to collections."),
+                    _task("Collections: invoice {{invoice.number}} of {{customer.name}} "
+                          "({{invoice.total}} {{invoice.currency}}, due {{invoice.dueDate}}) is "
+                          "still unpaid after {{payment.failureCount}} failed payments and the "
+                          "dunning emails."),
                 ),
             ],
             "errorHandling": {"retries": 3, "retryDelay": "5m", "backoffMultiplier": 2},
@@ -64,19 +73,27 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "definition": {
             "name": "Welcome Series",
             "trigger": {"type": "event", "event": "customer.created"},
+            # A customer created without an email address has nobody to welcome.
+            "conditions": {"if": TO_CUSTOMER},
             "steps": [_email("welcome"), _delay("3d"), _email("welcome_getting_started"),
                       _delay("11d"), _email("welcome_check_in")],
         },
     },
     "renewal_reminder": {
         "name": "Renewal Reminder",
-        "description": "Notify customers before renewal: 30 days before, 7 days before, and a "
-                       "receipt on the renewal day.",
+        "description": "Notify customers before renewal: a reminder 30 days before, a "
+                       "confirmation request 7 days before, and a receipt with the renewal's "
+                       "invoice on the renewal day; nothing more once the subscription will not "
+                       "renew.",
         "definition": {
             "name": "Renewal Reminder",
             "trigger": {"type": "event", "event": "subscription.ending_soon", "days": 30},
-            "steps": [_email("renewal_reminder_30"), _delay("23d"), _email("renewal_reminder_7"),
-                      _delay("7d"), _email("renewal_receipt")],
+            "conditions": {"if": RENEWS},
+            "steps": [_email("renewal_reminder_30"), _delay("23d"),
+                      _only_if(RENEWS, _email("renewal_reminder_7")),
+                      # An hour into the new term: the renewal's invoice is collected by then.
+                      _delay("169h"),
+                      _only_if(RENEWED, _email("renewal_receipt"))],
         },
     },
     "usage_alert": {
@@ -88,21 +105,27 @@ TEMPLATES: dict[str, dict[str, Any]] = {
             "trigger": {"type": "event", "event": "usage.threshold_exceeded"},
             "steps": [
                 _email("usage_alert"),
-                {"type": "condition",
-                 "if": "{{trigger.data.usage}} * 10 > {{trigger.data.threshold}} * 12",
-                 "then": [_task("Usage of {{trigger.customer.name}} is above 120% of its "
-                                "threshold ({{trigger.data.usage}} / "
-                                "{{trigger.data.threshold}}).")]},
+                {"type": "condition", "if": "{{usage.value}} * 10 > {{usage.threshold}} * 12",
+                 "then": [_task("{{customer.name}} is at "
+                                "{{ (usage.value * 100 / usage.threshold) | int }}% of its "
+                                "{{usage.metric}} threshold ({{usage.value}} of "
+                                "{{usage.threshold}} in the period from {{usage.period.start}}): "
+                                "talk to them about their plan.")]},
             ],
         },
     },
     "win_back": {
         "name": "Win-back Campaign",
-        "description": "Re-engage canceled customers two weeks after the cancellation.",
+        "description": "Re-engage canceled customers: an email two weeks after a subscription "
+                       "ends, unless the customer has an active subscription by then.",
         "definition": {
             "name": "Win-back Campaign",
             "trigger": {"type": "event", "event": "subscription.canceled"},
-            "steps": [_delay("14d"), _email("win_back")],
+            # Only a subscription that ran (a draft canceled before it started lost nobody).
+            "conditions": {"if": "{{subscription.activatedAt}}"},
+            "steps": [_delay("14d"),
+                      _only_if("{{subscription.customerActiveSubscriptions}} == 0",
+                               _email("win_back"))],
         },
     },
 }

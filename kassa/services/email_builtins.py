@@ -6,6 +6,7 @@ They read the automations document's variables: ``invoice.{id,total,currency,sta
 customer.{name,email}}``, ``payment.{amount,failureReason,failureCount}``, ``customer.{name,
 email}``, ``subscription.*`` and ``usage.*`` where the trigger has them, and
 ``invoice.paymentUrl`` (empty until the customer portal exists; the link is left out then).
+An invoice is named by its number (``invoice.number``), as the customer's copy shows it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from dataclasses import dataclass
 
 # Whom an email greets: the customer, else the invoice's customer, else nobody in particular.
 _NAME = '{{ customer.name or invoice.customer.name or "there" }}'
+# An invoice as the customer knows it: its number (the id when it has none).
+_INVOICE = "{{ invoice.number or invoice.id }}"
 _AMOUNT = "{{ invoice.total }} {{ invoice.currency }}"
+_DUE = "{% if invoice.dueDate %}, due {{ invoice.dueDate }}{% endif %}"
 _PAY_LINK = (
     '{% if invoice.paymentUrl %}<p><a href="{{ invoice.paymentUrl }}">Pay invoice '
-    "{{ invoice.id }}</a></p>{% endif %}"
+    f"{_INVOICE}</a></p>{{% endif %}}"
 )
+# "your Pro subscription", or "your subscription" when it has no name.
+_SUBSCRIPTION = "{% if subscription.name %}{{ subscription.name }} {% endif %}subscription"
 _SIGNATURE = "<p>Thank you,<br>The billing team</p>"
 
 
@@ -38,32 +44,33 @@ def _body(*paragraphs: str) -> str:
 _BUILTINS = [
     BuiltinTemplate(
         "payment_failed_first", "Payment failed (first notice)",
-        "Your payment for invoice {{ invoice.id }} did not go through",
-        _body(f"<p>We could not collect {_AMOUNT} for invoice {{{{ invoice.id }}}}"
+        f"Your payment for invoice {_INVOICE} did not go through",
+        _body(f"<p>We could not collect {_AMOUNT} for invoice {_INVOICE}"
               "{% if payment.failureReason %} ({{ payment.failureReason }}){% endif %}.</p>",
               "<p>We will try again automatically. If your card has changed, please update "
               "your payment details.</p>", _PAY_LINK),
     ),
     BuiltinTemplate(
         "payment_failed_gentle", "Payment failed - gentle reminder",
-        "A quick note about invoice {{ invoice.id }}",
-        _body(f"<p>Your payment of {_AMOUNT} for invoice {{{{ invoice.id }}}} did not go "
+        f"A quick note about invoice {_INVOICE}",
+        _body(f"<p>Your payment of {_AMOUNT} for invoice {_INVOICE} did not go "
               "through. This happens; most often a card has expired or hit its limit.</p>",
               "<p>Please check your payment details at your convenience.</p>", _PAY_LINK),
     ),
     BuiltinTemplate(
         "payment_failed_second", "Payment failed (second notice, with a payment link)",
-        "Second notice: invoice {{ invoice.id }} is still unpaid",
-        _body(f"<p>Invoice {{{{ invoice.id }}}} for {_AMOUNT} is still unpaid after our "
-              "earlier attempt.</p>",
+        f"Second notice: invoice {_INVOICE} is still unpaid",
+        _body(f"<p>Invoice {_INVOICE} for {_AMOUNT}{_DUE} is still unpaid after our "
+              "earlier attempt to collect it.</p>",
               '{% if invoice.paymentUrl %}<p>You can pay it now: <a href="{{ invoice.paymentUrl '
-              '}}">{{ invoice.paymentUrl }}</a></p>{% else %}<p>Please reply to this email and '
-              "we will help you settle it.</p>{% endif %}"),
+              '}}">{{ invoice.paymentUrl }}</a></p>{% else %}<p>Please update your payment '
+              "details, or reply to this email and we will help you settle it.</p>{% endif %}",
+              "<p>We will retry the payment in a few days.</p>"),
     ),
     BuiltinTemplate(
         "payment_failed_urgent", "Payment failed - urgent",
-        "Urgent: payment needed for invoice {{ invoice.id }}",
-        _body(f"<p>We have tried to collect {_AMOUNT} for invoice {{{{ invoice.id }}}} "
+        f"Urgent: payment needed for invoice {_INVOICE}",
+        _body(f"<p>We have tried to collect {_AMOUNT} for invoice {_INVOICE} "
               "{% if payment.failureCount %}{{ payment.failureCount }} times {% endif %}without "
               "success.</p>",
               "<p>Please update your payment details now to avoid an interruption of your "
@@ -71,11 +78,12 @@ _BUILTINS = [
     ),
     BuiltinTemplate(
         "payment_failed_final", "Payment failed - final notice",
-        "Final notice: invoice {{ invoice.id }}",
-        _body(f"<p>This is our final notice about invoice {{{{ invoice.id }}}} for {_AMOUNT}"
-              "{% if invoice.dueDate %}, due {{ invoice.dueDate }}{% endif %}.</p>",
-              "<p>Without payment, your account will be handed over to collections and your "
-              "service may be suspended.</p>", _PAY_LINK),
+        f"Final notice: invoice {_INVOICE} for {_AMOUNT}",
+        _body(f"<p>This is our final notice about invoice {_INVOICE} for {_AMOUNT}{_DUE}."
+              "{% if payment.failureCount %} We have tried to collect it "
+              "{{ payment.failureCount }} times without success.{% endif %}</p>",
+              "<p>Unless the invoice is paid, your account will be handed over to our "
+              "collections team and your service may be suspended.</p>", _PAY_LINK),
     ),
     BuiltinTemplate(
         "welcome", "Welcome",
@@ -99,22 +107,31 @@ _BUILTINS = [
     BuiltinTemplate(
         "renewal_reminder_30", "Renewal reminder - 30 days",
         "Your subscription renews in 30 days",
-        _body("<p>Your subscription {{ subscription.name or subscription.id }} renews "
+        _body(f"<p>Your {_SUBSCRIPTION} renews "
               "{% if subscription.endDate %}on {{ subscription.endDate }}{% else %}in 30 "
-              "days{% endif %}.</p>",
-              "<p>Nothing to do if you want to keep it; reply to this email to make changes.</p>"),
+              "days{% endif %} for another term.</p>",
+              "<p>Nothing to do if you want to keep it. To change or cancel it, reply to this "
+              "email before then.</p>"),
     ),
     BuiltinTemplate(
-        "renewal_reminder_7", "Renewal reminder - 7 days",
-        "Your subscription renews in 7 days",
-        _body("<p>A reminder that your subscription {{ subscription.name or subscription.id }} "
-              "renews in 7 days. Please confirm your billing details are up to date.</p>"),
+        "renewal_reminder_7", "Renewal reminder - 7 days (confirmation request)",
+        "Please confirm: your subscription renews in 7 days",
+        _body(f"<p>Your {_SUBSCRIPTION} renews in 7 days"
+              "{% if subscription.endDate %}, on {{ subscription.endDate }}{% endif %}.</p>",
+              "<p>Please confirm that your billing details are still up to date, and reply to "
+              "this email if anything has changed.</p>"),
     ),
     BuiltinTemplate(
         "renewal_receipt", "Renewal receipt",
-        "Receipt for your renewal{% if invoice.id %} (invoice {{ invoice.id }}){% endif %}",
-        _body("<p>Your subscription has renewed. Thank you for staying with us.</p>",
-              f"{{% if invoice.id %}}<p>Invoice {{{{ invoice.id }}}}: {_AMOUNT}.</p>"
+        f"Your {_SUBSCRIPTION} has renewed",
+        _body("{% set renewal = subscription.latestInvoice or invoice %}"
+              f"<p>Your {_SUBSCRIPTION} has renewed"
+              "{% if subscription.termStart %} on {{ subscription.termStart }}{% endif %}"
+              "{% if subscription.termEnd %}; the new term runs until {{ subscription.termEnd }}"
+              "{% endif %}. Thank you for staying with us.</p>",
+              "{% if renewal.id %}<p>Invoice {{ renewal.number or renewal.id }}: "
+              "{{ renewal.total }} {{ renewal.currency }}{% if renewal.status == 'paid' %}, "
+              "paid{% elif renewal.dueDate %}, due {{ renewal.dueDate }}{% endif %}.</p>"
               "{% endif %}"),
     ),
     BuiltinTemplate(
@@ -122,14 +139,20 @@ _BUILTINS = [
         "Usage alert: {{ usage.metric or 'your usage' }} passed its threshold",
         _body("<p>Your usage{% if usage.metric %} of {{ usage.metric }}{% endif %} has "
               "exceeded its threshold{% if usage.threshold %} of {{ usage.threshold }}"
-              "{% endif %}{% if usage.value %} (now {{ usage.value }}){% endif %}.</p>",
-              "<p>Usage above your plan's allowance may be billed as overage.</p>"),
+              "{% endif %}{% if usage.value %} (now {{ usage.value }}){% endif %}"
+              "{% if usage.period.start %} in the billing period that started on "
+              "{{ usage.period.start }}{% endif %}.</p>",
+              "<p>Usage above your plan's allowance may be billed as overage. Reply to this "
+              "email if you would like to review your plan.</p>"),
     ),
     BuiltinTemplate(
         "win_back", "Win-back",
-        "We miss you",
-        _body("<p>We noticed you canceled your subscription. We would love to have you back.</p>",
-              "<p>Reply to this email and tell us what we could do better.</p>"),
+        "We would love to have you back",
+        _body(f"<p>Your {_SUBSCRIPTION} ended"
+              "{% if subscription.canceledAt %} on {{ subscription.canceledAt[:10] }}{% endif %}"
+              ". We are sorry to see you go.</p>",
+              "<p>Your account is still here whenever you want to come back. Reply to this "
+              "email to restart your subscription, or to tell us what we could do better.</p>"),
     ),
 ]
 

@@ -1,10 +1,10 @@
 """The document's "Example: Payment Dunning Workflow", step by step on the sandbox clock with
-the mail received over SMTP; and the payment_dunning template alone retrying the payment."""
+the mail received over SMTP, and an interval schedule. (The payment_dunning template alone,
+retrying the payment or escalating, is in test_templates.py.)"""
 
 from __future__ import annotations
 
 from tests.automations.helpers import (
-    CUSTOMER,
     activate,
     advance,
     execution,
@@ -60,25 +60,6 @@ def test_dunning_workflow_step_by_step(api, smtp_server) -> None:
     assert log[3]["output"]["paymentStatus"] == "failed"
     emails = ok(api.get("/emails"))["data"]
     assert {e["status"] for e in emails} == {"sent"}
-
-
-def test_payment_dunning_template_alone_recovers_the_payment(api, smtp_server) -> None:
-    """The FAQ's "Automatic retries": the template's retry on day 8 collects the invoice once
-    the customer has a working card, and the escalation does not happen."""
-    automation = ok(api.post("/automations", json={"template": "payment_dunning"}), 201)
-    activate(api, automation["id"])
-    invoice = failing_invoice(api)
-    advance(api, "2026-12-04T01:00:00Z")
-    assert len(smtp_server.messages) == 2  # first failure, then the second with the link
-    ok(api.post(f"/customers/{CUSTOMER}/payment-methods", json={
-        "type": "card", "details": {"brand": "visa", "last4": "1111"},
-        "test_behavior": "succeed", "default": True}), 201)
-    advance(api, "2026-12-10T00:00:00Z")
-    assert ok(api.get(f"/invoices/{invoice['id']}"))["status"] == "paid"
-    [run] = executions(api, automation["id"])
-    assert run["status"] == "completed"
-    assert len(smtp_server.messages) == 2
-    assert ok(api.get("/tasks"))["data"] == []
 
 
 def test_interval_schedules_run_every_occurrence_in_order(api) -> None:
