@@ -25,3 +25,47 @@ steps:
       - type: action
         action: retry_payment
 """
+
+# automations.txt, "Key Concepts" > "Conditions".
+CONDITION_RULES = """\
+IF invoice.amount > 1000
+AND customer.segment = "enterprise"
+THEN continue
+ELSE skip"""
+
+# automations.txt, "Error Handling" > "Retry Configuration".
+RETRY_CONFIGURATION = """\
+{
+  "errorHandling": {
+    "retries": 3,
+    "retryDelay": "5m",
+    "backoffMultiplier": 2
+  }
+}"""
+
+# automations.txt, "Error Handling" > "Fallback Actions".
+FALLBACK_ACTIONS = """\
+steps:
+  - type: action
+    action: send_email
+    onError:
+      - type: action
+        action: create_task
+        assignee: "{{trigger.accountOwner}}"
+        message: "Email failed to send"
+"""
+
+# automations.txt, "Execution Tracking" > "Execution API": the response.
+EXECUTIONS_RESPONSE = """\
+{
+  "executions": [
+    {
+      "id": "exec_456",
+      "status": "completed",
+      "triggeredBy": "invoice.paid",
+      "triggeredAt": "2024-01-20T10:00:00Z",
+      "completedAt": "2024-01-20T10:00:05Z",
+      "stepsExecuted": 3
+    }
+  ]
+}"""

@@ -46,7 +46,8 @@ def invoice_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     customer = _row(conn, customers, row["environment"], row["customer_id"])
     return {
         "id": row["id"], "number": row["number"], "total": row["total"],
-        "amountDue": row["amount_due"], "currency": row["currency"],
+        # The document's conditions say invoice.amount (IF invoice.amount > 1000 ...).
+        "amount": row["total"], "amountDue": row["amount_due"], "currency": row["currency"],
         "status": invoice_status(row["status"], row["amount_due"]),
         "lifecycleStatus": row["status"], "dueDate": iso_date(row["due_date"]),
         "subscriptionId": row["subscription_id"],
