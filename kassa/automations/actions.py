@@ -48,9 +48,17 @@ def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
         return {"messageId": webhook_message_id(source["execution_id"], source["step"])}
     if action != "send_email":
         return {}
-    email_id = emails.prepare(uow, template_key=params["template"], context=context,
+    email_id = emails.prepare(uow, template_key=_template(params), context=context,
                               to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
     return {"emailId": email_id}
+
+
+def _template(params: Params) -> str:
+    """The email template a send_email step names (the document's fallback example names none:
+    the step fails, and its onError steps run)."""
+    if not params.get("template"):
+        raise ActionFailed("send_email needs a template: name one of the email templates.")
+    return str(params["template"])
 
 
 def webhook_message_id(execution_id: str, step_key: str) -> str:
@@ -160,7 +168,7 @@ def dry_run(ctx: Ctx, action: str, params: Params, context: Context) -> dict[str
     output: dict[str, Any] = {"dryRun": True, "params": dict(params)}
     if action == "send_email":
         with ctx.uow(read_only=True) as uow:
-            rendered = email_templates.render(uow.conn, ctx.environment, params["template"],
+            rendered = email_templates.render(uow.conn, ctx.environment, _template(params),
                                               context)
         output["email"] = {"to": params["to"], "subject": rendered.subject, "text": rendered.text}
     elif action == "sync_to_crm":

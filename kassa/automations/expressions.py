@@ -6,8 +6,8 @@
     render("Hi {{customer.name}}", context) -> str      a parameter such as ``to`` or ``message``
     check / check_template(text, field)                 parse-time checks for parse_definition
 
-Undefined names render as "" and compare false (``{{missing}} > 1`` is false, never an error;
-``a.b.c`` under a missing ``a`` is undefined too). A name is looked up in a mapping before any
+Undefined names and None render as "". Undefined names compare false (``{{missing}} > 1`` is
+false, never an error; ``a.b.c`` under a missing ``a`` is undefined too). A name is looked up in a mapping before any
 attribute, so ``invoice.items`` is the invoice's items, not ``dict.items``. Reaching for
 internals (``__class__``, ``__globals__``, any ``_name``) is refused at parse time and, should
 such a text get past it, at run time: InvalidRequest, never a silently empty value.
@@ -53,7 +53,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         raise SecurityError(f"access to {attribute!r} is not allowed")
 
 
-_ENV = _Sandbox(undefined=_Blank, autoescape=False)
+def _finalize(value: Any) -> Any:
+    """What ``{{ x }}`` prints: "" for None (a customer without an email is no "None")."""
+    return "" if value is None else value
+
+
+_ENV = _Sandbox(undefined=_Blank, autoescape=False, finalize=_finalize)
 
 
 def _source(text: str) -> str:

@@ -1,7 +1,7 @@
 """Email templates as Jinja2 in its sandbox: the HTML body autoescaped, the subject and the text
-part not (they are not HTML), every variable the context lacks rendered as "" (so
-``{{ invoice.customer.name }}`` in a customer.created email is empty, not an error). A text part
-the template does not give is derived from the rendered HTML."""
+part not (they are not HTML), every variable the context lacks or holds as None rendered as ""
+(so ``{{ invoice.customer.name }}`` in a customer.created email is empty, not an error). A text
+part the template does not give is derived from the rendered HTML."""
 
 from __future__ import annotations
 
@@ -29,8 +29,14 @@ class _Environment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
+def _finalize(value: Any) -> Any:
+    """What ``{{ x }}`` prints: "" for None too (a customer without a name is no "None")."""
+    return "" if value is None else value
+
+
 _ENVIRONMENTS = {
-    autoescape: _Environment(autoescape=autoescape, undefined=ChainableUndefined)
+    autoescape: _Environment(autoescape=autoescape, undefined=ChainableUndefined,
+                             finalize=_finalize)
     for autoescape in (True, False)
 }
 

@@ -148,6 +148,12 @@ def test_every_built_in_renders_with_the_documents_variables(kassa: Kassa) -> No
     assert bare.subject == "Welcome" and bare.text.startswith("Hi there,")
 
 
+def test_none_renders_as_nothing() -> None:
+    rendered = render_parts("Hi {{ customer.name }}", "<p>{{ customer.segment }}</p>", None,
+                            {"customer": {"name": None, "segment": None}})
+    assert (rendered.subject, rendered.html, rendered.text) == ("Hi", "<p></p>", "\n")
+
+
 def test_html_to_text_keeps_blocks_lists_and_links() -> None:
     html = ("<html><head><style>p {}</style></head><body><h1>Title</h1><p>One&nbsp;two</p>"
             "<ul><li>a</li><li>b</li></ul><p><a href='https://x.io'>https://x.io</a></p>"

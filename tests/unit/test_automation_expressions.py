@@ -51,6 +51,8 @@ def test_rendering_templates():
     text = "Invoice {{invoice.id}} of {{invoice.total}} for {{trigger.customer.email}}{{nope.x}}"
     assert expressions.render(text, CONTEXT) == "Invoice inv_1 of 100.00 for ada@example.com"
     assert expressions.render("{{ invoice.items | join(', ') }}", CONTEXT) == "a, b"
+    # None is nothing, as a missing value is: a customer without an email has no "None" to write to.
+    assert expressions.render("<{{ customer.email }}>", {"customer": {"email": None}}) == "<>"
 
 
 @pytest.mark.parametrize(
