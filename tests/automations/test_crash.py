@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from kassa.store.engine import reader
 from kassa.store.tables import automation_executions
-from tests.automations.helpers import activate, advance, executions
+from tests.automations.helpers import activate, advance, execution, executions
 from tests.channels.smtp import SmtpServer
 from tests.scenarios.seed_catalog import ok
 
@@ -140,6 +140,8 @@ def test_a_killed_worker_resumes_each_execution_and_mails_once(
     assert len(smtp_server.messages) == 4 and smtp_server.dropped == 1
     # The killed step is recorded as started, its email queued: the restart sends that one.
     [held] = ok(api.get("/emails", params={"status": "queued"}))["data"]
+    # Its execution shows as running: the step started, its outcome not recorded.
+    assert execution(api, automation["id"], held["source"]["execution_id"])["status"] == "running"
     _restart_until(kassa, database_url, smtp_server, "waiting")
     welcomed = Counter(a for m in smtp_server.messages for a in m.rcpt_tos)
     assert welcomed == Counter({address: 1 for address in everyone})

@@ -5,11 +5,14 @@ retrying the payment or escalating, is in test_templates.py.)"""
 from __future__ import annotations
 
 from tests.automations.helpers import (
+    EMAIL,
     activate,
     advance,
     execution,
     executions,
     failing_invoice,
+    mail,
+    text,
 )
 from tests.scenarios.seed_catalog import ok
 
@@ -48,9 +51,13 @@ def test_dunning_workflow_step_by_step(api, smtp_server) -> None:
     assert sorted(p["status"] for p in payments) == ["failed", "failed"]
     assert len(executions(api, automation["id"])) == 1  # the second failure starts nothing
     advance(api, "2026-12-11T01:00:00Z")
-    assert len(smtp_server.messages) == 3
-    first, urgent, final = (m.message for m in smtp_server.messages)
-    assert len({first["Subject"], urgent["Subject"], final["Subject"]}) == 3
+    number = invoice["number"]
+    assert mail(smtp_server) == [
+        (EMAIL, "2026-12-01T00:00:01Z", f"A quick note about invoice {number}"),
+        (EMAIL, "2026-12-04T00:00:01Z", f"Urgent: payment needed for invoice {number}"),
+        (EMAIL, "2026-12-11T00:00:01Z", f"Final notice: invoice {number} for 100.00 USD")]
+    urgent = text(smtp_server.messages[1].message)
+    assert f"We have tried to collect 100.00 USD for invoice {number} 2 times without" in urgent
     [run] = executions(api, automation["id"])
     assert (run["status"], run["completedAt"]) == ("completed", "2026-12-11T00:00:01Z")
     log = execution(api, automation["id"], run["id"])["steps"]

@@ -39,6 +39,35 @@ def quiet_until(api: TestClient, smtp_server, automation_id: str, to: str) -> No
     assert (mail(smtp_server), runs(api, automation_id), tasks(api)) == before
 
 
+# The document's "Automation Templates" table, in its order.
+DOCUMENTED = [("payment_dunning", "Payment Dunning"), ("welcome_series", "Welcome Series"),
+              ("renewal_reminder", "Renewal Reminder"), ("usage_alert", "Usage Alert"),
+              ("win_back", "Win-back Campaign")]
+
+
+def emails_sent(steps: list[dict]) -> set[str]:
+    """The email templates a definition's steps (and their branches) send."""
+    found = set()
+    for step in steps:
+        if step.get("action") == "send_email":
+            found.add(step["template"])
+        for branch in ("then", "else", "steps", "onError"):
+            found |= emails_sent(step.get(branch) or [])
+    return found
+
+
+def test_the_templates_are_the_documents_and_ship_their_emails(api) -> None:
+    listed = ok(api.get("/automation-templates"))["data"]
+    assert [(t["key"], t["name"]) for t in listed] == DOCUMENTED
+    for template in listed:
+        assert template["description"]
+        used = emails_sent(template["definition"]["steps"])
+        assert used, template["key"]
+        for key in used:
+            shipped = ok(api.get(f"/email-templates/{key}"))
+            assert (shipped["source"], shipped["builtin"]) == ("builtin", True), key
+
+
 # ----------------------------------------------------------------------------- payment_dunning
 
 def dunning(api: TestClient, smtp_server) -> tuple[str, dict]:

@@ -34,31 +34,10 @@ from kassa.domain.automations.triggers import (
 )
 from kassa.domain.errors import InvalidRequest
 
-from tests.documents import QUICK_START
+from tests.documents import FALLBACK_ACTIONS, QUICK_START, RETRY_CONFIGURATION
 
 from .helpers import PROPERTY
 
-
-# The document's "Fallback Actions" steps, verbatim.
-FALLBACK_STEPS = """\
-steps:
-  - type: action
-    action: send_email
-    onError:
-      - type: action
-        action: create_task
-        assignee: "{{trigger.accountOwner}}"
-        message: "Email failed to send"
-"""
-
-# The document's "Retry Configuration", verbatim.
-ERROR_HANDLING_JSON = """{
-  "errorHandling": {
-    "retries": 3,
-    "retryDelay": "5m",
-    "backoffMultiplier": 2
-  }
-}"""
 
 # "Example: Payment Dunning Workflow", written as a definition step by step.
 DUNNING_WORKFLOW = {
@@ -108,7 +87,7 @@ def test_the_quick_start_yaml_parses_verbatim():
 
 def test_the_fallback_example_parses_and_send_email_writes_to_the_customer():
     definition = parse({"name": "Fallback", "trigger": {"type": "manual"},
-                        **yaml.safe_load(FALLBACK_STEPS)})
+                        **yaml.safe_load(FALLBACK_ACTIONS)})
     (step,) = definition.steps
     assert step.action == "send_email"
     assert dict(step.params) == {"to": "{{customer.email}}"}  # no template: fails when it runs
@@ -120,7 +99,7 @@ def test_the_fallback_example_parses_and_send_email_writes_to_the_customer():
 def test_the_error_handling_json_parses():
     import json
 
-    definition = parse(_minimal(**json.loads(ERROR_HANDLING_JSON)))
+    definition = parse(_minimal(**json.loads(RETRY_CONFIGURATION)))
     assert definition.error_handling == ErrorHandling(3, timedelta(minutes=5), Decimal(2))
     assert to_data(definition)["errorHandling"] == {"retries": 3, "retryDelay": "5m",
                                                     "backoffMultiplier": 2}
