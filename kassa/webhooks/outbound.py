@@ -20,7 +20,6 @@ import httpx
 
 import kassa
 from kassa.domain.webhooks import DELIVERY_TIMEOUT_SECONDS, RESPONSE_EXCERPT_BYTES, is_delivered
-from kassa.webhooks.pinned import PinnedTransport, pinned
 from kassa.webhooks.urls import Resolver, UnsafeUrl, check_public_host, resolve_host
 
 USER_AGENT = f"Kassa-Webhooks/{kassa.__version__}"
@@ -53,6 +52,10 @@ class Outbound:
             if self.transport is not None:
                 return self.transport
             if pin:
+                # Imported on first use, as httpx imports httpcore: a command that sends
+                # nothing (a billing run) starts without httpcore, h11, h2 and anyio.
+                from kassa.webhooks.pinned import PinnedTransport
+
                 self._pinned = self._pinned or PinnedTransport(LIMITS)
                 return self._pinned
             self._open = self._open or httpx.HTTPTransport(limits=LIMITS)
@@ -81,6 +84,8 @@ class Outbound:
                 extensions={"timeout": httpx.Timeout(self.timeout_seconds).as_dict()},
             )
             if require_public:  # DNS may have changed since the URL was accepted: check it, and
+                from kassa.webhooks.pinned import pinned  # (see _transport)
+
                 host = request.url.raw_host.decode("ascii")  # connect to what was checked
                 with pinned(host, check_public_host(host, request.url.port or 443, self.resolve)):
                     response = self._transport(pin=True).handle_request(request)
