@@ -11,18 +11,11 @@ from kassa.api.schemas.changes import ChangePreview, ChangeRequest, ChangeResult
 from kassa.api.schemas.subscriptions import (
     CancelRequest,
     PauseRequest,
-    Subscription,
     SubscriptionCreate,
     SubscriptionUpdate,
 )
-from kassa.api.schemas.versions import (
-    PublishRequest,
-    Version,
-    VersionCreate,
-    VersionDeleted,
-    VersionList,
-    VersionReplace,
-)
+from kassa.api.schemas.versions import PublishRequest, VersionCreate, VersionReplace
+from kassa.resources.subscriptions import Subscription, Version, VersionDeleted, VersionList
 from kassa.services import subscriptions as subs
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])

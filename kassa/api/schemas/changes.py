@@ -9,9 +9,9 @@ from pydantic import Field, model_validator
 from kassa.api.schemas.common import Schema, problem
 from kassa.api.schemas.items import BundleId, ProductId, Quantity
 from kassa.api.schemas.prices import Price
-from kassa.api.schemas.subscriptions import DateRange, Effective
-from kassa.api.schemas.versions import Version
+from kassa.api.schemas.subscriptions import Effective
 from kassa.resources.fields import DateString, DecimalString, ResponseSchema, Timestamp
+from kassa.resources.subscriptions import DateRange, Version
 
 
 class NewChild(Schema):

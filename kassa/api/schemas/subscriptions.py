@@ -1,4 +1,5 @@
-"""Subscriptions: request and response schemas, and the values versions and changes share."""
+"""Subscriptions: request schemas, and the values versions and changes share (the responses are
+in ``kassa.resources.subscriptions``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from kassa.api.schemas.common import (
 )
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.prices import Discount, PriceEscalation, SpendLimit
-from kassa.resources.fields import DateString, ResponseSchema, Timestamp
 
 PeriodType = Literal["fixed", "monthly_rolling"]
 PaymentTerms = Literal["due_on_receipt", "net_7", "net_15", "net_30", "net_45", "net_60", "net_90"]
@@ -131,41 +131,3 @@ class CancelRequest(Schema):
 
 class PauseRequest(Schema):
     resume_at: Day | None = Field(None, description="Resume on this date; null: until resumed")
-
-
-class DateRange(ResponseSchema):
-    start: DateString | None
-    end: DateString | None
-
-
-class PendingChange(ResponseSchema):
-    version_id: str
-    effective_at: Timestamp | None
-    description: str | None
-
-
-class Subscription(ResponseSchema):
-    id: str
-    customer_id: str
-    plan_id: str | None
-    name: str | None
-    currency: str
-    status: str
-    current_version_id: str | None
-    pending_changes: list[PendingChange]
-    contract: dict[str, Any]
-    renewal: dict[str, Any]
-    billing: dict[str, Any]
-    current_term: DateRange | None
-    current_period: DateRange | None
-    discount: dict[str, Any] | None
-    minimum_spend: dict[str, Any] | None
-    maximum_spend: dict[str, Any] | None
-    price_escalation: dict[str, Any] | None
-    cancellation: dict[str, Any] | None
-    pause: dict[str, Any] | None
-    metadata: dict[str, Any]
-    activated_at: Timestamp | None
-    canceled_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp

@@ -1,4 +1,5 @@
-"""Subscription versions (Path B): request and response schemas."""
+"""Subscription versions (Path B): request schemas (the responses are in
+``kassa.resources.subscriptions``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pydantic import Field, model_validator
 from kassa.api.schemas.common import Schema, problem
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.subscriptions import Effective
-from kassa.resources.fields import ResponseSchema, Timestamp
 
 
 class VersionCreate(Schema):
@@ -52,28 +52,3 @@ class VersionReplace(Schema):
 
 class PublishRequest(Schema):
     proration: Literal["full", "none"] | None = None
-
-
-class Version(ResponseSchema):
-    id: str
-    subscription_id: str
-    number: int
-    status: str
-    effective: str | None
-    effective_at: Timestamp | None
-    description: str | None
-    plan_id: str | None
-    proration: str | None
-    source_version_id: str | None
-    items: list[dict[str, Any]]
-    published_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class VersionList(ResponseSchema):
-    data: list[Version]
-
-
-class VersionDeleted(Version):
-    deleted: bool
