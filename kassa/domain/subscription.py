@@ -1,9 +1,9 @@
 """``Subscription`` and ``Version``: stored subscription and version rows, parsed once at the edge.
 
-Both are immutable; a write returns a new object (``dataclasses.replace`` with the written
-values). The JSON documents (contract, billing, items, ...) keep their stored shape, so a view
-renders them as stored; what the code reads of them is typed here (``contract_start``,
-``pause_spans``, ``payment_terms``, ...).
+Both are immutable; a write returns a new object (``with_values`` with the written values). The
+JSON documents (contract, billing, items, ...) keep their stored shape, so a view renders them as
+stored; what the code reads of them is typed here (``contract_start``, ``first_billing_date``,
+``resume_at``, ``pause_spans``, ``payment_terms``, ``commitment_end``, ...).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
+
+from kassa.domain.contracts import commitment_end, midnight, renews
 
 Document = Mapping[str, Any]
 T = TypeVar("T")
@@ -32,6 +34,10 @@ def _built(cls: type[T], values: dict[str, Any]) -> T:
 
 def _instant(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _day(text: str | None) -> date | None:
+    return None if not text else date.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,33 @@ class Subscription:
 
     @cached_property
     def contract_start(self) -> date | None:
-        start = self.contract.get("start_date")
-        return None if start is None else date.fromisoformat(start)
+        return _day(self.contract.get("start_date"))
+
+    @property
+    def period_type(self) -> str | None:
+        """``fixed`` or ``monthly_rolling`` (the contract's current term)."""
+        return self.contract.get("period_type")
+
+    @property
+    def renews(self) -> bool:
+        """Whether the contract goes on at ``term_end`` (a rolling one always does)."""
+        return renews(self.contract, self.renewal)
+
+    @cached_property
+    def first_billing_date(self) -> date | None:
+        """The billing anchor asked for at creation (None: the contract start)."""
+        return _day(self.billing.get("first_billing_date"))
+
+    @cached_property
+    def resume_at(self) -> datetime | None:
+        """When the current pause ends by itself (None: not paused, or until resumed)."""
+        resume_on = _day((self.pause or {}).get("resume_at"))
+        return None if resume_on is None else midnight(resume_on)
+
+    @property
+    def commitment_end(self) -> datetime | None:
+        """When the current term stops (see ``contracts.commitment_end``)."""
+        return commitment_end(self.status, self.contract, self.term_end, self.cancel_at)
 
     @cached_property
     def pause_spans(self) -> tuple[tuple[datetime, datetime | None], ...]:

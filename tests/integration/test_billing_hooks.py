@@ -22,21 +22,23 @@ class Recording:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    def on_activated(self, uow, sub) -> None:
-        self.calls.append(("activated", sub["id"]))
+    def on_activated(self, uow, sub):
+        self.calls.append(("activated", sub.id))
+        return sub
 
     def on_version_takes_over(self, uow, sub, old_items, new_items, at, version, *,
                               immediate) -> None:
-        self.calls.append(("version_takes_over", sub["id"]))
+        self.calls.append(("version_takes_over", sub.id))
 
-    def on_end(self, uow, sub) -> None:
-        self.calls.append(("end", sub["id"]))
+    def on_end(self, uow, sub):
+        self.calls.append(("end", sub.id))
+        return sub
 
     def on_pause(self, uow, sub, items, at) -> None:
-        self.calls.append(("pause", sub["id"]))
+        self.calls.append(("pause", sub.id))
 
     def on_resume(self, uow, sub, items, at) -> None:
-        self.calls.append(("resume", sub["id"]))
+        self.calls.append(("resume", sub.id))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ lifecycle meets money, inside the lifecycle's own transaction:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from kassa.domain.items import priced_items
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import period_containing
 from kassa.domain.proration import daily_rate
-from kassa.domain.subscription import Version
+from kassa.domain.subscription import Subscription, Version
 from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
@@ -37,52 +37,44 @@ from kassa.services.subscriptions.records import save
 from kassa.store.tables import customers, products
 from kassa.store.uow import UnitOfWork
 
-Row = dict[str, Any]
-
-
-def _save(uow: UnitOfWork, sub: Row, values: Mapping[str, Any]) -> None:
-    save(uow.conn, sub, values)
-
-
-def on_activated(uow: UnitOfWork, sub: Row) -> None:
+def on_activated(uow: UnitOfWork, sub: Subscription) -> Subscription:
     """Billing begins at the contract start; bill now if it has come."""
-    start = midnight(date.fromisoformat(sub["contract"]["start_date"]))
-    _save(uow, sub, {"next_billing_at": start, "billed_through": None})
-    bill_due(uow, sub)
+    start = midnight(sub.contract_start)
+    sub = save(uow.conn, sub, {"next_billing_at": start, "billed_through": None})
+    return bill_due(uow, sub)
 
 
-def bill_due(uow: UnitOfWork, sub: Row) -> list[dict[str, Any]]:
-    """Bill whatever is due for ``sub`` right now, in this transaction."""
-    if sub["next_billing_at"] is None or sub["next_billing_at"] > uow.now:
-        return []
-    return billing_run.bill(uow, [sub], uow.now)
+def bill_due(uow: UnitOfWork, sub: Subscription) -> Subscription:
+    """``sub`` with whatever is due right now billed, in this transaction."""
+    if sub.next_billing_at is None or sub.next_billing_at > uow.now:
+        return sub
+    return billing_run.bill(uow, [sub], uow.now).billed(sub)
 
 
-def on_end(uow: UnitOfWork, sub: Row) -> None:
+def on_end(uow: UnitOfWork, sub: Subscription) -> Subscription:
     """The subscription ended at ``canceled_at``: its last boundary is the end itself."""
-    if sub["activated_at"] is None or sub["next_billing_at"] is None:
-        return
-    end = sub["canceled_at"]
-    if sub["billed_through"] is not None and sub["billed_through"] >= end:
-        _save(uow, sub, {"next_billing_at": None})
-        return
-    if end < sub["next_billing_at"]:
-        _save(uow, sub, {"next_billing_at": end})
-    bill_due(uow, sub)
+    if sub.activated_at is None or sub.next_billing_at is None:
+        return sub
+    end = sub.canceled_at
+    if sub.billed_through is not None and sub.billed_through >= end:
+        return save(uow.conn, sub, {"next_billing_at": None})
+    if end < sub.next_billing_at:
+        sub = save(uow.conn, sub, {"next_billing_at": end})
+    return bill_due(uow, sub)
 
 
-def on_version_takes_over(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping],
+def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequence[Mapping],
                           new_items: Sequence[Mapping], at: datetime, version: Version,
                           *, immediate: bool) -> None:
     """Bill the proration of switching item sets at ``at`` (not at a billing boundary that has
     not been billed yet: the new items simply apply to the coming period)."""
-    if sub["billing_anchor"] is None or sub["billed_through"] is None:
+    if sub.billing_anchor is None or sub.billed_through is None:
         return  # nothing has been billed yet: the first invoice uses the new items
-    currency = sub["currency"]
+    currency = sub.currency
     lines: list[LineDraft] = []
     if version.proration != "none":
         for line in change_proration(
-            old_items, new_items, effective=utc_date(at), anchor=sub["billing_anchor"],
+            old_items, new_items, effective=utc_date(at), anchor=sub.billing_anchor,
             currency=currency, at_period_start=immediate,
         ):
             period = (line.covers.start, line.covers.end)
@@ -107,25 +99,25 @@ def on_version_takes_over(uow: UnitOfWork, sub: Row, old_items: Sequence[Mapping
             continue
         lines.append(LineDraft(kind="one_off", amount=round_money(period_amount(child), currency),
                                product_id=child["product_id"], bundle_id=bundle_id))
-    _bill_now(uow, sub, lines, key=f"{sub['id']}:version:{version.id}")
+    _bill_now(uow, sub, lines, key=f"{sub.id}:version:{version.id}")
 
 
-def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) -> None:
+def _bill_now(uow: UnitOfWork, sub: Subscription, lines: list[LineDraft], *, key: str) -> None:
     """An immediate invoice for ``lines``; a net credit goes to the credit balance instead."""
     if not lines:
         return
-    currency = sub["currency"]
+    currency = sub.currency
     net = sum((line.amount for line in lines), ZERO)
     if net <= 0 and not any(line.kind == "one_off" for line in lines):
         if net < 0:
-            credits.add_grant(uow, sub["customer_id"], -net, currency=currency,
-                              reason=f"Proration credit for subscription {sub['id']}",
+            credits.add_grant(uow, sub.customer_id, -net, currency=currency,
+                              reason=f"Proration credit for subscription {sub.id}",
                               source="proration")
         return
     describe(lines, _names(uow, lines), currency)
     customer = uow.conn.execute(
         select(customers.c.tax_rate, customers.c.tax_exempt).where(
-            customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
+            customers.c.environment == uow.environment, customers.c.id == sub.customer_id
         )
     ).one()
     tax = tax_line(net, customer.tax_rate, bool(customer.tax_exempt), currency)
@@ -133,17 +125,17 @@ def _bill_now(uow: UnitOfWork, sub: Row, lines: list[LineDraft], *, key: str) ->
         lines = [*lines, tax]
     draft = inv.prepare(
         uow,
-        customer_id=sub["customer_id"],
+        customer_id=sub.customer_id,
         currency=currency,
         kind="proration",
         lines=lines,
-        payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
-        auto_pay=bool(sub["billing"].get("auto_pay_invoices")),
-        subscription_id=sub["id"],
+        payment_terms=sub.payment_terms,
+        auto_pay=sub.auto_pay,
+        subscription_id=sub.id,
         billing_key=key,
     )
     written = inv.store(uow, [draft])
-    if written and sub["billing"].get("auto_issue_invoices", True):
+    if written and sub.auto_issue:
         inv.issue_many(uow, written)
 
 
@@ -162,36 +154,37 @@ def _advance_items(items: Sequence[Mapping]) -> list[tuple[str | None, Mapping]]
     return [(b, c) for b, c in priced_items(items) if is_prorated(c)]
 
 
-def on_pause(uow: UnitOfWork, sub: Row, items: Sequence[Mapping], at: datetime) -> None:
+def on_pause(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: datetime) -> None:
     """Credit the days from ``at`` to the end of the current period of advance-billed fees."""
     lines = _rest_of_period(sub, items, at, credit=True)
     total = sum((line.amount for line in lines), ZERO)
     if total < 0:
-        credits.add_grant(uow, sub["customer_id"], -total, currency=sub["currency"],
-                          reason=f"Paused days of subscription {sub['id']}", source="pause")
+        credits.add_grant(uow, sub.customer_id, -total, currency=sub.currency,
+                          reason=f"Paused days of subscription {sub.id}", source="pause")
 
 
-def on_resume(uow: UnitOfWork, sub: Row, items: Sequence[Mapping], at: datetime) -> None:
+def on_resume(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: datetime) -> None:
     """Charge the rest of the current period of advance-billed fees again."""
     lines = _rest_of_period(sub, items, at, credit=False)
-    _bill_now(uow, sub, lines, key=f"{sub['id']}:resume:{rfc3339(at)}")
+    _bill_now(uow, sub, lines, key=f"{sub.id}:resume:{rfc3339(at)}")
 
 
-def _rest_of_period(sub: Row, items: Sequence[Mapping], at: datetime, *, credit: bool) -> list[LineDraft]:
-    if sub["billing_anchor"] is None or sub["billed_through"] is None:
+def _rest_of_period(sub: Subscription, items: Sequence[Mapping], at: datetime, *,
+                    credit: bool) -> list[LineDraft]:
+    if sub.billing_anchor is None or sub.billed_through is None:
         return []
     today = utc_date(at)
-    if today < sub["billing_anchor"]:
+    if today < sub.billing_anchor:
         return []
     lines = []
     for bundle_id, child in _advance_items(items):
-        period = period_containing(sub["billing_anchor"], child["price"]["billing_interval"], today)
-        if sub["billed_through"] < midnight(period.start):
+        period = period_containing(sub.billing_anchor, child["price"]["billing_interval"], today)
+        if sub.billed_through < midnight(period.start):
             continue  # this period's advance charge is still to come, and will see the pause
         days = (period.end - today).days
         if credit and today == period.start:
             days = period.days  # paused before the day began: the whole period comes back
-        rate = daily_rate(period_amount(child), period, sub["currency"])
+        rate = daily_rate(period_amount(child), period, sub.currency)
         amount: Decimal = rate * days
         if not amount:
             continue

@@ -112,9 +112,10 @@ def _bill_ids(ctx: Ctx, ids: Sequence[str], now: datetime) -> list[dict[str, Any
         ).order_by(subscriptions.c.id)
         if uow.dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        ran = bill(uow, list(uow.conn.execute(stmt).mappings()), now)
+        written = bill(uow, [Subscription.of(row) for row in uow.conn.execute(stmt).mappings()],
+                       now)
         uow.commit()
-    return ran
+    return written.events
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,29 @@ class Written:
     invoices: list[Invoice]
     subscriptions: dict[str, Billed]
 
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """What the run did, as the due-work report lists it (one entry per invoice)."""
+        return [
+            {"type": "invoice.created", "invoice_id": i.id, "subscription_id": i.subscription_id,
+             "total": format(i.total, "f")}
+            for i in self.invoices
+        ]
 
-def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Bill every boundary of ``subs`` (stored rows) due at or before ``now``, inside ``uow``.
+    def billed(self, sub: Subscription) -> Subscription:
+        """``sub`` with the billing instants written for it (itself when it billed nothing)."""
+        new = self.subscriptions.get(sub.id)
+        if new is None:
+            return sub
+        return sub.with_values({"billed_through": new.through, "next_billing_at": new.next_at})
 
-    A row that is a ``dict`` is kept in step with what was written (``billed_through``,
-    ``next_billing_at``), as ``records.save`` keeps its row.
-    """
+
+
+def bill(uow: UnitOfWork, subs: Sequence[Subscription], now: datetime) -> Written:
+    """Bill every boundary of ``subs`` due at or before ``now``, inside ``uow``."""
     if not subs:
-        return []
-    fetched = fetch(uow, [Subscription.of(s) for s in subs])
+        return Written([], {})
+    fetched = fetch(uow, list(subs))
     plans = [plan_due(sub, fetched.versions[sub.id], fetched.metric_names, now)
              for sub in fetched.subscriptions]
     boundaries = [b for p in plans for b in p.boundaries]
@@ -169,16 +183,7 @@ def bill(uow: UnitOfWork, subs: Sequence[Mapping[str, Any]], now: datetime) -> l
     measured = measure(uow, fetched, boundaries, invoice_ids)
     drafts = [draft(b, measured[b.key], fetched.customers[b.sub.customer_id])
               for b in boundaries]
-    written = write(uow, plans, drafts, invoice_ids)
-    for row in subs:
-        if isinstance(row, dict) and row["id"] in written.subscriptions:
-            new = written.subscriptions[row["id"]]
-            row.update(billed_through=new.through, next_billing_at=new.next_at)
-    return [
-        {"type": "invoice.created", "invoice_id": i.id, "subscription_id": i.subscription_id,
-         "total": format(i.total, "f")}
-        for i in written.invoices
-    ]
+    return write(uow, plans, drafts, invoice_ids)
 
 
 def fetch(uow: UnitOfWork, subs: list[Subscription]) -> Fetched:

@@ -122,7 +122,7 @@ def _advance_one(ctx: Ctx, sub_id: str, now: Any) -> list[dict[str, Any]] | None
             stmt = stmt.with_for_update(skip_locked=True)
         if uow.conn.execute(stmt).first() is None:
             return None  # another worker has it, or it is no longer due
-        ran = transitions.advance(uow, load(uow.conn, uow.environment, sub_id), now)
+        ran = transitions.advance(uow, load(uow.conn, uow.environment, sub_id), now).ran
         uow.commit()
     return ran
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 from kassa.domain.contracts import first_term, midnight, utc_date
 from kassa.domain.errors import InvalidRequest, InvalidTransition
-from kassa.domain.subscription import replaced
+from kassa.domain.subscription import Subscription, replaced
 from kassa.services.serialize import iso_date
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.billing_hooks import billing
-from kassa.services.subscriptions.records import Row, save, save_version, versions_of
+from kassa.services.subscriptions.records import save, save_version, versions_of
 from kassa.store.uow import UnitOfWork
 
 MAX_BACKDATING_DAYS = 366
@@ -27,24 +27,22 @@ def check_backdating(start: date, now: datetime) -> None:
         )
 
 
-def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
+def begin(uow: UnitOfWork, sub: Subscription) -> Subscription:
     """Publish the initial version, anchor the contract, go active, run what is already due."""
-    versions = versions_of(uow.conn, uow.environment, sub["id"])
+    versions = versions_of(uow.conn, uow.environment, sub.id)
     drafts = [v for v in versions if v.status == "draft"]
     if not drafts:
         raise InvalidTransition(
             "The subscription has no draft version to activate; create one with "
             "POST /subscriptions/{id}/versions."
         )
-    contract = dict(sub["contract"])
-    today = utc_date(uow.now)
-    start = date.fromisoformat(contract["start_date"]) if contract.get("start_date") else today
+    contract = dict(sub.contract)
+    start = sub.contract_start or utc_date(uow.now)
     check_backdating(start, uow.now)
     term_start, term_end = first_term(contract["period_type"], contract.get("duration_months"), start)
     contract["start_date"] = iso_date(start)
     contract["end_date"] = iso_date(term_end) if contract["period_type"] == "fixed" else None
-    first_billing = sub["billing"].get("first_billing_date")
-    anchor = date.fromisoformat(first_billing) if first_billing else start
+    anchor = sub.first_billing_date or start
     initial = drafts[0]
     replaced(versions, save_version(
         uow.conn,
@@ -57,7 +55,7 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
             "updated_at": uow.now,
         },
     ))
-    save(
+    sub = save(
         uow.conn,
         sub,
         {
@@ -73,6 +71,5 @@ def begin(uow: UnitOfWork, sub: Row) -> list[dict]:
         },
     )
     transitions.emit(uow, "subscription.activated", sub, versions)
-    ran = transitions.advance(uow, sub, uow.now)
-    billing(uow).on_activated(uow, sub)
-    return ran
+    sub = transitions.advance(uow, sub, uow.now).sub
+    return billing(uow).on_activated(uow, sub)

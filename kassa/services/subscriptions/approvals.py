@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from kassa.domain.approvals import Deal, deal_figures, is_satisfied, matching_rule
 from kassa.domain.errors import Conflict, InvalidRequest, InvalidTransition
+from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.approvals import Approval, Rule, RuleDeleted
@@ -18,7 +19,7 @@ from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.services.subscriptions import transitions
 from kassa.services.subscriptions.activation import begin
-from kassa.services.subscriptions.records import Row, load, save, versions_of
+from kassa.services.subscriptions.records import load, save, versions_of
 from kassa.store.queries import ListQuery, Page, get_row, in_filter, update_row
 from kassa.store.tables import approval_rules, approvals, customers, subscriptions
 from kassa.store.uow import UnitOfWork
@@ -87,38 +88,37 @@ def list_rules(ctx: Ctx, query: ListQuery) -> Page:
 # ------------------------------------------------------------------ holding and deciding
 
 
-def _deal(uow: UnitOfWork, sub: Row) -> Deal:
-    versions = versions_of(uow.conn, uow.environment, sub["id"])
+def _deal(uow: UnitOfWork, sub: Subscription) -> Deal:
+    versions = versions_of(uow.conn, uow.environment, sub.id)
     drafts = [v for v in versions if v.status == "draft"]
     items = list(drafts[0].items) if drafts else []
-    contract = sub["contract"]
-    months = contract.get("duration_months") if contract.get("period_type") == "fixed" else 12
+    months = sub.contract.get("duration_months") if sub.period_type == "fixed" else 12
     customer = uow.conn.execute(
         select(customers.c.segment).where(
-            customers.c.environment == uow.environment, customers.c.id == sub["customer_id"]
+            customers.c.environment == uow.environment, customers.c.id == sub.customer_id
         )
     ).one()
     started_before = uow.conn.execute(
         select(subscriptions.c.id).where(
             subscriptions.c.environment == uow.environment,
-            subscriptions.c.customer_id == sub["customer_id"],
-            subscriptions.c.id != sub["id"],
+            subscriptions.c.customer_id == sub.customer_id,
+            subscriptions.c.id != sub.id,
             subscriptions.c.activated_at.is_not(None),
         )
     ).first()
     return Deal(
         items=items,
-        discount=sub["discount"],
+        discount=sub.discount,
         contract_months=months or 12,
-        payment_terms=sub["billing"].get("payment_terms", "due_on_receipt"),
+        payment_terms=sub.payment_terms,
         customer_segment=customer.segment,
         customer_is_new=started_before is None,
         figures=deal_figures(items, months or 12),
     )
 
 
-def hold_for_approval(uow: UnitOfWork, sub: Row) -> bool:
-    """Put ``sub`` in pending_approval when an enabled rule matches it; True if it did."""
+def hold_for_approval(uow: UnitOfWork, sub: Subscription) -> Subscription | None:
+    """``sub`` put in pending_approval when an enabled rule matches it (None: none does)."""
     rules = [
         dict(r)
         for r in uow.conn.execute(
@@ -128,17 +128,17 @@ def hold_for_approval(uow: UnitOfWork, sub: Row) -> bool:
         ).mappings()
     ]
     if not rules:
-        return False
+        return None
     found = matching_rule(rules, _deal(uow, sub))
     if found is None:
-        return False
+        return None
     rule, reasons = found
     uow.conn.execute(
         insert(approvals),
         {
             "environment": uow.environment,
             "id": new_id("apr"),
-            "subscription_id": sub["id"],
+            "subscription_id": sub.id,
             "rule_id": rule["id"],
             "status": "pending",
             "reasons": reasons,
@@ -150,33 +150,33 @@ def hold_for_approval(uow: UnitOfWork, sub: Row) -> bool:
             "updated_at": uow.now,
         },
     )
-    versions = versions_of(uow.conn, uow.environment, sub["id"])
-    save(uow.conn, sub, {"status": "pending_approval", "updated_at": uow.now})
+    versions = versions_of(uow.conn, uow.environment, sub.id)
+    sub = save(uow.conn, sub, {"status": "pending_approval", "updated_at": uow.now})
     transitions.emit(uow, "subscription.updated", sub, versions, approval={"rule_id": rule["id"],
                                                                     "reasons": reasons})
-    return True
+    return sub
 
 
-def begin_unless_held(uow: UnitOfWork, sub: Row) -> None:
-    """Activate ``sub`` now, unless an approval rule holds it in pending_approval first."""
-    if not hold_for_approval(uow, sub):
-        begin(uow, sub)
+def begin_unless_held(uow: UnitOfWork, sub: Subscription) -> Subscription:
+    """``sub`` activated now, unless an approval rule holds it in pending_approval first."""
+    return hold_for_approval(uow, sub) or begin(uow, sub)
 
 
-def withdraw(uow: UnitOfWork, sub: Row) -> None:
+def withdraw(uow: UnitOfWork, sub: Subscription) -> None:
     """Cancel the pending approval of a subscription that is itself canceled."""
     uow.conn.execute(
         update(approvals)
         .where(
             approvals.c.environment == uow.environment,
-            approvals.c.subscription_id == sub["id"],
+            approvals.c.subscription_id == sub.id,
             approvals.c.status == "pending",
         )
         .values(status="canceled", decided_at=uow.now, updated_at=uow.now)
     )
 
 
-def _pending(uow: UnitOfWork, approval_id: str, approver: str) -> tuple[dict[str, Any], Row]:
+def _pending(uow: UnitOfWork, approval_id: str,
+             approver: str) -> tuple[dict[str, Any], Subscription]:
     """The pending approval, and its subscription, both locked: the subscription first, as
     every other writer of a subscription (cancel withdraws its approvals) locks them, so a
     decision and a cancellation queue instead of deadlocking."""
@@ -222,8 +222,8 @@ def reject(ctx: Ctx, approval_id: str, approver: str, reason: str) -> dict[str, 
         values = {"decisions": decisions, "status": "rejected", "rejection_reason": reason,
                   "decided_at": uow.now, "updated_at": uow.now}
         update_row(uow.conn, approvals, uow.environment, approval_id, values)
-        versions = versions_of(uow.conn, uow.environment, sub["id"])
-        save(uow.conn, sub, {"status": "draft", "updated_at": uow.now})
+        versions = versions_of(uow.conn, uow.environment, sub.id)
+        sub = save(uow.conn, sub, {"status": "draft", "updated_at": uow.now})
         transitions.emit(uow, "subscription.updated", sub, versions,
                 approval={"id": approval_id, "status": "rejected", "reason": reason})
         uow.commit()

@@ -47,7 +47,7 @@ def change_subscription(
     """Apply (or preview) ``change``; the result is the new version, its delta and proration."""
     with ctx.uow(read_only=preview) as uow:
         sub = load(uow.conn, uow.environment, sub_id, for_update=not preview)
-        if sub["status"] not in LIVE:
+        if sub.status not in LIVE:
             raise refuse(
                 sub,
                 "change",
@@ -67,15 +67,15 @@ def change_subscription(
         if change.get("source_version_id"):
             source = version_of(uow.conn, uow.environment, sub_id, change["source_version_id"])
         else:
-            source = next(v for v in versions if v.id == sub["current_version_id"])
+            source = next(v for v in versions if v.id == sub.current_version_id)
         base = list(source.items)
-        plan_id = sub["plan_id"]
+        plan_id = sub.plan_id
         if change.get("plan_id"):
             plan = live_plan(uow.conn, uow.environment, change["plan_id"])
-            if plan["currency"] != sub["currency"]:
+            if plan["currency"] != sub.currency:
                 raise InvalidRequest(
                     f"Plan {plan['id']} is priced in {plan['currency']}; the subscription bills "
-                    f"in {sub['currency']}.",
+                    f"in {sub.currency}.",
                     field="plan_id",
                 )
             base = fill_bundle_defaults(uow.conn, uow.environment, plan["items"])
@@ -114,7 +114,7 @@ def change_subscription(
             uow.now,
         )
         if not change.get("draft"):
-            version = publish(uow, sub, versions, version, at)
+            version = publish(uow, sub, versions, version, at).version
         view = {**version_view(version), "delta": result["delta"], "proration": result["proration"]}
         uow.commit()
     return view

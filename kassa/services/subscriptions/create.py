@@ -16,6 +16,7 @@ from sqlalchemy import insert
 
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.items import merge_overrides
+from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
@@ -59,15 +60,16 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     """A draft subscription with its initial version; activated at once with ``auto_activate``."""
     with ctx.uow() as uow:
         asked = _ask(uow, data)
-        sub = _draft(asked, data, uow.environment, new_id(), uow.now)
-        uow.conn.execute(insert(subscriptions), sub)
-        insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub["plan_id"],
+        row = _draft(asked, data, uow.environment, new_id(), uow.now)
+        uow.conn.execute(insert(subscriptions), row)
+        sub = Subscription.of(row)
+        insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub.plan_id,
                                        "description": "Initial version"}, uow.now)
-        versions = versions_of(uow.conn, uow.environment, sub["id"])
+        versions = versions_of(uow.conn, uow.environment, sub.id)
         uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
         if data.get("auto_activate"):
-            begin_unless_held(uow, sub)
-            versions = versions_of(uow.conn, uow.environment, sub["id"])
+            sub = begin_unless_held(uow, sub)
+            versions = versions_of(uow.conn, uow.environment, sub.id)
         view = subscription_view(sub, versions, uow.now)
         uow.commit()
     return view

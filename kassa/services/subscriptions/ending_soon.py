@@ -69,14 +69,14 @@ def _announce(ctx: Ctx, sub_id: str, now: datetime, ahead: timedelta) -> dict[st
         if uow.conn.execute(stmt).first() is None:
             return None
         sub = load(uow.conn, uow.environment, sub_id)
-        end = sub["ending_soon_for"]
+        end = sub.ending_soon_for
         item: dict[str, Any] = {"type": "subscription.ending_soon_passed", "subscription_id": sub_id}
         if end >= now:
             versions = versions_of(uow.conn, uow.environment, sub_id)
             transitions.emit(uow, EVENT, sub, versions, term_end=iso_date(utc_date(end)),
                              days_until_end=(utc_date(end) - utc_date(now)).days)
             item = {"type": EVENT, "subscription_id": sub_id, "term_end": iso_date(utc_date(end))}
-        sent = [*(sub["ending_soon_sent"] or []), rfc3339(end)]
+        sent = [*sub.ending_soon_sent, rfc3339(end)]
         save(uow.conn, sub, {"ending_soon_sent": sent, "ending_soon_for": None})
         uow.commit()
     return item

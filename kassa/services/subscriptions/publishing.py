@@ -3,41 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from kassa.domain.change_proration import change_proration, totals
 from kassa.domain.contracts import midnight, resolve_effective, utc_date
 from kassa.domain.money import decimal_str, round_money
-from kassa.domain.subscription import Version, replaced
+from kassa.domain.subscription import Subscription, Version, replaced
 from kassa.services.serialize import iso_date
 from kassa.services.subscriptions import transitions
-from kassa.services.subscriptions.records import Row, save_version
+from kassa.services.subscriptions.records import save_version
 from kassa.store.uow import UnitOfWork
 
 
-def effective_instant(sub: Row, versions: Sequence[Version], value: str, now: datetime, field: str) -> datetime:
+def effective_instant(sub: Subscription, versions: Sequence[Version], value: str, now: datetime,
+                      field: str) -> datetime:
     """When a version asked for with ``value`` takes over; never before the contract starts."""
     at = resolve_effective(value, transitions.timing_context(sub, versions, now), field=field)
-    start = sub["contract"].get("start_date")
-    if start and sub["status"] != "draft":
-        at = max(at, midnight(date.fromisoformat(start)))
+    if sub.contract_start is not None and sub.status != "draft":
+        at = max(at, midnight(sub.contract_start))
     return at
 
 
 def proration_view(
-    sub: Row, old_items: Sequence[dict], new_items: Sequence[dict], at: datetime, now: datetime,
+    sub: Subscription, old_items: Sequence[dict], new_items: Sequence[dict], at: datetime, now: datetime,
     behaviour: str,
 ) -> dict[str, Any] | None:
     """The proration of switching item sets at ``at`` (None when nothing is prorated then)."""
-    if sub["billing_anchor"] is None:
+    if sub.billing_anchor is None:
         return None
-    currency = sub["currency"]
+    currency = sub.currency
     lines = change_proration(
         old_items,
         new_items,
         effective=utc_date(at),
-        anchor=sub["billing_anchor"],
+        anchor=sub.billing_anchor,
         currency=currency,
         at_period_start=at == now,
     )
@@ -71,8 +71,15 @@ def proration_view(
     }
 
 
-def publish(uow: UnitOfWork, sub: Row, versions: list[Version], version: Version,
-            at: datetime) -> Version:
+class Published(NamedTuple):
+    """The subscription and the version after publishing it."""
+
+    sub: Subscription
+    version: Version
+
+
+def publish(uow: UnitOfWork, sub: Subscription, versions: list[Version], version: Version,
+            at: datetime) -> Published:
     """Publish ``version`` for ``at`` (in ``versions`` too): it takes over now if ``at`` has
     come, else it waits in ``pending_changes`` and the due-work scheduler hands over on time."""
     version = save_version(
@@ -82,8 +89,7 @@ def publish(uow: UnitOfWork, sub: Row, versions: list[Version], version: Version
     )
     replaced(versions, version)
     if at <= uow.now:
-        transitions.take_over(uow, sub, versions, version, immediate=True)
+        sub = transitions.take_over(uow, sub, versions, version, immediate=True)
     else:
         transitions.emit(uow, "subscription.updated", sub, versions)
-    transitions.reschedule(uow, sub, versions)
-    return version
+    return Published(transitions.reschedule(uow, sub, versions), version)

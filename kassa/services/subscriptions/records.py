@@ -1,4 +1,8 @@
-"""Reading and writing subscription rows and their versions (no business rules here)."""
+"""Reading and writing subscription rows and their versions (no business rules here).
+
+Rows are parsed into ``Subscription`` and ``Version`` as they are read; a write returns the
+object as it now is (``sub = save(conn, sub, values)``), never changing the one it was given.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +12,45 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from kassa.domain.contracts import commitment_end
 from kassa.domain.errors import NotFound
-from kassa.domain.subscription import Version
+from kassa.domain.subscription import Subscription, Version
 from kassa.ids import new_id
 from kassa.services.serialize import rfc3339
-from kassa.store.queries import among
+from kassa.store.queries import among, get_row
 from kassa.store.tables import subscription_versions, subscriptions
 
-Row = dict[str, Any]
+
+def load(conn: Connection, environment: str, sub_id: str, *,
+         for_update: bool = False) -> Subscription:
+    """The stored subscription ``sub_id``, parsed; ``NotFound`` when there is none."""
+    return Subscription.of(get_row(conn, subscriptions, environment, sub_id, what="Subscription",
+                                   for_update=for_update))
 
 
-def load(conn: Connection, environment: str, sub_id: str, *, for_update: bool = False) -> Row:
-    stmt = select(subscriptions).where(
-        subscriptions.c.environment == environment, subscriptions.c.id == sub_id
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).mappings().first()
-    if row is None:
-        raise NotFound(f"Subscription {sub_id!r} was not found.")
-    return dict(row)
-
-
-def save(conn: Connection, sub: Row, values: Mapping[str, Any]) -> None:
-    """Write ``values`` and keep the in-memory row in step."""
-    values = {**values, **_ending_soon(sub, values)}
+def save(conn: Connection, sub: Subscription, values: Mapping[str, Any]) -> Subscription:
+    """Write ``values``; the subscription as it now is (``ending_soon_for`` kept in step)."""
+    written = sub.with_values(values)
+    ending = _ending_soon(written, values)
+    if ending:
+        values = {**values, **ending}
+        written = sub.with_values(values)
     conn.execute(
         update(subscriptions)
-        .where(subscriptions.c.environment == sub["environment"], subscriptions.c.id == sub["id"])
+        .where(subscriptions.c.environment == sub.environment, subscriptions.c.id == sub.id)
         .values(**values)
     )
-    sub.update(values)
+    return written
 
 
-def _ending_soon(sub: Row, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep ``ending_soon_for`` in step: the end to announce, unless it was announced already."""
+def _ending_soon(sub: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``ending_soon_for`` of ``sub`` (just written with ``values``) when it changes: the end to
+    announce, unless it was announced already."""
     if not _ENDING_INPUTS & values.keys():
         return {}
-    row = {**sub, **values}
-    end = commitment_end(row["status"], row["contract"], row["term_end"], row["cancel_at"])
-    if end is not None and rfc3339(end) in (row.get("ending_soon_sent") or ()):
+    end = sub.commitment_end
+    if end is not None and rfc3339(end) in sub.ending_soon_sent:
         end = None
-    return {} if end == row.get("ending_soon_for") else {"ending_soon_for": end}
+    return {} if end == sub.ending_soon_for else {"ending_soon_for": end}
 
 
 _ENDING_INPUTS = {"status", "contract", "term_end", "cancel_at"}
@@ -102,18 +102,18 @@ def version_of(conn: Connection, environment: str, sub_id: str, version_id: str)
     return Version.of(row)
 
 
-def insert_version(conn: Connection, sub: Row, values: Mapping[str, Any],
+def insert_version(conn: Connection, sub: Subscription, values: Mapping[str, Any],
                    now: datetime) -> Version:
     number = conn.execute(
         select(func.coalesce(func.max(subscription_versions.c.number), 0)).where(
-            subscription_versions.c.environment == sub["environment"],
-            subscription_versions.c.subscription_id == sub["id"],
+            subscription_versions.c.environment == sub.environment,
+            subscription_versions.c.subscription_id == sub.id,
         )
     ).scalar_one()
     row = {
-        "environment": sub["environment"],
+        "environment": sub.environment,
         "id": new_id(),
-        "subscription_id": sub["id"],
+        "subscription_id": sub.id,
         "number": number + 1,
         "status": "draft",
         "effective_at": None,

@@ -32,11 +32,10 @@ def list_versions(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
 
 def get_version(ctx: Ctx, sub_id: str, version_id: str) -> dict[str, Any]:
     with ctx.uow(read_only=True) as uow:
-        load(uow.conn, uow.environment, sub_id)
+        sub = load(uow.conn, uow.environment, sub_id)
         if version_id == "current":
-            sub = load(uow.conn, uow.environment, sub_id)
             versions = versions_of(uow.conn, uow.environment, sub_id)
-            current = by_id(versions, sub["current_version_id"])
+            current = by_id(versions, sub.current_version_id)
             if current is None:
                 raise NotFound(
                     f"Subscription {sub_id} has no current version yet: it is activated first."
@@ -54,7 +53,7 @@ def _checked_items(uow: UnitOfWork, items: list[dict]) -> list[dict]:
 def create_version(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         sub = load(uow.conn, uow.environment, sub_id, for_update=True)
-        if sub["status"] == "canceled":
+        if sub.status == "canceled":
             raise refuse(sub, "add a version to")
         versions = versions_of(uow.conn, uow.environment, sub_id)
         source = current_version(versions, uow.now)
@@ -70,11 +69,11 @@ def create_version(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, 
             },
             uow.now,
         )
-        if sub["status"] in LIVE:
+        if sub.status in LIVE:
             at = effective_instant(sub, versions, data["effective"], uow.now, "effective_at")
             version = save_version(uow.conn, version, {"effective_at": at})
             if not data.get("draft", True):
-                version = publish(uow, sub, versions, version, at)
+                version = publish(uow, sub, versions, version, at).version
         elif not data.get("draft", True):
             raise refuse(sub, "publish a version of", "Activate it; activation publishes its draft.")
         view = version_view(version)
@@ -100,7 +99,7 @@ def replace_version(ctx: Ctx, sub_id: str, version_id: str, data: Mapping[str, A
         for name in ("effective", "description", "proration"):
             if name in data:
                 values[name] = data[name]
-        if sub["status"] in LIVE and values.get("effective", version.effective):
+        if sub.status in LIVE and values.get("effective", version.effective):
             versions = versions_of(uow.conn, uow.environment, sub_id)
             values["effective_at"] = effective_instant(
                 sub, versions, values.get("effective", version.effective), uow.now, "effective_at"
@@ -115,7 +114,7 @@ def publish_version(ctx: Ctx, sub_id: str, version_id: str, proration: str | Non
     with ctx.uow() as uow:
         sub = load(uow.conn, uow.environment, sub_id, for_update=True)
         version = _draft(uow, sub_id, version_id, "publish")
-        if sub["status"] not in LIVE:
+        if sub.status not in LIVE:
             raise refuse(
                 sub,
                 "publish a version of",
@@ -128,7 +127,7 @@ def publish_version(ctx: Ctx, sub_id: str, version_id: str, proration: str | Non
             replaced(versions, version)
         at = effective_instant(sub, versions, version.effective or "immediate", uow.now,
                                "effective_at")
-        version = publish(uow, sub, versions, version, at)
+        version = publish(uow, sub, versions, version, at).version
         view = version_view(version)
         uow.commit()
     return view

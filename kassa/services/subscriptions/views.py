@@ -51,13 +51,9 @@ def current_period(sub: Subscription, items: Sequence[Mapping], now: datetime) -
     return {"start": iso_date(period.start), "end": iso_date(period.end)}
 
 
-def subscription_view(
-    sub: Subscription | Mapping[str, Any], versions: Sequence[Version], now: datetime
-) -> dict[str, Any]:
-    """The subscription as the API and its events show it (a stored row is parsed first: the
-    lifecycle still hands over rows)."""
-    if not isinstance(sub, Subscription):
-        sub = Subscription.of(sub)
+def subscription_view(sub: Subscription, versions: Sequence[Version],
+                      now: datetime) -> dict[str, Any]:
+    """The subscription as the API and its events show it."""
     current = by_id(versions, sub.current_version_id) or current_version(versions, now)
     pending = pending_versions(versions, current, now) if sub.status != "draft" else []
     items = current.items if current else ()
