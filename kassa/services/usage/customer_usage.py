@@ -3,7 +3,8 @@ the current billing period (or a given range), optionally day by day — all agg
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,13 +12,15 @@ from sqlalchemy import select
 from kassa.domain.billing.boundary import midnight
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.items import priced_items
+from kassa.domain.subscription import Subscription, Version, by_id
 from kassa.domain.usage import UsageWindow
 from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.services.subscriptions.metric_users import billing_period
+from kassa.services.subscriptions.records import versions_by_subscription
 from kassa.services.usage.aggregation import aggregate_windows
-from kassa.store.tables import metrics, subscription_versions, subscriptions
+from kassa.store.tables import metrics, subscriptions
 
 MAX_DAYS = 366
 
@@ -32,40 +35,42 @@ def customer_usage(ctx: Ctx, customer_ref: str, start: datetime | None, end: dat
         raise InvalidRequest("group_by can only be day.", field="group_by")
     with ctx.uow(read_only=True) as uow:
         customer = resolve_customer(uow.conn, uow.environment, customer_ref)
-        subs = [dict(r) for r in uow.conn.execute(select(subscriptions).where(
+        subs = [Subscription.of(r) for r in uow.conn.execute(select(subscriptions).where(
             subscriptions.c.environment == uow.environment,
             subscriptions.c.customer_id == customer["id"],
             subscriptions.c.status.in_(("active", "paused")),
         ).order_by(subscriptions.c.seq)).mappings()]
+        # The current version of a live subscription is always a published one.
+        published = versions_by_subscription(uow.conn, uow.environment, [s.id for s in subs],
+                                             published_only=True)
         metric_rows = {r["id"]: r for r in uow.conn.execute(
             select(metrics).where(metrics.c.environment == uow.environment)).mappings()}
         data = []
         for sub in subs:
-            current = uow.conn.execute(select(subscription_versions.c["items"]).where(
-                subscription_versions.c.environment == uow.environment,
-                subscription_versions.c.id == sub["current_version_id"],
-            )).mappings().first()
+            versions = published[sub.id]
+            current = by_id(versions, sub.current_version_id)
             seen: set[str] = set()
-            for _, child in priced_items(current["items"] if current else []):
+            for _, child in priced_items(current.items if current else []):
                 for metric_id in child["price"].get("metric_ids") or ():
                     metric = metric_rows.get(metric_id)
                     if metric is None or metric_id in seen:
                         continue
                     seen.add(metric_id)
-                    data.append(_entry(uow, sub, child, metric, start, end, group_by))
+                    data.append(_entry(uow, sub, versions, child, metric, start, end, group_by))
     return {"customer_id": customer["id"], "data": data}
 
 
-def _entry(uow: Any, sub: dict, item: dict, metric: Any, start: datetime | None,
-           end: datetime | None, group_by: str | None) -> dict[str, Any]:
+def _entry(uow: Any, sub: Subscription, versions: list[Version], item: Mapping[str, Any],
+           metric: Any, start: datetime | None, end: datetime | None,
+           group_by: str | None) -> dict[str, Any]:
     if start is None or end is None:
-        period = billing_period(uow.conn, uow.environment, sub["id"], metric["id"], uow.now)
+        period = billing_period(sub, versions, metric["id"], uow.now)
         if period is None:  # before the contract starts
-            first = date.fromisoformat(sub["contract"]["start_date"])
+            first = sub.contract_start
             start, end = midnight(first), midnight(first + timedelta(days=1))
         else:
             start, end = midnight(period.start), midnight(period.end)
-    whole = UsageWindow(sub["customer_id"], start, end)
+    whole = UsageWindow(sub.customer_id, start, end)
     windows = [whole]
     days: list[UsageWindow] = []
     if group_by == "day":
@@ -74,12 +79,12 @@ def _entry(uow: Any, sub: dict, item: dict, metric: Any, start: datetime | None,
         cursor = start
         while cursor < end:
             nxt = min(midnight(cursor.date() + timedelta(days=1)), end)
-            days.append(UsageWindow(sub["customer_id"], cursor, nxt))
+            days.append(UsageWindow(sub.customer_id, cursor, nxt))
             cursor = nxt
         windows += days
     values = aggregate_windows(uow.conn, uow.environment, metric, windows)
     entry: dict[str, Any] = {
-        "subscription_id": sub["id"],
+        "subscription_id": sub.id,
         "product_id": item["product_id"],
         "metric_id": metric["id"],
         "metric_name": metric["name"],

@@ -33,11 +33,13 @@ from kassa.services.serialize import iso_date, money
 from kassa.services.subscriptions.metric_users import (
     billing_period,
     calendar_month,
-    subscriptions_billing,
+    metric_users,
+    with_versions,
 )
+from kassa.services.subscriptions.records import load
 from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.queries import ListQuery, Page, get_row, in_filter
-from kassa.store.tables import metrics, subscriptions, usage_thresholds
+from kassa.store.tables import metrics, usage_thresholds
 from kassa.store.uow import UnitOfWork
 
 CHECK_JOB = "check_usage_thresholds"
@@ -47,8 +49,7 @@ def create_threshold(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         sub_id = data.get("subscription_id")
         if sub_id:
-            sub = get_row(uow.conn, subscriptions, uow.environment, sub_id, what="Subscription")
-            customer_id = sub["customer_id"]
+            customer_id = load(uow.conn, uow.environment, sub_id).customer_id
             if data.get("customer_id"):
                 given = resolve_customer(uow.conn, uow.environment, data["customer_id"])["id"]
                 if given != customer_id:
@@ -115,11 +116,14 @@ def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[P
     """The billing period a threshold is measured over at ``at`` (calendar month without one)."""
     sub_id = row["subscription_id"]
     if sub_id is None:
-        billing = subscriptions_billing(uow.conn, uow.environment, row["customer_id"],
-                                        row["metric_id"], at)
-        sub_id = billing[0] if billing else None
-    period = billing_period(uow.conn, uow.environment, sub_id, row["metric_id"], at) if sub_id else None
-    return (period or calendar_month(at)), sub_id
+        users = metric_users(uow.conn, uow.environment, row["customer_id"], row["metric_id"], at)
+        found = users[0] if users else None
+    else:
+        found = with_versions(uow.conn, uow.environment, sub_id)
+    if found is None:
+        return calendar_month(at), sub_id
+    period = billing_period(found.sub, found.versions, row["metric_id"], at)
+    return (period or calendar_month(at)), found.sub.id
 
 
 def check_later(uow: UnitOfWork, customer_ids: Iterable[str]) -> None:
