@@ -176,6 +176,15 @@ class Subscription:
         """When the current term stops (see ``contracts.commitment_end``)."""
         return commitment_end(self.status, self.contract, self.term_end, self.cancel_at)
 
+    @property
+    def end_to_announce(self) -> datetime | None:
+        """The commitment end that ``subscription.ending_soon`` is still to announce (None: no
+        end, or it was announced already)."""
+        end = self.commitment_end
+        if end is None or end in {_instant(sent) for sent in self.ending_soon_sent}:
+            return None
+        return end
+
     @cached_property
     def pause_spans(self) -> tuple[tuple[datetime, datetime | None], ...]:
         """The recorded pauses as [start, end) instants (end None: still paused)."""

@@ -15,7 +15,6 @@ from sqlalchemy import Connection, func, insert, select, update
 from kassa.domain.errors import NotFound
 from kassa.domain.subscription import Subscription, Version
 from kassa.ids import new_id
-from kassa.services.serialize import rfc3339
 from kassa.store.queries import among, get_row
 from kassa.store.tables import subscription_versions, subscriptions
 
@@ -30,9 +29,8 @@ def load(conn: Connection, environment: str, sub_id: str, *,
 def save(conn: Connection, sub: Subscription, values: Mapping[str, Any]) -> Subscription:
     """Write ``values``; the subscription as it now is (``ending_soon_for`` kept in step)."""
     written = sub.with_values(values)
-    ending = _ending_soon(written, values)
-    if ending:
-        values = {**values, **ending}
+    if _ENDING_INPUTS & values.keys() and written.end_to_announce != written.ending_soon_for:
+        values = {**values, "ending_soon_for": written.end_to_announce}
         written = sub.with_values(values)
     conn.execute(
         update(subscriptions)
@@ -42,18 +40,7 @@ def save(conn: Connection, sub: Subscription, values: Mapping[str, Any]) -> Subs
     return written
 
 
-def _ending_soon(sub: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
-    """``ending_soon_for`` of ``sub`` (just written with ``values``) when it changes: the end to
-    announce, unless it was announced already."""
-    if not _ENDING_INPUTS & values.keys():
-        return {}
-    end = sub.commitment_end
-    if end is not None and rfc3339(end) in sub.ending_soon_sent:
-        end = None
-    return {} if end == sub.ending_soon_for else {"ending_soon_for": end}
-
-
-_ENDING_INPUTS = {"status", "contract", "term_end", "cancel_at"}
+_ENDING_INPUTS = {"status", "contract", "term_end", "cancel_at"}  # what end_to_announce reads
 
 
 def versions_of(conn: Connection, environment: str, sub_id: str) -> list[Version]:
