@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from kassa.channels.wiring import Channels, build_channels
+from kassa.clock import Clock, SystemClock
 from kassa.config import Settings
 from kassa.payments.sandbox import SandboxProcessor
 from kassa.queue.outbox import OutboxDispatcher
@@ -49,6 +50,9 @@ class Kassa:
     billing: BillingHooks | None = None
     # Set after a commit that wrote events or jobs: wakes this process's worker threads.
     wakeup: threading.Event = field(default_factory=threading.Event)
+    # Real time for what must never follow a sandbox clock: dashboard sessions expire and
+    # sign-in throttles lift by it (tests hand in a clock they move).
+    wall_clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
         if self.channels is None:
@@ -188,11 +192,20 @@ def settle_heap() -> None:
     gc.set_threshold(50_000, 10, 10)
 
 
+def asgi_app(kassa_app: Kassa) -> Any:
+    """What ``kassa serve`` runs: the HTTP API, with the dashboard at /dashboard."""
+    from kassa.api.app import create_app as make_api
+    from kassa.web.app import install
+
+    app = make_api(kassa_app)
+    install(app, kassa_app)
+    return app
+
+
 def create_app(settings: Settings | None = None) -> Any:
     """ASGI app factory (``uvicorn --factory kassa.bootstrap:create_app``)."""
-    from kassa.api.app import create_app as make_app
     from kassa.config import load_settings
 
-    app = make_app(build(settings or load_settings()))
+    app = asgi_app(build(settings or load_settings()))
     settle_heap()  # one server process of several (``kassa serve --workers N``)
     return app

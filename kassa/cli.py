@@ -1,4 +1,4 @@
-"""The ``kassa`` command: serve, worker, database migrations and API keys."""
+"""The ``kassa`` command: serve, worker, database migrations, API keys and dashboard users."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kassa.config import Settings, SettingsError, load_settings
+from kassa.cli_common import engine as _engine
+from kassa.cli_common import err
+from kassa.cli_common import settings as _settings
+from kassa.cli_users import users_app
+from kassa.config import Settings
 
 # Markdown: a docstring's hard-wrapped lines are joined and rewrapped to the terminal.
 app = typer.Typer(
@@ -28,23 +32,13 @@ events_app = typer.Typer(help="Usage events.", no_args_is_help=True)
 billing_app = typer.Typer(help="Billing runs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(billing_app, name="billing")
-
-err = Console(stderr=True)
-
 
 class Environment(str, Enum):
     sandbox = "sandbox"
     production = "production"
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except SettingsError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
 
 
 def _default(name: str) -> Any:
@@ -58,12 +52,6 @@ def _kassa_command() -> str:
     if not script.exists():
         return "kassa"
     return str(script.relative_to(Path.cwd())) if script.is_relative_to(Path.cwd()) else str(script)
-
-
-def _engine(settings: Settings):  # noqa: ANN202
-    from kassa.store.engine import make_engine
-
-    return make_engine(settings.database_url, pool_size=settings.db_pool_size)
 
 
 @app.command()
@@ -90,9 +78,8 @@ def serve(
     """Migrate the database and run the API server (with an embedded worker by default)."""
     import uvicorn
 
-    from kassa.api.app import create_app
-    from kassa.bootstrap import build, settle_heap
-    from kassa.services import keys
+    from kassa.bootstrap import asgi_app, build, settle_heap
+    from kassa.services import keys, users
     from kassa.store.migrate import upgrade
 
     settings = _settings(host=host, port=port, workers=workers, embedded_worker=worker)
@@ -108,7 +95,12 @@ def serve(
     else:
         print("This database has API keys already (each was shown once). Make a new one with:")
         print(f"  {_kassa_command()} keys create --environment sandbox --name NAME", flush=True)
-    print(f"Kassa is serving on {base}  (API docs: {base}/docs)", flush=True)
+    print(f"Kassa is serving on {base}  (API docs: {base}/docs, dashboard: {base}/dashboard)",
+          flush=True)
+    if not users.list_users(kassa_app.engine):
+        print("The dashboard has no users yet. Create the first (it prints the password):")
+        print(f"  {_kassa_command()} users create --email you@example.com --role admin",
+              flush=True)
     options = {
         "host": settings.host,
         "port": settings.port,
@@ -117,7 +109,7 @@ def serve(
     }
     if settings.workers == 1:
         try:
-            asgi = create_app(kassa_app)
+            asgi = asgi_app(kassa_app)
             settle_heap()
             uvicorn.run(asgi, **options)
         finally:  # the outgoing HTTP pool and the database connections

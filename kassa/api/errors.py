@@ -19,6 +19,7 @@ from kassa.domain.errors import (
     InvalidRequest,
     KassaError,
     NotFound,
+    TooManyAttempts,
     Unauthorized,
 )
 
@@ -29,6 +30,7 @@ STATUS_BY_ERROR: list[tuple[type[KassaError], int]] = [
     (Unauthorized, 401),
     (Forbidden, 403),
     (Conflict, 409),
+    (TooManyAttempts, 429),
     (InvalidRequest, 422),
     (KassaError, 500),
 ]

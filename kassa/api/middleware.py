@@ -25,8 +25,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json"})
-PUBLIC_PREFIXES = ("/docs-assets/",)  # the vendored files of /docs and /redoc
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/", "/dashboard"})
+# The vendored files of /docs and /redoc, and the dashboard (kassa.web), which signs its users
+# in itself: its session cookie is never read here, so it never authenticates the API.
+PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/")
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # Usage events carry their own idempotency key per event (unique_id).
 IDEMPOTENCY_EXEMPT = frozenset({"/events"})

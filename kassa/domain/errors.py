@@ -5,13 +5,14 @@
     ├── Unauthorized              no valid API key
     ├── Forbidden                 not allowed in this environment
     ├── Conflict                  the request collides with another one or with state
+    ├── TooManyAttempts           refused for a while after repeated failures (sign-in)
     └── InvalidRequest            the request is well-formed but makes no sense
         ├── CurrencyMismatch      arithmetic across two currencies
         ├── InvalidExpression     a pricing expression that cannot be compiled or evaluated
         └── InvalidTransition     a lifecycle step that the current status does not allow
 
 The class docstring is the default message. The API maps the tree to HTTP statuses in exactly
-one place (``kassa.api.errors``); the domain knows nothing about HTTP.
+one place (``kassa.api.errors``; the dashboard's pages in ``kassa.web.errors``); the domain knows nothing about HTTP.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class Forbidden(KassaError):
 
 class Conflict(KassaError):
     """The request conflicts with the current state."""
+
+
+class TooManyAttempts(KassaError):
+    """Too many failed attempts; try again later."""
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after  # seconds
 
 
 class InvalidRequest(KassaError):

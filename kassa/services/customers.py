@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, insert, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +44,22 @@ SORTABLE = {
     "name": customers.c.name,
     "email": customers.c.email,
 }
+
+
+def search_filter(values: Sequence[str]) -> ColumnElement[bool]:
+    """``?search=acme``: the name or email contains the text (any case), or the id is it; a
+    comma-separated value matches any of its parts."""
+    c = customers.c
+    return or_(*(
+        func.lower(c.name).contains(value.lower(), autoescape=True)
+        | func.lower(c.email).contains(value.lower(), autoescape=True)
+        | (c.id == value)
+        for value in values
+    ))
+
+
 FILTERS = {
+    "search": search_filter,
     "id": in_filter(customers.c.id),
     "email": in_filter(customers.c.email),
     "currency": in_filter(customers.c.currency, str.upper),

@@ -51,20 +51,28 @@ def create_key(engine: Engine, environment: str, name: str) -> tuple[dict[str, A
     return render(ApiKey, row), secret
 
 
-def list_keys(engine: Engine) -> list[dict[str, Any]]:
+def list_keys(engine: Engine, environment: str | None = None) -> list[dict[str, Any]]:
+    """Every key, or those of ``environment``, oldest first."""
+    stmt = select(api_keys).order_by(api_keys.c.seq)
+    if environment is not None:
+        stmt = stmt.where(api_keys.c.environment == environment)
     with reader(engine) as conn:
-        rows = conn.execute(select(api_keys).order_by(api_keys.c.seq)).mappings().all()
+        rows = conn.execute(stmt).mappings().all()
     return [render(ApiKey, r) for r in rows]
 
 
-def revoke_key(engine: Engine, key_id: str) -> dict[str, Any]:
+def revoke_key(engine: Engine, key_id: str, environment: str | None = None) -> dict[str, Any]:
+    """Revoke key ``key_id`` (of ``environment``, when given: another's is not found)."""
+    mine = [api_keys.c.id == key_id]
+    if environment is not None:
+        mine.append(api_keys.c.environment == environment)
     with engine.begin() as conn:
         conn.execute(
             update(api_keys)
-            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .where(*mine, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-        row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).mappings().first()
+        row = conn.execute(select(api_keys).where(*mine)).mappings().first()
     if row is None:
         raise NotFound(f"API key {key_id!r} was not found.")
     forget_cached_keys()

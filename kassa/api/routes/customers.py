@@ -21,7 +21,8 @@ def create_customer(body: CustomerCreate, ctx: EnvCtx) -> dict[str, Any]:
 
 @router.get("", response_model=ListResponse[Customer])
 def list_customers(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
-    """Filters: id, email, currency, segment, archived (default false)."""
+    """Filters: search (name or email containing the text, any case, or the id), id, email,
+    currency, segment, archived (default false)."""
     return page_body(customers.list_customers(ctx, query))
 
 

@@ -40,6 +40,7 @@ from kassa.store.tables.subscriptions import (
     subscription_versions,
     subscriptions,
 )
+from kassa.store.tables.users import sign_in_failures, users, web_sessions
 from kassa.store.tables.usage import usage_events, usage_late_marks, usage_thresholds
 from kassa.store.tables.jobs import jobs
 from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, webhook_messages
@@ -86,6 +87,9 @@ __all__ = [
     "usage_events",
     "usage_late_marks",
     "usage_thresholds",
+    "users",
+    "sign_in_failures",
+    "web_sessions",
     "webhook_attempts",
     "webhook_endpoints",
     "webhook_messages",

@@ -1,0 +1,21 @@
+// Kassa's dashboard: the Copy buttons (data-copy="ID" copies the text of element ID).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copy);
+  if (!source) return;
+  const text = source.textContent.trim();
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard (an insecure origin): select the text so that Ctrl+C copies it.
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  const label = button.dataset.label || (button.dataset.label = button.textContent);
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = label; }, 2000);
+});

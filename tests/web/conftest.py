@@ -1,0 +1,118 @@
+"""Browser tests: a real server per database backend (SQLite, and PostgreSQL when the suite runs
+on it) and Playwright driving Debian's Chromium; one browser per session, a fresh context
+(cookies) per test. Without /usr/bin/chromium the tests skip, except under CI, where they fail.
+
+Every test also checks that the pages loaded nothing from any host but Kassa's."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import BACKENDS, scratch_postgres
+from tests.web.server import PASSWORD, Server, start
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "sqlite":
+        running = start(f"sqlite:///{tmp_path_factory.mktemp('web') / 'kassa.db'}")
+        yield running
+        running.stop()
+        return
+    with scratch_postgres("kassa_web") as url:
+        running = start(url)
+        yield running
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser: Any, server: Server, contexts: list, outside: list) -> Any:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    contexts.append(context)
+    origin = urlsplit(server.url).netloc
+
+    def watch(request: Any) -> None:
+        if urlsplit(request.url).netloc != origin:
+            outside.append(request.url)
+
+    context.on("request", watch)
+    return context.new_page()
+
+
+@pytest.fixture
+def open_page(browser: Any, server: Server) -> Iterator[Any]:
+    """``open_page()``: a page in a new browser context (its own cookies)."""
+    contexts: list = []
+    outside: list[str] = []
+    yield lambda: _new_page(browser, server, contexts, outside)
+    for context in contexts:
+        context.close()
+    assert outside == [], "pages loaded something from another host"
+
+
+@pytest.fixture
+def page(open_page: Any) -> Any:
+    return open_page()
+
+
+def text_of(answer: Any) -> str:
+    """The text of a page fetched with ``page.request`` (entities decoded)."""
+    return html.unescape(answer.text())
+
+
+def nav(page: Any, name: str) -> Any:
+    """The sidebar's link ``name``."""
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
+
+
+def error_beside(page: Any, field: Any, message: str) -> None:
+    """``field`` is marked invalid, and the note it points to says ``message``."""
+    from playwright.sync_api import expect
+
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{field.get_attribute('aria-describedby')}")).to_have_text(message)
+
+
+def sign_in(page: Any, email: str, password: str = PASSWORD, *, path: str = "/dashboard/") -> None:
+    """Sign in through the sign-in page, ending on ``path``."""
+    page.goto(path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}")
+
+
+@pytest.fixture
+def admin_email(server: Server) -> str:
+    return server.user("admin")
+
+
+@pytest.fixture
+def admin(page: Any, admin_email: str) -> Any:
+    """A page signed in as a new admin (``admin_email``)."""
+    sign_in(page, admin_email)
+    return page
