@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kassa.cli_common import engine, err, settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 users_app = typer.Typer(help="Dashboard users (passwords hashed with Argon2id).",
                         no_args_is_help=True)
@@ -22,12 +27,22 @@ class Role(str, Enum):
     viewer = "viewer"
 
 
-def _migrated_engine():  # noqa: ANN202
+@contextmanager
+def _database(exit_code: int) -> Iterator[Engine]:
+    """The migrated database, disposed of afterwards; a service's refusal ends the command
+    with ``exit_code``, saying why."""
+    from kassa.domain.errors import KassaError
     from kassa.store.migrate import upgrade
 
     db = engine(settings())
-    upgrade(db)
-    return db
+    try:
+        upgrade(db)
+        yield db
+    except KassaError as exc:
+        err.print(f"[red]{exc.detail}[/red]", highlight=False)
+        raise typer.Exit(exit_code) from None
+    finally:
+        db.dispose()
 
 
 @users_app.command("create")
@@ -45,18 +60,11 @@ def users_create(
     """Create a dashboard user. Without --password-stdin a password is generated and printed,
     alone on stdout (so PASSWORD=$(kassa users create ...) works): it is shown only once."""
     from kassa.clock import utcnow
-    from kassa.domain.errors import KassaError
     from kassa.services import users
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    db = _migrated_engine()
-    try:
+    with _database(exit_code=2) as db:
         user, generated = users.create_user(db, email, role.value, utcnow(), password)
-    except KassaError as exc:
-        err.print(f"[red]{exc.detail}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-    finally:
-        db.dispose()
     err.print(f"Created {user['email']} ({user['role']}).", highlight=False)
     if generated is not None:
         sys.stdout.write(generated + "\n")
@@ -67,31 +75,26 @@ def users_list() -> None:
     """List the dashboard users with their roles, and whether each is disabled."""
     from kassa.services import users
 
-    db = _migrated_engine()
     table = Table("id", "email", "role", "status", "last sign-in", "created")
-    for user in users.list_users(db):
+    with _database(exit_code=1) as db:
+        listed = users.list_users(db)
+    for user in listed:
         status = f"disabled {user['disabled_at']}" if user["disabled_at"] else "active"
         table.add_row(user["id"], user["email"], user["role"], status,
                       user["last_sign_in_at"] or "never", user["created_at"])
-    db.dispose()
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @users_app.command("disable")
 def users_disable(
-    email: Annotated[str, typer.Argument(help="The user's email, or id as kassa users list shows.")],
+    email: Annotated[
+        str, typer.Argument(help="The user's email, or id as kassa users list shows.")
+    ],
 ) -> None:
     """Disable user EMAIL: they cannot sign in any more, and their sessions end now."""
     from kassa.clock import utcnow
-    from kassa.domain.errors import KassaError
     from kassa.services import users
 
-    db = _migrated_engine()
-    try:
+    with _database(exit_code=1) as db:
         user = users.disable_user(db, email, utcnow())
-    except KassaError as exc:
-        err.print(f"[red]{exc.detail}[/red]", highlight=False)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
     err.print(f"Disabled {user['email']}.", highlight=False)

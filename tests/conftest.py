@@ -158,3 +158,17 @@ def smtp_server() -> Iterator[Any]:
     server = SmtpServer()
     yield server
     server.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Dashboard passwords in tests are Argon2id at its cheapest parameters: checking one costs
+    a millisecond instead of most of a second. Kassa itself (and the ``kassa`` command run as a
+    process) keeps argon2-cffi's RFC 9106 defaults (kassa.services.users)."""
+    from argon2 import PasswordHasher, profiles
+
+    from kassa.services import users
+
+    production, users.hasher = users.hasher, PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    users.hasher = production

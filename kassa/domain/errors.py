@@ -12,7 +12,8 @@
         └── InvalidTransition     a lifecycle step that the current status does not allow
 
 The class docstring is the default message. The API maps the tree to HTTP statuses in exactly
-one place (``kassa.api.errors``; the dashboard's pages in ``kassa.web.errors``); the domain knows nothing about HTTP.
+one place (``kassa.api.errors``, whose statuses the dashboard's error pages show too); the
+domain knows nothing about HTTP.
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def sign_in(
     user = accounts.verify_password(engine, email, password, now)
     if user is None:
         with engine.begin() as conn:
-            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at < now - THROTTLE_WINDOW))
+            conn.execute(
+                delete(sign_in_failures).where(sign_in_failures.c.at < now - THROTTLE_WINDOW)
+            )
             conn.execute(sign_in_failures.insert().values(email=email, address=address, at=now))
         raise Unauthorized(WRONG)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

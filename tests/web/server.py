@@ -25,13 +25,15 @@ PASSWORD = "correct horse battery staple"
 
 @dataclass
 class MovableClock:
-    """Real time plus an offset the test moves forward (session expiry, throttling)."""
+    """Real time plus an offset the test moves forward (session expiry, throttling); with
+    ``start``, time stands still at ``start`` plus the offset."""
 
+    start: datetime | None = None
     offset: timedelta = timedelta(0)
     frozen = False
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return (self.start or datetime.now(UTC)) + self.offset
 
     def move(self, by: timedelta) -> None:
         self.offset += by

@@ -35,7 +35,7 @@ def test_sandbox_data_never_shows_in_production(server, admin) -> None:
     assert rows.count() == 2 and sandbox["id"] in rows.nth(1).inner_text()
     expect(admin.get_by_text(f"Live Co {tag}")).to_have_count(0)
     expect(admin.get_by_role("region", name="Sandbox")).to_be_visible()
-    expect(admin.get_by_text("Nothing here touches production.")).to_be_visible()
+    expect(admin.get_by_text("test data; nothing here touches production")).to_be_visible()
     admin.goto("/dashboard/settings/api-keys")
     assert {p[:8] for p in _prefixes(admin)} == {"sk_test_"}
 

@@ -24,7 +24,8 @@ def settings_page(request: Request, visitor: Viewing) -> Response:
 def _keys_page(request: Request, visitor: Visitor, status: int = 200, **context: Any) -> Response:
     context = {"created": None, "notice": None} | context
     return page(request, "settings/api_keys.html", partial="settings/_api_keys.html",
-                status=status, active="settings", title="API Keys", here=url(request, "api_keys"),
+                status=status, active="settings", title="API Keys",
+                here=url(request, "api_keys"),
                 keys=keys.list_keys(visitor.kassa.engine, visitor.environment), **context)
 
 

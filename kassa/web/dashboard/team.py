@@ -19,8 +19,9 @@ router = APIRouter(prefix="/settings/team")
 def _team_page(request: Request, visitor: Visitor, status: int = 200, **context: Any) -> Response:
     context = {"invited": None, "notice": None, "row_errors": {}} | context
     return page(request, "settings/team.html", partial="settings/_team.html", status=status,
-                active="settings", title="Team", here=url(request, "team"), users=users.list_users(visitor.kassa.engine),
-                roles=users.ROLES, **context)
+                active="settings", title="Team", here=url(request, "team"),
+                users=users.list_users(visitor.kassa.engine),
+                role_options=[(role, role.capitalize()) for role in users.ROLES], **context)
 
 
 def _not_yourself(visitor: Visitor, user_id: str, what: str) -> None:
