@@ -50,8 +50,8 @@ def users_create(
     email: Annotated[str, typer.Option(help="The user's email address; they sign in with it.")],
     role: Annotated[
         Role,
-        typer.Option(help="viewer reads only; member works with billing data; admin also "
-                          "manages API keys, users and settings."),
+        typer.Option(help="What they may do: viewer reads only, member also works with "
+                          "billing data, admin also manages API keys, users and settings."),
     ],
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
