@@ -41,8 +41,9 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # as patient as the actions, on a busy machine
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         yield chromium
@@ -51,7 +52,7 @@ def browser() -> Iterator[Any]:
 
 def _new_page(browser: Any, server: Server, contexts: list, outside: list) -> Any:
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     contexts.append(context)
     origin = urlsplit(server.url).netloc
 
