@@ -236,3 +236,24 @@ def test_oversized_bodies_are_413(api: TestClient) -> None:
 
     r = api.post("/customers", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+
+
+def test_search_matches_name_or_email_in_any_case_or_the_id(api: TestClient) -> None:
+    made = [api.post("/customers", json=body).json() for body in (
+        {"name": "Acme Corp", "email": "billing@acme.io"},
+        {"name": "Globex", "email": "ap@ACME-partner.example"},
+        {"name": "Initech", "email": None},
+        {"name": "100%_Real Ltd"},
+    )]
+
+    def found(query: str) -> list[str]:
+        answer = api.get("/customers", params={"search": query, "sort": "name:asc"})
+        assert answer.status_code == 200, answer.text
+        return [c["name"] for c in answer.json()["data"]]
+
+    assert found("acme") == ["Acme Corp", "Globex"]
+    assert found("INITECH") == ["Initech"]
+    assert found(made[2]["id"]) == ["Initech"]
+    assert found("initech,globex") == ["Globex", "Initech"]  # any of
+    assert found("%_") == ["100%_Real Ltd"] and found("0%") == ["100%_Real Ltd"]
+    assert found("_") == ["100%_Real Ltd"]  # LIKE's wildcards are plain characters
