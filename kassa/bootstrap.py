@@ -187,7 +187,6 @@ def settle_heap() -> None:
     10,000 subscriptions collections took 1.03 s of 5.8 s of CPU; 0.24 s after this. Not for
     tests, which build many installations in one process (frozen objects are never collected).
     """
-    gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 10, 10)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, Date, DateTime, String
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB, NUMERIC
 from sqlalchemy.engine import Dialect
@@ -57,6 +57,38 @@ class _SQLiteInstant(sqlite.DATETIME):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> None:
         return None
+
+
+class _SQLiteDay(TypeEngine[Any]):
+    """``DATE`` in SQLite's schema, its values converted by ``ISODate`` alone (as
+    ``_SQLiteInstant``; a plain type, so the driver's own DATE adaptation cannot take over)."""
+
+    __visit_name__ = "DATE"
+
+
+class ISODate(TypeDecorator[date]):
+    """A calendar date: DATE on both; on SQLite SQLAlchemy's own text (``2026-02-01``), written
+    and read with ``isoformat``/``fromisoformat``."""
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return _SQLiteDay()
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        if isinstance(value, datetime):  # as SQLAlchemy's DATE: a datetime's day
+            value = value.date()
+        return value.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
+        if isinstance(value, str):  # SQLite
+            return date.fromisoformat(value)
+        return value
 
 
 class UTCDateTime(TypeDecorator[datetime]):

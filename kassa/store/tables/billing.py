@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Date,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 
 from kassa.store.tables.base import env_column, id_column, metadata, resource_table, seq_column
-from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
+from kassa.store.types import ExactDecimal, ISODate, JSONDoc, UTCDateTime
 
 
 def _customer_fk() -> ForeignKeyConstraint:
@@ -45,10 +44,10 @@ invoices = resource_table(
     Column("billing_key", String(200)),
     Column("currency", String(3), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("billing_period_start", Date),
-    Column("billing_period_end", Date),
-    Column("issue_date", Date),
-    Column("due_date", Date),
+    Column("billing_period_start", ISODate()),
+    Column("billing_period_end", ISODate()),
+    Column("issue_date", ISODate()),
+    Column("due_date", ISODate()),
     Column("payment_terms", String(20), nullable=False),
     Column("auto_pay", Boolean, nullable=False),
     Column("subtotal", ExactDecimal(), nullable=False),
@@ -91,8 +90,8 @@ invoice_lines = Table(
     Column("quantity", ExactDecimal()),
     Column("unit_amount", ExactDecimal()),
     Column("amount", ExactDecimal(), nullable=False),
-    Column("period_start", Date),
-    Column("period_end", Date),
+    Column("period_start", ISODate()),
+    Column("period_end", ISODate()),
     Column("details", JSONDoc(), nullable=False),
     UniqueConstraint("environment", "id"),
     ForeignKeyConstraint(

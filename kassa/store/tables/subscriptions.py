@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    Date,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -14,7 +13,7 @@ from sqlalchemy import (
 )
 
 from kassa.store.tables.base import resource_table
-from kassa.store.types import JSONDoc, UTCDateTime
+from kassa.store.types import ISODate, JSONDoc, UTCDateTime
 
 plans = resource_table(
     "plans",
@@ -55,11 +54,11 @@ subscriptions = resource_table(
     Column("metadata", JSONDoc(), nullable=False),
     Column("current_version_id", String(80)),
     # The current contract term [term_start, term_end) and the billing anchor (dates, UTC).
-    Column("term_start", Date),
-    Column("term_end", Date),
-    Column("billing_anchor", Date),
+    Column("term_start", ISODate()),
+    Column("term_end", ISODate()),
+    Column("billing_anchor", ISODate()),
     # Start of the latest billing cycle announced with subscription.started.
-    Column("cycle_start", Date),
+    Column("cycle_start", ISODate()),
     Column("cancellation", JSONDoc()),
     Column("cancel_at", UTCDateTime()),
     Column("pause", JSONDoc()),

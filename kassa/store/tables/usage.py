@@ -22,10 +22,10 @@ Design notes (the table is the ingestion hot path and the billing query's input)
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Index, String, Table, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, String, Table, UniqueConstraint, text
 
 from kassa.store.tables.base import env_column, metadata, seq_column
-from kassa.store.types import ExactDecimal, JSONDoc, UTCDateTime
+from kassa.store.types import ExactDecimal, ISODate, JSONDoc, UTCDateTime
 
 usage_events = Table(
     "usage_events",
@@ -64,7 +64,7 @@ usage_thresholds = Table(
     Column("metric_id", String(80), nullable=False),
     Column("value", ExactDecimal(), nullable=False),
     Column("status", String(16), nullable=False),  # active | archived
-    Column("last_period_start", Date),  # the period it was last exceeded in
+    Column("last_period_start", ISODate()),  # the period it was last exceeded in
     Column("last_exceeded_at", UTCDateTime()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
