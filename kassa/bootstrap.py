@@ -4,6 +4,7 @@ processors, outgoing HTTP, app."""
 from __future__ import annotations
 
 import gc
+import importlib
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -82,9 +83,23 @@ class Kassa:
         self.engine.dispose()
 
 
+def _on_first_call(module: str, name: str) -> Any:
+    """``module.name``, imported when it is first called: the automation engine (Jinja2, cron,
+    the email templates) stays unloaded in a command that never runs it, such as a billing run."""
+    target: Any = None
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        nonlocal target
+        if target is None:
+            target = getattr(importlib.import_module(module), name)
+        return target(*args, **kwargs)
+
+    return call
+
+
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
-    from kassa.automations import executions, runner
+    from kassa.automations import executions
     from kassa.services.billing import collection, refunds
     from kassa.services.usage import thresholds
 
@@ -93,7 +108,8 @@ def build_jobs() -> JobRunner:
     jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY,
                   on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
-    jobs.register(executions.STEP_JOB, runner.run_step_job, retry=runner.STEP_RETRY)
+    jobs.register(executions.STEP_JOB, _on_first_call("kassa.automations.runner", "run_step_job"),
+                  retry=executions.STEP_RETRY)
     jobs.register(
         webhook_messages.DELIVER_JOB,
         webhook_delivery.deliver,
@@ -107,11 +123,12 @@ def build_jobs() -> JobRunner:
 
 def build_outbox() -> OutboxDispatcher:
     """Every outbox consumer, in the order each clock step runs them (see kassa.queue.outbox)."""
-    from kassa.automations import triggers
+    from kassa.automations import executions
 
     outbox = OutboxDispatcher()
     outbox.register("webhooks", webhook_messages.fan_out, start="beginning")
-    outbox.register(triggers.CONSUMER, triggers.consume, start="now", per_event=False)
+    outbox.register(executions.CONSUMER, _on_first_call("kassa.automations.triggers", "consume"),
+                    start="now", per_event=False)
     return outbox
 
 

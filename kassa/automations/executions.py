@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from kassa.automations import cursor
 from kassa.domain.errors import NotFound
 from kassa.ids import new_id
+from kassa.queue.retry import RetryPolicy
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
@@ -18,6 +20,10 @@ from kassa.store.tables import automation_executions, automation_step_runs, auto
 from kassa.store.uow import UnitOfWork
 
 STEP_JOB = "automation.step"
+# A run fails only when the database cannot be reached (actions record their own failures).
+STEP_RETRY = RetryPolicy(max_attempts=10, initial=timedelta(seconds=30), cap=timedelta(hours=1))
+# The outbox consumer that starts executions (kassa.automations.triggers).
+CONSUMER = "automations"
 STATUSES = ("running", "waiting", "completed", "failed", "canceled")
 SORTABLE = {"created_at": automation_executions.c.created_at,
             "triggered_at": automation_executions.c.triggered_at}

@@ -13,7 +13,6 @@ retried on the error handling's backoff (the step's, else the automation's), the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 
@@ -30,14 +29,11 @@ from kassa.automations.store import (
     step_run,
 )
 from kassa.domain.automations.definition import ActionStep
-from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
 from kassa.queue import Job
 from kassa.services.context import Ctx
 
 LIVE = ("running", "waiting")
-# A run fails only when the database cannot be reached (actions record their own failures).
-STEP_RETRY = RetryPolicy(max_attempts=10, initial=timedelta(seconds=30), cap=timedelta(hours=1))
 # Steps one job runs at most before handing over to a new job (long loops).
 STEPS_PER_JOB = 200
 

@@ -21,7 +21,6 @@ from kassa.store.queries import get_row
 from kassa.store.tables import automations
 from kassa.store.uow import UnitOfWork
 
-CONSUMER = "automations"
 
 
 def _matches(trigger: EventTrigger, data: Mapping[str, Any]) -> bool:
