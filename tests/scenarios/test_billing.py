@@ -319,6 +319,51 @@ def test_partial_refund_through_a_credit_note(kassa, catalog: TestClient) -> Non
     assert third.status_code == 422  # fully credited now
 
 
+def test_a_credit_note_applied_as_it_is_created(kassa, catalog: TestClient) -> None:
+    """``resolution`` on POST /credit-notes applies the note in the same request; a note that
+    cannot be applied so is refused whole, and no draft is left behind."""
+    card(catalog, "wcqYrqfE")
+    ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
+    ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "amount": "30.00"}), 201)
+    subscribe(catalog, "2026-07-01", [{"product_id": sc.PLATFORM, "price": sc.fixed("100.00", "advance")}],
+              billing={"auto_pay_invoices": True})
+    [invoice] = invoices(catalog)
+    refunded = ok(catalog.post("/credit-notes", json={
+        "invoice_id": invoice["id"], "amount": "25.00", "reason": "service_issue",
+        "resolution": "refund"}), 201)
+    assert (refunded["status"], refunded["amount"], refunded["number"], refunded["resolution"]) == (
+        "applied", "25.00", "TEST-CN-000001", "refund")
+    refund = ok(catalog.get(f"/refunds/{refunded['refund_id']}"))
+    assert (refund["amount"], refund["status"], refund["reason"]) == ("25.00", "succeeded",
+                                                                     "service_issue")
+    [payment] = ok(catalog.get("/payments"))["data"]
+    assert (payment["amount"], payment["amount_refunded"]) == ("70.00", "25.00")
+    # 45.00 of the payment is left to refund: 50.00 is refused, and nothing is stored.
+    over = catalog.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "50.00",
+                                               "resolution": "refund"})
+    assert over.status_code == 422
+    assert over.json()["errors"] == [{
+        "field": "resolution",
+        "message": f"Only 45.00 was paid on invoice {invoice['id']} and not yet refunded; refund "
+                   "at most that, or store the credit instead.",
+    }]
+    notes = ok(catalog.get("/credit-notes", params={"invoice_id": invoice["id"]}))["data"]
+    assert [n["id"] for n in notes] == [refunded["id"]]
+    stored = ok(catalog.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "50.00",
+                                                    "resolution": "credit"}), 201)
+    assert (stored["status"], stored["number"], stored["resolution"]) == (
+        "applied", "TEST-CN-000002", "credit")
+    assert ok(catalog.get("/customers/wcqYrqfE/credit-balance"))["monetary"] == [
+        {"currency": "USD", "amount": "50.00"}
+    ]
+    after = ok(catalog.get(f"/invoices/{invoice['id']}"))
+    assert (after["status"], after["amount_credited"], after["amount_due"]) == ("paid", "75.00",
+                                                                               "0.00")
+    wrong = catalog.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "1.00",
+                                                "resolution": "later"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "resolution"
+
+
 def test_wallet_top_up_consumed_over_two_invoices(catalog: TestClient) -> None:
     card(catalog, "wcqYrqfE")
     ok(catalog.post("/clock/freeze", json={"at": "2026-06-20T00:00:00Z"}))

@@ -17,7 +17,8 @@ router = APIRouter(tags=["credit notes"])
 
 @router.post("/credit-notes", status_code=201, response_model=CreditNote)
 def create_credit_note(body: CreditNoteCreate, ctx: EnvCtx) -> dict[str, Any]:
-    """A draft credit note for an issued or paid invoice, by lines or by amount."""
+    """A draft credit note for an issued or paid invoice, by lines or by amount; with
+    ``resolution`` applied at once (nothing is stored when it cannot be applied)."""
     return credit_notes.create_credit_note(ctx, body.model_dump())
 
 

@@ -14,6 +14,9 @@ CreditReason = Literal[
 ]
 
 
+Resolution = Literal["refund", "credit"]
+
+
 class CreditNoteLineCreate(Schema):
     invoice_line_id: Annotated[str, Field(max_length=80)] | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
@@ -26,6 +29,10 @@ class CreditNoteCreate(Schema):
     amount: NonNegativeMoney | None = None
     reason: CreditReason = "other"
     memo: Annotated[str, Field(max_length=2000)] | None = None
+    resolution: Resolution | None = Field(
+        None, description="Apply the note at once, in the same request: refund to the "
+        "original payment, or store as credit (as POST /credit-notes/{id}/apply does); "
+        "omitted, the note stays a draft")
 
     @model_validator(mode="after")
     def _one(self) -> CreditNoteCreate:
@@ -35,4 +42,4 @@ class CreditNoteCreate(Schema):
 
 
 class CreditNoteApply(Schema):
-    resolution: Literal["refund", "credit"]
+    resolution: Resolution

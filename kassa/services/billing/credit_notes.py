@@ -38,74 +38,107 @@ def _credited(uow: UnitOfWork, invoice_id: str) -> Decimal:
     return sum(rows, ZERO)
 
 
+def left_to_credit(uow: UnitOfWork, invoice: inv.Invoice) -> Decimal:
+    """What credit notes may still give back on ``invoice``: its total less its notes."""
+    return invoice.total - _credited(uow, invoice.id)
+
+
+def refundable(paid: list[dict[str, Any]]) -> Decimal:
+    """What can still be refunded of an invoice's succeeded payments ``paid``."""
+    return sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
+
+
+def succeeded_payments(uow: UnitOfWork, invoice_id: str) -> list[dict[str, Any]]:
+    """The invoice's succeeded payments, latest first (the order refunds take them in)."""
+    return [dict(r) for r in uow.conn.execute(select(payments_table).where(
+        payments_table.c.environment == uow.environment,
+        payments_table.c.invoice_id == invoice_id,
+        payments_table.c.status == "succeeded",
+    ).order_by(payments_table.c.seq.desc())).mappings()]
+
+
 def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft credit note; with ``resolution`` (``refund`` or ``credit``) also applied, in the
+    same transaction, so a note that cannot be applied is not left behind as a draft."""
+    resolution = data.get("resolution")
     with ctx.uow() as uow:
-        invoice = inv.load(uow, data["invoice_id"], for_update=True)
-        if invoice.status not in CREDITABLE:
-            raise InvalidTransition(
-                f"Invoice {invoice.id} is {invoice.status}; credit notes are for issued "
-                "or paid invoices."
-            )
-        currency = invoice.currency
-        lines: list[dict[str, Any]] = []
-        if data.get("lines"):
-            by_id = {line.id: line for line in invoice.lines}
-            for index, line in enumerate(data["lines"]):
-                source = by_id.get(line.get("invoice_line_id")) if line.get("invoice_line_id") else None
-                if line.get("invoice_line_id") and source is None:
-                    raise InvalidRequest(
-                        f"Line {line['invoice_line_id']!r} is not on invoice {invoice.id}.",
-                        field=f"lines[{index}].invoice_line_id",
-                    )
-                amount = round_money(line["amount"], currency)
-                if source is not None and amount > source.amount:
-                    raise InvalidRequest(
-                        f"The line was {money(source.amount)}; a credit cannot exceed it.",
-                        field=f"lines[{index}].amount",
-                    )
-                lines.append({"invoice_line_id": line.get("invoice_line_id"),
-                              "description": line.get("description") or (source.description if source else "Credit"),
-                              "amount": money(amount)})
-            total = sum((Decimal(line["amount"]) for line in lines), ZERO)
-        else:
-            total = round_money(data["amount"], currency)
-            lines = [{"invoice_line_id": None, "description": data.get("memo") or "Credit",
-                      "amount": money(total)}]
-        if total <= 0:
-            raise InvalidRequest("A credit note must be for a positive amount.", field="amount")
-        if invoice.kind == "top_up":
-            _check_top_up(uow, invoice, total)
-        room = invoice.total - _credited(uow, invoice.id)
-        if total > room:
-            raise InvalidRequest(
-                f"Invoice {invoice.id} has {money(room)} left to credit; this note is for "
-                f"{money(total)}.",
-                field="amount",
-            )
-        row = {
-            "environment": uow.environment,
-            "id": new_id("cn"),
-            "number": None,
-            "invoice_id": invoice.id,
-            "customer_id": invoice.customer_id,
-            "currency": currency,
-            "status": "draft",
-            "reason": data.get("reason", "other"),
-            "memo": data.get("memo"),
-            "lines": lines,
-            "amount": total,
-            "resolution": None,
-            "refund_id": None,
-            "credit_grant_id": None,
-            "applied_at": None,
-            "voided_at": None,
-            "created_at": uow.now,
-            "updated_at": uow.now,
-        }
-        uow.conn.execute(insert(credit_notes), row)
-        uow.emit("credit_note.created", render(CreditNote, row))
+        row = _draft(uow, data)
+        if resolution is not None:
+            _apply(uow, row, resolution)
+        view = render(CreditNote, row)
         uow.commit()
-    return render(CreditNote, row)
+    if resolution == "refund":  # as refunded (a job run as the commit returned)
+        return get_credit_note(ctx, row["id"])
+    return view
+
+
+def _draft(uow: UnitOfWork, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Insert the draft note ``data`` asks for (the invoice locked); the stored row."""
+    invoice = inv.load(uow, data["invoice_id"], for_update=True)
+    if invoice.status not in CREDITABLE:
+        raise InvalidTransition(
+            f"Invoice {invoice.id} is {invoice.status}; credit notes are for issued "
+            "or paid invoices."
+        )
+    currency = invoice.currency
+    lines: list[dict[str, Any]] = []
+    if data.get("lines"):
+        by_id = {line.id: line for line in invoice.lines}
+        for index, line in enumerate(data["lines"]):
+            source = by_id.get(line.get("invoice_line_id")) if line.get("invoice_line_id") else None
+            if line.get("invoice_line_id") and source is None:
+                raise InvalidRequest(
+                    f"Line {line['invoice_line_id']!r} is not on invoice {invoice.id}.",
+                    field=f"lines[{index}].invoice_line_id",
+                )
+            amount = round_money(line["amount"], currency)
+            if source is not None and amount > source.amount:
+                raise InvalidRequest(
+                    f"The line was {money(source.amount)}; a credit cannot exceed it.",
+                    field=f"lines[{index}].amount",
+                )
+            lines.append({"invoice_line_id": line.get("invoice_line_id"),
+                          "description": line.get("description") or (source.description if source else "Credit"),
+                          "amount": money(amount)})
+        total = sum((Decimal(line["amount"]) for line in lines), ZERO)
+    else:
+        total = round_money(data["amount"], currency)
+        lines = [{"invoice_line_id": None, "description": data.get("memo") or "Credit",
+                  "amount": money(total)}]
+    if total <= 0:
+        raise InvalidRequest("A credit note must be for a positive amount.", field="amount")
+    if invoice.kind == "top_up":
+        _check_top_up(uow, invoice, total)
+    room = left_to_credit(uow, invoice)
+    if total > room:
+        raise InvalidRequest(
+            f"Invoice {invoice.id} has {money(room)} left to credit; this note is for "
+            f"{money(total)}.",
+            field="amount",
+        )
+    row = {
+        "environment": uow.environment,
+        "id": new_id("cn"),
+        "number": None,
+        "invoice_id": invoice.id,
+        "customer_id": invoice.customer_id,
+        "currency": currency,
+        "status": "draft",
+        "reason": data.get("reason", "other"),
+        "memo": data.get("memo"),
+        "lines": lines,
+        "amount": total,
+        "resolution": None,
+        "refund_id": None,
+        "credit_grant_id": None,
+        "applied_at": None,
+        "voided_at": None,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(insert(credit_notes), row)
+    uow.emit("credit_note.created", render(CreditNote, row))
+    return row
 
 
 def _check_top_up(uow: UnitOfWork, invoice: inv.Invoice, amount: Decimal) -> None:
@@ -142,27 +175,32 @@ def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]
         note = load_note(uow, note_id)
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
-        invoice = inv.load(uow, note["invoice_id"], for_update=True)
-        if invoice.status not in CREDITABLE:  # voided since the note was drafted
-            raise InvalidTransition(
-                f"Invoice {invoice.id} is {invoice.status}; credit note {note_id} can no "
-                "longer be applied (void the note)."
-            )
-        amount: Decimal = note["amount"]
-        if invoice.kind == "top_up":
-            _check_top_up(uow, invoice, amount)
-        number = numbering.reserve(uow, "credit_note")[0]
-        if invoice.kind == "top_up":
-            ledger.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
-        if resolution == "refund":
-            _refund(uow, note, invoice, number)
-        else:
-            _credit(uow, note, invoice, number)
+        _apply(uow, note, resolution)
         view = render(CreditNote, note)
         uow.commit()
     if resolution == "refund":  # as refunded (a job run as the commit returned)
         return get_credit_note(ctx, note_id)
     return view
+
+
+def _apply(uow: UnitOfWork, note: dict[str, Any], resolution: str) -> None:
+    """Apply the draft ``note`` (updated in place) as a refund or as credit."""
+    invoice = inv.load(uow, note["invoice_id"], for_update=True)
+    if invoice.status not in CREDITABLE:  # voided since the note was drafted
+        raise InvalidTransition(
+            f"Invoice {invoice.id} is {invoice.status}; credit note {note['id']} can no "
+            "longer be applied (void the note)."
+        )
+    amount: Decimal = note["amount"]
+    if invoice.kind == "top_up":
+        _check_top_up(uow, invoice, amount)
+    number = numbering.reserve(uow, "credit_note")[0]
+    if invoice.kind == "top_up":
+        ledger.take_back_top_up(uow, invoice, amount, reason=f"Credit note {number}")
+    if resolution == "refund":
+        _refund(uow, note, invoice, number)
+    else:
+        _credit(uow, note, invoice, number)
 
 
 def load_note(uow: UnitOfWork, note_id: str) -> dict[str, Any]:
@@ -173,16 +211,12 @@ def load_note(uow: UnitOfWork, note_id: str) -> dict[str, Any]:
 def _refund(uow: UnitOfWork, note: dict[str, Any], invoice: inv.Invoice, number: str) -> None:
     """Pending refunds of the note's amount, latest payment first, and the job asking for
     them; the note is pending_refund until that job records their outcome."""
-    paid = [dict(r) for r in uow.conn.execute(select(payments_table).where(
-        payments_table.c.environment == uow.environment,
-        payments_table.c.invoice_id == invoice.id,
-        payments_table.c.status == "succeeded",
-    ).order_by(payments_table.c.seq.desc())).mappings()]
-    refundable = sum((p["amount"] - p["amount_refunded"] for p in paid), ZERO)
+    paid = succeeded_payments(uow, invoice.id)
+    can_refund = refundable(paid)
     amount: Decimal = note["amount"]
-    if amount > refundable:
+    if amount > can_refund:
         raise InvalidRequest(
-            f"Only {money(refundable)} was paid on invoice {invoice.id} and not yet "
+            f"Only {money(can_refund)} was paid on invoice {invoice.id} and not yet "
             f"refunded; refund at most that, or store the credit instead.",
             field="resolution",
         )
