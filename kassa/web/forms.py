@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from kassa.api.errors import validation_errors
 
 FORM_LIMIT = 64 * 1024  # a dashboard form is a few fields; nothing needs more
+Body = TypeVar("Body", bound=BaseModel)
 
 
 class FormRefused(Exception):
@@ -58,3 +62,22 @@ async def read_form(request: Request) -> Form:
     if any("\x00" in name or "\x00" in value for name, value in pairs):
         raise FormRefused(400, "A form field must not contain the NUL character.")
     return Form(dict(pairs))
+
+
+class FormInvalid(Exception):
+    """A form's fields failed the API's request schema: ``errors`` maps each field, named as
+    the API names it (``amount``, ``conditions[0].value``), to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+def validated(schema: type[Body], body: Mapping[str, Any]) -> Body:
+    """``body`` read by the API's request ``schema``, as the JSON API reads it: a page accepts
+    exactly what the API accepts, with the same messages (``FormInvalid`` otherwise)."""
+    try:
+        return schema.model_validate(dict(body))
+    except ValidationError as exc:
+        found = validation_errors(exc.errors())
+        raise FormInvalid({e["field"]: e["message"] for e in reversed(found)}) from None

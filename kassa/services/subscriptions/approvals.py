@@ -88,11 +88,17 @@ def list_rules(ctx: Ctx, query: ListQuery) -> Page:
 # ------------------------------------------------------------------ holding and deciding
 
 
+def contract_months(sub: Subscription) -> int:
+    """The months a deal's figures count: a fixed contract's duration, else 12."""
+    months = sub.contract.get("duration_months") if sub.period_type == "fixed" else 12
+    return int(months or 12)
+
+
 def _deal(uow: UnitOfWork, sub: Subscription) -> Deal:
     versions = versions_of(uow.conn, uow.environment, sub.id)
     drafts = [v for v in versions if v.status == "draft"]
     items = list(drafts[0].items) if drafts else []
-    months = sub.contract.get("duration_months") if sub.period_type == "fixed" else 12
+    months = contract_months(sub)
     customer = uow.conn.execute(
         select(customers.c.segment).where(
             customers.c.environment == uow.environment, customers.c.id == sub.customer_id
@@ -109,11 +115,11 @@ def _deal(uow: UnitOfWork, sub: Subscription) -> Deal:
     return Deal(
         items=items,
         discount=sub.discount,
-        contract_months=months or 12,
+        contract_months=months,
         payment_terms=sub.payment_terms,
         customer_segment=customer.segment,
         customer_is_new=started_before is None,
-        figures=deal_figures(items, months or 12),
+        figures=deal_figures(items, months),
     )
 
 

@@ -25,9 +25,6 @@ COMING = {
                       "items, versions, pending changes and invoices: Activate, Change Plan, "
                       "Update Quantity, Pause, Resume and Cancel Subscription.",
                       ["GET /subscriptions", "POST /subscriptions/{id}/changes"]),
-    "invoices": ("Invoices", "the list with status filters (Payment Failed among them) and each "
-                 "invoice's full breakdown: Retry Payment, Apply Credits, Issue Refund / Create "
-                 "Credit Note, Void.", ["GET /invoices", "GET /invoices/{id}"]),
     "approvals": ("Approvals", "the pending approvals with the rules' reasons, a review page, "
                   "Approve and Reject.", ["GET /approvals", "POST /approvals/{id}/approve"]),
     "catalog": ("Catalog", "Products, Plans (New Plan with its items and prices), Metrics and "
