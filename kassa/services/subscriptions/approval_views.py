@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kassa.domain.approvals import deal_figures
+from kassa.domain.items import priced_items
 from kassa.domain.money import round_money
 from kassa.domain.subscription import Subscription, Version
 from kassa.resources import render
@@ -20,7 +21,7 @@ from kassa.services.serialize import money
 from kassa.services.subscriptions.approvals import contract_months, list_approvals
 from kassa.services.subscriptions.records import versions_by_subscription
 from kassa.store.queries import ListQuery, Page, get_row
-from kassa.store.tables import approval_rules, approvals, customers, subscriptions
+from kassa.store.tables import approval_rules, approvals, customers, products, subscriptions
 
 
 def list_for_review(ctx: Ctx, query: ListQuery) -> Page:
@@ -34,11 +35,25 @@ def list_for_review(ctx: Ctx, query: ListQuery) -> Page:
 def for_review(ctx: Ctx, approval_id: str) -> dict[str, Any]:
     """One approval with its ``subscription`` (id, name, status, currency, contract months),
     ``customer`` (id, name, email), ``rule`` (id, name; None once deleted), the ``items``
-    under review and ``value`` (mrr, acv, tcv as money strings in the subscription's currency)."""
+    under review (and as ``item_lines``, one per priced product, with its name) and ``value``
+    (mrr, acv, tcv as money strings in the subscription's currency)."""
     with ctx.uow(read_only=True) as uow:
         row = get_row(uow.conn, approvals, uow.environment, approval_id, what="Approval")
         view = render(Approval, row)
-        return _reviewer(uow.conn, uow.environment, [view])(view)
+        review = _reviewer(uow.conn, uow.environment, [view])(view)
+        priced = list(priced_items(review["items"]))
+        wanted = sorted({child["product_id"] for _, child in priced})
+        names = dict(uow.conn.execute(select(products.c.id, products.c.name).where(
+            products.c.environment == uow.environment, products.c.id.in_(wanted),
+        )).all()) if wanted else {}
+    review["item_lines"] = [{
+        "bundle_id": bundle_id, "product_id": child["product_id"],
+        "product_name": names.get(child["product_id"], child["product_id"]),
+        "price_type": child["price"].get("type"), "fee_type": child["price"].get("fee_type"),
+        "billing_interval": child["price"].get("billing_interval"),
+        "quantity": child.get("quantity", 1),
+    } for bundle_id, child in priced]
+    return review
 
 
 def _reviewer(conn: Connection, environment: str, shown: Sequence[dict[str, Any]]) -> Any:

@@ -25,15 +25,11 @@ COMING = {
                       "items, versions, pending changes and invoices: Activate, Change Plan, "
                       "Update Quantity, Pause, Resume and Cancel Subscription.",
                       ["GET /subscriptions", "POST /subscriptions/{id}/changes"]),
-    "approvals": ("Approvals", "the pending approvals with the rules' reasons, a review page, "
-                  "Approve and Reject.", ["GET /approvals", "POST /approvals/{id}/approve"]),
     "catalog": ("Catalog", "Products, Plans (New Plan with its items and prices), Metrics and "
                 "Bundles.", ["GET /products", "GET /plans", "GET /metrics", "GET /bundles"]),
     "automations": ("Automations", "the list with pause and resume, Create Automation from a "
                     "template or from scratch, Test Automation, each run's step-by-step log, "
                     "and versions.", ["GET /automations", "POST /automations"]),
-    "events": ("Events", "the event debugger: search by customer or unique id, and why an "
-               "event was not counted.", ["GET /events", "GET /events/{unique_id}"]),
 }
 
 
