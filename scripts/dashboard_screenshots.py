@@ -18,7 +18,11 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+
 from kassa.services import customers  # noqa: E402
+from tests.conftest import API_VERSION_HEADERS  # noqa: E402
+from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
 PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "automations",
@@ -37,7 +41,7 @@ def main(out: Path) -> None:
                                                 ("Globex", None)] * 10):
                 customers.create_customer(ctx, {"name": f"{name} {n + 1}", "email": email,
                                                 "segment": "enterprise" if n % 3 else None})
-            server.key("sandbox")
+            seeded = _seed_billing(server, admin)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
                 for who, email in (("admin", admin), ("viewer", viewer)):
@@ -53,6 +57,7 @@ def main(out: Path) -> None:
                         page.goto(f"/dashboard/{path}")
                         name = path.replace("/", "-") or "home"
                         page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
+                    _billing_pages(page, out, who, seeded)
                     if who == "admin":
                         _actions(page, out)
                     page.close()
@@ -60,6 +65,77 @@ def main(out: Path) -> None:
         finally:
             server.stop()
     print(f"Screenshots in {out}")
+
+
+def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
+    """Invoices (one whose card was declined, one paid with a partial refund), a subscription
+    held for approval by a rule naming ``admin``, and usage events, through the API."""
+    api = httpx.Client(base_url=server.url, headers={
+        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
+
+    def ok(answer: httpx.Response) -> dict:
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    acme = ok(api.post("/customers", json={"name": "Northwind Traders",
+                                           "email": "ap@northwind.example"}))
+    ok(api.post(f"/customers/{acme['id']}/payment-methods", json={
+        "type": "card", "details": {"brand": "visa", "last4": "4242"},
+        "test_behavior": "decline_once"}))
+    failed = ok(api.post("/invoices", json={"customer_id": acme["id"], "auto_pay": True, "lines": [
+        {"description": "Onboarding workshop", "amount": "1200.00"},
+        {"description": "Data migration", "quantity": "3", "unit_amount": "150.00"}]}))
+    paid = ok(api.post("/invoices", json={"customer_id": acme["id"], "auto_pay": True, "lines": [
+        {"description": "Support retainer", "amount": "300.00"}]}))
+    assert paid["status"] == "paid"  # the card declines only its first charge
+    ok(api.post("/credit-notes", json={"invoice_id": paid["id"], "amount": "50.00",
+                                       "reason": "service_issue", "resolution": "refund"}))
+    ok(api.post("/approval-rules", json={
+        "name": "Large deals", "conditions": [{"type": "mrr_exceeds", "value": "5000.00"}],
+        "approvers": {"names": [admin, "cfo@example.com"], "strategy": "any"}}))
+    product = ok(api.post("/products", json={"name": "Platform", "fee_type": "fixed",
+                                             "billing_frequency": "recurring"}))
+    sub = ok(api.post("/subscriptions", json={
+        "customer_id": acme["id"], "currency": "USD", "name": "Northwind Enterprise",
+        "contract": {"period_type": "fixed", "duration_months": 24},
+        "items": [{"product_id": product["id"], "price": fixed("7500.00")}]}))
+    ok(api.post(f"/subscriptions/{sub['id']}/activate"))
+    ok(api.post("/metrics", json={
+        "name": "API calls", "event_name": "api_call", "aggregation": {"method": "sum", "field": "n"},
+        "filter_groups": [{"operator": "and", "filters": [
+            {"field": "region", "operator": "equal", "value": "eu"}]}]}))
+    ok(api.post("/events", json={"events": [
+        {"account": acme["id"], "event_name": "api_call", "unique_id": f"evt-{n:03d}",
+         "properties": {"n": n, "region": "eu" if n % 3 else "us"}} for n in range(1, 8)]
+        + [{"account": "unknown-account", "event_name": "api_call", "unique_id": "evt-orphan",
+            "properties": {"n": 1, "region": "eu"}}]}))
+    approval = ok(api.get("/approvals"))["data"][0]
+    api.close()
+    return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
+            "rule": approval["rule_id"]}
+
+
+def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001
+    """The invoice, approval and event pages with data, and (admins) the action forms."""
+    shots = [("invoices-payment-failed", "invoices?status=payment_failed"),
+             ("invoice-failed", f"invoices/{seeded['failed']}"),
+             ("invoice-paid", f"invoices/{seeded['paid']}"),
+             ("approval-review", f"approvals/{seeded['approval']}"),
+             ("approval-rules", "settings/approval-rules"),
+             ("approval-rule", f"settings/approval-rules/{seeded['rule']}"),
+             ("event-filtered-out", "events/evt-003"), ("event-no-customer", "events/evt-orphan")]
+    if who == "admin":
+        shots += [("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
+                  ("invoice-void-form", f"invoices/{seeded['failed']}?open=void")]
+    for name, path in shots:
+        page.goto(f"/dashboard/{path}")
+        page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
+    if who == "admin":
+        page.goto(f"/dashboard/invoices/{seeded['paid']}?open=refund")
+        page.get_by_label("Refund amount (USD)").fill("500.00")
+        page.get_by_role("button", name="Confirm").click()
+        page.get_by_text("left to credit").wait_for()
+        page.screenshot(path=out / "admin-invoice-refund-error.png", full_page=True)
 
 
 def _actions(page, out: Path) -> None:  # noqa: ANN001

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,9 +22,10 @@ from tests.web.server import PASSWORD, Server, start
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
+@contextmanager
+def serving(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a scratch database of ``backend`` (sqlite or postgres), stopped after."""
+    if backend == "sqlite":
         running = start(f"sqlite:///{tmp_path_factory.mktemp('web') / 'kassa.db'}")
         yield running
         running.stop()
@@ -32,6 +34,22 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         running = start(url)
         yield running
         running.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    with serving(request.param, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def own_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A server for one test module alone, for a module whose tests leave live subscriptions
+    or approval rules behind (a later advance of the shared sandbox clock would bill them, a
+    later activation meet them). The module overrides ``server`` with it:
+    ``@pytest.fixture(scope="module") def server(own_server): return own_server``."""
+    with serving(request.param, tmp_path_factory) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

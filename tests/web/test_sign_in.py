@@ -17,7 +17,8 @@ from tests.web.server import PASSWORD
 PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/dashboard/invoices",
          "/dashboard/approvals", "/dashboard/catalog", "/dashboard/automations",
          "/dashboard/events", "/dashboard/settings", "/dashboard/settings/api-keys",
-         "/dashboard/settings/team", "/dashboard/clock"]
+         "/dashboard/settings/team", "/dashboard/settings/approval-rules",
+         "/dashboard/settings/approval-rules/new", "/dashboard/clock"]
 
 
 def test_every_page_sends_a_stranger_to_sign_in_and_back(server, page) -> None:
