@@ -278,13 +278,19 @@ def test_declined_payment_retry_then_paid(kassa, catalog: TestClient) -> None:
     assert again.json()["detail"] == f"Cannot collect a payment for invoice {invoice['id']}: it is paid."
 
 
-def test_partial_refund_through_a_credit_note(kassa, catalog: TestClient) -> None:
+def _paid_by_credit_and_card(catalog: TestClient) -> dict:
+    """July's 100.00 invoice, paid by 30.00 of credit and 70.00 charged to the card."""
     card(catalog, "wcqYrqfE")
     ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
     ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "amount": "30.00"}), 201)
     subscribe(catalog, "2026-07-01", [{"product_id": sc.PLATFORM, "price": sc.fixed("100.00", "advance")}],
               billing={"auto_pay_invoices": True})
     [invoice] = invoices(catalog)
+    return invoice
+
+
+def test_partial_refund_through_a_credit_note(kassa, catalog: TestClient) -> None:
+    invoice = _paid_by_credit_and_card(catalog)
     assert (invoice["status"], invoice["credits_applied"], invoice["amount_paid"]) == ("paid", "30.00", "70.00")
     note = ok(catalog.post("/credit-notes", json={"invoice_id": invoice["id"], "amount": "40.00",
                                                   "reason": "service_issue"}), 201)
@@ -322,12 +328,7 @@ def test_partial_refund_through_a_credit_note(kassa, catalog: TestClient) -> Non
 def test_a_credit_note_applied_as_it_is_created(kassa, catalog: TestClient) -> None:
     """``resolution`` on POST /credit-notes applies the note in the same request; a note that
     cannot be applied so is refused whole, and no draft is left behind."""
-    card(catalog, "wcqYrqfE")
-    ok(catalog.post("/clock/freeze", json={"at": "2026-06-30T00:00:00Z"}))
-    ok(catalog.post("/credit-grants", json={"customer_id": "wcqYrqfE", "amount": "30.00"}), 201)
-    subscribe(catalog, "2026-07-01", [{"product_id": sc.PLATFORM, "price": sc.fixed("100.00", "advance")}],
-              billing={"auto_pay_invoices": True})
-    [invoice] = invoices(catalog)
+    invoice = _paid_by_credit_and_card(catalog)
     refunded = ok(catalog.post("/credit-notes", json={
         "invoice_id": invoice["id"], "amount": "25.00", "reason": "service_issue",
         "resolution": "refund"}), 201)

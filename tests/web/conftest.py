@@ -126,6 +126,20 @@ def sign_in(page: Any, email: str, password: str = PASSWORD, *, path: str = "/da
 
 
 @pytest.fixture
+def sandbox_api(server: Server) -> Iterator[Any]:
+    """An HTTP client of ``server``'s API with a new sandbox key (to set data up and to read
+    back what a page did)."""
+    import httpx
+
+    from tests.conftest import API_VERSION_HEADERS
+
+    client = httpx.Client(base_url=server.url, headers={
+        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def admin_email(server: Server) -> str:
     return server.user("admin")
 

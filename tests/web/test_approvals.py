@@ -14,33 +14,18 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import API_VERSION_HEADERS
-from tests.scenarios.seed_catalog import fixed
+from tests.scenarios.seed_catalog import fixed, ok
 from tests.web.conftest import error_beside, nav, sign_in, text_of
 from tests.web.server import form_token
-
-
-@pytest.fixture
-def api(server):
-    client = httpx.Client(base_url=server.url, headers={
-        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="module")
 def server(own_server):
     """This module's own server: its live subscriptions stay out of other tests' way."""
     return own_server
-
-
-def ok(answer: httpx.Response, status: int = 200) -> dict:
-    assert answer.status_code == status, answer.text
-    return answer.json()
 
 
 def held(api, approvers: list[str], strategy: str = "any") -> tuple[dict, dict]:
@@ -80,7 +65,8 @@ def find_and_review(page, sub: dict, customer_name: str) -> None:
     assert "TCV\n180000.00 USD (24 months)" in deal, deal
 
 
-def test_approve_the_pending_subscription(server, api, page) -> None:
+def test_approve_the_pending_subscription(server, sandbox_api, page) -> None:
+    api = sandbox_api
     approver, other = server.user("member"), server.user("admin")
     rule, sub = held(api, [approver])
     customer = ok(api.get(f"/customers/{sub['customer_id']}"))
@@ -107,7 +93,8 @@ def test_approve_the_pending_subscription(server, api, page) -> None:
     expect(page.get_by_role("link", name=sub["name"])).to_have_count(0)  # no longer pending
 
 
-def test_reject_the_pending_subscription(server, api, admin, admin_email) -> None:
+def test_reject_the_pending_subscription(server, sandbox_api, admin, admin_email) -> None:
+    api = sandbox_api
     _, sub = held(api, [admin_email, "cfo@example.com"], strategy="all")
     customer = ok(api.get(f"/customers/{sub['customer_id']}"))
     find_and_review(admin, sub, customer["name"])
@@ -129,7 +116,8 @@ def test_reject_the_pending_subscription(server, api, admin, admin_email) -> Non
     expect(admin.get_by_role("button", name="Approve")).to_have_count(0)
 
 
-def test_approval_rules_under_settings(server, api, admin, open_page) -> None:
+def test_approval_rules_under_settings(server, sandbox_api, admin, open_page) -> None:
+    api = sandbox_api
     tag = uuid.uuid4().hex[:8]  # its segment condition keeps the rule off other subscriptions
     name = f"Long contracts {tag}"
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import API_VERSION_HEADERS
+from tests.scenarios.seed_catalog import ok
 from tests.web.conftest import error_beside, nav
 
 
@@ -23,15 +22,8 @@ def server(own_server):
     return own_server
 
 
-def ok(answer: httpx.Response, status: int = 200) -> dict:
-    assert answer.status_code == status, answer.text
-    return answer.json()
-
-
-def test_search_and_why_an_event_was_not_counted(server, admin) -> None:
-    tag = uuid.uuid4().hex[:8]
-    api = httpx.Client(base_url=server.url, headers={
-        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
+def test_search_and_why_an_event_was_not_counted(server, sandbox_api, admin) -> None:
+    tag, api = uuid.uuid4().hex[:8], sandbox_api
     customer = ok(api.post("/customers", json={"name": f"Metered {tag}",
                                                "aliases": [f"acct-{tag}"]}), 201)
     metric = ok(api.post("/metrics", json={
@@ -105,7 +97,6 @@ def test_search_and_why_an_event_was_not_counted(server, admin) -> None:
     admin.get_by_role("button", name="Search").click()
     ids = admin.get_by_role("table").locator("tbody tr td:first-child").all_inner_texts()
     assert ids == [f"{tag}/orphan"]
-    api.close()
 
 
 def _label(reason: str) -> str:

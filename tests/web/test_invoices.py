@@ -19,33 +19,23 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import API_VERSION_HEADERS
-from tests.scenarios.seed_catalog import fixed
+from tests.scenarios.seed_catalog import fixed, ok
 from tests.web.conftest import error_beside, nav, sign_in, text_of
 from tests.web.server import form_token
 
 
 @pytest.fixture
-def api(server):
-    client = httpx.Client(base_url=server.url, headers={
-        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
-    yield client
-    client.close()
+def api(sandbox_api):
+    return sandbox_api
 
 
 @pytest.fixture(scope="module")
 def server(own_server):
     """This module's own server: its live subscriptions stay out of other tests' way."""
     return own_server
-
-
-def ok(answer: httpx.Response, status: int = 200) -> dict:
-    assert answer.status_code == status, answer.text
-    return answer.json()
 
 
 def customer_with_card(api, behavior: str = "succeed") -> dict:

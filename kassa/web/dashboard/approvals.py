@@ -5,7 +5,6 @@ the API's ``approver``."""
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,15 +13,13 @@ from starlette.responses import Response
 from kassa.api.schemas.approvals import Decision, Rejection
 from kassa.domain.errors import KassaError
 from kassa.services.subscriptions import approval_views, approvals
-from kassa.store.queries import ListQuery
 from kassa.web.auth import Acting, Viewing, Visitor
 from kassa.web.forms import FormInvalid, validated
+from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/approvals")
 
-PER_PAGE = 25
-MAX_PAGE = 10**9
 FILTERS = [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected"),
            ("canceled", "Canceled"), ("", "All")]
 STRATEGIES = {"any": "any one of", "all": "all of", "min_n": "at least {n} of"}
@@ -33,17 +30,16 @@ def approval_list(
     request: Request,
     visitor: Viewing,
     status: Annotated[str, Query(max_length=20)] = "pending",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    page_number: PageNumber = 1,
 ) -> Response:
     """Pending approvals by default, oldest request first; ``status=`` (empty) lists all."""
     status = status if status in dict(FILTERS) else "pending"
-    query = ListQuery(limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE,
-                      sort=("created_at", "asc" if status == "pending" else "desc"),
-                      filters={"status": [status]} if status else {})
-    found = approval_views.list_for_review(visitor.ctx, query)
+    found = approval_views.list_for_review(visitor.ctx, page_query(
+        page_number, sort=("created_at", "asc" if status == "pending" else "desc"),
+        filters={"status": [status]} if status else {}))
     return page(request, "approvals/list.html", active="approvals", title="Approvals",
                 found=found, chosen=status, filters=FILTERS, page_number=page_number,
-                pages=max(1, math.ceil(found.total / PER_PAGE)))
+                pages=page_count(found.total))
 
 
 def who_decides(visitor: Visitor, approval: dict[str, Any]) -> str | None:

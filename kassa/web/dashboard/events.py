@@ -5,7 +5,6 @@ GET /events/{unique_id} answer)."""
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 from urllib.parse import quote
 
@@ -14,14 +13,12 @@ from starlette.responses import Response
 
 from kassa.domain.errors import InvalidRequest, NotFound
 from kassa.services.usage import event_debugger
-from kassa.store.queries import ListQuery
 from kassa.web.auth import Viewing, Visitor
+from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/events")
 
-PER_PAGE = 25
-MAX_PAGE = 10**9
 REASONS = {"no_customer": "No customer", "no_metric": "No metric",
            "filtered_out": "Filtered out", "no_value": "No value",
            "no_subscription": "No subscription"}
@@ -34,7 +31,7 @@ def event_list(
     customer: Annotated[str, Query(max_length=255)] = "",
     account: Annotated[str, Query(max_length=255)] = "",
     unique_id: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    page_number: PageNumber = 1,
 ) -> Response:
     """A unique id shows that event's explanation; a customer (or an account as sent) lists
     theirs; nothing, the latest events."""
@@ -55,12 +52,12 @@ def _list(request: Request, visitor: Visitor, values: dict[str, str], page_numbe
     if not errors:
         filters = {name: [values[field]] for name, field in
                    (("customer_id", "customer"), ("account", "account")) if values[field]}
-        query = ListQuery(limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE, filters=filters)
         try:
-            found = event_debugger.list_events(visitor.ctx, query)
+            found = event_debugger.list_events(visitor.ctx, page_query(page_number,
+                                                                       filters=filters))
         except InvalidRequest as exc:
             errors = {"customer" if exc.field == "customer_id" else "account": exc.detail}
-    pages = max(1, math.ceil(found.total / PER_PAGE)) if found else 1
+    pages = page_count(found.total) if found else 1
     return page(request, "events/list.html", status=422 if errors else 200, active="events",
                 title="Events", found=found, values=values, errors=errors or {},
                 page_number=page_number, pages=pages)

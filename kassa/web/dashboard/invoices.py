@@ -6,7 +6,6 @@ calls, with the form read by the route's request schema."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -17,15 +16,13 @@ from kassa.api.schemas.credit_notes import CreditNoteCreate, CreditReason
 from kassa.api.schemas.invoices import ApplyCredits
 from kassa.domain.errors import KassaError
 from kassa.services.billing import credit_notes, invoice_actions, invoice_overview, payments
-from kassa.store.queries import ListQuery
 from kassa.web.auth import Acting, Viewing, Visitor
 from kassa.web.forms import FormInvalid, validated
+from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/invoices")
 
-PER_PAGE = 25
-MAX_PAGE = 10**9
 # Statuses as the documents write them ("status: Payment Failed").
 LABELS = {"draft": "Draft", "issued": "Issued", "payment_failed": "Payment Failed",
           "overdue": "Overdue", "paid": "Paid", "void": "Void", "pending_refund": "Pending refund",
@@ -48,7 +45,7 @@ def invoice_list(
     visitor: Viewing,
     status: Annotated[str, Query(max_length=200)] = "",
     customer_id: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    page_number: PageNumber = 1,
 ) -> Response:
     """Newest first; ``status`` as GET /invoices takes it (``overdue`` or
     ``issued,payment_failed,overdue``), ``customer_id`` a customer's id or alias."""
@@ -56,8 +53,7 @@ def invoice_list(
     filters = {"status": chosen} if chosen else {}
     if customer_id.strip():
         filters["customer_id"] = [customer_id.strip()]
-    query = ListQuery(limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE,
-                      sort=("created_at", "desc"), filters=filters)
+    query = page_query(page_number, sort=("created_at", "desc"), filters=filters)
     problem = None
     unknown = [s for s in chosen if s not in invoice_overview.STATUSES]
     if unknown:
@@ -69,7 +65,7 @@ def invoice_list(
             found = invoice_overview.list_invoices(visitor.ctx, query)
         except KassaError as exc:
             problem, found = exc.detail, None
-    pages = max(1, math.ceil(found.total / PER_PAGE)) if found else 1
+    pages = page_count(found.total) if found else 1
     return page(request, "invoices/list.html", partial="invoices/_results.html",
                 status=200 if problem is None else 422, active="invoices", title="Invoices",
                 found=found, problem=problem, status_filter=",".join(chosen),
