@@ -21,9 +21,9 @@ from tests.web.server import PASSWORD, Server, start
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    if request.param == "sqlite":
+def serve(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a scratch database of ``backend``, stopped (and the database dropped) after."""
+    if backend == "sqlite":
         running = start(f"sqlite:///{tmp_path_factory.mktemp('web') / 'kassa.db'}")
         yield running
         running.stop()
@@ -32,6 +32,13 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         running = start(url)
         yield running
         running.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The session's server. A module that moves the sandbox clock overrides this fixture with
+    a module-scoped one (``yield from serve(...)``): its clock and data are its own."""
+    yield from serve(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
