@@ -57,6 +57,34 @@ def product_ids(items: Sequence[Mapping[str, Any]]) -> set[str]:
     return {child["product_id"] for _, child in priced_items(items)}
 
 
+def billed_every(items: Sequence[Mapping[str, Any]], interval: str) -> list[Item]:
+    """The overrides that bill ``items`` (a plan's) every ``interval``: each item with a
+    recurring price at another interval, its price unchanged but for ``billing_interval`` (a
+    bundle whole, as overrides replace wholesale). Empty when every item already bills so."""
+
+    def moved(child: Mapping[str, Any]) -> bool:
+        price = child["price"]
+        return (price.get("billing_frequency", "recurring") == "recurring"
+                and price.get("billing_interval") != interval)
+
+    def rebilled(child: Mapping[str, Any]) -> Item:
+        if not moved(child):
+            return copy.deepcopy(dict(child))
+        return {**copy.deepcopy(dict(child)),
+                "price": {**copy.deepcopy(dict(child["price"])), "billing_interval": interval}}
+
+    overrides: list[Item] = []
+    for item in items:
+        if item.get("bundle_id"):
+            children = item.get("items") or ()
+            if any(moved(c) for c in children):
+                overrides.append({"bundle_id": item["bundle_id"],
+                                  "items": [rebilled(c) for c in children]})
+        elif moved(item):
+            overrides.append(rebilled(item))
+    return overrides
+
+
 def duplicates_problem(items: Sequence[Mapping[str, Any]], path: str = "items") -> None:
     """Refuse a set holding the same product (or bundle, or bundle child) twice."""
     seen: set[tuple[str, str]] = set()

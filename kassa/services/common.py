@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Table, select
 
 from kassa.services.context import Ctx
 from kassa.store.queries import (
@@ -108,3 +108,19 @@ def list_objects(
             default_sort=default_sort,
         )
     return page.map(view)
+
+
+def names_by_id(ctx: Ctx, table: Table, ids: Sequence[str]) -> dict[str, str]:
+    """``{id: name}`` of the environment's ``table`` rows among ``ids`` (archived ones too), in one
+    query: what a list shows beside the ids it holds (a subscription's customer, an item's
+    product)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    with ctx.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(table.c.id, table.c.name).where(
+                table.c.environment == uow.environment, table.c.id.in_(wanted)
+            )
+        )
+        return {row.id: row.name for row in rows}

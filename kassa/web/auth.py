@@ -142,6 +142,19 @@ def posting(ability: str) -> Callable[[Request], Awaitable[Visitor]]:
     return dependency
 
 
+def may(ability: str) -> Callable[[Request], Visitor]:
+    """Dependency of a form page (GET) whose POST needs ``ability``: those who may not send the
+    form get the refusal its POST would get, not a form they cannot use."""
+
+    def dependency(request: Request) -> Visitor:
+        visitor = _visitor(request)
+        if not visitor.can(ability):
+            raise Refused(403, "Not allowed", REFUSED_BECAUSE[ability])
+        return visitor
+
+    return dependency
+
+
 def check_sign_in_token(request: Request, form: Form) -> None:
     """The sign-in form's double-submit token: the cookie and the field must match."""
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
@@ -192,5 +205,7 @@ Posting = Annotated[Visitor, Depends(posting("view"))]
 """A POST any signed-in user may send (sign out, switch environment): CSRF-checked."""
 Acting = Annotated[Visitor, Depends(posting("act"))]
 """A POST that changes billing data or the sandbox clock: members and admins."""
+ActingForm = Annotated[Visitor, Depends(may("act"))]
+"""The page of a form that changes billing data: members and admins (viewers get a 403)."""
 Managing = Annotated[Visitor, Depends(posting("manage"))]
 """A POST that manages API keys, users or settings: admins."""

@@ -1,5 +1,7 @@
 """Form bodies: ``application/x-www-form-urlencoded`` (what plain forms and htmx send), read up
-to a size limit and decoded as UTF-8; one value per field name."""
+to a size limit and decoded as UTF-8; one value per field name. ``parsed`` reads what a form
+asks for with the API's own request schema, and ``field_errors`` puts what a schema or a service
+refused beside the inputs it names."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from kassa.api.errors import validation_errors
+from kassa.api.errors import FieldErrors, validation_errors
+from kassa.domain.errors import KassaError
 
 FORM_LIMIT = 64 * 1024  # a dashboard form is a few fields; nothing needs more
 Body = TypeVar("Body", bound=BaseModel)
+FORM = "form"  # the key of errors that belong to no input: shown above the form
+M = TypeVar("M", bound=BaseModel)
 
 
 class FormRefused(Exception):
@@ -81,3 +86,43 @@ def validated(schema: type[Body], body: Mapping[str, Any]) -> Body:
     except ValidationError as exc:
         found = validation_errors(exc.errors())
         raise FormInvalid({e["field"]: e["message"] for e in reversed(found)}) from None
+def parsed(schema: type[M], data: Mapping[str, Any]) -> M:
+    """``data`` read by the API's request ``schema``: what it refuses is a ``FieldErrors``
+    naming each field, as the API's 422 names them (``contract.start_date``, ``tags[2]``)."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc.errors())
+        raise FieldErrors(f"{errors[0]['field']}: {errors[0]['message']}", errors) from None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _input_for(path: str | None, inputs: Mapping[str, str]) -> str:
+    """The form input showing service field ``path``: named exactly, else by the longest
+    prefix (``items`` holds ``items[0].price``); a field the form does not show is the form's."""
+    if not path:
+        return FORM
+    if path in inputs:
+        return inputs[path]
+    for prefix in sorted(inputs, key=len, reverse=True):
+        if path.startswith((prefix + ".", prefix + "[")):
+            return inputs[prefix]
+    return FORM
+
+
+def field_errors(exc: KassaError, inputs: Mapping[str, str]) -> dict[str, str]:
+    """``exc``'s messages by form input (``inputs`` maps service fields to input names); the
+    first message for an input wins, and those of no input are under ``FORM``."""
+    if isinstance(exc, FieldErrors):
+        found = [(e["field"], e["message"]) for e in exc.errors]
+    else:
+        found = [(exc.field, exc.detail)]
+    errors: dict[str, str] = {}
+    for path, message in found:
+        errors.setdefault(_input_for(path, inputs), _sentence(message))
+    return errors

@@ -52,6 +52,13 @@ def own_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         yield running
 
 
+def serve(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``serving`` as a generator, for a module-scoped ``server`` fixture of a module that moves
+    the sandbox clock (``yield from serve(...)``): its clock and data are its own."""
+    with serving(backend, tmp_path_factory) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():

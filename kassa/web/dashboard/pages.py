@@ -21,10 +21,6 @@ MAX_PAGE = 10**9
 
 # The pages of issue 14 not built yet: what each will hold, and the API that does it today.
 COMING = {
-    "subscriptions": ("Subscriptions", "the list with status filters, and each subscription's "
-                      "items, versions, pending changes and invoices: Activate, Change Plan, "
-                      "Update Quantity, Pause, Resume and Cancel Subscription.",
-                      ["GET /subscriptions", "POST /subscriptions/{id}/changes"]),
     "catalog": ("Catalog", "Products, Plans (New Plan with its items and prices), Metrics and "
                 "Bundles.", ["GET /products", "GET /plans", "GET /metrics", "GET /bundles"]),
     "automations": ("Automations", "the list with pause and resume, Create Automation from a "
