@@ -55,7 +55,9 @@ def _find_and_open(page, sub: dict, status: str = "Active") -> None:
     link = page.get_by_role("link", name=sub["name"])
     expect(link).to_have_count(1)
     link.click()
-    page.wait_for_url(f"**/subscriptions/{sub['id']}")
+    # The document is what the test reads (expect waits for it); a busy machine once held the
+    # window's load event past the timeout after the page had arrived.
+    page.wait_for_url(f"**/subscriptions/{sub['id']}", wait_until="domcontentloaded")
 
 
 def _preview(page) -> None:
