@@ -99,13 +99,25 @@ def new_product(request: Request, visitor: ActingForm) -> Response:
 
 @router.post("/products/new", name="create_product")
 def create_product(request: Request, visitor: Acting) -> Response:
+    return _save(request, visitor, None)
+
+
+def _save(request: Request, visitor: Visitor, product: dict[str, Any] | None) -> Response:
+    """Create the product the form describes (POST /products), or save ``product`` with it
+    (PATCH); a refusal shows the form again, each message beside its field."""
     try:
-        body = parsed(ProductCreate, product_body(visitor.form))
-        product = catalog.create_product(visitor.ctx, body.model_dump())
+        if product is None:
+            body = parsed(ProductCreate, product_body(visitor.form))
+            saved = catalog.create_product(visitor.ctx, body.model_dump())
+        else:
+            changes = parsed(ProductUpdate, product_body(visitor.form))
+            saved = catalog.update_product(visitor.ctx, product["id"],
+                                           changes.model_dump(exclude_unset=True))
     except KassaError as exc:
-        return _form_page(request, visitor, None, status=422, values=visitor.form.values(),
+        return _form_page(request, visitor, product, status=422, values=visitor.form.values(),
                           errors=field_errors(exc, PRODUCT_INPUTS))
-    return done(request, "catalog_product", "created", product_id=product["id"])
+    return done(request, "catalog_product", "updated" if product else "created",
+                product_id=saved["id"])
 
 
 @router.get("/products/{product_id}", name="catalog_product")
@@ -123,14 +135,7 @@ def edit_product_form(request: Request, visitor: ActingForm, product_id: str) ->
 
 @router.post("/products/{product_id}/edit", name="update_product")
 def update_product(request: Request, visitor: Acting, product_id: str) -> Response:
-    product = catalog.get_product(visitor.ctx, product_id)
-    try:
-        body = parsed(ProductUpdate, product_body(visitor.form))
-        catalog.update_product(visitor.ctx, product["id"], body.model_dump(exclude_unset=True))
-    except KassaError as exc:
-        return _form_page(request, visitor, product, status=422, values=visitor.form.values(),
-                          errors=field_errors(exc, PRODUCT_INPUTS))
-    return done(request, "catalog_product", "updated", product_id=product["id"])
+    return _save(request, visitor, catalog.get_product(visitor.ctx, product_id))
 
 
 @router.post("/products/{product_id}/archive", name="archive_product")

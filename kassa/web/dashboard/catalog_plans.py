@@ -101,24 +101,21 @@ def _create(request: Request, visitor: Visitor, kind: str) -> Response:
     return done(request, spec["page"], "created", **{spec["id"]: created["id"]})
 
 
-@router.get("/plans/new", name="new_plan")
-def new_plan(request: Request, visitor: ActingForm) -> Response:
-    return _form_page(request, visitor, "plan")
+def _new(kind: str):  # noqa: ANN202
+    def show(request: Request, visitor: ActingForm) -> Response:
+        return _form_page(request, visitor, kind)
+
+    def post(request: Request, visitor: Acting) -> Response:
+        return _create(request, visitor, kind)
+
+    return show, post
 
 
-@router.post("/plans/new", name="create_plan")
-def create_plan(request: Request, visitor: Acting) -> Response:
-    return _create(request, visitor, "plan")
-
-
-@router.get("/bundles/new", name="new_bundle")
-def new_bundle(request: Request, visitor: ActingForm) -> Response:
-    return _form_page(request, visitor, "bundle")
-
-
-@router.post("/bundles/new", name="create_bundle")
-def create_bundle(request: Request, visitor: Acting) -> Response:
-    return _create(request, visitor, "bundle")
+# New Plan and New Bundle: the form (members and admins), and what it posts.
+for _kind in KINDS:
+    _show, _post = _new(_kind)
+    router.add_api_route(f"/{_kind}s/new", _show, methods=["GET"], name=f"new_{_kind}")
+    router.add_api_route(f"/{_kind}s/new", _post, methods=["POST"], name=f"create_{_kind}")
 
 
 def _names(ctx: Ctx, items: list[dict[str, Any]]) -> dict[str, str]:
