@@ -92,3 +92,14 @@ def test_the_editor_steps() -> None:
     assert kept["items[1].product_id"] == "prod_c" and "items[2].product_id" not in kept
     rows, _ = price_forms.rows({}, "remove:0")  # the last row stays
     assert [(r.index, r.type) for r in rows] == [(0, "fixed")]
+
+
+def test_an_untouched_row_is_not_sent() -> None:
+    defaults = {"price.type": "fixed", "price.billing_interval": "monthly",
+                "price.fee_type": "fixed", "price.billing_frequency": "recurring",
+                "price.fixed_pricing_model.price_per_unit": "", "product_id": "", "quantity": ""}
+    fields = {f"items[{row}].{name}": value for row in (0, 1) for name, value in defaults.items()}
+    fields["items[1].price.fixed_pricing_model.price_per_unit"] = "5.00"  # typed: sent
+    items, paths = price_forms.read_items(fields)
+    assert len(items) == 1 and paths.rows == [1]
+    assert items[0]["price"]["fixed_pricing_model"] == {"price_per_unit": "5.00"}

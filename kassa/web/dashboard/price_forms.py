@@ -127,10 +127,21 @@ def _without(values: Mapping[str, str], removed: int) -> dict[str, str]:
 
 def read_items(fields: Mapping[str, str]) -> tuple[list[dict[str, Any]], Paths]:
     """The ``items`` the form sends and the form index of each; the model inputs of the types
-    a row does not have (left over from before its type changed) are not sent."""
-    chosen = {key: value for key, value in fields.items() if _current(key, fields)}
+    a row does not have (left over from before its type changed) are not sent, nor a row left
+    untouched (no product, no quantity, no figure: its selects hold only their defaults)."""
+    chosen = {key: value for key, value in fields.items()
+              if _current(key, fields) and not _untouched(key, fields)}
     body, paths = nested(chosen, ["items"])
     return body.get("items", []), paths.children.get("items", Paths())
+
+
+def _untouched(key: str, fields: Mapping[str, str]) -> bool:
+    found = re.match(r"items\[(\d+)\]\.", key)
+    if found is None:
+        return False
+    row = found.group(0)
+    return not any(value.strip() for name, value in fields.items() if name.startswith(row) and (
+        name in (row + "product_id", row + "quantity") or MODEL_SUFFIX + "." in name))
 
 
 def _current(key: str, fields: Mapping[str, str]) -> bool:
