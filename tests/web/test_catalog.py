@@ -258,6 +258,17 @@ def test_new_bundle(admin, sandbox_api) -> None:
             for i in bundle["items"]] == [(core["id"], "fixed", None, "49.00"),
                                           (support["id"], "unit", 3, "5.00")]
     expect(admin.get_by_role("link", name=f"Support {tag}")).to_be_visible()
+    # A plan of the bundle alone: its item row left untouched, the bundle checked.
+    tab(admin, "Plans").click()
+    admin.get_by_role("link", name="New Plan").click()
+    admin.get_by_label("Name", exact=True).fill(f"Starter plan {tag}")
+    admin.get_by_role("group", name="Bundles (optional)").get_by_label(f"Starter {tag}").check()
+    admin.get_by_role("button", name="Create Plan", exact=True).click()
+    admin.wait_for_url("**/catalog/plans/*?done=created")
+    expect(admin.get_by_role("row", name=f"Starter {tag} (bundle)")).to_be_visible()
+    plan_id = admin.url.split("/plans/")[1].split("?")[0]
+    assert ok(sandbox_api.get(f"/plans/{plan_id}"))["items"] == [
+        {"bundle_id": bundle_id, "items": bundle["items"]}]
 
 
 def test_a_viewer_sees_the_catalog_but_cannot_change_it(server, page, sandbox_api) -> None:

@@ -36,7 +36,8 @@ PAYMENT_TERMS = [("", "The customer's default")] + [
 KINDS: dict[str, dict[str, Any]] = {
     "plan": {"roots": ("name", "description", "currency", "contract", "billing"),
              "inputs": ["name", "description", "currency", "contract", "contract.period_type",
-                        "contract.duration_months", "billing", "billing.payment_terms"],
+                        "contract.duration_months", "billing", "billing.payment_terms",
+                        "bundle_ids"],
              "schema": PlanCreate, "create": plans.create_plan, "tab": "catalog_plans",
              "title": "New Plan", "page": "catalog_plan", "id": "plan_id"},
     "bundle": {"roots": ("name", "description"), "inputs": ["name", "description"],
@@ -74,11 +75,20 @@ def _form_page(request: Request, visitor: Visitor, kind: str, *, status: int = 2
         values = {"currency": visitor.ctx.settings.default_currency,
                   "contract.period_type": "monthly_rolling"}
     found, values = price_forms.rows(values, step)
+    offered = [] if kind != "plan" else plans.list_bundles(visitor.ctx, page_query(
+        1, sort=("name", "asc"), per_page=price_forms.OPTIONS_SHOWN)).rows
     return catalog_page(request, "catalog/item_form.html", KINDS[kind]["tab"],
                         partial="catalog/_items.html", status=status, kind=kind,
                         title=KINDS[kind]["title"], values=values, errors=errors or {},
-                        terms=TERMS, payment_terms=PAYMENT_TERMS,
+                        terms=TERMS, payment_terms=PAYMENT_TERMS, bundles=offered,
+                        chosen_bundles=set(_bundle_ids(values)),
                         **price_forms.editor(visitor.ctx, found))
+
+
+def _bundle_ids(fields: dict[str, str]) -> list[str]:
+    """The bundles checked on New Plan (each becomes an item ``{bundle_id}``, with the bundle's
+    own products and prices)."""
+    return nested(fields, ["bundle_ids"])[0].get("bundle_ids", [])
 
 
 def _create(request: Request, visitor: Visitor, kind: str) -> Response:
@@ -90,6 +100,8 @@ def _create(request: Request, visitor: Visitor, kind: str) -> Response:
         return _form_page(request, visitor, kind, values=form.values(), step=step)
     body, paths = nested(form.fields, spec["roots"])
     body["items"], paths.children["items"] = price_forms.read_items(form.fields)
+    if kind == "plan":
+        body["items"] += [{"bundle_id": bundle_id} for bundle_id in _bundle_ids(form.values())]
     try:
         schema: BaseModel = parsed(spec["schema"], body)
         created = spec["create"](visitor.ctx, schema.data())  # type: ignore[attr-defined]
