@@ -305,3 +305,41 @@ def test_a_viewer_sees_the_catalog_but_cannot_change_it(server, page, sandbox_ap
     assert ok(sandbox_api.get("/products", params={"search": "Forged"}))["data"] == []
     assert ok(sandbox_api.get(f"/plans/{plan['id']}"))["archived_at"] is None
     assert ok(sandbox_api.get(f"/products/{product['id']}"))["archived_at"] is None
+
+
+def test_every_price_type_has_its_fields(admin, sandbox_api) -> None:
+    """Each of the ten types swaps in its own fields; an expression price is created with its
+    charge as typed."""
+    tag = _tag()
+    metric = _metric(sandbox_api, tag)
+    usage = _product(sandbox_api, f"Metered {tag}", fee_type="metered", billing_frequency=None,
+                     metric_ids=[metric["id"]])
+    admin.goto("/dashboard/catalog/plans/new")
+    item = _item(admin, 1)
+    shown = {"Per unit": "Price per unit", "Flat fee": "Amount",
+             "Volume tiers": "Tier 1 price per unit", "Graduated tiers": "Fixed units (optional)",
+             "Volume percentage tiers": "Tier 1 percentage (%)",
+             "Graduated percentage tiers": "Tier 2 percentage (%)",
+             "Percentage of volume": "Percentage of volume (%)",
+             "Prepaid tiers": "Prepaid units", "Prepaid block with overage tiers": "Overage billed",
+             "Expression": "Charge 1 quantity"}
+    for label, field in shown.items():
+        with admin.expect_response(lambda r: r.request.method == "POST"):
+            item.get_by_label("Price type").select_option(label=label)
+        expect(item.get_by_role("heading", name=label, exact=True)).to_be_visible()
+        expect(item.get_by_label(field, exact=True)).to_be_visible()
+    admin.get_by_label("Name", exact=True).fill(f"Compute {tag}")
+    item.get_by_label("Product").select_option(usage["id"])
+    item.get_by_label("Fee type").select_option("metered")
+    item.get_by_label("Metric (metered prices)").select_option(metric["id"])
+    item.get_by_label("Charge 1 description").fill("Calls over 100")
+    item.get_by_label("Charge 1 quantity").fill(f"max(usage.call_{tag} - 100, 0)")
+    item.get_by_label("Charge 1 unit price").fill("0.02")
+    admin.get_by_role("button", name="Create Plan", exact=True).click()
+    admin.wait_for_url("**/catalog/plans/*?done=created")
+    plan_id = admin.url.split("/plans/")[1].split("?")[0]
+    [created] = ok(sandbox_api.get(f"/plans/{plan_id}"))["items"]
+    assert created["price"]["expression_pricing_model"] == {"charges": [{
+        "billing_direction": "arrears", "description": "Calls over 100",
+        "quantity_expression": f"max(usage.call_{tag} - 100, 0)",
+        "unit_price_expression": "0.02"}]}

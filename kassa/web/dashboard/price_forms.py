@@ -42,11 +42,11 @@ DIRECTIONS = [("", "As the type bills"), ("advance", "In advance"), ("arrears", 
 assert [v for v, _ in DIRECTIONS[1:]] == list(Direction.__args__)
 FEE_TYPES = [("fixed", "Fixed (seats or a flat amount)"), ("metered", "Metered (a metric's usage)")]
 FREQUENCIES = [("recurring", "Recurring"), ("one-off", "One-off")]
-CHARGE_DIRECTIONS = DIRECTIONS[1:]
+CHARGE_DIRECTIONS = DIRECTIONS[:0:-1]  # arrears first: the default of a charge
 # The model's own inputs (beside its tiers or charges), as (field, label, kind).
 FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "unit": [("price_per_unit", "Price per unit", "money")],
-    "fixed": [("price_per_unit", "Amount", "money"), ("units", "Units", "number")],
+    "fixed": [("price_per_unit", "Amount", "money"), ("units", "Units (1 if empty)", "number")],
     "graduated_tiered": [("units", "Fixed units (optional)", "number")],
     "volume_percentage": [("percentage", "Percentage of volume (%)", "money"),
                           ("price_per_unit", "Per transaction (optional)", "money"),
