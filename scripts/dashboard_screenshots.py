@@ -123,7 +123,8 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
     message = ok(api.get(f"/webhook-endpoints/{endpoint['id']}/messages"))["data"][0]
     api.close()
     return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
-            "rule": approval["rule_id"], "endpoint": endpoint["id"], "message": message["id"]}
+            "rule": approval["rule_id"], "endpoint": endpoint["id"], "message": message["id"],
+            "customer": acme["id"], "subscription": sub["id"]}
 
 
 def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001
@@ -135,13 +136,28 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
              ("approval-rules", "settings/approval-rules"),
              ("approval-rule", f"settings/approval-rules/{seeded['rule']}"),
              ("event-filtered-out", "events/evt-003"), ("event-no-customer", "events/evt-orphan"),
+             ("customer", f"customers/{seeded['customer']}"),
+             ("customer-invoices", f"customers/{seeded['customer']}/invoices"),
+             ("customer-usage", f"customers/{seeded['customer']}/usage"),
+             ("customer-credits", f"customers/{seeded['customer']}/credits"),
+             ("customer-wallets", f"customers/{seeded['customer']}/wallets"),
+             ("customer-payment-methods", f"customers/{seeded['customer']}/payment-methods"),
+             ("subscription", f"subscriptions/{seeded['subscription']}"),
              ("webhooks", "settings/webhooks"),
              ("webhook-failed-events", f"settings/webhooks/{seeded['endpoint']}"),
              ("webhook-delivery-logs", f"settings/webhooks/{seeded['endpoint']}?tab=logs"),
              ("webhook-message",
               f"settings/webhooks/{seeded['endpoint']}/messages/{seeded['message']}")]
     if who == "admin":
-        shots += [("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
+        sub = f"subscriptions/{seeded['subscription']}"
+        shots += [("customer-edit", f"customers/{seeded['customer']}/edit"),
+                  ("customer-grant-credits", f"customers/{seeded['customer']}/credits/grant"),
+                  ("add-subscription", f"customers/{seeded['customer']}/subscriptions/new"),
+                  ("subscription-change-plan", f"{sub}/change-plan"),
+                  ("subscription-update-quantity", f"{sub}/update-quantity"),
+                  ("subscription-edit", f"{sub}/edit"), ("subscription-pause", f"{sub}/pause"),
+                  ("subscription-cancel", f"{sub}/cancel"),
+                  ("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
                   ("invoice-void-form", f"invoices/{seeded['failed']}?open=void")]
     for name, path in shots:
         page.goto(f"/dashboard/{path}")
