@@ -72,6 +72,7 @@ invoices = resource_table(
     Index(None, "environment", "customer_id"),
     Index(None, "environment", "subscription_id"),
     Index(None, "environment", "status", "due_date"),
+    Index(None, "environment", "issue_date"),
 )
 
 invoice_lines = Table(

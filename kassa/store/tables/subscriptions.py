@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from kassa.store.tables.base import resource_table
-from kassa.store.types import ISODate, JSONDoc, UTCDateTime
+from kassa.store.types import ExactDecimal, ISODate, JSONDoc, UTCDateTime
 
 plans = resource_table(
     "plans",
@@ -96,6 +96,9 @@ subscription_versions = resource_table(
     Column("proration", String(8), nullable=False),
     Column("source_version_id", String(80)),
     Column("published_at", UTCDateTime()),
+    # What the items bring each month (kassa.domain.approvals.monthly_recurring), kept with them
+    # so reports sum MRR in SQL.
+    Column("mrr", ExactDecimal()),
     UniqueConstraint("environment", "subscription_id", "number"),
     ForeignKeyConstraint(
         ["environment", "subscription_id"],
