@@ -97,9 +97,9 @@ def mrr_report(ctx: Ctx, start: date, end: date, interval: str = "month") -> dic
 
 
 def home_figures(ctx: Ctx, months: int = 12) -> dict[str, Any]:
-    """What the dashboard's Home shows: this month's figures (MRR, ARR, active subscriptions,
-    the movements) as of now, revenue for each of the last ``months`` months, and the open
-    balances; the same computation as ``mrr_report``."""
+    """What the dashboard's Home shows, the same computation as ``mrr_report``: the current
+    month's figures as of now (``month``), ``figures`` and ``balances`` by currency, and
+    ``revenue``, each of the last ``months`` months with its total per currency."""
     with ctx.uow(read_only=True) as uow:
         now = uow.now
         this_month = month_start(now.date())
@@ -109,15 +109,24 @@ def home_figures(ctx: Ctx, months: int = 12) -> dict[str, Any]:
         revenue = _revenue(uow.conn, uow.environment, first, next_month(this_month))
         current = _month(uow.conn, uow.environment, this_month, now, revenue)
         balances = open_balances(uow.conn, uow.environment, now.date(), now.date())
-        series = _months(first, this_month)
-    currencies = sorted({c for (_, c) in revenue} | {f["currency"] for f in current["currencies"]})
+    figures = {f["currency"]: f for f in current["currencies"]}
+    owed = {b["currency"]: b for b in balances}
+    currencies = sorted({c for (_, c) in revenue} | figures.keys() | owed.keys())
     return {
-        "now": rfc3339(now), "month": current,
+        "now": rfc3339(now), "month": current, "currencies": currencies,
+        "figures": {c: figures.get(c) or Figures().view(c) for c in currencies},
+        "balances": {c: _flagged(owed.get(c) or {"currency": c, "outstanding": money(
+            round_money(Decimal(0), c)), "overdue": money(round_money(Decimal(0), c))})
+            for c in currencies},
         "revenue": [{"month": m.strftime("%Y-%m"), "currencies": {
             c: money(round_money(revenue.get((m, c), Decimal(0)), c)) for c in currencies}}
-            for m in series],
-        "currencies": currencies, "balances": balances,
+            for m in _months(first, this_month)],
     }
+
+
+def _flagged(balance: dict[str, str]) -> dict[str, Any]:
+    """A balance with ``late``: whether any of it is overdue."""
+    return {**balance, "late": Decimal(balance["overdue"]) > 0}
 
 
 def monthly_figures(conn: Connection, environment: str, months: list[date],
