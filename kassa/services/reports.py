@@ -227,7 +227,7 @@ def _revenue(conn: Connection, environment: str, first: date,
         .where(invoices.c.environment == environment, invoices.c.issue_date >= first,
                invoices.c.issue_date < ends, invoices.c.status.in_(REVENUE_STATUSES),
                invoices.c.kind != "top_up")
-        .group_by(invoices.c.issue_date, invoices.c.currency, *total.group_by)
+        .group_by(invoices.c.issue_date, invoices.c.currency)
     ).mappings()
     found: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for row in rows:
@@ -245,7 +245,7 @@ def open_balances(conn: Connection, environment: str, issued_by: date,
         select(invoices.c.currency, late, *due.columns)
         .where(invoices.c.environment == environment, invoices.c.status.in_(OPEN_STATUSES),
                invoices.c.issue_date <= issued_by)
-        .group_by(invoices.c.currency, late, *due.group_by)
+        .group_by(invoices.c.currency, late)
     ).mappings()
     found: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {"outstanding": Decimal(0), "overdue": Decimal(0)})

@@ -23,7 +23,14 @@ def upgrade() -> None:
     with op.batch_alter_table('subscription_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mrr', kassa.store.types.ExactDecimal(), nullable=True))
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_invoices_environment_issue_date'), ['environment', 'issue_date'], unique=False)
+        batch_op.create_index('ix_invoices_revenue', ['environment', 'issue_date', 'currency', 'status', 'kind', 'total'], unique=False)
+        batch_op.create_index('ix_invoices_open_balances', ['environment', 'status', 'issue_date', 'currency', 'due_date', 'amount_due'], unique=False)
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriptions_lifetimes', ['environment', 'id', 'activated_at', 'canceled_at', 'currency'], unique=False)
+    with op.batch_alter_table('subscription_versions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscription_versions_mrr', ['environment', 'status', 'subscription_id', 'effective_at', 'number', 'mrr'], unique=False)
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index('ix_customers_by_name', ['environment', 'name', 'seq'], unique=False)
     # The versions already stored: their MRR as kassa.services.subscriptions.records writes it.
     versions = sa.table(
         'subscription_versions',
@@ -38,7 +45,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_by_name')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriptions_lifetimes')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_invoices_environment_issue_date'))
+        batch_op.drop_index('ix_invoices_open_balances')
+        batch_op.drop_index('ix_invoices_revenue')
     with op.batch_alter_table('subscription_versions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscription_versions_mrr')
         batch_op.drop_column('mrr')

@@ -72,7 +72,12 @@ invoices = resource_table(
     Index(None, "environment", "customer_id"),
     Index(None, "environment", "subscription_id"),
     Index(None, "environment", "status", "due_date"),
-    Index(None, "environment", "issue_date"),
+    # Reports (kassa.services.reports) read these alone, never the rows: revenue by issue day,
+    # the open balances.
+    Index("ix_invoices_revenue", "environment", "issue_date", "currency", "status", "kind",
+          "total"),
+    Index("ix_invoices_open_balances", "environment", "status", "issue_date", "currency",
+          "due_date", "amount_due"),
 )
 
 invoice_lines = Table(

@@ -81,6 +81,9 @@ subscriptions = resource_table(
     Index(None, "environment", "next_action_at"),
     Index(None, "environment", "next_billing_at"),
     Index(None, "environment", "ending_soon_for"),
+    # What the MRR report joins each version to (kassa.services.reports), without the rows.
+    Index("ix_subscriptions_lifetimes", "environment", "id", "activated_at", "canceled_at",
+          "currency"),
 )
 
 subscription_versions = resource_table(
@@ -106,6 +109,8 @@ subscription_versions = resource_table(
         ondelete="CASCADE",
     ),
     Index(None, "environment", "subscription_id", "status", "effective_at"),
+    Index("ix_subscription_versions_mrr", "environment", "status", "subscription_id",
+          "effective_at", "number", "mrr"),
     listed=False,
 )
 
