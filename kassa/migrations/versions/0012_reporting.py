@@ -1,4 +1,5 @@
 """reporting: each subscription version's MRR, and the indexes the dashboard's pages read by
+(the report's covering indexes, customers by name, invoices by status and age)
 
 Revision ID: 0012
 Revises: 0011
@@ -24,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('mrr', kassa.store.types.ExactDecimal(), nullable=True))
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_revenue', ['environment', 'issue_date', 'currency', 'status', 'kind', 'total'], unique=False)
+        batch_op.create_index('ix_invoices_by_status', ['environment', 'status', 'created_at', 'seq'], unique=False)
         batch_op.create_index('ix_invoices_open_balances', ['environment', 'status', 'issue_date', 'currency', 'due_date', 'amount_due'], unique=False)
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.create_index('ix_subscriptions_lifetimes', ['environment', 'id', 'activated_at', 'canceled_at', 'currency'], unique=False)
@@ -51,6 +53,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_subscriptions_lifetimes')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_open_balances')
+        batch_op.drop_index('ix_invoices_by_status')
         batch_op.drop_index('ix_invoices_revenue')
     with op.batch_alter_table('subscription_versions', schema=None) as batch_op:
         batch_op.drop_index('ix_subscription_versions_mrr')

@@ -76,6 +76,8 @@ invoices = resource_table(
     # the open balances.
     Index("ix_invoices_revenue", "environment", "issue_date", "currency", "status", "kind",
           "total"),
+    # The Invoices list filtered by status, newest first, a page at a time.
+    Index("ix_invoices_by_status", "environment", "status", "created_at", "seq"),
     Index("ix_invoices_open_balances", "environment", "status", "issue_date", "currency",
           "due_date", "amount_due"),
 )
