@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Table,
     delete,
     func,
     insert,
@@ -23,7 +24,7 @@ from kassa.domain.errors import Conflict, NotFound
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.customers import Customer
-from kassa.services.common import archive_object, list_objects, merge_metadata
+from kassa.services.common import View, archive_object, list_objects, merge_metadata
 from kassa.services.context import Ctx
 from kassa.store.queries import (
     Filter,
@@ -124,6 +125,23 @@ def customer_filter(conn: Connection, environment: str, column: Any) -> Filter:
         return column.in_(sorted(set(find_customer_ids(conn, environment, values).values())))
 
     return build
+
+
+def list_customer_records(
+    ctx: Ctx, table: Table, query: ListQuery, *, view: View, columns: Sequence[str] = ("status",),
+    sortable: Sequence[str] = ("created_at",),
+) -> Page:
+    """One page of a resource that belongs to a customer (payments, refunds, wallets, credit
+    notes, grants, thresholds): ``?customer_id=`` takes an id or alias, each of ``columns`` is an
+    ``in`` filter (currencies compared upper-case), sorted by any of ``sortable``."""
+    return list_objects(
+        ctx, table, query, view=view, sortable={name: table.c[name] for name in sortable},
+        filters=lambda uow: {
+            "customer_id": customer_filter(uow.conn, uow.environment, table.c.customer_id),
+            **{name: in_filter(table.c[name], str.upper if name == "currency" else str)
+               for name in columns},
+        },
+    )
 
 
 def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping:

@@ -23,7 +23,8 @@ from kassa.ids import new_id
 from kassa.services import email_templates
 from kassa.services.context import Ctx
 from kassa.services.notify import channels_of
-from kassa.services.serialize import rfc3339
+from kassa.resources import renderer
+from kassa.resources.emails import Email as EmailResponse, EmailDetail
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import emails
 from kassa.store.uow import UnitOfWork
@@ -45,26 +46,8 @@ class EmailOutcome:
     error: str | None
 
 
-def email_view(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "status": row["status"],
-        "to": list(row["to_addresses"]),
-        "cc": list(row["cc_addresses"]),
-        "subject": row["subject"],
-        "template": row["template"],
-        "error": row["error"],
-        "message_id": row["message_id"],
-        "source": row["source"],
-        "attempts": row["attempts"],
-        "sent_at": rfc3339(row["sent_at"]),
-        "created_at": rfc3339(row["created_at"]),
-        "updated_at": rfc3339(row["updated_at"]),
-    }
-
-
-def email_detail(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**email_view(row), "html": row["html"], "text": row["text"]}
+email_view = renderer(EmailResponse)
+email_detail = renderer(EmailDetail)
 
 
 def addresses(value: str | Sequence[str], field: str, *, required: bool) -> list[str]:

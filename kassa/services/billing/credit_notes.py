@@ -20,9 +20,9 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import customer_filter
+from kassa.services.customers import list_customer_records
 from kassa.services.serialize import money
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, get_row
 from kassa.store.tables import credit_notes
 from kassa.store.tables import payments as payments_table
 from kassa.store.uow import UnitOfWork
@@ -278,13 +278,5 @@ def get_credit_note(ctx: Ctx, note_id: str) -> dict[str, Any]:
 
 
 def list_credit_notes(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, credit_notes, uow.environment, query,
-            sortable={"created_at": credit_notes.c.created_at},
-            filters={"customer_id": customer_filter(uow.conn, uow.environment,
-                                                    credit_notes.c.customer_id),
-                     "invoice_id": in_filter(credit_notes.c.invoice_id),
-                     "status": in_filter(credit_notes.c.status)},
-        )
-    return page.map(renderer(CreditNote))
+    return list_customer_records(ctx, credit_notes, query, view=renderer(CreditNote),
+                                 columns=("invoice_id", "status"))

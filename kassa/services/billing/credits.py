@@ -19,11 +19,11 @@ from kassa.domain.money import ZERO, in_minor_units
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.credits import CreditGrant
-from kassa.services.common import get_object, list_objects
+from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import customer_filter, resolve_customer
+from kassa.services.customers import list_customer_records, resolve_customer
 from kassa.services.serialize import money
-from kassa.store.queries import ListQuery, Page, among, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, among, get_row
 from kassa.store.tables import credit_grants, credit_ledger, metrics
 from kassa.store.uow import UnitOfWork
 
@@ -328,17 +328,8 @@ def get_grant(ctx: Ctx, grant_id: str) -> dict[str, Any]:
 
 
 def list_grants(ctx: Ctx, query: ListQuery) -> Page:
-    return list_objects(
-        ctx, credit_grants, query, view=renderer(CreditGrant),
-        sortable={"created_at": credit_grants.c.created_at,
-                  "expires_at": credit_grants.c.expires_at},
-        filters=lambda uow: {
-            "customer_id": customer_filter(uow.conn, uow.environment,
-                                           credit_grants.c.customer_id),
-            "status": in_filter(credit_grants.c.status),
-            "type": in_filter(credit_grants.c.type),
-        },
-    )
+    return list_customer_records(ctx, credit_grants, query, view=renderer(CreditGrant),
+                                 columns=("status", "type"), sortable=("created_at", "expires_at"))
 
 
 def customer_balance(ctx: Ctx, customer_ref: str) -> dict[str, Any]:

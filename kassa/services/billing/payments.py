@@ -17,8 +17,8 @@ from kassa.resources.payments import Payment, PaymentMethod, Refund
 from kassa.services.billing import invoices as inv
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import customer_filter, lock_customer, resolve_customer
-from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
+from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
+from kassa.store.queries import ListQuery, Page, get_row
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
 
@@ -234,16 +234,8 @@ def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[s
 
 
 def list_payments(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, payments, uow.environment, query,
-            sortable={"created_at": payments.c.created_at},
-            filters={"customer_id": customer_filter(uow.conn, uow.environment,
-                                                    payments.c.customer_id),
-                     "invoice_id": in_filter(payments.c.invoice_id),
-                     "status": in_filter(payments.c.status)},
-        )
-    return page.map(renderer(Payment))
+    return list_customer_records(ctx, payments, query, view=renderer(Payment),
+                                 columns=("invoice_id", "status"))
 
 
 def get_payment(ctx: Ctx, payment_id: str) -> dict[str, Any]:
@@ -292,16 +284,8 @@ def refund_later(uow: UnitOfWork, credit_note_id: str) -> None:
 
 
 def list_refunds(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, refunds, uow.environment, query,
-            sortable={"created_at": refunds.c.created_at},
-            filters={"customer_id": customer_filter(uow.conn, uow.environment,
-                                                    refunds.c.customer_id),
-                     "payment_id": in_filter(refunds.c.payment_id),
-                     "status": in_filter(refunds.c.status)},
-        )
-    return page.map(renderer(Refund))
+    return list_customer_records(ctx, refunds, query, view=renderer(Refund),
+                                 columns=("payment_id", "status"))
 
 
 def get_refund(ctx: Ctx, refund_id: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object, merge_metadata
 from kassa.services.context import Ctx
-from kassa.services.customers import customer_filter, lock_customer, resolve_customer
+from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
@@ -135,16 +135,8 @@ def get_wallet(ctx: Ctx, wallet_id: str) -> dict[str, Any]:
 
 
 def list_wallets(ctx: Ctx, query: ListQuery) -> Page:
-    with ctx.uow(read_only=True) as uow:
-        page = fetch_page(
-            uow.conn, wallets, uow.environment, query,
-            sortable={"created_at": wallets.c.created_at},
-            filters={"customer_id": customer_filter(uow.conn, uow.environment,
-                                                    wallets.c.customer_id),
-                     "currency": in_filter(wallets.c.currency, str.upper),
-                     "status": in_filter(wallets.c.status)},
-        )
-    return page.map(renderer(Wallet))
+    return list_customer_records(ctx, wallets, query, view=renderer(Wallet),
+                                 columns=("currency", "status"))
 
 
 def list_transactions(ctx: Ctx, query: ListQuery, *, wallet_id: str | None = None,

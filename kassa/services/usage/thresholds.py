@@ -26,9 +26,9 @@ from kassa.queue import Job
 from kassa.queue.runner import JobResult
 from kassa.resources import render, renderer
 from kassa.resources.usage import UsageThreshold
-from kassa.services.common import get_object, list_objects
+from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import customer_filter, resolve_customer
+from kassa.services.customers import list_customer_records, resolve_customer
 from kassa.services.serialize import iso_date, money
 from kassa.services.subscriptions.metric_users import (
     billing_period,
@@ -38,7 +38,7 @@ from kassa.services.subscriptions.metric_users import (
 )
 from kassa.services.subscriptions.records import load
 from kassa.services.usage.aggregation import aggregate_windows
-from kassa.store.queries import ListQuery, Page, get_row, in_filter
+from kassa.store.queries import ListQuery, Page, get_row
 from kassa.store.tables import metrics, usage_thresholds
 from kassa.store.uow import UnitOfWork
 
@@ -99,17 +99,8 @@ def get_threshold(ctx: Ctx, threshold_id: str) -> dict[str, Any]:
 
 
 def list_thresholds(ctx: Ctx, query: ListQuery) -> Page:
-    return list_objects(
-        ctx, usage_thresholds, query, view=renderer(UsageThreshold),
-        sortable={"created_at": usage_thresholds.c.created_at},
-        filters=lambda uow: {
-            "customer_id": customer_filter(uow.conn, uow.environment,
-                                           usage_thresholds.c.customer_id),
-            "subscription_id": in_filter(usage_thresholds.c.subscription_id),
-            "metric_id": in_filter(usage_thresholds.c.metric_id),
-            "status": in_filter(usage_thresholds.c.status),
-        },
-    )
+    return list_customer_records(ctx, usage_thresholds, query, view=renderer(UsageThreshold),
+                                 columns=("subscription_id", "metric_id", "status"))
 
 
 def period_for(uow: UnitOfWork, row: Mapping[str, Any], at: datetime) -> tuple[Period, str | None]:
