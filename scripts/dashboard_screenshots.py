@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -23,6 +23,7 @@ import httpx  # noqa: E402
 
 from kassa.services import customers  # noqa: E402
 from tests.conftest import API_VERSION_HEADERS  # noqa: E402
+from tests.scenarios.mrr_story import story  # noqa: E402
 from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
@@ -42,6 +43,7 @@ def main(out: Path) -> None:
                                                 ("Globex", None)] * 10):
                 customers.create_customer(ctx, {"name": f"{name} {n + 1}", "email": email,
                                                 "segment": "enterprise" if n % 3 else None})
+            _seed_history(server)
             seeded = _seed_billing(server, admin)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
@@ -66,6 +68,16 @@ def main(out: Path) -> None:
         finally:
             server.stop()
     print(f"Screenshots in {out}")
+
+
+def _seed_history(server) -> None:  # noqa: ANN001
+    """Home's figures: tests/scenarios/mrr_story.py from January, then the clock advanced to
+    now, so the months since bill their renewals."""
+    with httpx.Client(base_url=server.url, timeout=120, headers={
+            **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"}) as api:
+        story(api)
+        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        assert api.post("/clock/advance", json={"to": now}).status_code == 200
 
 
 def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001

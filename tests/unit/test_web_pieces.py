@@ -51,14 +51,14 @@ def test_bars_scale_to_the_largest_value() -> None:
     ]
     assert [(t.text, t.at) for t in chart.values] == [
         ("0", Decimal("172.0")), ("2", Decimal("92.0")), ("4", Decimal("12.0"))]
-    assert [t.text for t in chart.days] == ["06-01", "06-02", "06-03", "06-04"]
+    assert [t.text for t in chart.labels] == ["06-01", "06-02", "06-03", "06-04"]
 
 
 def test_a_month_of_nothing_still_draws() -> None:
     series = [{"date": f"2026-06-{d:02d}", "value": "0"} for d in range(1, 31)]
     chart = daily_bars(series, "Daily API calls")
     assert {b.height for b in chart.bars} == {Decimal("0.0")}
-    assert [t.text for t in chart.days] == ["06-01", "06-06", "06-11", "06-16", "06-21", "06-26"]
+    assert [t.text for t in chart.labels] == ["06-01", "06-06", "06-11", "06-16", "06-21", "06-26"]
     assert [t.text for t in chart.values] == ["0", "0.5", "1"]
 
 
