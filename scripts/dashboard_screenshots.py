@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -22,6 +23,7 @@ import httpx  # noqa: E402
 
 from kassa.services import customers  # noqa: E402
 from tests.conftest import API_VERSION_HEADERS  # noqa: E402
+from tests.scenarios.mrr_story import story  # noqa: E402
 from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
@@ -44,6 +46,7 @@ def main(out: Path) -> None:
                                                 ("Globex", None)] * 10):
                 customers.create_customer(ctx, {"name": f"{name} {n + 1}", "email": email,
                                                 "segment": "enterprise" if n % 3 else None})
+            _seed_history(server)
             seeded = _seed_billing(server, admin)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
@@ -70,10 +73,20 @@ def main(out: Path) -> None:
     print(f"Screenshots in {out}")
 
 
+def _seed_history(server) -> None:  # noqa: ANN001
+    """Home's figures: tests/scenarios/mrr_story.py from January, then the clock advanced to
+    now, so the months since bill their renewals."""
+    with httpx.Client(base_url=server.url, timeout=120, headers={
+            **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"}) as api:
+        story(api)
+        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        assert api.post("/clock/advance", json={"to": now}).status_code == 200
+
+
 def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
     """Invoices (one whose card was declined, one paid with a partial refund), a subscription
     held for approval by a rule naming ``admin``, and usage events, through the API."""
-    api = httpx.Client(base_url=server.url, headers={
+    api = httpx.Client(base_url=server.url, timeout=60, headers={
         **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
 
     def ok(answer: httpx.Response) -> dict:
@@ -113,10 +126,21 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
         + [{"account": "unknown-account", "event_name": "api_call", "unique_id": "evt-orphan",
             "properties": {"n": 1, "region": "eu"}}]}))
     approval = ok(api.get("/approvals"))["data"][0]
+    # A webhook endpoint nobody listens at: its deliveries fail six times over three days.
+    endpoint = ok(api.post("/webhook-endpoints", json={
+        "url": "http://127.0.0.1:9/hooks", "description": "Provisioning",
+        "event_types": ["customer.created", "invoice.paid"]}))
+    now = ok(api.get("/clock"))["now"]
+    ok(api.post("/clock/freeze", json={"at": now}))
+    ok(api.post("/customers", json={"name": "Initech", "email": "ap@initech.example"}))
+    later = (datetime.fromisoformat(now) + timedelta(days=3)).isoformat()
+    ok(api.post("/clock/advance", json={"to": later}))
+    message = ok(api.get(f"/webhook-endpoints/{endpoint['id']}/messages"))["data"][0]
     catalog = _seed_catalog(api, product, metric)
     api.close()
     return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
-            "rule": approval["rule_id"], **catalog}
+            "rule": approval["rule_id"], "endpoint": endpoint["id"], "message": message["id"],
+            "customer": acme["id"], "subscription": sub["id"], **catalog}
 
 
 def _seed_catalog(api: httpx.Client, platform: dict, metric: dict) -> dict[str, str]:
@@ -158,6 +182,18 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
              ("approval-rules", "settings/approval-rules"),
              ("approval-rule", f"settings/approval-rules/{seeded['rule']}"),
              ("event-filtered-out", "events/evt-003"), ("event-no-customer", "events/evt-orphan"),
+             ("customer", f"customers/{seeded['customer']}"),
+             ("customer-invoices", f"customers/{seeded['customer']}/invoices"),
+             ("customer-usage", f"customers/{seeded['customer']}/usage"),
+             ("customer-credits", f"customers/{seeded['customer']}/credits"),
+             ("customer-wallets", f"customers/{seeded['customer']}/wallets"),
+             ("customer-payment-methods", f"customers/{seeded['customer']}/payment-methods"),
+             ("subscription", f"subscriptions/{seeded['subscription']}"),
+             ("webhooks", "settings/webhooks"),
+             ("webhook-failed-events", f"settings/webhooks/{seeded['endpoint']}"),
+             ("webhook-delivery-logs", f"settings/webhooks/{seeded['endpoint']}?tab=logs"),
+             ("webhook-message",
+              f"settings/webhooks/{seeded['endpoint']}/messages/{seeded['message']}"),
              ("catalog-product", f"catalog/products/{seeded['product']}"),
              ("catalog-plan", f"catalog/plans/{seeded['plan']}"),
              ("catalog-metric", f"catalog/metrics/{seeded['metric']}"),
@@ -166,7 +202,15 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
         shots += [(path.replace("/", "-"), path) for path in FORMS]
         shots.append(("catalog-product-edit", f"catalog/products/{seeded['product']}/edit"))
     if who == "admin":
-        shots += [("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
+        sub = f"subscriptions/{seeded['subscription']}"
+        shots += [("customer-edit", f"customers/{seeded['customer']}/edit"),
+                  ("customer-grant-credits", f"customers/{seeded['customer']}/credits/grant"),
+                  ("add-subscription", f"customers/{seeded['customer']}/subscriptions/new"),
+                  ("subscription-change-plan", f"{sub}/change-plan"),
+                  ("subscription-update-quantity", f"{sub}/update-quantity"),
+                  ("subscription-edit", f"{sub}/edit"), ("subscription-pause", f"{sub}/pause"),
+                  ("subscription-cancel", f"{sub}/cancel"),
+                  ("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
                   ("invoice-void-form", f"invoices/{seeded['failed']}?open=void")]
     for name, path in shots:
         page.goto(f"/dashboard/{path}")

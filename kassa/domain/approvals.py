@@ -35,7 +35,9 @@ class Deal:
     figures: dict[str, Decimal] = field(default_factory=dict)
 
 
-def deal_figures(items: Sequence[Mapping[str, Any]], contract_months: int) -> dict[str, Decimal]:
+def fixed_charges(items: Sequence[Mapping[str, Any]]) -> tuple[Decimal, Decimal]:
+    """``(mrr, one_off)`` of ``items``: the recurring fixed-fee charges of one period spread per
+    month, and the one-off fixed charges. Metered (usage) prices count in neither."""
     mrr = Decimal(0)
     one_off = Decimal(0)
     for _, child in priced_items(items):
@@ -49,6 +51,16 @@ def deal_figures(items: Sequence[Mapping[str, Any]], contract_months: int) -> di
             one_off += amount
         else:
             mrr += amount / Interval(price["billing_interval"]).months
+    return mrr, one_off
+
+
+def monthly_recurring(items: Sequence[Mapping[str, Any]]) -> Decimal:
+    """The MRR of an item set, as the deal figures count it (``fixed_charges``)."""
+    return fixed_charges(items)[0]
+
+
+def deal_figures(items: Sequence[Mapping[str, Any]], contract_months: int) -> dict[str, Decimal]:
+    mrr, one_off = fixed_charges(items)
     tcv = mrr * contract_months + one_off
     return {"mrr": mrr, "tcv": tcv, "acv": tcv * 12 / contract_months}
 

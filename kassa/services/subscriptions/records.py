@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from kassa.domain.approvals import monthly_recurring
 from kassa.domain.errors import NotFound
 from kassa.domain.subscription import Subscription, Version
 from kassa.ids import new_id
@@ -112,7 +113,7 @@ def insert_version(conn: Connection, sub: Subscription, values: Mapping[str, Any
         "published_at": None,
         "created_at": now,
         "updated_at": now,
-        **values,
+        **_with_mrr(values),
     }
     conn.execute(insert(subscription_versions), row)
     return Version.of(row)
@@ -126,9 +127,16 @@ def save_version(conn: Connection, version: Version, values: Mapping[str, Any]) 
             subscription_versions.c.environment == version.environment,
             subscription_versions.c.id == version.id,
         )
-        .values(**values)
+        .values(**_with_mrr(values))
     )
     return version.with_values(values)
+
+
+def _with_mrr(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``values`` with the ``mrr`` of their items, when they set the items."""
+    if "items" not in values:
+        return values
+    return {**values, "mrr": monthly_recurring(values["items"])}
 
 
 def delete_version(conn: Connection, version: Version) -> None:

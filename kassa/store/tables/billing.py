@@ -72,6 +72,14 @@ invoices = resource_table(
     Index(None, "environment", "customer_id"),
     Index(None, "environment", "subscription_id"),
     Index(None, "environment", "status", "due_date"),
+    # Reports (kassa.services.reports) read these alone, never the rows: revenue by issue day,
+    # the open balances.
+    Index("ix_invoices_revenue", "environment", "issue_date", "currency", "status", "kind",
+          "total"),
+    # The Invoices list filtered by status, newest first, a page at a time.
+    Index("ix_invoices_by_status", "environment", "status", "created_at", "seq"),
+    Index("ix_invoices_open_balances", "environment", "status", "issue_date", "currency",
+          "due_date", "amount_due"),
 )
 
 invoice_lines = Table(

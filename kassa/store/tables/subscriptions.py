@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from kassa.store.tables.base import resource_table
-from kassa.store.types import ISODate, JSONDoc, UTCDateTime
+from kassa.store.types import ExactDecimal, ISODate, JSONDoc, UTCDateTime
 
 plans = resource_table(
     "plans",
@@ -81,6 +81,9 @@ subscriptions = resource_table(
     Index(None, "environment", "next_action_at"),
     Index(None, "environment", "next_billing_at"),
     Index(None, "environment", "ending_soon_for"),
+    # What the MRR report joins each version to (kassa.services.reports), without the rows.
+    Index("ix_subscriptions_lifetimes", "environment", "id", "activated_at", "canceled_at",
+          "currency"),
 )
 
 subscription_versions = resource_table(
@@ -96,6 +99,9 @@ subscription_versions = resource_table(
     Column("proration", String(8), nullable=False),
     Column("source_version_id", String(80)),
     Column("published_at", UTCDateTime()),
+    # What the items bring each month (kassa.domain.approvals.monthly_recurring), kept with them
+    # so reports sum MRR in SQL.
+    Column("mrr", ExactDecimal()),
     UniqueConstraint("environment", "subscription_id", "number"),
     ForeignKeyConstraint(
         ["environment", "subscription_id"],
@@ -103,6 +109,8 @@ subscription_versions = resource_table(
         ondelete="CASCADE",
     ),
     Index(None, "environment", "subscription_id", "status", "effective_at"),
+    Index("ix_subscription_versions_mrr", "environment", "status", "subscription_id",
+          "effective_at", "number", "mrr"),
     listed=False,
 )
 

@@ -19,10 +19,11 @@ from kassa.web.dashboard import (
     subscription_endings,
     subscription_pages,
     team,
+    webhooks,
 )
 
 ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            invoices.router, approvals.router, approval_rules.router, events.router,
            customer_pages.router, customer_money.router, subscription_create.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
-           catalog.router, catalog_metrics.router, catalog_plans.router]
+           webhooks.router, catalog.router, catalog_metrics.router, catalog_plans.router]

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from kassa.services import customers
+from kassa.services import customers, reports
 from kassa.store.queries import ListQuery
 from kassa.web.auth import Viewing
+from kassa.web.charts import monthly_bars
 from kassa.web.rendering import page
 
 router = APIRouter()
@@ -29,7 +30,13 @@ COMING = {
 
 @router.get("/", name="home")
 def home(request: Request, visitor: Viewing) -> Response:
-    return page(request, "home.html", active="home", title="Home")
+    """The headline figures, this month's MRR movements and a year of revenue per currency
+    (``reports.home_figures``, as ``GET /reports/mrr`` computes them)."""
+    figures = reports.home_figures(visitor.ctx)
+    charts = {currency: monthly_bars(
+        [(m["month"], m["currencies"][currency]) for m in figures["revenue"]],
+        f"Revenue per month, {currency}") for currency in figures["currencies"]}
+    return page(request, "home.html", active="home", title="Home", home=figures, charts=charts)
 
 
 def _coming(name: str):  # noqa: ANN202

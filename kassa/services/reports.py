@@ -1,0 +1,258 @@
+"""Revenue reports: MRR, ARR, active subscriptions, revenue and MRR movements per month, and the
+open invoice balances (``GET /reports/mrr`` and the dashboard's Home, the same functions).
+
+What counts (the README's Reports section says it for users):
+- A subscription's MRR at an instant is the MRR of its version in force then (the published
+  version with the latest ``effective_at`` before it; ``subscription_versions.mrr``, what
+  ``kassa.domain.approvals.monthly_recurring`` makes of the items: recurring fixed-fee prices
+  spread per month; usage and one-off charges count zero), while it is live: activated, and not
+  ended (``canceled_at``) yet. A paused subscription keeps its MRR.
+- MRR "at the end of a month" is the state just before the next month begins; the current
+  month's is the state now. Each month's movements compare every subscription's MRR at the end
+  of the month before with its MRR at the end of this one: new (none before), churned (none
+  after), expansion or contraction (the difference), so end = start + new + expansion −
+  contraction − churned, exactly, in each currency.
+- Revenue is the total of the invoices issued in the month (by ``issue_date``), voided and
+  unissued ones left out, wallet top-ups too (they are prepayments: the invoices they later pay
+  count); usage and one-off charges count here.
+- Every figure is per currency: Kassa converts no currency into another.
+
+All of it is computed by grouped SQL (a row per currency and distinct MRR pair, or per day and
+currency), never by reading the subscriptions or invoices one by one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from kassa.domain.contracts import midnight
+from kassa.domain.errors import InvalidRequest
+from kassa.domain.money import round_money
+from kassa.services.context import Ctx
+from kassa.services.serialize import iso_date, money, rfc3339
+from kassa.store.decimal_sums import DecimalSum
+from kassa.store.tables import invoices, subscription_versions, subscriptions
+
+MAX_MONTHS = 36
+INTERVALS = ("month",)
+REVENUE_STATUSES = ("issued", "payment_failed", "overdue", "paid")
+OPEN_STATUSES = ("issued", "payment_failed", "overdue")
+MOVEMENTS = ("new", "expansion", "contraction", "churned")
+_TICK = timedelta(microseconds=1)  # "up to and including now" as "before now + 1 µs"
+
+
+@dataclass
+class Figures:
+    """One month's figures in one currency, unrounded until ``view``."""
+
+    mrr: Decimal = Decimal(0)
+    active: int = 0
+    revenue: Decimal = Decimal(0)
+    moves: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MOVEMENTS, Decimal(0)))
+
+    def view(self, currency: str) -> dict[str, Any]:
+        def rounded(amount: Decimal) -> str:
+            return money(round_money(amount, currency))
+
+        return {"currency": currency, "mrr": rounded(self.mrr), "arr": rounded(self.mrr * 12),
+                "active_subscriptions": self.active, "revenue": rounded(self.revenue),
+                **{f"{name}_mrr": rounded(self.moves[name]) for name in MOVEMENTS}}
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def mrr_report(ctx: Ctx, start: date, end: date, interval: str = "month") -> dict[str, Any]:
+    """``GET /reports/mrr``: each calendar month from ``start``'s to ``end``'s (the current
+    month as of now, none after it), and the balances of the invoices issued by the end."""
+    if interval not in INTERVALS:
+        raise InvalidRequest("interval can only be month.", field="interval")
+    if end < start:
+        raise InvalidRequest("to must be on or after from.", field="to")
+    with ctx.uow(read_only=True) as uow:
+        now = uow.now
+        if month_start(start) > now.date():
+            raise InvalidRequest("from is after the current month: there is nothing to report yet.",
+                                 field="from")
+        last = min(month_start(end), month_start(now.date()))
+        months = _months(month_start(start), last)
+        if len(months) > MAX_MONTHS:
+            raise InvalidRequest(f"A report covers at most {MAX_MONTHS} months.", field="to")
+        data = monthly_figures(uow.conn, uow.environment, months, now)
+        upto = min(end, now.date())
+        balances = open_balances(uow.conn, uow.environment, upto, now.date())
+    return {"interval": interval, "from": iso_date(start), "to": iso_date(end), "data": data,
+            "balances": balances, "balances_as_of": rfc3339(now)}
+
+
+def home_figures(ctx: Ctx, months: int = 12) -> dict[str, Any]:
+    """What the dashboard's Home shows, the same computation as ``mrr_report``: the current
+    month's figures as of now (``month``), ``figures`` and ``balances`` by currency, and
+    ``revenue``, each of the last ``months`` months with its total per currency."""
+    with ctx.uow(read_only=True) as uow:
+        now = uow.now
+        this_month = month_start(now.date())
+        first = this_month
+        for _ in range(months - 1):
+            first = month_start(first - timedelta(days=1))
+        revenue = _revenue(uow.conn, uow.environment, first, next_month(this_month))
+        current = _month(uow.conn, uow.environment, this_month, now, revenue)
+        balances = open_balances(uow.conn, uow.environment, now.date(), now.date())
+    figures = {f["currency"]: f for f in current["currencies"]}
+    owed = {b["currency"]: b for b in balances}
+    currencies = sorted({c for (_, c) in revenue} | figures.keys() | owed.keys())
+    return {
+        "now": rfc3339(now), "month": current, "currencies": currencies,
+        "figures": {c: figures.get(c) or Figures().view(c) for c in currencies},
+        "balances": {c: _flagged(owed.get(c) or {"currency": c, "outstanding": money(
+            round_money(Decimal(0), c)), "overdue": money(round_money(Decimal(0), c))})
+            for c in currencies},
+        "revenue": [{"month": m.strftime("%Y-%m"), "currencies": {
+            c: money(round_money(revenue.get((m, c), Decimal(0)), c)) for c in currencies}}
+            for m in _months(first, this_month)],
+    }
+
+
+def _flagged(balance: dict[str, str]) -> dict[str, Any]:
+    """A balance with ``late``: whether any of it is overdue."""
+    return {**balance, "late": Decimal(balance["overdue"]) > 0}
+
+
+def monthly_figures(conn: Connection, environment: str, months: list[date],
+                    now: datetime) -> list[dict[str, Any]]:
+    revenue = _revenue(conn, environment, months[0], next_month(months[-1]))
+    data = [_month(conn, environment, m, now, revenue) for m in months]
+    # Every month lists the same currencies (those any month of the report has), zeros included.
+    seen = sorted({f["currency"] for month in data for f in month["currencies"]})
+    for month in data:
+        have = {f["currency"] for f in month["currencies"]}
+        month["currencies"] = sorted(
+            month["currencies"] + [Figures().view(c) for c in seen if c not in have],
+            key=lambda f: f["currency"])
+    return data
+
+
+def _months(first: date, last: date) -> list[date]:
+    months = []
+    while first <= last:
+        months.append(first)
+        first = next_month(first)
+    return months
+
+
+def _month(conn: Connection, environment: str, first: date, now: datetime,
+           revenue: dict[tuple[date, str], Decimal]) -> dict[str, Any]:
+    """One month: the movements from its start to its end (or now), its revenue."""
+    ends = next_month(first)
+    at = min(midnight(ends), now + _TICK)
+    figures: dict[str, Figures] = defaultdict(Figures)
+    for currency, before, after, count in _mrr_pairs(conn, environment, midnight(first), at):
+        f = figures[currency]
+        if after is not None:
+            f.mrr += after * count
+            f.active += count
+        if before is None and after is not None:
+            f.moves["new"] += after * count
+        elif after is None and before is not None:
+            f.moves["churned"] += before * count
+        elif before is not None and after is not None and after != before:
+            f.moves["expansion" if after > before else "contraction"] += abs(after - before) * count
+    for (month, currency), amount in revenue.items():
+        if month == first:
+            figures[currency].revenue += amount
+    return {"month": first.strftime("%Y-%m"), "start": iso_date(first),
+            "end": iso_date(ends - timedelta(days=1)), "as_of": rfc3339(min(midnight(ends), now)),
+            "active_subscriptions": sum(f.active for f in figures.values()),
+            "currencies": [figures[c].view(c) for c in sorted(figures)]}
+
+
+def _mrr_pairs(conn: Connection, environment: str, before: datetime,
+               after: datetime) -> list[tuple[str, Decimal | None, Decimal | None, int]]:
+    """``(currency, MRR just before `before`, MRR just before `after`, how many)`` over the
+    subscriptions live at either instant, grouped by those values (None: not live then)."""
+    v, s = subscription_versions, subscriptions
+    following = func.lead(v.c.effective_at).over(
+        partition_by=v.c.subscription_id, order_by=(v.c.effective_at, v.c.number))
+    segments = (
+        select(v.c.subscription_id, s.c.currency, v.c.mrr, v.c.effective_at.label("starts"),
+               following.label("superseded"), s.c.canceled_at)
+        .select_from(v.join(s, and_(s.c.environment == v.c.environment,
+                                    s.c.id == v.c.subscription_id)))
+        .where(v.c.environment == environment, v.c.status == "published",
+               s.c.activated_at.is_not(None), v.c.effective_at < after)
+        .subquery()
+    )
+
+    def in_force(at: datetime) -> Any:
+        return and_(segments.c.starts < at,
+                    or_(segments.c.superseded.is_(None), segments.c.superseded >= at),
+                    or_(segments.c.canceled_at.is_(None), segments.c.canceled_at >= at))
+
+    per_sub = (
+        select(segments.c.currency,
+               func.max(case((in_force(before), segments.c.mrr))).label("before"),
+               func.max(case((in_force(after), segments.c.mrr))).label("after"))
+        .where(or_(in_force(before), in_force(after)))
+        .group_by(segments.c.subscription_id, segments.c.currency)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(per_sub.c.currency, per_sub.c.before, per_sub.c.after, func.count())
+        .group_by(per_sub.c.currency, per_sub.c.before, per_sub.c.after)
+    ).all()
+    return [(c, _decimal(b), _decimal(a), n) for c, b, a, n in rows]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _revenue(conn: Connection, environment: str, first: date,
+             ends: date) -> dict[tuple[date, str], Decimal]:
+    """``{(month, currency): total}`` of the invoices issued in [first, ends)."""
+    total = DecimalSum(conn.dialect.name, invoices.c.total)
+    rows = conn.execute(
+        select(invoices.c.issue_date, invoices.c.currency, *total.columns)
+        .where(invoices.c.environment == environment, invoices.c.issue_date >= first,
+               invoices.c.issue_date < ends, invoices.c.status.in_(REVENUE_STATUSES),
+               invoices.c.kind != "top_up")
+        .group_by(invoices.c.issue_date, invoices.c.currency)
+    ).mappings()
+    found: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        found[(month_start(row["issue_date"]), row["currency"])] += total.of(row)
+    return found
+
+
+def open_balances(conn: Connection, environment: str, issued_by: date,
+                  today: date) -> list[dict[str, str]]:
+    """Per currency, what the open invoices issued on or before ``issued_by`` still ask for
+    (``outstanding``) and the part of it past its due date (``overdue``), as they stand now."""
+    due = DecimalSum(conn.dialect.name, invoices.c.amount_due)
+    late = (invoices.c.due_date < today).label("late")
+    rows = conn.execute(
+        select(invoices.c.currency, late, *due.columns)
+        .where(invoices.c.environment == environment, invoices.c.status.in_(OPEN_STATUSES),
+               invoices.c.issue_date <= issued_by)
+        .group_by(invoices.c.currency, late)
+    ).mappings()
+    found: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"outstanding": Decimal(0), "overdue": Decimal(0)})
+    for row in rows:
+        amount = due.of(row)
+        found[row["currency"]]["outstanding"] += amount
+        if row["late"]:
+            found[row["currency"]]["overdue"] += amount
+    return [{"currency": c, "outstanding": money(round_money(found[c]["outstanding"], c)),
+             "overdue": money(round_money(found[c]["overdue"], c))} for c in sorted(found)]
