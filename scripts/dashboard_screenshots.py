@@ -27,8 +27,11 @@ from tests.scenarios.mrr_story import story  # noqa: E402
 from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
-PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "automations",
-         "events", "settings", "settings/api-keys", "settings/team", "clock"]
+PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "catalog/plans",
+         "catalog/metrics", "catalog/bundles", "automations", "events", "settings",
+         "settings/api-keys", "settings/team", "clock"]
+# The catalog's forms (members and admins only).
+FORMS = ["catalog/products/new", "catalog/plans/new", "catalog/metrics/new", "catalog/bundles/new"]
 
 
 def main(out: Path) -> None:
@@ -113,7 +116,7 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
         "contract": {"period_type": "fixed", "duration_months": 24},
         "items": [{"product_id": product["id"], "price": fixed("7500.00")}]}))
     ok(api.post(f"/subscriptions/{sub['id']}/activate"))
-    ok(api.post("/metrics", json={
+    metric = ok(api.post("/metrics", json={
         "name": "API calls", "event_name": "api_call", "aggregation": {"method": "sum", "field": "n"},
         "filter_groups": [{"operator": "and", "filters": [
             {"field": "region", "operator": "equal", "value": "eu"}]}]}))
@@ -133,10 +136,41 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
     later = (datetime.fromisoformat(now) + timedelta(days=3)).isoformat()
     ok(api.post("/clock/advance", json={"to": later}))
     message = ok(api.get(f"/webhook-endpoints/{endpoint['id']}/messages"))["data"][0]
+    catalog = _seed_catalog(api, product, metric)
     api.close()
     return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
             "rule": approval["rule_id"], "endpoint": endpoint["id"], "message": message["id"],
-            "customer": acme["id"], "subscription": sub["id"]}
+            "customer": acme["id"], "subscription": sub["id"], **catalog}
+
+
+def _seed_catalog(api: httpx.Client, platform: dict, metric: dict) -> dict[str, str]:
+    """A metered product, a plan with a flat fee and volume tiers, and a bundle."""
+    def ok(answer: httpx.Response) -> dict:
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    usage = ok(api.post("/products", json={"name": "API usage", "fee_type": "metered",
+                                           "metric_ids": [metric["id"]], "sku": "API-1"}))
+    support = ok(api.post("/products", json={"name": "Premium support", "fee_type": "fixed",
+                                             "billing_frequency": "recurring"}))
+    tiers = [{"min_units": 0, "max_units": 10000, "price_per_unit": "0.010"},
+             {"min_units": 10001, "max_units": 100000, "price_per_unit": "0.008"},
+             {"min_units": 100001, "price_per_unit": "0.005", "fixed_fee": "25.00"}]
+    plan = ok(api.post("/plans", json={
+        "name": "Growth", "description": "Platform fee and API usage", "currency": "USD",
+        "contract": {"period_type": "fixed", "duration_months": 12},
+        "billing": {"payment_terms": "net_30"},
+        "items": [{"product_id": platform["id"], "price": fixed("499.00", "advance")},
+                  {"product_id": usage["id"], "price": {
+                      "type": "tiered", "metric_ids": [metric["id"]],
+                      "tiered_pricing_model": {"tiers": tiers}}}]}))
+    bundle = ok(api.post("/bundles", json={"name": "Success pack", "items": [
+        {"product_id": platform["id"], "price": fixed("99.00", "advance")},
+        {"product_id": support["id"], "price": {
+            "type": "unit", "fee_type": "fixed", "billing_frequency": "recurring",
+            "unit_pricing_model": {"price_per_unit": "15.00"}}, "quantity": 5}]}))
+    return {"product": usage["id"], "plan": plan["id"], "bundle": bundle["id"],
+            "metric": metric["id"]}
 
 
 def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001
@@ -159,7 +193,14 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
              ("webhook-failed-events", f"settings/webhooks/{seeded['endpoint']}"),
              ("webhook-delivery-logs", f"settings/webhooks/{seeded['endpoint']}?tab=logs"),
              ("webhook-message",
-              f"settings/webhooks/{seeded['endpoint']}/messages/{seeded['message']}")]
+              f"settings/webhooks/{seeded['endpoint']}/messages/{seeded['message']}"),
+             ("catalog-product", f"catalog/products/{seeded['product']}"),
+             ("catalog-plan", f"catalog/plans/{seeded['plan']}"),
+             ("catalog-metric", f"catalog/metrics/{seeded['metric']}"),
+             ("catalog-bundle", f"catalog/bundles/{seeded['bundle']}")]
+    if who == "admin":
+        shots += [(path.replace("/", "-"), path) for path in FORMS]
+        shots.append(("catalog-product-edit", f"catalog/products/{seeded['product']}/edit"))
     if who == "admin":
         sub = f"subscriptions/{seeded['subscription']}"
         shots += [("customer-edit", f"customers/{seeded['customer']}/edit"),
@@ -180,6 +221,27 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
         page.get_by_role("button", name="Confirm").click()
         page.get_by_text("left to credit").wait_for()
         page.screenshot(path=out / "admin-invoice-refund-error.png", full_page=True)
+        _new_plan(page, out)
+
+
+def _new_plan(page, out: Path) -> None:  # noqa: ANN001
+    """New Plan filled in, with a volume-tiered item whose tier amount is refused."""
+    page.goto("/dashboard/catalog/plans/new")
+    page.get_by_label("Name", exact=True).fill("Scale")
+    item = page.get_by_role("group", name="Item 1", exact=True)
+    item.get_by_label("Product").select_option(label="API usage (metered)")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        item.get_by_label("Price type").select_option(label="Volume tiers")
+    item.get_by_label("Fee type").select_option("metered")
+    item.get_by_label("Metric (metered prices)").select_option(label="API calls")
+    item.get_by_label("Tier 1 from").fill("0")
+    item.get_by_label("Tier 1 up to").fill("1000")
+    item.get_by_label("Tier 1 price per unit").fill("0.10")
+    item.get_by_label("Tier 2 from").fill("1000")
+    item.get_by_label("Tier 2 price per unit").fill("ten cents")
+    page.get_by_role("button", name="Create Plan", exact=True).click()
+    page.get_by_text("Money must be").wait_for()
+    page.screenshot(path=out / "admin-catalog-plan-errors.png", full_page=True)
 
 
 def _actions(page, out: Path) -> None:  # noqa: ANN001

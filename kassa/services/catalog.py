@@ -26,6 +26,7 @@ from kassa.store.queries import (
     archived_filter,
     in_filter,
     live_by_default,
+    search_filter,
 )
 from kassa.store.tables import metrics, products
 from kassa.store.uow import UnitOfWork
@@ -38,6 +39,7 @@ PRODUCT_SORTABLE = {
     "sku": products.c.sku,
 }
 PRODUCT_FILTERS = {
+    "search": search_filter(products.c.id, products.c.name, products.c.sku),
     "id": in_filter(products.c.id),
     "fee_type": in_filter(products.c.fee_type),
     "payment_terms": in_filter(products.c.payment_terms),

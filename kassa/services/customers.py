@@ -10,10 +10,8 @@ from sqlalchemy import (
     Connection,
     Table,
     delete,
-    func,
     insert,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -34,6 +32,7 @@ from kassa.store.queries import (
     archived_filter,
     in_filter,
     live_by_default,
+    search_filter,
     update_row,
 )
 from kassa.store.tables import customer_aliases, customers
@@ -47,20 +46,8 @@ SORTABLE = {
 }
 
 
-def search_filter(values: Sequence[str]) -> ColumnElement[bool]:
-    """``?search=acme``: the name or email contains the text (any case), or the id is it; a
-    comma-separated value matches any of its parts."""
-    c = customers.c
-    return or_(*(
-        func.lower(c.name).contains(value.lower(), autoescape=True)
-        | func.lower(c.email).contains(value.lower(), autoescape=True)
-        | (c.id == value)
-        for value in values
-    ))
-
-
 FILTERS = {
-    "search": search_filter,
+    "search": search_filter(customers.c.id, customers.c.name, customers.c.email),
     "id": in_filter(customers.c.id),
     "email": in_filter(customers.c.email),
     "currency": in_filter(customers.c.currency, str.upper),

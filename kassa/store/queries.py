@@ -15,6 +15,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -117,6 +118,20 @@ def in_filter(column: Any, convert: Callable[[str], Any] = str) -> Filter:
 
     def build(values: Sequence[str]) -> ColumnElement[bool]:
         return column.in_([convert(v) for v in values])
+
+    return build
+
+
+def search_filter(id_column: Any, *text_columns: Any) -> Filter:
+    """``?search=acme``: one of ``text_columns`` contains the text (any case), or the id is
+    it; a comma-separated value matches any of its parts."""
+
+    def build(values: Sequence[str]) -> ColumnElement[bool]:
+        return or_(*(
+            or_(*(func.lower(c).contains(value.lower(), autoescape=True) for c in text_columns),
+                id_column == value)
+            for value in values
+        ))
 
     return build
 

@@ -163,3 +163,26 @@ def test_product_validation(api: TestClient) -> None:
     r = api.post("/products", json={"name": "Fee", "fee_type": "subscription"})
     assert _errors(r) == [("fee_type", "Input should be 'fixed' or 'metered'")]
     assert api.get("/products/prod_nope").status_code == 404
+
+
+def test_product_search_matches_name_or_sku_in_any_case_or_the_id(api: TestClient) -> None:
+    def product(name: str, sku: str | None = None) -> dict:
+        r = api.post("/products", json={"name": name, "sku": sku, "fee_type": "fixed",
+                                        "billing_frequency": "recurring"})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    platform = product("Platform Fee", "PLAT-1")
+    product("Premium Support", "SUP-2")
+    product("Onboarding")
+
+    def found(query: str) -> list[str]:
+        answer = api.get("/products", params={"search": query, "sort": "name:asc"})
+        assert answer.status_code == 200, answer.text
+        return [p["name"] for p in answer.json()["data"]]
+
+    assert found("PLATFORM") == ["Platform Fee"]
+    assert found("sup-") == ["Premium Support"]  # the SKU
+    assert found(platform["id"]) == ["Platform Fee"]
+    assert found("onboard,plat") == ["Onboarding", "Platform Fee"]
+    assert found("%") == []

@@ -15,7 +15,11 @@ from tests.web.conftest import sign_in
 from tests.web.server import PASSWORD
 
 PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/dashboard/invoices",
-         "/dashboard/approvals", "/dashboard/catalog", "/dashboard/automations",
+         "/dashboard/approvals", "/dashboard/catalog", "/dashboard/catalog/plans",
+         "/dashboard/catalog/metrics", "/dashboard/catalog/bundles",
+         "/dashboard/catalog/products/new", "/dashboard/catalog/plans/new",
+         "/dashboard/catalog/metrics/new", "/dashboard/catalog/bundles/new",
+         "/dashboard/automations",
          "/dashboard/events", "/dashboard/settings", "/dashboard/settings/api-keys",
          "/dashboard/settings/team", "/dashboard/settings/approval-rules",
          "/dashboard/settings/approval-rules/new", "/dashboard/clock"]

@@ -20,7 +20,8 @@ def create_product(body: ProductCreate, ctx: EnvCtx) -> dict[str, Any]:
 
 @router.get("", response_model=ListResponse[Product])
 def list_products(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
-    """Filters: id, fee_type, payment_terms, billing_frequency, sku, archived."""
+    """Filters: id, fee_type, payment_terms, billing_frequency, sku, archived; search (the
+    name or sku contains it, any case, or the id is it)."""
     return page_body(catalog.list_products(ctx, query))
 
 

@@ -3,6 +3,9 @@
 from kassa.web.dashboard import (
     approval_rules,
     approvals,
+    catalog,
+    catalog_metrics,
+    catalog_plans,
     clock,
     customer_money,
     customer_pages,
@@ -23,4 +26,4 @@ ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            invoices.router, approvals.router, approval_rules.router, events.router,
            customer_pages.router, customer_money.router, subscription_create.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
-           webhooks.router]
+           webhooks.router, catalog.router, catalog_metrics.router, catalog_plans.router]

@@ -22,8 +22,6 @@ MAX_PAGE = 10**9
 
 # The pages of issue 14 not built yet: what each will hold, and the API that does it today.
 COMING = {
-    "catalog": ("Catalog", "Products, Plans (New Plan with its items and prices), Metrics and "
-                "Bundles.", ["GET /products", "GET /plans", "GET /metrics", "GET /bundles"]),
     "automations": ("Automations", "the list with pause and resume, Create Automation from a "
                     "template or from scratch, Test Automation, each run's step-by-step log, "
                     "and versions.", ["GET /automations", "POST /automations"]),
