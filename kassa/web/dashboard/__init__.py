@@ -3,9 +3,12 @@
 from kassa.web.dashboard import (
     approval_rules,
     approvals,
+    automation_history,
+    automations,
     clock,
     customer_money,
     customer_pages,
+    email_templates,
     events,
     invoices,
     keys,
@@ -21,4 +24,5 @@ from kassa.web.dashboard import (
 ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            invoices.router, approvals.router, approval_rules.router, events.router,
            customer_pages.router, customer_money.router, subscription_create.router,
-           subscription_pages.router, subscription_changes.router, subscription_endings.router]
+           subscription_pages.router, subscription_changes.router, subscription_endings.router,
+           automations.router, automation_history.router, email_templates.router]

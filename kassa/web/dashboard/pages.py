@@ -23,9 +23,6 @@ MAX_PAGE = 10**9
 COMING = {
     "catalog": ("Catalog", "Products, Plans (New Plan with its items and prices), Metrics and "
                 "Bundles.", ["GET /products", "GET /plans", "GET /metrics", "GET /bundles"]),
-    "automations": ("Automations", "the list with pause and resume, Create Automation from a "
-                    "template or from scratch, Test Automation, each run's step-by-step log, "
-                    "and versions.", ["GET /automations", "POST /automations"]),
 }
 
 
