@@ -26,7 +26,8 @@ from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
 PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "automations",
-         "events", "settings", "settings/api-keys", "settings/team", "clock"]
+         "events", "settings", "settings/api-keys", "settings/team", "clock", "automations/new",
+         "settings/email-templates", "settings/email-templates/payment_failed_first"]
 
 
 def main(out: Path) -> None:
@@ -42,6 +43,7 @@ def main(out: Path) -> None:
                 customers.create_customer(ctx, {"name": f"{name} {n + 1}", "email": email,
                                                 "segment": "enterprise" if n % 3 else None})
             seeded = _seed_billing(server, admin)
+            seeded |= _seed_automations(server)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
                 for who, email in (("admin", admin), ("viewer", viewer)):
@@ -58,6 +60,7 @@ def main(out: Path) -> None:
                         name = path.replace("/", "-") or "home"
                         page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
                     _billing_pages(page, out, who, seeded)
+                    _automation_pages(page, out, who, seeded)
                     if who == "admin":
                         _actions(page, out)
                     page.close()
@@ -113,6 +116,71 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
     api.close()
     return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
             "rule": approval["rule_id"]}
+
+
+def _seed_automations(server) -> dict[str, str]:  # noqa: ANN001
+    """The dunning template (active), a manual automation run once with a second version in
+    draft, and a paused one, through the API."""
+    api = httpx.Client(base_url=server.url, headers={
+        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
+
+    def ok(answer: httpx.Response) -> dict:
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    dunning = ok(api.post("/automations", json={"template": "payment_dunning"}))
+    ok(api.post(f"/automations/{dunning['id']}/activate"))
+    tagging = ok(api.post("/automations", json={
+        "name": "Tag reviewed accounts", "trigger": {"type": "manual"},
+        "conditions": {"field": "customer.segment", "operator": "equals", "value": "enterprise"},
+        "steps": [{"type": "action", "action": "add_tag", "tag": "reviewed"},
+                  {"type": "action", "action": "sync_to_crm",
+                   "onError": [{"type": "action", "action": "create_task",
+                                "message": "Sync {{customer.name}} by hand"}]}]}))
+    ok(api.post(f"/automations/{tagging['id']}/activate"))
+    customer = ok(api.get("/customers", params={"limit": 1, "segment": "enterprise"}))["data"][0]
+    run = ok(api.post(f"/automations/{tagging['id']}/run",
+                      json={"trigger": {"customer": {"id": customer["id"]}}}))
+    ok(api.post(f"/automations/{tagging['id']}/versions", json={
+        "name": "Tag reviewed accounts", "trigger": {"type": "schedule", "cron": "0 9 * * 1",
+                                                     "timezone": "Europe/Berlin"},
+        "steps": [{"type": "action", "action": "add_tag", "tag": "reviewed"}]}))
+    welcome = ok(api.post("/automations", json={"template": "welcome_series"}))
+    ok(api.post(f"/automations/{welcome['id']}/activate"))
+    ok(api.post(f"/automations/{welcome['id']}/pause"))
+    api.close()
+    return {"dunning": dunning["id"], "tagging": tagging["id"], "run": run["execution_id"]}
+
+
+def _automation_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001
+    """An automation's tabs, a run's step log and (admins) a test result and a refused
+    definition."""
+    base = f"automations/{seeded['tagging']}"
+    for name, path in [("automation-dunning", f"automations/{seeded['dunning']}"),
+                       ("automation", base), ("automation-executions", f"{base}/executions"),
+                       ("automation-execution", f"{base}/executions/{seeded['run']}"),
+                       ("automation-versions", f"{base}/versions")]:
+        page.goto(f"/dashboard/{path}")
+        page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
+    if who != "admin":
+        return
+    page.goto(f"/dashboard/automations/{seeded['dunning']}")
+    page.get_by_role("button", name="Test Automation").click()
+    page.get_by_role("heading", name="Test result").wait_for()
+    page.screenshot(path=out / "admin-automation-tested.png", full_page=True)
+    page.goto("/dashboard/automations/new")
+    editor = page.get_by_label("Definition (YAML or JSON)")
+    editor.fill(editor.input_value().replace("create_task", "create_tsk"))
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("alert", name="Errors in the definition").wait_for()
+    page.screenshot(path=out / "admin-automation-editor-error.png", full_page=True)
+    page.goto(f"/dashboard/{base}/versions/new")
+    page.screenshot(path=out / "admin-automation-new-version.png", full_page=True)
+    page.goto("/dashboard/settings/email-templates/payment_failed_first")
+    page.get_by_label("Body (HTML)").fill("<p>{% if %}</p>")
+    page.get_by_role("button", name="Save template").click()
+    page.get_by_text("is not a valid template").wait_for()
+    page.screenshot(path=out / "admin-email-template-error.png", full_page=True)
 
 
 def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001

@@ -17,26 +17,7 @@ from kassa.automations.source_lines import (
 )
 from kassa.automations.templates import template_definition
 from kassa.domain.errors import InvalidRequest
-
-QUICK_START = """\
-name: Payment Failed - Dunning Email
-trigger:
-  type: event
-  event: payment.failed
-
-steps:
-  - type: condition
-    if: "{{trigger.failureCount}} == 1"
-    then:
-      - type: action
-        action: send_email
-        template: payment_failed_first
-        to: "{{trigger.customer.email}}"
-
-  - type: delay
-    duration: "3d"
-"""
-
+from tests.documents import QUICK_START
 
 def test_path_parts() -> None:
     assert path_parts("steps[1].then[0].action") == ["steps", 1, "then", 0, "action"]

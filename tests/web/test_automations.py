@@ -23,6 +23,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.documents import QUICK_START
 from tests.scenarios.seed_catalog import ok
 from tests.web.conftest import error_beside, nav, sign_in, text_of
 from tests.web.server import form_token
@@ -86,9 +87,8 @@ def test_from_scratch_an_error_is_shown_at_its_line(sandbox_api, admin) -> None:
     name = f"Dunning {uuid.uuid4().hex[:8]}"
     admin.goto("/dashboard/automations/new")
     editor = admin.get_by_label("Definition (YAML or JSON)")
-    source = editor.input_value()  # the Quick Start, as the document writes it
-    assert source.startswith("name: Payment Failed - Dunning Email\n")
-    wrong = source.replace("Payment Failed - Dunning Email", name).replace(
+    assert editor.input_value().startswith("name: New automation\n")  # a start to build on
+    wrong = QUICK_START.replace("Payment Failed - Dunning Email", name).replace(
         "action: send_email", "action: send_emial")
     editor.fill(wrong)
     admin.get_by_role("button", name="Save draft").click()

@@ -31,30 +31,17 @@ LABELS = {"draft": "Draft", "active": "Active", "paused": "Paused", "inactive": 
           "skipped": "Skipped", "started": "Started"}
 TABS = [("Definition", "automation"), ("Executions", "automation_executions"),
         ("Versions", "automation_versions")]
-# What the editor of a new automation starts with: the document's Quick Start, as written.
-QUICK_START = """\
-name: Payment Failed - Dunning Email
+# What the editor of a new automation starts with: a trigger and one step to build on.
+STARTER = """\
+name: New automation
+description: What it does, for the list.
 trigger:
   type: event
-  event: payment.failed
-
+  event: invoice.overdue
 steps:
-  - type: condition
-    if: "{{trigger.failureCount}} == 1"
-    then:
-      - type: action
-        action: send_email
-        template: payment_failed_first
-        to: "{{trigger.customer.email}}"
-
-  - type: delay
-    duration: "3d"
-
-  - type: condition
-    if: "{{invoice.status}} == 'unpaid'"
-    then:
-      - type: action
-        action: retry_payment
+  - type: action
+    action: create_task
+    message: "Call {{customer.name}} about invoice {{invoice.number}}"
 """
 STEP_KEYS = ("type", "action", "onError", "errorHandling")
 
@@ -107,7 +94,13 @@ def as_json(value: Any, indent: bool = False) -> str:
                         option=orjson.OPT_INDENT_2 if indent else 0).decode()
 
 
-VIEW_HELPERS = {"label": label, "as_json": as_json, "trigger_text": trigger_text, "condition_text": condition_text,
+def output_summary(value: Any, width: int = 70) -> str | None:
+    """A step's output in one short line (None when it fits whole)."""
+    text = as_json(value)
+    return None if len(text) <= width else text[:width - 1] + "…"
+
+
+VIEW_HELPERS = {"label": label, "as_json": as_json, "output_summary": output_summary, "trigger_text": trigger_text, "condition_text": condition_text,
                 "step_params": step_params}
 
 
@@ -192,8 +185,8 @@ def new_automation(request: Request, visitor: ActingForm,
             return _new_page(request, dump(templates.template_definition(template)),
                              template=template)
         except KassaError as exc:
-            return _new_page(request, QUICK_START, status=422, problem=exc.detail)
-    return _new_page(request, QUICK_START)
+            return _new_page(request, STARTER, status=422, problem=exc.detail)
+    return _new_page(request, STARTER)
 
 
 def _created(request: Request, automation: dict[str, Any]) -> Response:
@@ -221,7 +214,7 @@ def create_from_template(request: Request, visitor: Acting) -> Response:
         automation = service.create_automation(visitor.ctx,
                                                 {"template": visitor.form.text("template")})
     except KassaError as exc:
-        return _new_page(request, QUICK_START, status=422, problem=exc.detail)
+        return _new_page(request, STARTER, status=422, problem=exc.detail)
     return _created(request, automation)
 
 
