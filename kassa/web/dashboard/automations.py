@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from kassa.api.errors import FieldErrors
+from kassa.api.errors import field_messages
 from kassa.api.schemas.automations import TriggerSample
 from kassa.automations import dryrun, overview, service, templates
 from kassa.automations.source_lines import LineError, SourceInvalid, dump, load, located
@@ -104,20 +104,13 @@ VIEW_HELPERS = {"label": label, "as_json": as_json, "output_summary": output_sum
                 "step_params": step_params}
 
 
-def refusals(source: str, exc: KassaError) -> list[LineError]:
-    """What the service refused in a definition, each at its line of ``source``."""
-    found = ([(e["field"], e["message"]) for e in exc.errors] if isinstance(exc, FieldErrors)
-             else [(exc.field, exc.detail)])
-    return located(source, found)
-
-
 def saved_definition(source: str, save: Callable[[dict[str, Any]], Any]) -> Any:
     """``save`` of the definition ``source`` writes; ``SourceInvalid`` with the errors at their
     lines when it does not read or the service refuses it."""
     try:
         return save(load(source))
     except KassaError as exc:
-        raise SourceInvalid(refusals(source, exc)) from None
+        raise SourceInvalid(located(source, field_messages(exc))) from None
 
 
 # ------------------------------------------------------------------------------ the list
