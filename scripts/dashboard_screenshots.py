@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -73,7 +74,7 @@ def main(out: Path) -> None:
 def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
     """Invoices (one whose card was declined, one paid with a partial refund), a subscription
     held for approval by a rule naming ``admin``, and usage events, through the API."""
-    api = httpx.Client(base_url=server.url, headers={
+    api = httpx.Client(base_url=server.url, timeout=60, headers={
         **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
 
     def ok(answer: httpx.Response) -> dict:
@@ -113,9 +114,20 @@ def _seed_billing(server, admin: str) -> dict[str, str]:  # noqa: ANN001
         + [{"account": "unknown-account", "event_name": "api_call", "unique_id": "evt-orphan",
             "properties": {"n": 1, "region": "eu"}}]}))
     approval = ok(api.get("/approvals"))["data"][0]
+    # A webhook endpoint nobody listens at: its deliveries fail six times over three days.
+    endpoint = ok(api.post("/webhook-endpoints", json={
+        "url": "http://127.0.0.1:9/hooks", "description": "Provisioning",
+        "event_types": ["customer.created", "invoice.paid"]}))
+    now = ok(api.get("/clock"))["now"]
+    ok(api.post("/clock/freeze", json={"at": now}))
+    ok(api.post("/customers", json={"name": "Initech", "email": "ap@initech.example"}))
+    later = (datetime.fromisoformat(now) + timedelta(days=3)).isoformat()
+    ok(api.post("/clock/advance", json={"to": later}))
+    message = ok(api.get(f"/webhook-endpoints/{endpoint['id']}/messages"))["data"][0]
     api.close()
     return {"failed": failed["id"], "paid": paid["id"], "approval": approval["id"],
-            "rule": approval["rule_id"]}
+            "rule": approval["rule_id"], "endpoint": endpoint["id"], "message": message["id"],
+            "customer": acme["id"], "subscription": sub["id"]}
 
 
 def _seed_automations(server) -> dict[str, str]:  # noqa: ANN001
@@ -191,9 +203,29 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
              ("approval-review", f"approvals/{seeded['approval']}"),
              ("approval-rules", "settings/approval-rules"),
              ("approval-rule", f"settings/approval-rules/{seeded['rule']}"),
-             ("event-filtered-out", "events/evt-003"), ("event-no-customer", "events/evt-orphan")]
+             ("event-filtered-out", "events/evt-003"), ("event-no-customer", "events/evt-orphan"),
+             ("customer", f"customers/{seeded['customer']}"),
+             ("customer-invoices", f"customers/{seeded['customer']}/invoices"),
+             ("customer-usage", f"customers/{seeded['customer']}/usage"),
+             ("customer-credits", f"customers/{seeded['customer']}/credits"),
+             ("customer-wallets", f"customers/{seeded['customer']}/wallets"),
+             ("customer-payment-methods", f"customers/{seeded['customer']}/payment-methods"),
+             ("subscription", f"subscriptions/{seeded['subscription']}"),
+             ("webhooks", "settings/webhooks"),
+             ("webhook-failed-events", f"settings/webhooks/{seeded['endpoint']}"),
+             ("webhook-delivery-logs", f"settings/webhooks/{seeded['endpoint']}?tab=logs"),
+             ("webhook-message",
+              f"settings/webhooks/{seeded['endpoint']}/messages/{seeded['message']}")]
     if who == "admin":
-        shots += [("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
+        sub = f"subscriptions/{seeded['subscription']}"
+        shots += [("customer-edit", f"customers/{seeded['customer']}/edit"),
+                  ("customer-grant-credits", f"customers/{seeded['customer']}/credits/grant"),
+                  ("add-subscription", f"customers/{seeded['customer']}/subscriptions/new"),
+                  ("subscription-change-plan", f"{sub}/change-plan"),
+                  ("subscription-update-quantity", f"{sub}/update-quantity"),
+                  ("subscription-edit", f"{sub}/edit"), ("subscription-pause", f"{sub}/pause"),
+                  ("subscription-cancel", f"{sub}/cancel"),
+                  ("invoice-refund-form", f"invoices/{seeded['paid']}?open=refund"),
                   ("invoice-void-form", f"invoices/{seeded['failed']}?open=void")]
     for name, path in shots:
         page.goto(f"/dashboard/{path}")

@@ -32,12 +32,20 @@ class FormRefused(Exception):
 
 @dataclass(frozen=True)
 class Form:
-    """The fields of a posted form; a missing field reads as ``""``."""
+    """The fields of a posted form; a missing field reads as ``""``. A field sent several times
+    (checkboxes of one name) reads as its last value with ``get``, as all of them with ``all``."""
 
     fields: Mapping[str, str] = field(default_factory=dict)
+    repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, name: str) -> str:
         return self.fields.get(name, "")
+
+    def all(self, name: str) -> list[str]:
+        """Every value sent under ``name``, in order (none: an empty list)."""
+        if name in self.repeated:
+            return list(self.repeated[name])
+        return [self.fields[name]] if name in self.fields else []
 
     def text(self, name: str) -> str:
         """The field with surrounding whitespace removed."""
@@ -66,7 +74,10 @@ async def read_form(request: Request) -> Form:
         raise FormRefused(400, "The form is not valid UTF-8.") from None
     if any("\x00" in name or "\x00" in value for name, value in pairs):
         raise FormRefused(400, "A form field must not contain the NUL character.")
-    return Form(dict(pairs))
+    repeated: dict[str, list[str]] = {}
+    for name, value in pairs:
+        repeated.setdefault(name, []).append(value)
+    return Form(dict(pairs), {k: tuple(v) for k, v in repeated.items() if len(v) > 1})
 
 
 class FormInvalid(Exception):

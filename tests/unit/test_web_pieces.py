@@ -60,3 +60,24 @@ def test_a_month_of_nothing_still_draws() -> None:
     assert {b.height for b in chart.bars} == {Decimal("0.0")}
     assert [t.text for t in chart.days] == ["06-01", "06-06", "06-11", "06-16", "06-21", "06-26"]
     assert [t.text for t in chart.values] == ["0", "0.5", "1"]
+
+
+def test_a_field_sent_several_times_reads_as_all_its_values() -> None:
+    import asyncio
+
+    from starlette.requests import Request
+
+    from kassa.web.forms import read_form
+
+    body = b"event_types=invoice.paid&url=https%3A%2F%2Fx.example&event_types=payment.failed"
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    request = Request({"type": "http", "method": "POST", "headers": [
+        (b"content-type", b"application/x-www-form-urlencoded")]}, receive)
+    form = asyncio.run(read_form(request))
+    assert form.all("event_types") == ["invoice.paid", "payment.failed"]
+    assert form.get("event_types") == "payment.failed"  # one value: the last, as before
+    assert form.all("url") == ["https://x.example"] and form.get("url") == "https://x.example"
+    assert form.all("missing") == [] and form.get("missing") == ""

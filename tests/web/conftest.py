@@ -140,7 +140,7 @@ def sandbox_api(server: Server) -> Iterator[Any]:
 
     from tests.conftest import API_VERSION_HEADERS
 
-    client = httpx.Client(base_url=server.url, headers={
+    client = httpx.Client(base_url=server.url, timeout=60, headers={  # a busy machine is slow
         **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
     yield client
     client.close()

@@ -19,10 +19,12 @@ from kassa.web.dashboard import (
     subscription_endings,
     subscription_pages,
     team,
+    webhooks,
 )
 
 ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            invoices.router, approvals.router, approval_rules.router, events.router,
            customer_pages.router, customer_money.router, subscription_create.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
-           automations.router, automation_history.router, email_templates.router]
+           webhooks.router, automations.router, automation_history.router,
+           email_templates.router]
