@@ -26,15 +26,17 @@ from kassa.store.tables import (
 
 def version_numbers(conn: Connection, environment: str,
                     ids: Collection[str]) -> dict[str, dict[str, Any]]:
-    """version id -> {number, status} (one query)."""
+    """version id -> {number, status, trigger} (one query)."""
     wanted = sorted(i for i in ids if i)
     if not wanted:
         return {}
-    rows = conn.execute(select(automation_versions.c.id, automation_versions.c.number,
-                               automation_versions.c.status).where(
-        automation_versions.c.environment == environment,
-        automation_versions.c.id.in_(wanted))).mappings()
-    return {r["id"]: {"number": r["number"], "status": r["status"]} for r in rows}
+    versions = automation_versions.c
+    rows = conn.execute(select(versions.id, versions.number, versions.status,
+                               versions.definition).where(
+        versions.environment == environment,
+        versions.id.in_(wanted))).mappings()
+    return {r["id"]: {"number": r["number"], "status": r["status"],
+                      "trigger": r["definition"]["trigger"]} for r in rows}
 
 
 def last_runs(conn: Connection, environment: str,
@@ -52,8 +54,8 @@ def last_runs(conn: Connection, environment: str,
 
 
 def list_automations(ctx: Ctx, query: ListQuery) -> Page:
-    """``service.list_automations``, each with ``current_version`` ({number, status} or None)
-    and ``last_run`` (the newest execution or None)."""
+    """``service.list_automations``, each with ``current_version`` ({number, status, trigger}
+    of the active version, or None) and ``last_run`` (the newest execution or None)."""
     found = service.list_automations(ctx, query)
     with ctx.uow(read_only=True) as uow:
         versions = version_numbers(uow.conn, uow.environment,
@@ -65,7 +67,7 @@ def list_automations(ctx: Ctx, query: ListQuery) -> Page:
 
 def automation_details(ctx: Ctx, automation_id: str) -> dict[str, Any]:
     """The automation (as GET /automations/{id}) with ``current_version`` and
-    ``latest_version`` ({number, status}), and ``sample``: a trigger to test it with."""
+    ``latest_version`` ({number, status, trigger}), and ``sample``: a trigger to test it with."""
     automation = service.get_automation(ctx, automation_id)
     with ctx.uow(read_only=True) as uow:
         versions = version_numbers(uow.conn, uow.environment, {

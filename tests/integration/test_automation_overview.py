@@ -24,18 +24,23 @@ def test_the_list_with_versions_and_last_runs(kassa, api) -> None:
                         json={"trigger": {"customer": {"id": customer["id"]}}}), 202)
             for _ in range(2)]
     ok(api.post(f"/automations/{running['id']}/versions", json={
-        "name": "Running", "trigger": {"type": "manual"}, "steps": [{"type": "stop"}]}), 201)
+        "name": "Running", "trigger": {"type": "schedule", "interval": "24h"},
+        "steps": [{"type": "stop"}]}), 201)
     found = overview.list_automations(ctx, ListQuery(limit=10, sort=("created_at", "asc")))
     assert found.total == 2
     first, second = found.rows
     assert first["id"] == running["id"] and second["id"] == draft["id"]
-    assert first["current_version"] == {"number": 1, "status": "active"}
+    assert first["current_version"] == {"number": 1, "status": "active",
+                                        "trigger": {"type": "manual"}}
     assert (first["last_run"]["id"], first["last_run"]["status"],
             first["last_run"]["stepsExecuted"]) == (runs[1]["execution_id"], "completed", 1)
     assert (second["current_version"], second["last_run"]) == (None, None)
     details = overview.automation_details(ctx, running["id"])
     assert (details["current_version"], details["latest_version"]) == (
-        {"number": 1, "status": "active"}, {"number": 2, "status": "draft"})
+        {"number": 1, "status": "active", "trigger": {"type": "manual"}},
+        {"number": 2, "status": "draft", "trigger": {"type": "schedule", "interval": "1d",
+                                                     "timezone": "UTC"}})
+    assert details["trigger"] == details["latest_version"]["trigger"]  # as the API answers
 
 
 def test_the_sample_trigger_names_the_newest_record_of_its_kind(kassa, api) -> None:

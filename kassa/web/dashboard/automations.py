@@ -100,7 +100,8 @@ def output_summary(value: Any, width: int = 70) -> str | None:
     return None if len(text) <= width else text[:width - 1] + "…"
 
 
-VIEW_HELPERS = {"label": label, "as_json": as_json, "output_summary": output_summary, "trigger_text": trigger_text, "condition_text": condition_text,
+VIEW_HELPERS = {"label": label, "as_json": as_json, "output_summary": output_summary,
+                "trigger_text": trigger_text, "condition_text": condition_text,
                 "step_params": step_params}
 
 
