@@ -29,7 +29,8 @@ from tests.web.server import PASSWORD, start  # noqa: E402
 
 PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "catalog/plans",
          "catalog/metrics", "catalog/bundles", "automations", "events", "settings",
-         "settings/api-keys", "settings/team", "clock"]
+         "settings/api-keys", "settings/team", "clock", "automations/new",
+         "settings/email-templates", "settings/email-templates/payment_failed_first"]
 # The catalog's forms (members and admins only).
 FORMS = ["catalog/products/new", "catalog/plans/new", "catalog/metrics/new", "catalog/bundles/new"]
 
@@ -48,6 +49,7 @@ def main(out: Path) -> None:
                                                 "segment": "enterprise" if n % 3 else None})
             _seed_history(server)
             seeded = _seed_billing(server, admin)
+            seeded |= _seed_automations(server)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
                 for who, email in (("admin", admin), ("viewer", viewer)):
@@ -64,6 +66,7 @@ def main(out: Path) -> None:
                         name = path.replace("/", "-") or "home"
                         page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
                     _billing_pages(page, out, who, seeded)
+                    _automation_pages(page, out, who, seeded)
                     if who == "admin":
                         _actions(page, out)
                     page.close()
@@ -171,6 +174,71 @@ def _seed_catalog(api: httpx.Client, platform: dict, metric: dict) -> dict[str, 
             "unit_pricing_model": {"price_per_unit": "15.00"}}, "quantity": 5}]}))
     return {"product": usage["id"], "plan": plan["id"], "bundle": bundle["id"],
             "metric": metric["id"]}
+
+
+def _seed_automations(server) -> dict[str, str]:  # noqa: ANN001
+    """The dunning template (active), a manual automation run once with a second version in
+    draft, and a paused one, through the API."""
+    api = httpx.Client(base_url=server.url, headers={
+        **API_VERSION_HEADERS, "Authorization": f"Bearer {server.key('sandbox')}"})
+
+    def ok(answer: httpx.Response) -> dict:
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    dunning = ok(api.post("/automations", json={"template": "payment_dunning"}))
+    ok(api.post(f"/automations/{dunning['id']}/activate"))
+    tagging = ok(api.post("/automations", json={
+        "name": "Tag reviewed accounts", "trigger": {"type": "manual"},
+        "conditions": {"field": "customer.segment", "operator": "equals", "value": "enterprise"},
+        "steps": [{"type": "action", "action": "add_tag", "tag": "reviewed"},
+                  {"type": "action", "action": "sync_to_crm",
+                   "onError": [{"type": "action", "action": "create_task",
+                                "message": "Sync {{customer.name}} by hand"}]}]}))
+    ok(api.post(f"/automations/{tagging['id']}/activate"))
+    customer = ok(api.get("/customers", params={"limit": 1, "segment": "enterprise"}))["data"][0]
+    run = ok(api.post(f"/automations/{tagging['id']}/run",
+                      json={"trigger": {"customer": {"id": customer["id"]}}}))
+    ok(api.post(f"/automations/{tagging['id']}/versions", json={
+        "name": "Tag reviewed accounts", "trigger": {"type": "schedule", "cron": "0 9 * * 1",
+                                                     "timezone": "Europe/Berlin"},
+        "steps": [{"type": "action", "action": "add_tag", "tag": "reviewed"}]}))
+    welcome = ok(api.post("/automations", json={"template": "welcome_series"}))
+    ok(api.post(f"/automations/{welcome['id']}/activate"))
+    ok(api.post(f"/automations/{welcome['id']}/pause"))
+    api.close()
+    return {"dunning": dunning["id"], "tagging": tagging["id"], "run": run["execution_id"]}
+
+
+def _automation_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001
+    """An automation's tabs, a run's step log and (admins) a test result and a refused
+    definition."""
+    base = f"automations/{seeded['tagging']}"
+    for name, path in [("automation-dunning", f"automations/{seeded['dunning']}"),
+                       ("automation", base), ("automation-executions", f"{base}/executions"),
+                       ("automation-execution", f"{base}/executions/{seeded['run']}"),
+                       ("automation-versions", f"{base}/versions")]:
+        page.goto(f"/dashboard/{path}")
+        page.screenshot(path=out / f"{who}-{name}.png", full_page=True)
+    if who != "admin":
+        return
+    page.goto(f"/dashboard/automations/{seeded['dunning']}")
+    page.get_by_role("button", name="Test Automation").click()
+    page.get_by_role("heading", name="Test result").wait_for()
+    page.screenshot(path=out / "admin-automation-tested.png", full_page=True)
+    page.goto("/dashboard/automations/new")
+    editor = page.get_by_label("Definition (YAML or JSON)")
+    editor.fill(editor.input_value().replace("create_task", "create_tsk"))
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("alert", name="Errors in the definition").wait_for()
+    page.screenshot(path=out / "admin-automation-editor-error.png", full_page=True)
+    page.goto(f"/dashboard/{base}/versions/new")
+    page.screenshot(path=out / "admin-automation-new-version.png", full_page=True)
+    page.goto("/dashboard/settings/email-templates/payment_failed_first")
+    page.get_by_label("Body (HTML)").fill("<p>{% if %}</p>")
+    page.get_by_role("button", name="Save template").click()
+    page.get_by_text("is not a valid template").wait_for()
+    page.screenshot(path=out / "admin-email-template-error.png", full_page=True)
 
 
 def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001

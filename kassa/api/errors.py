@@ -44,6 +44,13 @@ class FieldErrors(InvalidRequest):
         self.errors = list(errors)
 
 
+def field_messages(exc: KassaError) -> list[tuple[str | None, str]]:
+    """``(field, message)`` of each problem ``exc`` names (one, unless it is FieldErrors)."""
+    if isinstance(exc, FieldErrors):
+        return [(e["field"], e["message"]) for e in exc.errors]
+    return [(exc.field, exc.detail)]
+
+
 class ApiError(Exception):
     """An HTTP-level refusal that has no domain meaning (bad header, malformed body...)."""
 

@@ -209,3 +209,5 @@ ActingForm = Annotated[Visitor, Depends(may("act"))]
 """The page of a form that changes billing data: members and admins (viewers get a 403)."""
 Managing = Annotated[Visitor, Depends(posting("manage"))]
 """A POST that manages API keys, users or settings: admins."""
+ManagingForm = Annotated[Visitor, Depends(may("manage"))]
+"""A settings page only admins use (its forms manage settings): others get a 403."""

@@ -15,6 +15,7 @@ from tests.automations.helpers import (
     execution,
     executions,
 )
+from tests.documents import QUICK_START
 from tests.scenarios import seed_catalog as sc
 from tests.scenarios.seed_catalog import ok
 
@@ -48,6 +49,28 @@ def test_bad_bodies_name_the_problem(api) -> None:
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"].startswith("steps[0]")
     assert api.post("/automations", json={"template": "nope"}).status_code == 422
+
+
+def test_a_refused_yaml_definition_names_the_line(api) -> None:
+    """A YAML body's refusal says where (the dashboard's editor shows it at that line)."""
+    body = QUICK_START.replace("action: send_email", "action: send_emial")
+    refused = api.post("/automations", content=body.encode(),
+                       headers={"Content-Type": "application/yaml"})
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert (error["field"], error["line"]) == ("steps[0].then[0].action", 11)
+    assert error["message"].startswith("unknown action 'send_emial'")
+    created = ok(api.post("/automations", content=QUICK_START.encode(),
+                          headers={"Content-Type": "application/yaml"}), 201)
+    again = api.post(f"/automations/{created['id']}/versions",
+                     content=QUICK_START.replace('duration: "3d"', 'duration: "3 days"').encode(),
+                     headers={"Content-Type": "application/yaml"})
+    assert again.status_code == 422
+    assert [(e["field"], e["line"]) for e in again.json()["errors"]] == [
+        ("steps[1].duration", 16)]
+    # JSON bodies answer as before, without lines.
+    assert "line" not in api.post("/automations", json={**manual(
+        {"type": "action", "action": "fly_to_the_moon"})}).json()["errors"][0]
 
 
 def test_versions_restore_and_list(api) -> None:

@@ -22,7 +22,9 @@ PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/da
          "/dashboard/automations",
          "/dashboard/events", "/dashboard/settings", "/dashboard/settings/api-keys",
          "/dashboard/settings/team", "/dashboard/settings/approval-rules",
-         "/dashboard/settings/approval-rules/new", "/dashboard/clock"]
+         "/dashboard/settings/approval-rules/new", "/dashboard/clock",
+         "/dashboard/automations/new", "/dashboard/settings/email-templates",
+         "/dashboard/settings/email-templates/payment_failed_first"]
 
 
 def test_every_page_sends_a_stranger_to_sign_in_and_back(server, page) -> None:

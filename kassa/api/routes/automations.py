@@ -3,6 +3,7 @@ the automation templates and the tasks automations create."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -10,7 +11,7 @@ import yaml
 from fastapi import APIRouter, Request
 
 from kassa.api.deps import EnvCtx, Listing, page_body
-from kassa.api.errors import ApiError
+from kassa.api.errors import ApiError, FieldErrors, field_messages
 from kassa.api.schemas.automations import (
     AUTOMATION_BODY,
     Automation,
@@ -28,6 +29,8 @@ from kassa.api.schemas.automations import (
 )
 from kassa.api.schemas.common import ListResponse
 from kassa.automations import dryrun, executions, service, tasks, templates, triggers
+from kassa.automations.source_lines import located
+from kassa.domain.errors import InvalidRequest
 
 router = APIRouter(prefix="/automations", tags=["automations"])
 templates_router = APIRouter(prefix="/automation-templates", tags=["automations"])
@@ -36,14 +39,16 @@ tasks_router = APIRouter(prefix="/tasks", tags=["automations"])
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
-async def _definition_body(request: Request) -> dict[str, Any]:
-    """The body as a mapping: YAML (``yaml.safe_load``) when the Content-Type says so, else
-    JSON; a syntax error is a 400 naming the problem."""
+async def _definition_body(request: Request) -> tuple[dict[str, Any], str | None]:
+    """The body as a mapping, and its text when it is YAML (``yaml.safe_load``, when the
+    Content-Type says so; else JSON); a syntax error is a 400 naming the problem."""
     raw = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    source = None
     try:
         if media in YAML_TYPES:
-            data = yaml.safe_load(raw.decode("utf-8"))
+            source = raw.decode("utf-8")
+            data = yaml.safe_load(source)
         else:
             data = orjson.loads(raw)
     except yaml.YAMLError as exc:
@@ -52,15 +57,27 @@ async def _definition_body(request: Request) -> dict[str, Any]:
         raise ApiError(400, f"Malformed JSON body: {exc}.") from None
     if not isinstance(data, dict):
         raise ApiError(422, "The body must be an object (a definition or {\"template\": KEY}).")
-    return data
+    return data, source
+
+
+def _at_lines(source: str | None, save: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``save()``; a definition refused in a YAML body names each field's ``line`` too."""
+    try:
+        return save()
+    except InvalidRequest as exc:
+        if source is None or not exc.field:
+            raise
+        errors = [{"field": e.field, "message": e.message, "line": e.line}
+                  for e in located(source, field_messages(exc)) if e.field]
+        raise FieldErrors(exc.detail, errors) from None
 
 
 @router.post("", status_code=201, response_model=Automation, openapi_extra={
     "requestBody": AUTOMATION_BODY})
 async def create_automation(request: Request, ctx: EnvCtx) -> dict[str, Any]:
     """A new automation, its version 1 a draft (activate it to run)."""
-    data = await _definition_body(request)
-    return service.create_automation(ctx, data)
+    data, source = await _definition_body(request)
+    return _at_lines(source, lambda: service.create_automation(ctx, data))
 
 
 @router.get("", response_model=ListResponse[Automation])
@@ -106,8 +123,8 @@ def resume(automation_id: str, ctx: EnvCtx) -> dict[str, Any]:
              openapi_extra={"requestBody": AUTOMATION_BODY})
 async def add_version(automation_id: str, request: Request, ctx: EnvCtx) -> dict[str, Any]:
     """A full new definition, as a draft version."""
-    data = await _definition_body(request)
-    return service.add_version(ctx, automation_id, data)
+    data, source = await _definition_body(request)
+    return _at_lines(source, lambda: service.add_version(ctx, automation_id, data))
 
 
 @router.get("/{automation_id}/versions", response_model=ListResponse[AutomationVersion])

@@ -313,6 +313,8 @@ class ListResponse(BaseModel, Generic[T]):
 class ErrorItem(BaseModel):
     field: str
     message: str
+    line: int | None = Field(None, description="where a YAML body writes the field (1-based); "
+                                               "only in answers to YAML definitions")
 
 
 class ErrorResponse(BaseModel):

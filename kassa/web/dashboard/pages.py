@@ -1,5 +1,4 @@
-"""Home, Customers, and the sidebar's pages still to come (each says so, and what the API
-already does in its place)."""
+"""Home and the Customers list."""
 
 from __future__ import annotations
 
@@ -20,14 +19,6 @@ router = APIRouter()
 CUSTOMERS_PER_PAGE = 25
 MAX_PAGE = 10**9
 
-# The pages of issue 14 not built yet: what each will hold, and the API that does it today.
-COMING = {
-    "automations": ("Automations", "the list with pause and resume, Create Automation from a "
-                    "template or from scratch, Test Automation, each run's step-by-step log, "
-                    "and versions.", ["GET /automations", "POST /automations"]),
-}
-
-
 @router.get("/", name="home")
 def home(request: Request, visitor: Viewing) -> Response:
     """The headline figures, this month's MRR movements and a year of revenue per currency
@@ -37,20 +28,6 @@ def home(request: Request, visitor: Viewing) -> Response:
         [(m["month"], m["currencies"][currency]) for m in figures["revenue"]],
         f"Revenue per month, {currency}") for currency in figures["currencies"]}
     return page(request, "home.html", active="home", title="Home", home=figures, charts=charts)
-
-
-def _coming(name: str):  # noqa: ANN202
-    title, holds, endpoints = COMING[name]
-
-    def show(request: Request, visitor: Viewing) -> Response:
-        return page(request, "coming.html", active=name, title=title, holds=holds,
-                    endpoints=endpoints)
-
-    return show
-
-
-for _name in COMING:
-    router.add_api_route(f"/{_name}", _coming(_name), methods=["GET"], name=_name)
 
 
 @router.get("/customers", name="customers")

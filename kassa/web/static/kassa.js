@@ -19,3 +19,10 @@ document.addEventListener("click", async (event) => {
   button.textContent = "Copied";
   setTimeout(() => { button.textContent = label; }, 2000);
 });
+
+// The definition editor's line numbers scroll with its text.
+document.addEventListener("scroll", (event) => {
+  const area = event.target;
+  if (!(area instanceof HTMLTextAreaElement) || !area.parentElement.classList.contains("code-editor")) return;
+  area.parentElement.querySelector(".gutter").scrollTop = area.scrollTop;
+}, true);
