@@ -50,7 +50,11 @@ def row_of(page, name: str):
 
 def test_create_from_the_dunning_template_and_activate(sandbox_api, admin) -> None:
     api = sandbox_api
-    nav(admin, "Automations").click()
+    # "Navigate to Settings → Automations → Click Create Automation" (the sidebar's Automations
+    # is the same page).
+    nav(admin, "Settings").click()
+    admin.get_by_role("main").get_by_role("link", name="Automations", exact=True).click()
+    admin.wait_for_url("**/dashboard/automations")
     admin.get_by_role("link", name="Create Automation").click()
     admin.get_by_role("button", name="Use template Payment Dunning").click()
     expect(admin.get_by_role("status")).to_have_text(
