@@ -29,6 +29,7 @@ from kassa.api.routes import (
     plans,
     pricing,
     products,
+    settings,
     subscriptions,
     usage,
     wallets,
@@ -65,6 +66,7 @@ ROUTERS = [
     automations.router,
     automations.templates_router,
     automations.tasks_router,
+    settings.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt
