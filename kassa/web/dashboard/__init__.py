@@ -6,6 +6,7 @@ from kassa.web.dashboard import (
     clock,
     customer_money,
     customer_pages,
+    env_settings,
     events,
     invoices,
     keys,
@@ -21,4 +22,5 @@ from kassa.web.dashboard import (
 ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            invoices.router, approvals.router, approval_rules.router, events.router,
            customer_pages.router, customer_money.router, subscription_create.router,
-           subscription_pages.router, subscription_changes.router, subscription_endings.router]
+           subscription_pages.router, subscription_changes.router, subscription_endings.router,
+           env_settings.router]
