@@ -26,7 +26,8 @@ from tests.scenarios.seed_catalog import fixed  # noqa: E402
 from tests.web.server import PASSWORD, start  # noqa: E402
 
 PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "automations",
-         "events", "settings", "settings/api-keys", "settings/team", "clock"]
+         "events", "settings", "settings/api-keys", "settings/team", "settings/invoicing",
+         "settings/subscriptions", "settings/customer-portal", "clock"]
 
 
 def main(out: Path) -> None:

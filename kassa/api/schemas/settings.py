@@ -16,13 +16,13 @@ NoticeDays = Annotated[int, Field(ge=0, le=3650)]
 PlanId = Annotated[str, Field(min_length=1, max_length=80)]
 
 
-class _Patch(Schema):
+class SettingsPatch(Schema):
     """A PATCH body: at least one field; the fields named in ``required`` never null."""
 
     required: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")
-    def _checked(self) -> _Patch:
+    def _checked(self) -> SettingsPatch:
         if not self.model_fields_set:
             raise problem("body", "nothing to update")
         not_null(self, *type(self).required)
@@ -32,7 +32,7 @@ class _Patch(Schema):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
-class InvoicingSettingsUpdate(_Patch):
+class InvoicingSettingsUpdate(SettingsPatch):
     required = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours")
 
     payment_terms: PaymentTerms | None = None
@@ -43,7 +43,7 @@ class InvoicingSettingsUpdate(_Patch):
         "charge (at most 10 retries); [] turns automatic retries off")
 
 
-class SubscriptionSettingsUpdate(_Patch):
+class SubscriptionSettingsUpdate(SettingsPatch):
     required = ("auto_renew",)
 
     auto_renew: bool | None = None
@@ -51,7 +51,7 @@ class SubscriptionSettingsUpdate(_Patch):
         None, description="null: back to the installation's KASSA_SUBSCRIPTION_ENDING_SOON_DAYS")
 
 
-class PlanOverviewUpdate(_Patch):
+class PlanOverviewUpdate(SettingsPatch):
     required = ("show_section", "allow_subscription_cancel", "allow_plan_change")
 
     show_section: bool | None = None
@@ -59,13 +59,13 @@ class PlanOverviewUpdate(_Patch):
     allow_plan_change: bool | None = None
 
 
-class SectionUpdate(_Patch):
+class SectionUpdate(SettingsPatch):
     required = ("show_section",)
 
     show_section: bool | None = None
 
 
-class CustomerPortalSettingsUpdate(_Patch):
+class CustomerPortalSettingsUpdate(SettingsPatch):
     required = ("plan_overview_settings", "invoice_list_settings", "billing_details_settings",
                 "usage_settings", "available_plan_ids")
 
@@ -77,5 +77,5 @@ class CustomerPortalSettingsUpdate(_Patch):
     available_plan_ids: Annotated[list[PlanId], Field(max_length=100)] | None = None
 
 
-__all__ = ["CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate",
+__all__ = ["CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
            "SubscriptionSettingsUpdate"]

@@ -147,31 +147,20 @@ def _save(request: Request, visitor: Visitor, section: Section) -> Response:
     return _page(request, visitor, section, notice=f"Saved the {section.title} settings.")
 
 
-@router.get("/invoicing", name="invoicing_settings")
-def invoicing(request: Request, visitor: Viewing) -> Response:
-    return _page(request, visitor, SECTIONS["invoicing"])
+def _add(path: str, section: Section) -> None:
+    """GET (everyone) and POST (admins) of one section's page; named ``<key>_settings`` and
+    ``save_<key>_settings``."""
+
+    def show(request: Request, visitor: Viewing) -> Response:
+        return _page(request, visitor, section)
+
+    def save(request: Request, visitor: Managing) -> Response:
+        return _save(request, visitor, section)
+
+    router.add_api_route(path, show, methods=["GET"], name=f"{section.key}_settings")
+    router.add_api_route(path, save, methods=["POST"], name=f"save_{section.key}_settings")
 
 
-@router.post("/invoicing", name="save_invoicing_settings")
-def save_invoicing(request: Request, visitor: Managing) -> Response:
-    return _save(request, visitor, SECTIONS["invoicing"])
-
-
-@router.get("/subscriptions", name="subscriptions_settings")
-def subscriptions(request: Request, visitor: Viewing) -> Response:
-    return _page(request, visitor, SECTIONS["subscriptions"])
-
-
-@router.post("/subscriptions", name="save_subscriptions_settings")
-def save_subscriptions(request: Request, visitor: Managing) -> Response:
-    return _save(request, visitor, SECTIONS["subscriptions"])
-
-
-@router.get("/customer-portal", name="customer_portal_settings")
-def customer_portal(request: Request, visitor: Viewing) -> Response:
-    return _page(request, visitor, SECTIONS["customer_portal"])
-
-
-@router.post("/customer-portal", name="save_customer_portal_settings")
-def save_customer_portal(request: Request, visitor: Managing) -> Response:
-    return _save(request, visitor, SECTIONS["customer_portal"])
+for _path, _key in (("/invoicing", "invoicing"), ("/subscriptions", "subscriptions"),
+                    ("/customer-portal", "customer_portal")):
+    _add(_path, SECTIONS[_key])
