@@ -18,7 +18,9 @@ PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/da
          "/dashboard/approvals", "/dashboard/catalog", "/dashboard/automations",
          "/dashboard/events", "/dashboard/settings", "/dashboard/settings/api-keys",
          "/dashboard/settings/team", "/dashboard/settings/approval-rules",
-         "/dashboard/settings/approval-rules/new", "/dashboard/clock"]
+         "/dashboard/settings/approval-rules/new", "/dashboard/settings/invoicing",
+         "/dashboard/settings/subscriptions", "/dashboard/settings/customer-portal",
+         "/dashboard/clock"]
 
 
 def test_every_page_sends_a_stranger_to_sign_in_and_back(server, page) -> None:
