@@ -30,6 +30,7 @@ from kassa.api.routes import (
     pricing,
     products,
     reports,
+    settings,
     subscriptions,
     usage,
     wallets,
@@ -67,6 +68,7 @@ ROUTERS = [
     automations.router,
     automations.templates_router,
     automations.tasks_router,
+    settings.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

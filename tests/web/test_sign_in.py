@@ -22,8 +22,9 @@ PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/da
          "/dashboard/automations",
          "/dashboard/events", "/dashboard/settings", "/dashboard/settings/api-keys",
          "/dashboard/settings/team", "/dashboard/settings/approval-rules",
-         "/dashboard/settings/approval-rules/new", "/dashboard/clock",
-         "/dashboard/automations/new", "/dashboard/settings/email-templates",
+         "/dashboard/settings/approval-rules/new", "/dashboard/settings/invoicing",
+         "/dashboard/settings/subscriptions", "/dashboard/settings/customer-portal",
+         "/dashboard/clock", "/dashboard/automations/new", "/dashboard/settings/email-templates",
          "/dashboard/settings/email-templates/payment_failed_first"]
 
 

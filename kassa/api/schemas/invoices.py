@@ -42,9 +42,9 @@ class OneTimeInvoice(Schema):
     customer_id: Annotated[str, Field(min_length=1, max_length=255)]
     currency: CurrencyCode | None = None
     lines: Annotated[list[OneTimeLine], Field(min_length=1, max_length=200)]
-    payment_terms: PaymentTerms | None = None
-    auto_issue: bool = True
-    auto_pay: bool = False
+    payment_terms: PaymentTerms | None = Field(None, description="Default: Settings → Invoicing")
+    auto_issue: bool | None = Field(None, description="Default: Settings → Invoicing")
+    auto_pay: bool | None = Field(None, description="Default: Settings → Invoicing")
     memo: Annotated[str, Field(max_length=2000)] | None = None
     metadata: Metadata = {}
 

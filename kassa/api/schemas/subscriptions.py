@@ -54,11 +54,18 @@ class Renewal(Schema):
     period_type: PeriodType | None = None
 
 
+class NewRenewal(Renewal):
+    """A new subscription's renewal: ``auto_renew`` left out takes the plan's, else the
+    environment's Settings → Subscriptions default."""
+
+    auto_renew: bool | None = None  # type: ignore[assignment]
+
+
 class Billing(Schema):
     first_billing_date: Day | None = Field(None, description="Billing anchor; default: start")
-    auto_issue_invoices: bool | None = None
-    auto_pay_invoices: bool | None = None
-    payment_terms: PaymentTerms | None = None
+    auto_issue_invoices: bool | None = Field(None, description="Default: Settings → Invoicing")
+    auto_pay_invoices: bool | None = Field(None, description="Default: Settings → Invoicing")
+    payment_terms: PaymentTerms | None = Field(None, description="Default: Settings → Invoicing")
 
 
 class SubscriptionCreate(Schema):
@@ -67,7 +74,7 @@ class SubscriptionCreate(Schema):
     currency: CurrencyCode | None = None
     name: Name | None = None
     contract: Contract | None = None
-    renewal: Renewal | None = None
+    renewal: NewRenewal | None = None
     billing: Billing | None = None
     items: Items | None = None
     auto_activate: bool = False

@@ -13,6 +13,11 @@ transaction is open and no row locked while the processor is asked:
 
 A processor may answer ``processing`` (bank debits): the payment stays processing and the
 invoice open until ``settle_payment`` brings the outcome (a provider's webhook).
+
+A declined payment is charged again on the environment's retry schedule (Settings → Invoicing,
+``payment_retry_hours``; none by default): after the invoice's n-th declined payment, a collect
+job waits the schedule's n-th interval. ``COLLECT_RETRY`` is another thing: it reruns a job that
+could not reach the processor or record its answer, with the same payment and idempotency key.
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ from sqlalchemy import func, insert, select, update
 
 from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.money import ZERO, round_money
+from kassa.ids import new_id
 from kassa.payments import ProcessorResult
 from kassa.queue import Job
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
 from kassa.resources import render
 from kassa.resources.payments import Payment
+from kassa.services import environment_settings
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import payments as pay
 from kassa.services.context import Ctx
@@ -152,6 +159,23 @@ def conclude(uow: UnitOfWork, payment: dict[str, Any], invoice: inv.Invoice,
         uow.emit("payment.failed", render(Payment, payment))
         if invoice.status == "issued":  # an overdue invoice stays overdue
             inv.save(uow, invoice.payment_failed())
+        _retry_later(uow, invoice.id)
+
+
+def _retry_later(uow: UnitOfWork, invoice_id: str) -> None:
+    """Enqueue the next charge of the retry schedule after the invoice's latest decline; it
+    charges the customer's default method of that time (a card updated since is the one used)."""
+    schedule = environment_settings.invoicing(uow).payment_retry_hours
+    declined = uow.conn.execute(select(func.count()).select_from(payments).where(
+        payments.c.environment == uow.environment, payments.c.invoice_id == invoice_id,
+        payments.c.status == "failed",
+    )).scalar_one()
+    if declined > len(schedule):
+        return
+    uow.enqueue(COLLECT_JOB, {"invoice_id": invoice_id, "payment_id": new_id("pay"),
+                              "payment_method_id": None},
+                run_at=uow.now + timedelta(hours=schedule[declined - 1]),
+                dedupe_key=f"payment_retry:{invoice_id}:{declined}")
 
 
 def settle_payment(ctx: Ctx, payment_id: str, result: ProcessorResult) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing import wallet_ledger as ledger
+from kassa.services import environment_settings
 from kassa.services.billing.describe import describe
 from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
@@ -31,8 +32,10 @@ from kassa.store.tables import subscription_versions
 
 
 def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
-    """An invoice for one-off charges; issued at once unless ``auto_issue`` is false."""
+    """An invoice for one-off charges; issued at once unless ``auto_issue`` is false. Terms the
+    request leaves out (or null) are the environment's Settings → Invoicing."""
     with ctx.uow() as uow:
+        defaults = environment_settings.invoicing(uow)
         customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
         currency = data.get("currency") or customer["currency"]
         lines = []
@@ -59,16 +62,20 @@ def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             currency=currency,
             kind="one_time",
             lines=lines,
-            payment_terms=data.get("payment_terms") or "due_on_receipt",
-            auto_pay=bool(data.get("auto_pay", False)),
+            payment_terms=data.get("payment_terms") or defaults.payment_terms,
+            auto_pay=_given_or(data.get("auto_pay"), defaults.auto_pay),
             memo=data.get("memo"),
             metadata=data.get("metadata"),
         )
         invoice = inv.store(uow, [draft])[0]
-        if data.get("auto_issue", True):
+        if _given_or(data.get("auto_issue"), defaults.auto_issue):
             inv.issue_many(uow, [invoice])
         uow.commit()
     return inv.get_invoice(ctx, invoice.id)  # as collected (a job run as the commit returned)
+
+
+def _given_or(value: bool | None, default: bool) -> bool:
+    return default if value is None else bool(value)
 
 
 def issue_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:

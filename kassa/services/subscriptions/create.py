@@ -18,6 +18,7 @@ from kassa.domain.errors import InvalidRequest
 from kassa.domain.items import merge_overrides
 from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
+from kassa.services import environment_settings
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
 from kassa.services.customers import resolve_customer
@@ -30,13 +31,17 @@ from kassa.services.subscriptions.views import subscription_view
 from kassa.store.tables import subscriptions
 from kassa.store.uow import UnitOfWork
 
-DEFAULT_BILLING = {
-    "first_billing_date": None,
-    "auto_issue_invoices": True,
-    "auto_pay_invoices": False,
-    "payment_terms": "due_on_receipt",
-}
-DEFAULT_RENEWAL = {"auto_renew": True, "duration_months": None, "period_type": None}
+
+
+def _defaults(uow: UnitOfWork) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The billing and renewal terms a subscription takes when neither its plan nor its request
+    names them: the environment's Settings → Invoicing and Settings → Subscriptions."""
+    invoicing = environment_settings.invoicing(uow)
+    billing = {"first_billing_date": None, "auto_issue_invoices": invoicing.auto_issue,
+               "auto_pay_invoices": invoicing.auto_pay, "payment_terms": invoicing.payment_terms}
+    renewal = {"auto_renew": environment_settings.subscription_defaults(uow).auto_renew,
+               "duration_months": None, "period_type": None}
+    return billing, renewal
 
 
 def _given(values: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -83,9 +88,10 @@ def _ask(uow: UnitOfWork, data: Mapping[str, Any]) -> Asked:
     currency = _currency(data, plan, customer)
     items = _items(uow, data, plan)  # its errors come before the terms' (as before)
     contract = _contract(data, plan)
-    billing = {**DEFAULT_BILLING, **_given(plan["billing"] if plan else {}),
+    default_billing, default_renewal = _defaults(uow)
+    billing = {**default_billing, **_given(plan["billing"] if plan else {}),
                **_given(data.get("billing"))}
-    renewal = {**DEFAULT_RENEWAL, **_given(plan["renewal"] if plan else {}),
+    renewal = {**default_renewal, **_given(plan["renewal"] if plan else {}),
                **_given(data.get("renewal"))}
     start, first = contract["start_date"], billing["first_billing_date"]
     if start:

@@ -1,4 +1,5 @@
-"""``subscription.ending_soon``: once per term end, ``subscription_ending_soon_days`` before it.
+"""``subscription.ending_soon``: once per term end, N days before it: the environment's
+Settings → Subscriptions renewal notice, else the installation's ``subscription_ending_soon_days``.
 
 The end to announce is kept on the row (``ending_soon_for``, see ``records.save``): a scheduled
 cancellation, or the end of a fixed term. The notice is due N days before it, or at once when the
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from kassa.domain.contracts import utc_date
 from kassa.due_work import DueWork
+from kassa.services import environment_settings
 from kassa.services.context import Ctx
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions import transitions
@@ -26,10 +28,14 @@ BATCH = 200
 
 
 def ending_soon_work(days: int) -> DueWork:
-    """The due-work source announcing ends ``days`` days ahead."""
-    ahead = timedelta(days=days)
+    """The due-work source announcing ends ``days`` days ahead, unless an environment's renewal
+    notice says otherwise (read at each look, so a PATCH counts at once)."""
+
+    def notice(conn: Connection, environment: str) -> timedelta:
+        return timedelta(days=environment_settings.renewal_notice_days(conn, environment, days))
 
     def next_due(conn: Connection, environment: str) -> datetime | None:
+        ahead = notice(conn, environment)
         end = conn.execute(
             select(func.min(subscriptions.c.ending_soon_for))
             .where(subscriptions.c.environment == environment)
@@ -41,6 +47,7 @@ def ending_soon_work(days: int) -> DueWork:
         ran: list[dict[str, Any]] = []
         while True:
             with ctx.engine.connect() as conn:
+                ahead = notice(conn, ctx.environment)
                 ids = list(conn.execute(
                     select(subscriptions.c.id)
                     .where(subscriptions.c.environment == ctx.environment,

@@ -12,6 +12,7 @@ from kassa.web.dashboard import (
     customer_money,
     customer_pages,
     email_templates,
+    env_settings,
     events,
     invoices,
     keys,
@@ -30,4 +31,5 @@ ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            customer_pages.router, customer_money.router, subscription_create.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
            webhooks.router, catalog.router, catalog_metrics.router, catalog_plans.router,
-           automations.router, automation_history.router, email_templates.router]
+           automations.router, automation_history.router, email_templates.router,
+           env_settings.router]

@@ -1,0 +1,81 @@
+"""Environment settings: the PATCH bodies of Settings → Invoicing, Subscriptions and Customer
+Portal (the responses, with their defaults, are in ``kassa.resources.settings``). A field left
+out keeps its value; a nested portal section merges field by field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from kassa.api.schemas.common import LongText, Schema, not_null, problem
+from kassa.api.schemas.subscriptions import PaymentTerms
+
+RetryHours = Annotated[int, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
+NoticeDays = Annotated[int, Field(ge=0, le=3650)]
+PlanId = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class SettingsPatch(Schema):
+    """A PATCH body: at least one field; the fields named in ``required`` never null."""
+
+    required: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _checked(self) -> SettingsPatch:
+        if not self.model_fields_set:
+            raise problem("body", "nothing to update")
+        not_null(self, *type(self).required)
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class InvoicingSettingsUpdate(SettingsPatch):
+    required = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours")
+
+    payment_terms: PaymentTerms | None = None
+    auto_issue: bool | None = None
+    auto_pay: bool | None = None
+    payment_retry_hours: Annotated[list[RetryHours], Field(max_length=10)] | None = Field(
+        None, description="Hours to wait after each declined payment before the next automatic "
+        "charge (at most 10 retries); [] turns automatic retries off")
+
+
+class SubscriptionSettingsUpdate(SettingsPatch):
+    required = ("auto_renew",)
+
+    auto_renew: bool | None = None
+    renewal_notice_days: NoticeDays | None = Field(
+        None, description="null: back to the installation's KASSA_SUBSCRIPTION_ENDING_SOON_DAYS")
+
+
+class PlanOverviewUpdate(SettingsPatch):
+    required = ("show_section", "allow_subscription_cancel", "allow_plan_change")
+
+    show_section: bool | None = None
+    allow_subscription_cancel: bool | None = None
+    allow_plan_change: bool | None = None
+
+
+class SectionUpdate(SettingsPatch):
+    required = ("show_section",)
+
+    show_section: bool | None = None
+
+
+class CustomerPortalSettingsUpdate(SettingsPatch):
+    required = ("plan_overview_settings", "invoice_list_settings", "billing_details_settings",
+                "usage_settings", "available_plan_ids")
+
+    plan_overview_settings: PlanOverviewUpdate | None = None
+    invoice_list_settings: SectionUpdate | None = None
+    billing_details_settings: SectionUpdate | None = None
+    usage_settings: SectionUpdate | None = None
+    retention_offer_text: LongText | None = Field(None, description="null: no offer")
+    available_plan_ids: Annotated[list[PlanId], Field(max_length=100)] | None = None
+
+
+__all__ = ["CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
+           "SubscriptionSettingsUpdate"]

@@ -1,0 +1,123 @@
+"""Environment settings (Settings → Invoicing, Subscriptions, Customer Portal): read where the
+behaviour happens, inside the use case's own unit of work, and changed by PATCH.
+
+Each environment has its own; a section never saved has its defaults, which are what Kassa did
+before these settings existed. A read is one primary-key row, so nothing is cached (a PATCH in
+one process is seen by the next read in every other)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kassa.domain.errors import InvalidRequest
+from kassa.resources.fields import ResponseSchema
+from kassa.resources.settings import CustomerPortalSettings, InvoicingSettings, SubscriptionSettings
+from kassa.services.context import Ctx
+from kassa.services.serialize import rfc3339
+from kassa.store.tables import environment_settings, plans
+from kassa.store.uow import UnitOfWork
+
+S = TypeVar("S", bound=ResponseSchema)
+
+SECTIONS: dict[str, type[ResponseSchema]] = {
+    "invoicing": InvoicingSettings,
+    "subscriptions": SubscriptionSettings,
+    "customer_portal": CustomerPortalSettings,
+}
+
+
+def read(conn: Connection, environment: str, model: type[S]) -> S:
+    """The section ``model`` of ``environment``: its stored values over the defaults."""
+    stored, updated_at = _stored(conn, environment, _section(model))
+    return model.model_validate({**stored, "updated_at": rfc3339(updated_at)})
+
+
+def _stored(conn: Connection, environment: str, section: str) -> tuple[dict[str, Any], Any]:
+    """The values a section was given (the rest are defaults) and when; ({}, None) if never."""
+    row = conn.execute(select(environment_settings.c["values", "updated_at"]).where(
+        environment_settings.c.environment == environment,
+        environment_settings.c.section == section,
+    )).first()
+    return ({}, None) if row is None else (dict(row.values), row.updated_at)
+
+
+def invoicing(uow: UnitOfWork) -> InvoicingSettings:
+    return read(uow.conn, uow.environment, InvoicingSettings)
+
+
+def subscription_defaults(uow: UnitOfWork) -> SubscriptionSettings:
+    return read(uow.conn, uow.environment, SubscriptionSettings)
+
+
+def renewal_notice_days(conn: Connection, environment: str, installation_days: int) -> int:
+    """Days before a term end that ``subscription.ending_soon`` fires in ``environment``."""
+    days = read(conn, environment, SubscriptionSettings).renewal_notice_days
+    return installation_days if days is None else days
+
+
+def get_settings(ctx: Ctx, section: str) -> dict[str, Any]:
+    """A section as the API shows it."""
+    with ctx.uow(read_only=True) as uow:
+        return _view(ctx, read(uow.conn, uow.environment, SECTIONS[section]))
+
+
+def update_settings(ctx: Ctx, section: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a PATCH (fields left out keep their values; nested sections merge) and return the
+    section. ``InvalidRequest`` names the field at fault."""
+    model = SECTIONS[section]
+    with ctx.uow() as uow:
+        given, _ = _stored(uow.conn, uow.environment, section)
+        for name, value in changes.items():
+            nested = isinstance(value, dict) and isinstance(given.get(name), dict)
+            given[name] = {**given[name], **value} if nested else value
+        if "available_plan_ids" in changes:
+            _check_plans(uow, given["available_plan_ids"])
+        _write(uow, section, given)
+        view = _view(ctx, read(uow.conn, uow.environment, model))
+        uow.commit()
+    return view
+
+
+def _view(ctx: Ctx, values: ResponseSchema) -> dict[str, Any]:
+    data = values.model_dump(mode="json")
+    if isinstance(values, SubscriptionSettings):
+        days = values.renewal_notice_days
+        data["renewal_notice_days_in_effect"] = (
+            ctx.settings.subscription_ending_soon_days if days is None else days)
+    return data
+
+
+def _check_plans(uow: UnitOfWork, plan_ids: list[str]) -> None:
+    live = set(uow.conn.execute(select(plans.c.id).where(
+        plans.c.environment == uow.environment, plans.c.id.in_(plan_ids),
+        plans.c.archived_at.is_(None),
+    )).scalars())
+    for index, plan_id in enumerate(plan_ids):
+        if plan_id not in live:
+            raise InvalidRequest(f"Plan {plan_id!r} is not a live plan of this environment.",
+                                 field=f"available_plan_ids[{index}]")
+
+
+def _write(uow: UnitOfWork, section: str, values: dict[str, Any]) -> None:
+    key = (environment_settings.c.environment == uow.environment,
+           environment_settings.c.section == section)
+    done = uow.conn.execute(update(environment_settings).where(*key).values(
+        values=values, updated_at=uow.now)).rowcount
+    if done:
+        return
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(insert(environment_settings).values(
+                environment=uow.environment, section=section, values=values,
+                created_at=uow.now, updated_at=uow.now))
+    except IntegrityError:  # a concurrent first PATCH inserted it: ours applies over it
+        uow.conn.execute(update(environment_settings).where(*key).values(
+            values=values, updated_at=uow.now))
+
+
+def _section(model: type[ResponseSchema]) -> str:
+    return next(name for name, each in SECTIONS.items() if each is model)
