@@ -109,7 +109,8 @@ def build_jobs() -> JobRunner:
                   on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(executions.STEP_JOB, _on_first_call("kassa.automations.runner", "run_step_job"),
-                  retry=executions.STEP_RETRY)
+                  retry=executions.STEP_RETRY,
+                  session=_on_first_call("kassa.automations.runner", "batch_session"))
     jobs.register(
         webhook_messages.DELIVER_JOB,
         webhook_delivery.deliver,

@@ -3,7 +3,7 @@
 An action runs in two parts around the call: ``prepare`` inside the transaction that records
 the step as started (an email is rendered and stored ``queued`` there), then ``perform`` with no
 transaction open (the SMTP, Slack, SMS or webhook call, or a billing use case owning its own
-transaction); its output is recorded in a transaction of its own. ``dry_run`` says what an
+transaction); its output is recorded afterwards, by the step runner (``runner.py``). ``dry_run`` says what an
 action would do, changing nothing. A failure raises ``ActionFailed`` (or a Kassa error).
 """
 

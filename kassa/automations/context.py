@@ -5,7 +5,7 @@ compares with numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +43,11 @@ def customer_vars(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def invoice_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
-    customer = _row(conn, customers, row["environment"], row["customer_id"])
+    return invoice_fields(row, _row(conn, customers, row["environment"], row["customer_id"]))
+
+
+def invoice_fields(row: Mapping[str, Any], customer: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``invoice.*`` of an invoice row, with its customer's row (None: gone)."""
     return {
         "id": row["id"], "number": row["number"], "total": row["total"],
         # The document's conditions say invoice.amount (IF invoice.amount > 1000 ...).
@@ -58,22 +62,42 @@ def invoice_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def payment_vars(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
+def payment_fields(row: Mapping[str, Any], failures: int) -> dict[str, Any]:
     return {
         "id": row["id"], "amount": row["amount"], "currency": row["currency"],
         "status": row["status"], "failureReason": row["failure_reason"],
-        "failureCount": failure_count(conn, row["environment"], row["invoice_id"]),
-        "invoiceId": row["invoice_id"],
+        "failureCount": failures, "invoiceId": row["invoice_id"],
     }
 
 
-def failure_count(conn: Connection, environment: str, invoice_id: str | None) -> int:
-    """Failed payments of the invoice so far (1 on the first failure)."""
-    if invoice_id is None:
-        return 0
-    return int(conn.execute(select(func.count()).select_from(payments).where(
-        payments.c.environment == environment, payments.c.invoice_id == invoice_id,
-        payments.c.status == "failed")).scalar_one())
+# Ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
+IN_CHUNK = 500
+
+
+def _wanted(ids: Iterable[Any]) -> list[str]:
+    return sorted({i for i in ids if isinstance(i, str) and i})
+
+
+def _rows_by_id(conn: Connection, table: Any, environment: str,
+                ids: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
+    wanted, found = _wanted(ids), {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        found.update({r["id"]: r for r in conn.execute(select(table).where(
+            table.c.environment == environment,
+            table.c.id.in_(wanted[start:start + IN_CHUNK]))).mappings()})
+    return found
+
+
+def _failure_counts(conn: Connection, environment: str,
+                    invoice_ids: Iterable[Any]) -> dict[str, int]:
+    wanted, counts = _wanted(invoice_ids), {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        counts.update({r[0]: int(r[1]) for r in conn.execute(
+            select(payments.c.invoice_id, func.count()).where(
+                payments.c.environment == environment,
+                payments.c.invoice_id.in_(wanted[start:start + IN_CHUNK]),
+                payments.c.status == "failed").group_by(payments.c.invoice_id))})
+    return counts
 
 
 def _ids(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,29 +115,58 @@ def trigger_snapshot(conn: Connection, environment: str, event_type: str,
                      data: Mapping[str, Any]) -> dict[str, Any]:
     """``trigger.*`` for an event: its data, the records it names, the failure count and the
     customer's account owner (``metadata.account_owner``)."""
-    snapshot: dict[str, Any] = {"event": event_type, "data": dict(data)}
-    snapshot.update(records(conn, environment, _ids(event_type, data)))
-    return snapshot
+    return trigger_snapshots(conn, environment, [(event_type, data)])[0]
+
+
+def trigger_snapshots(conn: Connection, environment: str,
+                      events: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """``trigger_snapshot`` of each ``(event type, data)``, their records read in one go."""
+    found = records_many(conn, environment, [_ids(kind, data) for kind, data in events])
+    return [{"event": kind, "data": dict(data), **records}
+            for (kind, data), records in zip(events, found, strict=True)]
 
 
 def records(conn: Connection, environment: str, ids: Mapping[str, Any]) -> dict[str, Any]:
     """``customer``, ``invoice``, ``payment`` (and ``failureCount``, ``accountOwner``) for the
     ids given; an id that names nothing gives nothing."""
-    found: dict[str, Any] = {}
-    payment = _row(conn, payments, environment, ids.get("payment"))
-    if payment is not None:
-        found["payment"] = payment_vars(conn, payment)
-    invoice = _row(conn, invoices, environment, ids.get("invoice") or (
-        payment["invoice_id"] if payment is not None else None))
-    if invoice is not None:
-        found["invoice"] = invoice_vars(conn, invoice)
-        found["failureCount"] = failure_count(conn, environment, invoice["id"])
-    customer = _row(conn, customers, environment, ids.get("customer") or (
-        invoice["customer_id"] if invoice is not None else None))
-    if customer is not None:
-        found["customer"] = customer_vars(customer)
-        found["accountOwner"] = customer["metadata"].get("account_owner", "")
-    return found
+    return records_many(conn, environment, [ids])[0]
+
+
+def _pick(rows: Mapping[str, Mapping[str, Any]], object_id: Any) -> Mapping[str, Any] | None:
+    return rows.get(object_id) if isinstance(object_id, str) and object_id else None
+
+
+def records_many(conn: Connection, environment: str,
+                 many: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` for each of ``many`` ids, with four queries in all (a batch of events)."""
+    by_payment = _rows_by_id(conn, payments, environment, [ids.get("payment") for ids in many])
+    paid = [_pick(by_payment, ids.get("payment")) for ids in many]
+    by_invoice = _rows_by_id(conn, invoices, environment, [
+        ids.get("invoice") or (p["invoice_id"] if p is not None else None)
+        for ids, p in zip(many, paid, strict=True)])
+    invoiced = [_pick(by_invoice, ids.get("invoice") or (
+        p["invoice_id"] if p is not None else None)) for ids, p in zip(many, paid, strict=True)]
+    by_customer = _rows_by_id(conn, customers, environment, [
+        *(ids.get("customer") or (i["customer_id"] if i is not None else None)
+          for ids, i in zip(many, invoiced, strict=True)),
+        *(i["customer_id"] for i in by_invoice.values())])
+    failures = _failure_counts(conn, environment, [
+        *by_invoice, *(p["invoice_id"] for p in by_payment.values())])
+    result = []
+    for ids, payment, invoice in zip(many, paid, invoiced, strict=True):
+        found: dict[str, Any] = {}
+        if payment is not None:
+            found["payment"] = payment_fields(payment, failures.get(payment["invoice_id"], 0))
+        if invoice is not None:
+            found["invoice"] = invoice_fields(invoice, by_customer.get(invoice["customer_id"]))
+            found["failureCount"] = failures.get(invoice["id"], 0)
+        customer = _pick(by_customer, ids.get("customer") or (
+            invoice["customer_id"] if invoice is not None else None))
+        if customer is not None:
+            found["customer"] = customer_vars(customer)
+            found["accountOwner"] = customer["metadata"].get("account_owner", "")
+        result.append(found)
+    return result
 
 
 def named_ids(trigger: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,31 +32,68 @@ FILTERS = {"status": in_filter(automation_executions.c.status),
            "triggered_by": in_filter(automation_executions.c.triggered_by)}
 
 
+@dataclass(frozen=True)
+class Start:
+    """An execution to start: of ``version_id`` for ``trigger_key`` (an event's id...)."""
+
+    automation_id: str
+    version_id: str
+    trigger_key: str
+    triggered_by: str
+    snapshot: Mapping[str, Any]
+
+
+def _execution_row(uow: UnitOfWork, start: Start) -> dict[str, Any]:
+    return {"environment": uow.environment, "id": new_id("exec"),
+            "automation_id": start.automation_id, "version_id": start.version_id,
+            "trigger_key": start.trigger_key, "triggered_by": start.triggered_by,
+            "triggered_at": uow.now, "trigger": dict(start.snapshot), "status": "running",
+            "cursor": cursor.start(), "position": 0, "steps_executed": 0, "resume_at": None,
+            "completed_at": None, "error": None, "created_at": uow.now, "updated_at": uow.now}
+
+
+def _insert_new(uow: UnitOfWork, rows: list[dict[str, Any]]) -> list[str]:
+    """Insert the executions of ``rows`` no execution of the same (version, trigger) precedes;
+    the ids of those inserted."""
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(automation_executions).on_conflict_do_nothing(
+        index_elements=["environment", "version_id", "trigger_key"],
+    ).returning(automation_executions.c.id)
+    return [str(r.id) for r in uow.conn.execute(stmt, rows)]
+
+
 def start_execution(uow: UnitOfWork, automation_id: str, version_id: str, trigger_key: str,
                     triggered_by: str, snapshot: Mapping[str, Any], *,
                     run_after_commit: bool = False) -> str | None:
     """A new execution and its first step job; None when this version already has one for
     ``trigger_key`` (an event delivered twice starts one execution)."""
-    row = {"environment": uow.environment, "id": new_id("exec"), "automation_id": automation_id,
-           "version_id": version_id, "trigger_key": trigger_key, "triggered_by": triggered_by,
-           "triggered_at": uow.now, "trigger": dict(snapshot), "status": "running",
-           "cursor": cursor.start(), "position": 0, "steps_executed": 0, "resume_at": None,
-           "completed_at": None, "error": None, "created_at": uow.now, "updated_at": uow.now}
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    stmt = dialect.insert(automation_executions).on_conflict_do_nothing(
-        index_elements=["environment", "version_id", "trigger_key"],
-    ).returning(automation_executions.c.id)
-    created = uow.conn.execute(stmt, row).scalar_one_or_none()
-    if created is not None:
-        schedule_step(uow, created, 0, uow.now, run_after_commit=run_after_commit)
-    return created
+    start = Start(automation_id, version_id, trigger_key, triggered_by, snapshot)
+    created = _insert_new(uow, [_execution_row(uow, start)])
+    if created:
+        schedule_step(uow, created[0], 0, uow.now, run_after_commit=run_after_commit)
+    return created[0] if created else None
+
+
+def start_executions(uow: UnitOfWork, starts: Sequence[Start]) -> int:
+    """``start_execution`` of each, in two statements (the executions, their first jobs); how
+    many started."""
+    if not starts:
+        return 0
+    created = _insert_new(uow, [_execution_row(uow, start) for start in starts])
+    uow.enqueue_many(STEP_JOB, [({"execution_id": e, "position": 0}, uow.now) for e in created],
+                     dedupe_keys=[_step_key(e, 0) for e in created])
+    return len(created)
 
 
 def schedule_step(uow: UnitOfWork, execution_id: str, position: int, run_at: Any, *,
                   run_after_commit: bool = False) -> None:
     """The job that runs the execution from ``position`` (at ``run_at``, environment time)."""
     uow.enqueue(STEP_JOB, {"execution_id": execution_id, "position": position}, run_at,
-                dedupe_key=f"{execution_id}:{position}", run_after_commit=run_after_commit)
+                dedupe_key=_step_key(execution_id, position), run_after_commit=run_after_commit)
+
+
+def _step_key(execution_id: str, position: int) -> str:
+    return f"{execution_id}:{position}"
 
 
 def step_view(row: Mapping[str, Any]) -> dict[str, Any]:

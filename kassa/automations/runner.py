@@ -1,10 +1,12 @@
 """The ``automation.step`` job: runs an execution from its cursor.
 
-Each step commits with the cursor past it, so a crashed or killed worker resumes at the step
-it was on. Flow steps run one after another in the job; a delay ends it with the next job at
-``now + duration`` (environment time: a sandbox advance runs it in order). An action first
-commits its step as ``started`` (an email is stored ``queued`` with it), then is performed
-with no transaction open, then its outcome is recorded in a transaction of its own, and a
+A job runs the execution's flow steps one after another in one transaction, up to a delay, the
+end, or an action. A delay ends it with the next job at ``now + duration`` (environment time: a
+sandbox advance runs it in order). An action is first committed as ``started`` with the steps
+before it (an email is stored ``queued`` with it), then performed with no transaction open. Its
+outcome and the flow steps after it are written in the transaction that completes the job
+(``JobResult.finish``) when only a delay or the end can follow, else in a transaction of their
+own before the job goes on. So a worker killed at any point resumes at the recorded step, and a
 started step is never performed again once its outcome is recorded. A failing action is
 retried on the error handling's backoff (the step's, else the automation's), then its
 ``onError`` steps run, else the execution fails. Executions run to the end on their version.
@@ -13,139 +15,213 @@ retried on the error handling's backoff (the step's, else the automation's), the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
-
 from kassa.automations import actions, cursor
-from kassa.automations.context import step_context
+from kassa.automations.context import step_context, with_decimals
 from kassa.automations.executions import schedule_step
 from kassa.automations.flow import flow, render_params
 from kassa.automations.store import (
+    Runs,
     definition_of,
     finish,
     lock_execution,
     move_to,
     record_step,
-    step_run,
+    step_runs,
 )
-from kassa.domain.automations.definition import ActionStep
-from kassa.queue.runner import JobResult
+from kassa.domain.automations.definition import ActionStep, Definition, DelayStep, StopStep
 from kassa.queue import Job
+from kassa.queue.runner import JobResult
 from kassa.services.context import Ctx
+from kassa.services.notify import channels_of
+from kassa.store.uow import UnitOfWork
 
 LIVE = ("running", "waiting")
-# Steps one job runs at most before handing over to a new job (long loops).
+# Flow steps one transaction, and actions one job, runs at most before handing over to a new
+# job (long loops).
 STEPS_PER_JOB = 200
+ACTIONS_PER_JOB = 50
+
+
+@dataclass(frozen=True)
+class Started:
+    """An action step committed as started: what performing it needs."""
+
+    execution_id: str
+    position: int
+    step: ActionStep
+    at: cursor.Cursor
+    attempts: int
+    params: dict[str, Any]
+    context: dict[str, Any]
+    prepared: dict[str, Any]
+    error: str | None  # its preparation failed: not performed, recorded as failed
+    definition: Definition
+
+
+@dataclass(frozen=True)
+class Done:
+    """A performed action's outcome, to record."""
+
+    started: Started
+    output: Mapping[str, Any]
+    error: str | None
 
 
 def run_step_job(ctx: Ctx, job: Job) -> JobResult | None:
     """Run the execution from the position the job was scheduled for."""
     execution_id, position = job.payload["execution_id"], job.payload["position"]
+    info = {"execution_id": execution_id}
+    done: Done | None = None
+    for _ in range(ACTIONS_PER_JOB):
+        if done is not None and _stops_after(done):
+            break
+        with ctx.uow() as uow:
+            started = advance(uow, execution_id, position, done)
+            uow.commit()
+        if started is None:
+            return JobResult(info=info)
+        done = _perform(ctx, started)
+        position = started.position
+    final = done
+    assert final is not None
+    return JobResult(finish=lambda uow: _record_last(uow, execution_id, final), info=info)
+
+
+def batch_session(ctx: Ctx) -> AbstractContextManager[Any]:
+    """What a batch of step jobs shares while it runs: one SMTP connection for its emails."""
+    session = getattr(channels_of(ctx).mailer, "session", None)
+    return session() if session is not None else nullcontext()
+
+
+def _stops_after(done: Done) -> bool:
+    """Whether the execution stops (a delay, a stop, the end, a retry later, failed) right
+    after ``done`` is recorded, whatever the data: then it is recorded as the job completes."""
+    step = done.started.step
+    if done.error is not None:
+        return not step.on_error
+    following = cursor.current(done.started.definition, cursor.advance(done.started.at))
+    return following is None or isinstance(following[0], (DelayStep, StopStep))
+
+
+def _record_last(uow: UnitOfWork, execution_id: str, done: Done) -> None:
+    """The job's last outcome, written with its completion (what follows it is a new job)."""
+    advance(uow, execution_id, done.started.position, done, start=False)
+
+
+def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None = None, *,
+            start: bool = True) -> Started | None:
+    """Record ``done`` (the outcome of the action at ``position``), then run the flow steps that
+    follow; the action reached, recorded as started with them (``start``; else left to a new
+    job), or None when the execution stops here (a delay, the end, a stale job)."""
+    ex = lock_execution(uow, execution_id)
+    if ex is None or ex["status"] not in LIVE or ex["position"] < position:
+        return None  # deleted, finished, or a stale job: another one moved it on
+    if done is not None and ex["position"] != position:
+        return None
+    if done is None and ex["status"] == "waiting" and ex["resume_at"] is not None and \
+            ex["resume_at"] > uow.now:
+        return None  # a job from before a delay (run again after a crash): not yet
+    runs = step_runs(uow, execution_id)
+    if done is not None and not _record_outcome(uow, ex, runs, done):
+        return None
+    definition = definition_of(uow.conn, uow.environment, ex["version_id"])
+    fresh: dict[str, Any] | None = None  # invoice.* and the rest, read once per transaction
     for _ in range(STEPS_PER_JOB):
-        nxt = _step(ctx, execution_id, position)
-        if nxt is None:
-            return JobResult(info={"execution_id": execution_id})
-        position = nxt
-    with ctx.uow() as uow:
-        schedule_step(uow, execution_id, position, uow.now)
-        uow.commit()
-    return JobResult(info={"execution_id": execution_id, "continued": True})
-
-
-def _step(ctx: Ctx, execution_id: str, position: int) -> int | None:
-    """One step; the next position to run in this job, None to stop here."""
-    with ctx.uow() as uow:
-        ex = lock_execution(uow, execution_id)
-        if ex is None or ex["status"] not in LIVE or ex["position"] < position:
-            return None  # deleted, finished, or a stale job: another one moved it on
-        if ex["status"] == "waiting" and ex["resume_at"] is not None and \
-                ex["resume_at"] > uow.now:
-            return None  # a job from before a delay (run again after a crash): not yet
-        # A job run again after its worker died resumes where the execution is.
-        position = ex["position"]
-        definition = definition_of(uow.conn, uow.environment, ex["version_id"])
         found = cursor.current(definition, ex["cursor"])
         if found is None:
             finish(uow, ex, "completed")
-            uow.commit()
             return None
         step, at = found
-        context = step_context(uow.conn, uow.environment, ex["trigger"], cursor.item(at))
-        if not isinstance(step, ActionStep):
-            try:
-                move = flow(uow.conn, uow.environment, step, at, context)
-            except Exception as exc:  # a condition that cannot be evaluated on this data
-                record_step(uow, ex, at, step, "failed", error=_describe(exc))
-                finish(uow, ex, "failed", _describe(exc))
-                uow.commit()
+        if fresh is None:
+            fresh = step_context(uow.conn, uow.environment, ex["trigger"])
+        context = {**fresh, "item": with_decimals(cursor.item(at))}
+        if isinstance(step, ActionStep):
+            if not start:
+                schedule_step(uow, execution_id, ex["position"], uow.now)
                 return None
-            record_step(uow, ex, at, step, "succeeded", output=move.output)
-            if move.done:
-                finish(uow, ex, "completed", steps=1)
-                uow.commit()
-                return None
-            resume_at = uow.now + move.wait if move.wait is not None else None
-            move_to(uow, ex, move.cursor, resume_at=resume_at)
-            uow.commit()
-            return None if resume_at is not None else position + 1
-        params = render_params(dict(step.params), context)
-        key = cursor.key(at)
-        run = step_run(uow, execution_id, key)
-        if run is not None and run["status"] == "started":
-            attempts, prepared, error = run["attempts"], dict(run["output"] or {}), None
-        else:
-            attempts, prepared, error = (run["attempts"] if run else 0) + 1, {}, None
-            try:
-                with uow.conn.begin_nested():
-                    prepared = actions.prepare(uow, step.action, params, context,
-                                               {"execution_id": execution_id, "step": key})
-            except Exception as exc:
-                error = _describe(exc)
-            record_step(uow, ex, at, step, "started", attempts=attempts, output=prepared)
-        uow.commit()
-    output: dict[str, Any] = {}
-    if error is None:
+            return _start(uow, ex, runs, definition, step, at, context)
         try:
-            output = actions.perform(ctx, step.action, params, context, prepared,
-                                     execution_id=execution_id, step_key=key)
-        except Exception as exc:
-            error = _describe(exc)
-    return _outcome(ctx, execution_id, position, step, definition, at, attempts, output, error)
+            move = flow(uow.conn, uow.environment, step, at, context)
+        except Exception as exc:  # a condition that cannot be evaluated on this data
+            record_step(uow, runs, ex, at, step, "failed", error=_describe(exc))
+            finish(uow, ex, "failed", _describe(exc))
+            return None
+        record_step(uow, runs, ex, at, step, "succeeded", output=move.output)
+        if move.done:
+            finish(uow, ex, "completed", steps=1)
+            return None
+        resume_at = uow.now + move.wait if move.wait is not None else None
+        move_to(uow, ex, move.cursor, resume_at=resume_at)
+        if resume_at is not None:
+            return None
+    schedule_step(uow, execution_id, ex["position"], uow.now)  # a long loop goes on later
+    return None
 
 
-def _outcome(ctx: Ctx, execution_id: str, position: int, step: ActionStep, definition: Any,
-             at: cursor.Cursor, attempts: int, output: Mapping[str, Any],
-             error: str | None) -> int | None:
-    """Record an action's outcome and move on: next step, a retry later, onError, or failed."""
-    with ctx.uow() as uow:
-        ex = lock_execution(uow, execution_id)
-        if ex is None or ex["status"] not in LIVE or ex["position"] != position:
-            return None
-        if error is None:
-            record_step(uow, ex, at, step, "succeeded", attempts=attempts, output=output)
-            move_to(uow, ex, cursor.advance(at))
-            uow.commit()
-            return position + 1
-        handling = step.error_handling or definition.error_handling
-        wait = handling.delay_before(attempts + 1) if handling is not None else None
-        if wait is not None:
-            retry_at = uow.now + wait
-            record_step(uow, ex, at, step, "retrying", attempts=attempts, error=error,
-                        output={"retryAt": retry_at.isoformat()})
-            move_to(uow, ex, ex["cursor"], resume_at=retry_at, counted=False)
-            uow.commit()
-            return None
-        record_step(uow, ex, at, step, "failed", attempts=attempts, error=error)
-        if step.on_error:
-            move_to(uow, ex, cursor.enter(at, "onError"))
-            uow.commit()
-            return position + 1
-        finish(uow, ex, "failed", error, steps=1)
-        uow.commit()
-        return None
+def _start(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, definition: Definition,
+           step: ActionStep, at: cursor.Cursor, context: dict[str, Any]) -> Started:
+    """The action at ``at`` prepared and recorded as started (a job run again after its worker
+    died finds it started and performs it with what was prepared)."""
+    params = render_params(dict(step.params), context)
+    key = cursor.key(at)
+    run = runs.get(key)
+    if run is not None and run["status"] == "started":
+        return Started(ex["id"], ex["position"], step, at, run["attempts"], params, context,
+                       dict(run["output"] or {}), None, definition)
+    attempts, prepared, error = (run["attempts"] if run else 0) + 1, {}, None
+    try:
+        with uow.conn.begin_nested():
+            prepared = actions.prepare(uow, step.action, params, context,
+                                       {"execution_id": ex["id"], "step": key})
+    except Exception as exc:
+        error = _describe(exc)
+    record_step(uow, runs, ex, at, step, "started", attempts=attempts, output=prepared)
+    return Started(ex["id"], ex["position"], step, at, attempts, params, context, prepared, error,
+                   definition)
+
+
+def _perform(ctx: Ctx, started: Started) -> Done:
+    """Do the action, with no transaction open."""
+    if started.error is not None:
+        return Done(started, {}, started.error)
+    try:
+        output = actions.perform(ctx, started.step.action, started.params, started.context,
+                                 started.prepared, execution_id=started.execution_id,
+                                 step_key=cursor.key(started.at))
+    except Exception as exc:
+        return Done(started, {}, _describe(exc))
+    return Done(started, output, None)
+
+
+def _record_outcome(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, done: Done) -> bool:
+    """Record an action's outcome and move on: True to run the next step (the one after it, or
+    its onError), False when it waits for a retry or the execution failed."""
+    started = done.started
+    step, at, attempts = started.step, started.at, started.attempts
+    if done.error is None:
+        record_step(uow, runs, ex, at, step, "succeeded", attempts=attempts, output=done.output)
+        move_to(uow, ex, cursor.advance(at))
+        return True
+    handling = step.error_handling or started.definition.error_handling
+    wait = handling.delay_before(attempts + 1) if handling is not None else None
+    if wait is not None:
+        retry_at = uow.now + wait
+        record_step(uow, runs, ex, at, step, "retrying", attempts=attempts, error=done.error,
+                    output={"retryAt": retry_at.isoformat()})
+        move_to(uow, ex, ex["cursor"], resume_at=retry_at, counted=False)
+        return False
+    record_step(uow, runs, ex, at, step, "failed", attempts=attempts, error=done.error)
+    if step.on_error:
+        move_to(uow, ex, cursor.enter(at, "onError"))
+        return True
+    finish(uow, ex, "failed", done.error, steps=1)
+    return False
 
 
 def _describe(exc: BaseException) -> str:
     detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
     return str(detail)[:2000]
-

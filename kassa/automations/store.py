@@ -45,29 +45,37 @@ def lock_execution(uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-def step_run(uow: UnitOfWork, execution_id: str, key: str) -> Mapping[str, Any] | None:
-    return uow.conn.execute(select(automation_step_runs).where(
+# An execution's step runs by step key, read once per transaction and kept current by
+# ``record_step``.
+Runs = dict[str, dict[str, Any]]
+
+
+def step_runs(uow: UnitOfWork, execution_id: str) -> Runs:
+    rows = uow.conn.execute(select(automation_step_runs).where(
         automation_step_runs.c.environment == uow.environment,
         automation_step_runs.c.execution_id == execution_id,
-        automation_step_runs.c.step_key == key,
-    )).mappings().first()
+    )).mappings()
+    return {r["step_key"]: dict(r) for r in rows}
 
 
-def record_step(uow: UnitOfWork, ex: Mapping[str, Any], at: cursor.Cursor, step: Any,
-                status: str, *, attempts: int = 1, output: Mapping[str, Any] | None = None,
-                error: str | None = None) -> None:
+def record_step(uow: UnitOfWork, runs: Runs, ex: Mapping[str, Any], at: cursor.Cursor,
+                step: Any, status: str, *, attempts: int = 1,
+                output: Mapping[str, Any] | None = None, error: str | None = None) -> None:
     """Write the step run at ``at`` (one row per step run: later writes update it)."""
     key = cursor.key(at)
     finished = uow.now if status not in ("started",) else None
     values = {"status": status, "attempts": attempts, "finished_at": finished,
               "output": dict(output) if output is not None else None, "error": error,
               "updated_at": uow.now}
-    existing = step_run(uow, ex["id"], key)
+    existing = runs.get(key)
     if existing is not None:
         if status == "started":
             values["started_at"] = uow.now
         uow.conn.execute(update(automation_step_runs).where(
-            automation_step_runs.c.seq == existing["seq"]).values(**values))
+            automation_step_runs.c.environment == uow.environment,
+            automation_step_runs.c.execution_id == ex["id"],
+            automation_step_runs.c.step_key == key).values(**values))
+        existing.update(values)
         return
     row = {"environment": uow.environment, "id": new_id("step"), "execution_id": ex["id"],
            "step_key": key, "path": cursor.path(at), "type": _type(step),
@@ -76,6 +84,7 @@ def record_step(uow: UnitOfWork, ex: Mapping[str, Any], at: cursor.Cursor, step:
     dialect = postgresql if uow.dialect == "postgresql" else sqlite
     uow.conn.execute(dialect.insert(automation_step_runs).on_conflict_do_nothing(
         index_elements=["environment", "execution_id", "step_key"]), row)
+    runs[key] = row
 
 
 def _type(step: Any) -> str:

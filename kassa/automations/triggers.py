@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from kassa.automations.context import named_ids, records, step_context, trigger_snapshot
-from kassa.automations.executions import start_execution
+from kassa.automations.context import named_ids, records, step_context, trigger_snapshots
+from kassa.automations.executions import Start, start_execution, start_executions
 from kassa.automations.flow import holds
 from kassa.automations.store import definition_of
 from kassa.domain.automations.triggers import EventTrigger
@@ -22,7 +22,6 @@ from kassa.store.tables import automations
 from kassa.store.uow import UnitOfWork
 
 
-
 def _matches(trigger: EventTrigger, data: Mapping[str, Any]) -> bool:
     """``subscription.ending_soon`` with ``days``: only the notice that many days before."""
     if trigger.days is None:
@@ -32,7 +31,8 @@ def _matches(trigger: EventTrigger, data: Mapping[str, Any]) -> bool:
 
 def consume(uow: UnitOfWork, events: Sequence[RowMapping]) -> None:
     """Outbox consumer: one execution per (active version, event) whose trigger and top-level
-    conditions match (a redelivered event starts nothing new)."""
+    conditions match (a redelivered event starts nothing new). The batch's records are read,
+    and its executions and their first jobs written, in a few statements."""
     types = sorted({e["type"] for e in events})
     listening = uow.conn.execute(select(
         automations.c.id, automations.c.current_version_id, automations.c.trigger_event,
@@ -42,19 +42,25 @@ def consume(uow: UnitOfWork, events: Sequence[RowMapping]) -> None:
     ).order_by(automations.c.seq)).all()
     if not listening:
         return
+    matched = []
     for event in events:
         for automation in listening:
             if automation.trigger_event != event["type"]:
                 continue
             definition = definition_of(uow.conn, uow.environment, automation.current_version_id)
-            if not isinstance(definition.trigger, EventTrigger) or not _matches(
+            if isinstance(definition.trigger, EventTrigger) and _matches(
                     definition.trigger, event["data"]):
-                continue
-            snapshot = trigger_snapshot(uow.conn, uow.environment, event["type"], event["data"])
-            snapshot["eventId"] = event["id"]
-            if holds(definition.conditions, step_context(uow.conn, uow.environment, snapshot)):
-                start_execution(uow, automation.id, automation.current_version_id, event["id"],
-                                event["type"], snapshot)
+                matched.append((automation, definition, event))
+    snapshots = trigger_snapshots(uow.conn, uow.environment,
+                                  [(event["type"], event["data"]) for _, _, event in matched])
+    starts = []
+    for (automation, definition, event), snapshot in zip(matched, snapshots, strict=True):
+        snapshot["eventId"] = event["id"]
+        if definition.conditions is None or holds(
+                definition.conditions, step_context(uow.conn, uow.environment, snapshot)):
+            starts.append(Start(automation.id, automation.current_version_id, event["id"],
+                                event["type"], snapshot))
+    start_executions(uow, starts)
 
 
 def manual_snapshot(uow: UnitOfWork, given: Mapping[str, Any]) -> dict[str, Any]:

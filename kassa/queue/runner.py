@@ -3,7 +3,8 @@
 A handler is ``handler(ctx, job) -> JobResult | None``. It may do slow I/O (an HTTP call) outside
 any transaction, then return what it found out: a ``finish`` function, or an ``outcome`` that its
 type's ``finish_batch`` writes for the whole batch at once. Either runs inside the transaction
-that also deletes the finished jobs. So what a job records and the job's completion commit
+that also deletes the finished jobs (a type's ``session``, e.g. one SMTP connection, is held
+while a batch's handlers run). So what a job records and the job's completion commit
 together: a worker killed at any point leaves either both or neither, and the job is run again
 after its lease runs out (handlers must therefore be idempotent: at-least-once execution).
 """
@@ -15,6 +16,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from time import monotonic
@@ -54,6 +56,8 @@ FailureHook = Callable[["UnitOfWork", sql.Job, str], None]
 Prefetch = Callable[["Ctx", list[sql.Job]], Mapping[str, Any]]
 # Writes the outcomes of a batch's finished jobs in one go: [(job, JobResult.outcome)].
 FinishBatch = Callable[["UnitOfWork", list[tuple[sql.Job, Any]]], None]
+# Holds what a batch's handlers share while they run (one SMTP connection for its emails).
+Session = Callable[["Ctx"], AbstractContextManager[Any]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class JobType:
     on_failure: FailureHook | None = None  # called when the job is given up for good
     prefetch: Prefetch | None = None
     finish_batch: FinishBatch | None = None
+    session: Session | None = None
 
 
 @dataclass
@@ -92,10 +97,12 @@ class JobRunner:
         on_failure: FailureHook | None = None,
         prefetch: Prefetch | None = None,
         finish_batch: FinishBatch | None = None,
+        session: Session | None = None,
     ) -> None:
         if name in self.types:
             raise ValueError(f"job type {name!r} registered twice")
-        self.types[name] = JobType(name, handler, retry, on_failure, prefetch, finish_batch)
+        self.types[name] = JobType(name, handler, retry, on_failure, prefetch, finish_batch,
+                                   session)
 
     def work(self) -> DueWork:
         return DueWork("jobs", self.next_due, self.run)
@@ -160,6 +167,34 @@ class JobRunner:
         self, ctx: Ctx, batch: list[sql.Job], lease_until: datetime, deadline: float
     ) -> list[RanItem]:
         batch = self._prefetch(ctx, batch)
+        with ExitStack() as sessions:
+            self._open_sessions(ctx, batch, sessions)
+            outcomes = self._execute_all(ctx, batch, lease_until, deadline)
+        try:
+            return self._finish(ctx, outcomes)
+        except Exception:
+            log.exception("finishing a batch of %d jobs failed; finishing them one by one",
+                          len(outcomes))
+            ran: list[RanItem] = []
+            for outcome in outcomes:
+                try:
+                    ran.extend(self._finish(ctx, [outcome]))
+                except Exception as exc:  # its outcome could not be written: retry the job
+                    ran.extend(self._finish(ctx, [_Outcome(outcome.job, error=_describe(exc))]))
+            return ran
+
+    def _open_sessions(self, ctx: Ctx, batch: list[sql.Job], sessions: ExitStack) -> None:
+        """Enter the session of each job type of the batch that has one."""
+        for name in sorted({job.type for job in batch}):
+            job_type = self.types.get(name)
+            if job_type is not None and job_type.session is not None:
+                try:
+                    sessions.enter_context(job_type.session(ctx))
+                except Exception:  # the handlers do without
+                    log.exception("opening the session of %s jobs failed", name)
+
+    def _execute_all(self, ctx: Ctx, batch: list[sql.Job], lease_until: datetime,
+                     deadline: float) -> list[_Outcome]:
         lease = self._lease(ctx)
         outcomes: list[_Outcome] = []
         for index, job in enumerate(batch):
@@ -178,18 +213,7 @@ class JobRunner:
                     sql.renew(uow.conn, batch, lease_until)
                     uow.commit()
             outcomes.append(self._execute(ctx, job))
-        try:
-            return self._finish(ctx, outcomes)
-        except Exception:
-            log.exception("finishing a batch of %d jobs failed; finishing them one by one",
-                          len(outcomes))
-            ran: list[RanItem] = []
-            for outcome in outcomes:
-                try:
-                    ran.extend(self._finish(ctx, [outcome]))
-                except Exception as exc:  # its outcome could not be written: retry the job
-                    ran.extend(self._finish(ctx, [_Outcome(outcome.job, error=_describe(exc))]))
-            return ran
+        return outcomes
 
     def _execute(self, ctx: Ctx, job: sql.Job) -> _Outcome:
         job_type = self.types.get(job.type)

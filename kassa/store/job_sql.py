@@ -105,12 +105,22 @@ def enqueue(
 
 
 def enqueue_many(
-    conn: Connection, environment: str, job_type: str, items: Sequence[tuple[Mapping, datetime]]
+    conn: Connection, environment: str, job_type: str, items: Sequence[tuple[Mapping, datetime]],
+    dedupe_keys: Sequence[str] | None = None,
 ) -> None:
-    """Add one job per ``(payload, run_at)``, in a single round trip (no dedupe keys)."""
-    if items:
-        rows = [_row(environment, job_type, payload, at, None) for payload, at in items]
+    """Add one job per ``(payload, run_at)``, in a single round trip; with ``dedupe_keys`` (one
+    per item) an item whose key a waiting job holds adds nothing."""
+    if not items:
+        return
+    rows = [_row(environment, job_type, payload, at, None) for payload, at in items]
+    if dedupe_keys is None:
         conn.execute(insert(jobs), rows)
+        return
+    for row, key in zip(rows, dedupe_keys, strict=True):
+        row["dedupe_key"] = key
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(jobs).on_conflict_do_nothing(
+        index_elements=["environment", "dedupe_key"]), rows)
 
 
 def _claimable(environment: str, now: datetime, real_now: datetime) -> Any:

@@ -146,11 +146,13 @@ class UnitOfWork:
         return job_id
 
     def enqueue_many(
-        self, job_type: str, items: Sequence[tuple[Mapping[str, Any], datetime]]
+        self, job_type: str, items: Sequence[tuple[Mapping[str, Any], datetime]],
+        dedupe_keys: Sequence[str] | None = None,
     ) -> None:
-        """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction, at once."""
+        """Add one ``job_type`` job per ``(payload, run_at)`` in this transaction, at once
+        (``dedupe_keys``: one per item, see ``job_sql.enqueue_many``)."""
         if items:
-            job_sql.enqueue_many(self.conn, self.environment, job_type, items)
+            job_sql.enqueue_many(self.conn, self.environment, job_type, items, dedupe_keys)
             self._work_added()
 
     def _work_added(self) -> None:

@@ -210,3 +210,34 @@ def test_plain_smtp_to_a_server_that_requires_starttls_is_refused(
 def test_smtplib_is_what_sends() -> None:
     assert SmtpMailer._connect.__module__ == "kassa.channels.email"
     assert smtplib.SMTP_SSL_PORT == 465  # the smtps default matches the standard port
+
+
+class _PeerServer(SmtpServer):
+    """Remembers which client connection (its address) each message came over."""
+
+    def __post_init__(self) -> None:
+        self.peers: list[object] = []
+        super().__post_init__()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_session_shares_one_connection_and_opens_another_once_it_is_dropped() -> None:
+    server = _PeerServer()
+    try:
+        mailer = SmtpMailer(parse_smtp_url(server.url()), SENDER)
+        with mailer.session():
+            mailer.send(_message(message_id="<em_1@example.com>"))
+            mailer.send(_message(message_id="<em_2@example.com>"))
+            mailer._local.smtp.close()  # as if the server had hung up while it was idle
+            mailer.send(_message(message_id="<em_3@example.com>"))
+        mailer.send(_message(message_id="<em_4@example.com>"))  # no session: its own
+        assert [m.message["Message-ID"] for m in server.messages] == [
+            f"<em_{n}@example.com>" for n in (1, 2, 3, 4)]
+        first, second, third, fourth = server.peers
+        assert first == second and len({first, third, fourth}) == 3
+        assert mailer._local.smtp is None  # the session's connection closed with it
+    finally:
+        server.close()
