@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from time import monotonic
+from time import monotonic, sleep
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -38,6 +38,9 @@ log = logging.getLogger("kassa.queue")
 # One call of ``run`` works this long at most (then returns; callers call again while work is
 # due), so a worker notices a stop request between slices.
 RUN_SLICE_SECONDS = 1.0
+# A request that committed a job it runs at once (``run_ids``) waits this long at most for a
+# worker that claimed the job first to finish it.
+WAIT_FOR_WORKER_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -125,13 +128,27 @@ class JobRunner:
         return ran
 
     def run_ids(self, ctx: Ctx, ids: list[str]) -> list[RanItem]:
-        """Run the jobs ``ids`` now if they are due and no worker holds them (a request runs
-        the jobs it has just committed); claimed like any job, so they run once."""
-        lease_until = utcnow() + self._lease(ctx)
-        batch = self._claim(ctx, lease_until, ids)
-        if not batch:
-            return []
-        return self._run_batch(ctx, batch, lease_until, monotonic() + RUN_SLICE_SECONDS)
+        """Run the jobs ``ids`` now if they are due (a request runs the jobs it has just
+        committed); claimed like any job, so they run once. One a worker took first is waited
+        for (up to ``WAIT_FOR_WORKER_SECONDS``), so the caller answers after it ran either way."""
+        ran: list[RanItem] = []
+        waiting, pause = list(ids), 0.005
+        give_up = monotonic() + WAIT_FOR_WORKER_SECONDS
+        while waiting:
+            lease_until = utcnow() + self._lease(ctx)
+            batch = self._claim(ctx, lease_until, waiting)
+            if batch:
+                ran += self._run_batch(ctx, batch, lease_until, monotonic() + RUN_SLICE_SECONDS)
+            claimed = {job.id for job in batch}
+            others = [job_id for job_id in waiting if job_id not in claimed]
+            if not others or monotonic() >= give_up:
+                break
+            with ctx.uow(read_only=True) as uow:
+                waiting = sql.in_hand(uow.conn, ctx.environment, others, ctx.clock.now())
+            if waiting:
+                sleep(pause)
+                pause = min(pause * 2, 0.1)
+        return ran
 
     def _lease(self, ctx: Ctx) -> timedelta:
         return timedelta(seconds=ctx.settings.worker_lease_seconds)

@@ -242,6 +242,20 @@ def _update_held(conn: Connection, job: Job, **values: Any) -> bool:
     return bool(conn.execute(stmt).rowcount)
 
 
+def in_hand(conn: Connection, environment: str, ids: Sequence[str], now: datetime) -> list[str]:
+    """Those of ``ids`` due at ``now`` that someone is running or about to run: ``running`` on a
+    live lease, or ``queued`` (a claim that skipped it holds its row lock, not yet committed).
+    A finished job is gone; a failed one, or one put back for later, is in nobody's hands."""
+    if not ids:
+        return []
+    stmt = select(jobs.c.id).where(
+        jobs.c.environment == environment, jobs.c.id.in_(list(ids)), jobs.c.run_at <= now,
+        or_(jobs.c.status == QUEUED,
+            and_(jobs.c.status == RUNNING, jobs.c.locked_until >= utcnow())),
+    )
+    return list(conn.execute(stmt).scalars())
+
+
 def next_due(conn: Connection, environment: str) -> datetime | None:
     """The earliest ``run_at`` of a claimable job (queued, or running on an expired lease)."""
     stmt = select(func.min(jobs.c.run_at)).where(

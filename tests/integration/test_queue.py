@@ -203,6 +203,45 @@ def test_a_slow_batch_ends_with_its_slice_and_hands_back_the_rest(kassa, monkeyp
     assert seen == [0, 1, 2, 3] and _rows(kassa) == []
 
 
+def test_a_request_waits_for_the_worker_that_took_its_job_first(kassa) -> None:
+    """A request runs the job it just committed (``run_ids``); when the worker, woken by the
+    same commit, claimed it first, the request waits until the worker has finished it, so it
+    answers with the job's outcome either way (a refund's credit note is ``applied``)."""
+    done: list[str] = []
+    kassa.jobs.register("test.wait", lambda ctx, job: done.append(job.id))
+    ctx = kassa.ctx("sandbox").with_clock(FixedClock(AT))
+    (job_id,) = _enqueue(kassa, job_type="test.wait")
+    (held,) = _claim(kassa, worker="worker")  # the worker's claim came first
+
+    def worker_finishes() -> None:
+        done.append("worker")
+        with kassa.engine.begin() as conn:
+            sql.complete(conn, [held])
+
+    timer = threading.Timer(0.3, worker_finishes)
+    timer.start()
+    try:
+        ran = kassa.jobs.run_ids(ctx, [job_id])
+        seen_on_return, rows_on_return = list(done), _rows(kassa)
+    finally:
+        timer.join()
+    assert ran == []  # not run here: the worker ran it
+    assert seen_on_return == ["worker"] and rows_on_return == []
+
+
+def test_a_request_does_not_wait_for_a_job_put_back_for_later(kassa) -> None:
+    kassa.jobs.register("test.later", lambda ctx, job: None)
+    (job_id,) = _enqueue(kassa, job_type="test.later", at=AT + timedelta(minutes=5))
+    (other,) = _enqueue(kassa, job_type="test.later")
+    (held,) = _claim(kassa, worker="worker")
+    with kassa.engine.begin() as conn:
+        sql.fail(conn, held, "declined")
+    ctx = kassa.ctx("sandbox").with_clock(FixedClock(AT))
+    started = datetime.now(UTC)
+    assert kassa.jobs.run_ids(ctx, [job_id, other]) == []  # one not due, one failed
+    assert datetime.now(UTC) - started < timedelta(seconds=1)
+
+
 def test_concurrent_claimers_never_share_a_job(kassa, backend: str) -> None:
     _enqueue(kassa, 300)
     claimed: dict[str, list[str]] = {}
