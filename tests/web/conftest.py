@@ -2,6 +2,12 @@
 on it) and Playwright driving Debian's Chromium; one browser per session, a fresh context
 (cookies) per test. Without /usr/bin/chromium the tests skip, except under CI, where they fail.
 
+A page is the same on both databases wherever it only calls services (the API tests run those on
+both), so browser tests run on SQLite, the database of `make run`, and on PostgreSQL only in the
+modules marked ``pytestmark = pytest.mark.both_backends``: those whose pages run SQL of their own
+(reports, search, filtered and counted lists, the session store). That keeps `make test` in its
+time budget; the rest of the PostgreSQL runs are deselected, and listed as such, never skipped.
+
 Every test also checks that the pages loaded nothing from any host but Kassa's."""
 
 from __future__ import annotations
@@ -20,6 +26,22 @@ from tests.conftest import BACKENDS, scratch_postgres
 from tests.web.server import PASSWORD, Server, start
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    sqlite_only = [item for item in items
+                   if item.path.is_relative_to(here) and _on_postgres(item)
+                   and item.get_closest_marker("both_backends") is None]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        chosen = set(map(id, sqlite_only))
+        items[:] = [item for item in items if id(item) not in chosen]
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgres" in callspec.params.values()
 
 
 @contextmanager

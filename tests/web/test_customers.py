@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from kassa.services import customers
 from tests.web.conftest import nav
+
+pytestmark = pytest.mark.both_backends  # its pages run SQL of their own
 
 
 def test_search_and_pages(server, admin) -> None:

@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 from tests.scenarios.seed_catalog import ok
 from tests.web.conftest import error_beside, nav
 
+pytestmark = pytest.mark.both_backends  # its pages run SQL of their own
+
 
 @pytest.fixture(scope="module")
 def server(own_server):

@@ -12,6 +12,8 @@ from tests.scenarios.mrr_story import story, subscribe
 from tests.scenarios.seed_catalog import ok
 from tests.web.conftest import nav, sign_in
 
+pytestmark = pytest.mark.both_backends  # its pages run SQL of their own
+
 
 @pytest.fixture(scope="module")
 def server(own_server):

@@ -26,6 +26,8 @@ from tests.scenarios.seed_catalog import fixed, ok
 from tests.web.conftest import error_beside, nav, sign_in, text_of
 from tests.web.server import form_token
 
+pytestmark = pytest.mark.both_backends  # its pages run SQL of their own
+
 
 @pytest.fixture
 def api(sandbox_api):

@@ -16,6 +16,8 @@ from kassa.services import keys, users
 from kassa.services.sign_in import SESSION_LIFETIME
 from tests.web.server import PASSWORD, MovableClock, form_token
 
+pytestmark = pytest.mark.both_backends  # its pages run SQL of their own
+
 
 @pytest.fixture
 def clock(kassa) -> MovableClock:
