@@ -110,6 +110,8 @@ def build_jobs() -> JobRunner:
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(executions.STEP_JOB, _on_first_call("kassa.automations.runner", "run_step_job"),
                   retry=executions.STEP_RETRY,
+                  prefetch=_on_first_call("kassa.automations.runner", "prefetch"),
+                  finish_batch=_on_first_call("kassa.automations.runner", "record_batch"),
                   session=_on_first_call("kassa.automations.runner", "batch_session"))
     jobs.register(
         webhook_messages.DELIVER_JOB,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -41,16 +42,33 @@ def _record_id(params: Params, context: Context, name: str) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What ``prepare`` did: ``output`` for the step log (recorded with the started step), and
+    the email it stored, to send without reading it back."""
+
+    output: dict[str, Any]
+    email: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Performed:
+    """What ``perform`` did: the step's ``output``, or its ``error``."""
+
+    output: dict[str, Any]
+    error: str | None = None
+
+
 def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
-            source: Mapping[str, str]) -> dict[str, Any]:
+            source: Mapping[str, str]) -> Prepared:
     """The part done in the transaction that records the step as started."""
     if action == "send_webhook":
-        return {"messageId": webhook_message_id(source["execution_id"], source["step"])}
+        return Prepared({"messageId": webhook_message_id(source["execution_id"], source["step"])})
     if action != "send_email":
-        return {}
-    email_id = emails.prepare(uow, template_key=_template(params), context=context,
-                              to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
-    return {"emailId": email_id}
+        return Prepared({})
+    email = emails.prepare(uow, template_key=_template(params), context=context,
+                           to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
+    return Prepared({"emailId": email["id"]}, email)
 
 
 def _template(params: Params) -> str:
@@ -68,11 +86,14 @@ def webhook_message_id(execution_id: str, step_key: str) -> str:
     return f"msg_{execution_id.removeprefix('exec_')}_{digest}"
 
 
-def _send_email(ctx: Ctx, params: Params, context: Context, prepared: dict) -> dict[str, Any]:
-    outcome = emails.send(ctx, prepared["emailId"])
+def _send_email(ctx: Ctx, prepared: dict, email: Mapping[str, Any] | None) -> Performed:
+    """Send the email the step stored (read back when an earlier run of its job started the
+    step); its outcome is recorded at once, in a transaction of its own, so a worker killed
+    after it leaves it ``sent``: the step, run again, does not mail twice."""
+    outcome = emails.send(ctx, prepared["emailId"], email)
     if outcome.status != "sent":
-        raise ActionFailed(outcome.error or "The email was not sent.")
-    return {"emailId": prepared["emailId"], "status": outcome.status}
+        return Performed({}, outcome.error or "The email was not sent.")
+    return Performed({"emailId": prepared["emailId"], "status": outcome.status})
 
 
 def _channel(call: Callable[[], Any]) -> dict[str, Any]:
@@ -131,7 +152,6 @@ def _sync_to_crm(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[st
 
 
 PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
-    "send_email": _send_email,
     "send_sms": lambda ctx, p, c, _: _channel(lambda: notify.sms(ctx, p["to"], p["message"])),
     "send_slack": lambda ctx, p, c, _: _channel(
         lambda: notify.slack(ctx, p.get("webhook_url"), p["message"])),
@@ -149,8 +169,17 @@ PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
 
 
 def perform(ctx: Ctx, action: str, params: Params, context: Context, prepared: dict[str, Any],
-            *, execution_id: str, step_key: str) -> dict[str, Any]:
-    """Do the action (no transaction open); its output for the step log."""
+            *, execution_id: str, step_key: str,
+            email: Mapping[str, Any] | None = None) -> Performed:
+    """Do the action (no transaction open): its output for the step log, or its error."""
+    if action == "send_email":
+        return _send_email(ctx, prepared, email)
+    return Performed(_call(ctx, action, params, context, prepared, execution_id=execution_id,
+                           step_key=step_key))
+
+
+def _call(ctx: Ctx, action: str, params: Params, context: Context, prepared: dict[str, Any],
+          *, execution_id: str, step_key: str) -> dict[str, Any]:
     if action == "create_task":
         with ctx.uow() as uow:
             task_id = tasks.add_task(
@@ -173,6 +202,6 @@ def dry_run(ctx: Ctx, action: str, params: Params, context: Context) -> dict[str
         output["email"] = {"to": params["to"], "subject": rendered.subject, "text": rendered.text}
     elif action == "sync_to_crm":
         raise ActionFailed("No CRM connected: connect one before syncing.")
-    elif action not in PERFORM and action != "create_task":
+    elif action not in PERFORM and action not in ("create_task", "send_email"):
         raise InvalidRequest(f"Unknown action {action!r}.")
     return output

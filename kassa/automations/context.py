@@ -197,12 +197,21 @@ def step_context(conn: Connection, environment: str, trigger: Mapping[str, Any],
                  item: Any = None) -> dict[str, Any]:
     """What a step's templates and conditions read: trigger.* plus fresh records, and a loop's
     ``item`` (kept as JSON in the cursor: its money Decimal again, so it compares with numbers)."""
-    snapshot = with_decimals(trigger)
-    fresh = records(conn, environment, named_ids(snapshot))
-    context = {"trigger": snapshot, "item": with_decimals(item), "invoice": {}, "payment": {},
-               "customer": {}, **event_vars(conn, environment, snapshot)}
-    context.update({k: fresh[k] for k in ("invoice", "payment", "customer") if k in fresh})
-    return context
+    return step_contexts(conn, environment, [trigger], item)[0]
+
+
+def step_contexts(conn: Connection, environment: str, triggers: Sequence[Mapping[str, Any]],
+                  item: Any = None) -> list[dict[str, Any]]:
+    """``step_context`` of each trigger, the records of them all read in one go."""
+    snapshots = [with_decimals(trigger) for trigger in triggers]
+    found = records_many(conn, environment, [named_ids(s) for s in snapshots])
+    contexts = []
+    for snapshot, fresh in zip(snapshots, found, strict=True):
+        context = {"trigger": snapshot, "item": with_decimals(item), "invoice": {},
+                   "payment": {}, "customer": {}, **event_vars(conn, environment, snapshot)}
+        context.update({k: fresh[k] for k in ("invoice", "payment", "customer") if k in fresh})
+        contexts.append(context)
+    return contexts
 
 
 def event_vars(conn: Connection, environment: str, snapshot: Mapping[str, Any]) -> dict[str, Any]:

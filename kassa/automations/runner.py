@@ -21,6 +21,7 @@ from typing import Any
 
 from kassa.automations import actions, cursor
 from kassa.automations.context import step_context, with_decimals
+from kassa.automations.store import Preloaded, preload
 from kassa.automations.executions import schedule_step
 from kassa.automations.flow import flow, render_params
 from kassa.automations.store import (
@@ -60,6 +61,7 @@ class Started:
     prepared: dict[str, Any]
     error: str | None  # its preparation failed: not performed, recorded as failed
     definition: Definition
+    email: Mapping[str, Any] | None = None  # the email it stored (send_email), not read back
 
 
 @dataclass(frozen=True)
@@ -71,24 +73,55 @@ class Done:
     error: str | None
 
 
+@dataclass(frozen=True)
+class Advanced:
+    """A step job's first transaction, done for the whole batch by ``prefetch``: the action
+    it reached, started (None: the execution stopped or waits)."""
+
+    started: Started | None
+
+
+def prefetch(ctx: Ctx, batch: list[Job]) -> dict[str, Advanced]:
+    """The first transaction of every step job of a batch, in one: the executions, their step
+    runs and their records read in a few queries, each one run up to its first action. (When
+    it fails, each job runs its own.)"""
+    with ctx.uow() as uow:
+        pre = preload(uow, [job.payload["execution_id"] for job in batch])
+        found = {job.id: Advanced(advance(uow, job.payload["execution_id"],
+                                          job.payload["position"], pre=pre)) for job in batch}
+        uow.commit()
+    return found
+
+
+def record_batch(uow: UnitOfWork, items: list[tuple[Job, Done]]) -> None:
+    """The last outcome of each step job of a batch, written with the jobs' completion."""
+    pre = preload(uow, [done.started.execution_id for _, done in items])
+    for _, done in items:
+        advance(uow, done.started.execution_id, done.started.position, done, start=False,
+                pre=pre)
+
+
 def run_step_job(ctx: Ctx, job: Job) -> JobResult | None:
     """Run the execution from the position the job was scheduled for."""
     execution_id, position = job.payload["execution_id"], job.payload["position"]
     info = {"execution_id": execution_id}
     done: Done | None = None
+    advanced = job.prefetched if isinstance(job.prefetched, Advanced) else None
     for _ in range(ACTIONS_PER_JOB):
         if done is not None and _stops_after(done):
             break
-        with ctx.uow() as uow:
-            started = advance(uow, execution_id, position, done)
-            uow.commit()
+        if advanced is not None:
+            started, advanced = advanced.started, None
+        else:
+            with ctx.uow() as uow:
+                started = advance(uow, execution_id, position, done)
+                uow.commit()
         if started is None:
             return JobResult(info=info)
         done = _perform(ctx, started)
         position = started.position
-    final = done
-    assert final is not None
-    return JobResult(finish=lambda uow: _record_last(uow, execution_id, final), info=info)
+    assert done is not None
+    return JobResult(outcome=done, info=info)  # recorded by record_batch
 
 
 def batch_session(ctx: Ctx) -> AbstractContextManager[Any]:
@@ -107,17 +140,16 @@ def _stops_after(done: Done) -> bool:
     return following is None or isinstance(following[0], (DelayStep, StopStep))
 
 
-def _record_last(uow: UnitOfWork, execution_id: str, done: Done) -> None:
-    """The job's last outcome, written with its completion (what follows it is a new job)."""
-    advance(uow, execution_id, done.started.position, done, start=False)
-
-
 def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None = None, *,
-            start: bool = True) -> Started | None:
+            start: bool = True, pre: Preloaded | None = None) -> Started | None:
     """Record ``done`` (the outcome of the action at ``position``), then run the flow steps that
     follow; the action reached, recorded as started with them (``start``; else left to a new
-    job), or None when the execution stops here (a delay, the end, a stale job)."""
-    ex = lock_execution(uow, execution_id)
+    job), or None when the execution stops here (a delay, the end, a stale job). What ``pre``
+    holds is not read again."""
+    if pre is not None and execution_id in pre.executions:
+        ex = pre.executions[execution_id]
+    else:
+        ex = lock_execution(uow, execution_id)
     if ex is None or ex["status"] not in LIVE or ex["position"] < position:
         return None  # deleted, finished, or a stale job: another one moved it on
     if done is not None and ex["position"] != position:
@@ -125,7 +157,8 @@ def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None
     if done is None and ex["status"] == "waiting" and ex["resume_at"] is not None and \
             ex["resume_at"] > uow.now:
         return None  # a job from before a delay (run again after a crash): not yet
-    runs = step_runs(uow, execution_id)
+    runs = pre.runs[execution_id] if pre is not None and execution_id in pre.runs else \
+        step_runs(uow, execution_id)
     if done is not None and not _record_outcome(uow, ex, runs, done):
         return None
     definition = definition_of(uow.conn, uow.environment, ex["version_id"])
@@ -137,7 +170,9 @@ def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None
             return None
         step, at = found
         if fresh is None:
-            fresh = step_context(uow.conn, uow.environment, ex["trigger"])
+            fresh = pre.contexts.get(execution_id) if pre is not None else None
+            if fresh is None:
+                fresh = step_context(uow.conn, uow.environment, ex["trigger"])
         context = {**fresh, "item": with_decimals(cursor.item(at))}
         if isinstance(step, ActionStep):
             if not start:
@@ -172,16 +207,16 @@ def _start(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, definition: Definiti
     if run is not None and run["status"] == "started":
         return Started(ex["id"], ex["position"], step, at, run["attempts"], params, context,
                        dict(run["output"] or {}), None, definition)
-    attempts, prepared, error = (run["attempts"] if run else 0) + 1, {}, None
+    attempts, prepared, error = (run["attempts"] if run else 0) + 1, actions.Prepared({}), None
     try:
         with uow.conn.begin_nested():
             prepared = actions.prepare(uow, step.action, params, context,
                                        {"execution_id": ex["id"], "step": key})
     except Exception as exc:
         error = _describe(exc)
-    record_step(uow, runs, ex, at, step, "started", attempts=attempts, output=prepared)
-    return Started(ex["id"], ex["position"], step, at, attempts, params, context, prepared, error,
-                   definition)
+    record_step(uow, runs, ex, at, step, "started", attempts=attempts, output=prepared.output)
+    return Started(ex["id"], ex["position"], step, at, attempts, params, context,
+                   prepared.output, error, definition, prepared.email)
 
 
 def _perform(ctx: Ctx, started: Started) -> Done:
@@ -189,12 +224,12 @@ def _perform(ctx: Ctx, started: Started) -> Done:
     if started.error is not None:
         return Done(started, {}, started.error)
     try:
-        output = actions.perform(ctx, started.step.action, started.params, started.context,
-                                 started.prepared, execution_id=started.execution_id,
-                                 step_key=cursor.key(started.at))
+        done = actions.perform(ctx, started.step.action, started.params, started.context,
+                               started.prepared, execution_id=started.execution_id,
+                               step_key=cursor.key(started.at), email=started.email)
     except Exception as exc:
         return Done(started, {}, _describe(exc))
-    return Done(started, output, None)
+    return Done(started, done.output, done.error)
 
 
 def _record_outcome(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, done: Done) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.automations import cursor
+from kassa.automations.context import step_contexts
 from kassa.automations.executions import schedule_step
 from kassa.automations.parsing import parse as parse_definition
 from kassa.domain.automations.definition import ActionStep, Definition
@@ -35,6 +37,41 @@ def definition_of(conn: Connection, environment: str, version_id: str) -> Defini
                 _PARSED.clear()
             _PARSED[version_id] = found
     return found
+
+
+@dataclass
+class Preloaded:
+    """What one transaction's steps of several executions read, read in one go (a batch of step
+    jobs): the executions, locked, their step runs and their step contexts. ``advance`` takes
+    them from here and keeps them current; one not preloaded is read as it is needed."""
+
+    executions: dict[str, dict[str, Any]]
+    runs: dict[str, Runs]
+    contexts: dict[str, dict[str, Any]]
+
+
+# Executions per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 500
+
+
+def preload(uow: UnitOfWork, execution_ids: Sequence[str]) -> Preloaded:
+    wanted = sorted(set(execution_ids))  # locked in id order: no deadlock between batches
+    ex, step = automation_executions, automation_step_runs
+    executions: dict[str, dict[str, Any]] = {}
+    runs: dict[str, Runs] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        executions.update({r["id"]: dict(r) for r in uow.conn.execute(select(ex).where(
+            ex.c.environment == uow.environment, ex.c.id.in_(chunk),
+        ).order_by(ex.c.id).with_for_update()).mappings()})
+        for r in uow.conn.execute(select(step).where(
+                step.c.environment == uow.environment, step.c.execution_id.in_(chunk),
+        )).mappings():
+            runs.setdefault(r["execution_id"], {})[r["step_key"]] = dict(r)
+    live = [e for e in executions.values() if e["status"] in ("running", "waiting")]
+    contexts = step_contexts(uow.conn, uow.environment, [e["trigger"] for e in live])
+    return Preloaded(executions, {e: runs.get(e, {}) for e in executions},
+                     {e["id"]: c for e, c in zip(live, contexts, strict=True)})
 
 
 def lock_execution(uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:

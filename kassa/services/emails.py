@@ -2,9 +2,9 @@
 
 ``prepare`` renders a template into an ``emails`` row (``queued``) inside the caller's unit of
 work, so the email exists exactly when the step that asked for it committed. ``send`` hands it to
-the mailer with no transaction open and records ``sent`` or ``failed`` in a transaction of its
-own; an email already ``sent`` is never sent again, so a job run twice (a lease that ran out, a
-worker that was killed) does not mail twice. A ``failed`` email may be sent again (a retry).
+the mailer with no transaction open and records ``sent`` or ``failed`` at once, in a transaction
+of its own. An email already ``sent`` is never sent again, so a job run twice (a lease that ran
+out, a worker that was killed) does not mail twice. A ``failed`` email may be sent again (a retry).
 """
 
 from __future__ import annotations
@@ -75,16 +75,15 @@ def prepare(
     to: str | Sequence[str],
     cc: str | Sequence[str] = (),
     source: Mapping[str, Any] | None = None,
-) -> str:
-    """Render ``template_key`` with ``context`` into a ``queued`` email; its id. An unknown
+) -> dict[str, Any]:
+    """Render ``template_key`` with ``context`` into a ``queued`` email; its row. An unknown
     template or a bad address is an InvalidRequest naming ``template``, ``to`` or ``cc``."""
     recipients = addresses(to, "to", required=True)
     copies = addresses(cc, "cc", required=False)
     rendered = email_templates.render(uow.conn, uow.environment, template_key, context)
-    email_id = new_id("em")
-    uow.conn.execute(emails.insert(), {
+    row = {
         "environment": uow.environment,
-        "id": email_id,
+        "id": new_id("em"),
         "status": "queued",
         "to_addresses": recipients,
         "cc_addresses": copies,
@@ -99,8 +98,9 @@ def prepare(
         "sent_at": None,
         "created_at": uow.now,
         "updated_at": uow.now,
-    })
-    return email_id
+    }
+    uow.conn.execute(emails.insert(), row)
+    return row
 
 
 def _message_id(email_id: str, sender: str) -> str:
@@ -108,11 +108,13 @@ def _message_id(email_id: str, sender: str) -> str:
     return f"<{email_id}@{domain}>"
 
 
-def send(ctx: Ctx, email_id: str) -> EmailOutcome:
-    """Send email ``email_id`` (outside any transaction) and record the outcome; an email
-    already sent is not sent again."""
-    with ctx.uow(read_only=True) as uow:
-        row = get_row(uow.conn, emails, uow.environment, email_id, what="Email")
+def send(ctx: Ctx, email_id: str, row: Mapping[str, Any] | None = None) -> EmailOutcome:
+    """Send email ``email_id`` (outside any transaction; ``row`` is the email when the caller
+    holds it, so it is not read again) and record the outcome; an email already sent is not
+    sent again."""
+    if row is None:
+        with ctx.uow(read_only=True) as uow:
+            row = get_row(uow.conn, emails, uow.environment, email_id, what="Email")
     if row["status"] == "sent":
         return EmailOutcome("sent", None)
     channels = channels_of(ctx)

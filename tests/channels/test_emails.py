@@ -41,7 +41,7 @@ def _prepare(kassa: Kassa, environment: str = "sandbox", **changes: object) -> s
                                     "to": "Ada Lovelace <ada@example.com>", "source": SOURCE}
     arguments.update(changes)
     with kassa.ctx(environment).uow() as uow:
-        email_id = emails.prepare(uow, **arguments)  # type: ignore[arg-type]
+        email_id = emails.prepare(uow, **arguments)["id"]  # type: ignore[arg-type]
         uow.commit()
     return email_id
 
