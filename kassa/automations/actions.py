@@ -51,14 +51,6 @@ class Prepared:
     email: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class Performed:
-    """What ``perform`` did: the step's ``output``, or its ``error``."""
-
-    output: dict[str, Any]
-    error: str | None = None
-
-
 def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
             source: Mapping[str, str]) -> Prepared:
     """The part done in the transaction that records the step as started."""
@@ -86,14 +78,14 @@ def webhook_message_id(execution_id: str, step_key: str) -> str:
     return f"msg_{execution_id.removeprefix('exec_')}_{digest}"
 
 
-def _send_email(ctx: Ctx, prepared: dict, email: Mapping[str, Any] | None) -> Performed:
+def _send_email(ctx: Ctx, prepared: dict, email: Mapping[str, Any] | None) -> dict[str, Any]:
     """Send the email the step stored (read back when an earlier run of its job started the
     step); its outcome is recorded at once, in a transaction of its own, so a worker killed
     after it leaves it ``sent``: the step, run again, does not mail twice."""
     outcome = emails.send(ctx, prepared["emailId"], email)
     if outcome.status != "sent":
-        return Performed({}, outcome.error or "The email was not sent.")
-    return Performed({"emailId": prepared["emailId"], "status": outcome.status})
+        raise ActionFailed(outcome.error or "The email was not sent.")
+    return {"emailId": prepared["emailId"], "status": outcome.status}
 
 
 def _channel(call: Callable[[], Any]) -> dict[str, Any]:
@@ -170,16 +162,11 @@ PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
 
 def perform(ctx: Ctx, action: str, params: Params, context: Context, prepared: dict[str, Any],
             *, execution_id: str, step_key: str,
-            email: Mapping[str, Any] | None = None) -> Performed:
-    """Do the action (no transaction open): its output for the step log, or its error."""
+            email: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Do the action (no transaction open); its output for the step log. ``email`` is the
+    email a send_email step stored, when its caller holds it."""
     if action == "send_email":
         return _send_email(ctx, prepared, email)
-    return Performed(_call(ctx, action, params, context, prepared, execution_id=execution_id,
-                           step_key=step_key))
-
-
-def _call(ctx: Ctx, action: str, params: Params, context: Context, prepared: dict[str, Any],
-          *, execution_id: str, step_key: str) -> dict[str, Any]:
     if action == "create_task":
         with ctx.uow() as uow:
             task_id = tasks.add_task(

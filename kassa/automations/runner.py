@@ -5,8 +5,9 @@ end, or an action. A delay ends it with the next job at ``now + duration`` (envi
 sandbox advance runs it in order). An action is first committed as ``started`` with the steps
 before it (an email is stored ``queued`` with it), then performed with no transaction open. Its
 outcome and the flow steps after it are written in the transaction that completes the job
-(``JobResult.finish``) when only a delay or the end can follow, else in a transaction of their
-own before the job goes on. So a worker killed at any point resumes at the recorded step, and a
+(``record_batch``) when only a delay or the end can follow, else in a transaction of their own
+before the job goes on. A batch of step jobs shares its first transaction (``prefetch``) and its
+last: their executions, step runs and records are read once for the batch. So a worker killed at any point resumes at the recorded step, and a
 started step is never performed again once its outcome is recorded. A failing action is
 retried on the error handling's backoff (the step's, else the automation's), then its
 ``onError`` steps run, else the execution fails. Executions run to the end on their version.
@@ -21,15 +22,16 @@ from typing import Any
 
 from kassa.automations import actions, cursor
 from kassa.automations.context import step_context, with_decimals
-from kassa.automations.store import Preloaded, preload
 from kassa.automations.executions import schedule_step
 from kassa.automations.flow import flow, render_params
 from kassa.automations.store import (
+    Preloaded,
     Runs,
     definition_of,
     finish,
     lock_execution,
     move_to,
+    preload,
     record_step,
     step_runs,
 )
@@ -224,12 +226,12 @@ def _perform(ctx: Ctx, started: Started) -> Done:
     if started.error is not None:
         return Done(started, {}, started.error)
     try:
-        done = actions.perform(ctx, started.step.action, started.params, started.context,
-                               started.prepared, execution_id=started.execution_id,
-                               step_key=cursor.key(started.at), email=started.email)
+        output = actions.perform(ctx, started.step.action, started.params, started.context,
+                                 started.prepared, execution_id=started.execution_id,
+                                 step_key=cursor.key(started.at), email=started.email)
     except Exception as exc:
         return Done(started, {}, _describe(exc))
-    return Done(started, done.output, done.error)
+    return Done(started, output, None)
 
 
 def _record_outcome(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, done: Done) -> bool:

@@ -55,7 +55,8 @@ class JobResult:
 
 Handler = Callable[["Ctx", sql.Job], JobResult | None]
 FailureHook = Callable[["UnitOfWork", sql.Job, str], None]
-# Loads, in one go, what the handler needs for each job of a batch: {job.id: value}.
+# Does, in one go, what the handlers need first for each job of a batch: {job.id: value} (loads
+# what they read; or, for automation steps, their first transaction).
 Prefetch = Callable[["Ctx", list[sql.Job]], Mapping[str, Any]]
 # Writes the outcomes of a batch's finished jobs in one go: [(job, JobResult.outcome)].
 FinishBatch = Callable[["UnitOfWork", list[tuple[sql.Job, Any]]], None]
