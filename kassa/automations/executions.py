@@ -81,7 +81,7 @@ def start_executions(uow: UnitOfWork, starts: Sequence[Start]) -> int:
         return 0
     created = _insert_new(uow, [_execution_row(uow, start) for start in starts])
     uow.enqueue_many(STEP_JOB, [({"execution_id": e, "position": 0}, uow.now) for e in created],
-                     dedupe_keys=[_step_key(e, 0) for e in created])
+                     dedupe_keys=[step_key(e, 0) for e in created])
     return len(created)
 
 
@@ -89,10 +89,10 @@ def schedule_step(uow: UnitOfWork, execution_id: str, position: int, run_at: Any
                   run_after_commit: bool = False) -> None:
     """The job that runs the execution from ``position`` (at ``run_at``, environment time)."""
     uow.enqueue(STEP_JOB, {"execution_id": execution_id, "position": position}, run_at,
-                dedupe_key=_step_key(execution_id, position), run_after_commit=run_after_commit)
+                dedupe_key=step_key(execution_id, position), run_after_commit=run_after_commit)
 
 
-def _step_key(execution_id: str, position: int) -> str:
+def step_key(execution_id: str, position: int) -> str:
     return f"{execution_id}:{position}"
 
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from kassa.automations import actions, cursor
 from kassa.automations.context import step_context, with_decimals
-from kassa.automations.executions import schedule_step
 from kassa.automations.flow import flow, render_params
 from kassa.automations.store import (
     Preloaded,
     Runs,
+    Writes,
     definition_of,
     finish,
     lock_execution,
@@ -91,6 +91,7 @@ def prefetch(ctx: Ctx, batch: list[Job]) -> dict[str, Advanced]:
         pre = preload(uow, [job.payload["execution_id"] for job in batch])
         found = {job.id: Advanced(advance(uow, job.payload["execution_id"],
                                           job.payload["position"], pre=pre)) for job in batch}
+        pre.writes.flush(uow)
         uow.commit()
     return found
 
@@ -101,6 +102,7 @@ def record_batch(uow: UnitOfWork, items: list[tuple[Job, Done]]) -> None:
     for _, done in items:
         advance(uow, done.started.execution_id, done.started.position, done, start=False,
                 pre=pre)
+    pre.writes.flush(uow)
 
 
 def run_step_job(ctx: Ctx, job: Job) -> JobResult | None:
@@ -147,11 +149,20 @@ def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None
     """Record ``done`` (the outcome of the action at ``position``), then run the flow steps that
     follow; the action reached, recorded as started with them (``start``; else left to a new
     job), or None when the execution stops here (a delay, the end, a stale job). What ``pre``
-    holds is not read again."""
-    if pre is not None and execution_id in pre.executions:
-        ex = pre.executions[execution_id]
-    else:
-        ex = lock_execution(uow, execution_id)
+    holds is not read again, and its writes are left to its owner to flush; without it they are
+    written before this returns."""
+    if pre is not None:
+        return _advance(uow, execution_id, position, done, start, pre)
+    pre = Preloaded({}, {})
+    started = _advance(uow, execution_id, position, done, start, pre)
+    pre.writes.flush(uow)
+    return started
+
+
+def _advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None,
+             start: bool, pre: Preloaded) -> Started | None:
+    writes = pre.writes
+    ex = pre.executions.get(execution_id) or lock_execution(uow, execution_id)
     if ex is None or ex["status"] not in LIVE or ex["position"] < position:
         return None  # deleted, finished, or a stale job: another one moved it on
     if done is not None and ex["position"] != position:
@@ -159,48 +170,49 @@ def advance(uow: UnitOfWork, execution_id: str, position: int, done: Done | None
     if done is None and ex["status"] == "waiting" and ex["resume_at"] is not None and \
             ex["resume_at"] > uow.now:
         return None  # a job from before a delay (run again after a crash): not yet
-    runs = pre.runs[execution_id] if pre is not None and execution_id in pre.runs else \
-        step_runs(uow, execution_id)
-    if done is not None and not _record_outcome(uow, ex, runs, done):
+    runs = pre.runs[execution_id] if execution_id in pre.runs else step_runs(uow, execution_id)
+    if done is not None and not _record_outcome(writes, uow, ex, runs, done):
         return None
     definition = definition_of(uow.conn, uow.environment, ex["version_id"])
     fresh: dict[str, Any] | None = None  # invoice.* and the rest, read once per transaction
     for _ in range(STEPS_PER_JOB):
         found = cursor.current(definition, ex["cursor"])
         if found is None:
-            finish(uow, ex, "completed")
+            finish(writes, uow, ex, "completed")
             return None
         step, at = found
-        if fresh is None:
-            fresh = pre.contexts.get(execution_id) if pre is not None else None
+        if isinstance(step, ActionStep) and not start:
+            writes.schedule(execution_id, ex["position"], uow.now)
+            return None
+        context: dict[str, Any] = {}
+        if not isinstance(step, (DelayStep, StopStep)):  # those read no data
             if fresh is None:
-                fresh = step_context(uow.conn, uow.environment, ex["trigger"])
-        context = {**fresh, "item": with_decimals(cursor.item(at))}
+                fresh = pre.context(uow, execution_id) or step_context(
+                    uow.conn, uow.environment, ex["trigger"])
+            context = {**fresh, "item": with_decimals(cursor.item(at))}
         if isinstance(step, ActionStep):
-            if not start:
-                schedule_step(uow, execution_id, ex["position"], uow.now)
-                return None
-            return _start(uow, ex, runs, definition, step, at, context)
+            return _start(writes, uow, ex, runs, definition, step, at, context)
         try:
             move = flow(uow.conn, uow.environment, step, at, context)
         except Exception as exc:  # a condition that cannot be evaluated on this data
-            record_step(uow, runs, ex, at, step, "failed", error=_describe(exc))
-            finish(uow, ex, "failed", _describe(exc))
+            record_step(writes, uow, runs, ex, at, step, "failed", error=_describe(exc))
+            finish(writes, uow, ex, "failed", _describe(exc))
             return None
-        record_step(uow, runs, ex, at, step, "succeeded", output=move.output)
+        record_step(writes, uow, runs, ex, at, step, "succeeded", output=move.output)
         if move.done:
-            finish(uow, ex, "completed", steps=1)
+            finish(writes, uow, ex, "completed", steps=1)
             return None
         resume_at = uow.now + move.wait if move.wait is not None else None
-        move_to(uow, ex, move.cursor, resume_at=resume_at)
+        move_to(writes, uow, ex, move.cursor, resume_at=resume_at)
         if resume_at is not None:
             return None
-    schedule_step(uow, execution_id, ex["position"], uow.now)  # a long loop goes on later
+    writes.schedule(execution_id, ex["position"], uow.now)  # a long loop goes on later
     return None
 
 
-def _start(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, definition: Definition,
-           step: ActionStep, at: cursor.Cursor, context: dict[str, Any]) -> Started:
+def _start(writes: Writes, uow: UnitOfWork, ex: dict[str, Any], runs: Runs,
+           definition: Definition, step: ActionStep, at: cursor.Cursor,
+           context: dict[str, Any]) -> Started:
     """The action at ``at`` prepared and recorded as started (a job run again after its worker
     died finds it started and performs it with what was prepared)."""
     params = render_params(dict(step.params), context)
@@ -216,7 +228,8 @@ def _start(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, definition: Definiti
                                        {"execution_id": ex["id"], "step": key})
     except Exception as exc:
         error = _describe(exc)
-    record_step(uow, runs, ex, at, step, "started", attempts=attempts, output=prepared.output)
+    record_step(writes, uow, runs, ex, at, step, "started", attempts=attempts,
+                output=prepared.output)
     return Started(ex["id"], ex["position"], step, at, attempts, params, context,
                    prepared.output, error, definition, prepared.email)
 
@@ -234,28 +247,30 @@ def _perform(ctx: Ctx, started: Started) -> Done:
     return Done(started, output, None)
 
 
-def _record_outcome(uow: UnitOfWork, ex: dict[str, Any], runs: Runs, done: Done) -> bool:
+def _record_outcome(writes: Writes, uow: UnitOfWork, ex: dict[str, Any], runs: Runs,
+                    done: Done) -> bool:
     """Record an action's outcome and move on: True to run the next step (the one after it, or
     its onError), False when it waits for a retry or the execution failed."""
     started = done.started
     step, at, attempts = started.step, started.at, started.attempts
     if done.error is None:
-        record_step(uow, runs, ex, at, step, "succeeded", attempts=attempts, output=done.output)
-        move_to(uow, ex, cursor.advance(at))
+        record_step(writes, uow, runs, ex, at, step, "succeeded", attempts=attempts,
+                    output=done.output)
+        move_to(writes, uow, ex, cursor.advance(at))
         return True
     handling = step.error_handling or started.definition.error_handling
     wait = handling.delay_before(attempts + 1) if handling is not None else None
     if wait is not None:
         retry_at = uow.now + wait
-        record_step(uow, runs, ex, at, step, "retrying", attempts=attempts, error=done.error,
-                    output={"retryAt": retry_at.isoformat()})
-        move_to(uow, ex, ex["cursor"], resume_at=retry_at, counted=False)
+        record_step(writes, uow, runs, ex, at, step, "retrying", attempts=attempts,
+                    error=done.error, output={"retryAt": retry_at.isoformat()})
+        move_to(writes, uow, ex, ex["cursor"], resume_at=retry_at, counted=False)
         return False
-    record_step(uow, runs, ex, at, step, "failed", attempts=attempts, error=done.error)
+    record_step(writes, uow, runs, ex, at, step, "failed", attempts=attempts, error=done.error)
     if step.on_error:
-        move_to(uow, ex, cursor.enter(at, "onError"))
+        move_to(writes, uow, ex, cursor.enter(at, "onError"))
         return True
-    finish(uow, ex, "failed", done.error, steps=1)
+    finish(writes, uow, ex, "failed", done.error, steps=1)
     return False
 
 

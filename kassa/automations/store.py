@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.automations import cursor
 from kassa.automations.context import step_contexts
-from kassa.automations.executions import schedule_step
+from kassa.automations.executions import STEP_JOB, step_key
 from kassa.automations.parsing import parse as parse_definition
 from kassa.domain.automations.definition import ActionStep, Definition
 from kassa.ids import new_id
-from kassa.store.queries import get_row, update_row
+from kassa.store.queries import get_row
 from kassa.store.tables import automation_executions, automation_step_runs, automation_versions
 from kassa.store.uow import UnitOfWork
 
@@ -39,15 +39,87 @@ def definition_of(conn: Connection, environment: str, version_id: str) -> Defini
     return found
 
 
+# An execution's step runs by step key, read once per transaction and kept current by
+# ``record_step``.
+Runs = dict[str, dict[str, Any]]
+
+# The execution columns the runner changes (``move_to``, ``finish``), written from the row.
+_MOVED = ("cursor", "position", "steps_executed", "status", "resume_at", "completed_at", "error",
+          "updated_at")
+# The step-run columns a later write of the same step changes.
+_RERUN = ("status", "attempts", "started_at", "finished_at", "output", "error", "updated_at")
+
+
+@dataclass
+class Writes:
+    """A transaction's writes of executions, step runs and step jobs, kept until ``flush``
+    writes them, each kind in one executemany, just before the transaction commits: a batch of
+    step jobs records its hundreds of steps in a few statements. Nothing in the transaction
+    reads those rows back in between (the runner keeps them in hand: ``Runs`` and the
+    execution rows are the current state)."""
+
+    new_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    changed_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
+
+    def schedule(self, execution_id: str, position: int, run_at: datetime) -> None:
+        """The step job that runs the execution from ``position`` at ``run_at``."""
+        self.jobs[step_key(execution_id, position)] = (
+            {"execution_id": execution_id, "position": position}, run_at)
+
+    def flush(self, uow: UnitOfWork) -> None:
+        env = uow.environment
+        if self.new_runs:
+            dialect = postgresql if uow.dialect == "postgresql" else sqlite
+            uow.conn.execute(dialect.insert(automation_step_runs).on_conflict_do_nothing(
+                index_elements=["environment", "execution_id", "step_key"]),
+                list(self.new_runs.values()))
+        if self.changed_runs:
+            runs = automation_step_runs.c
+            uow.conn.execute(
+                update(automation_step_runs)
+                .where(runs.environment == env, runs.execution_id == bindparam("_execution"),
+                       runs.step_key == bindparam("_key"))
+                .values({name: bindparam(f"_{name}") for name in _RERUN}),
+                [{"_execution": ex_id, "_key": key, **{f"_{n}": row[n] for n in _RERUN}}
+                 for (ex_id, key), row in self.changed_runs.items()])
+        if self.executions:
+            ex = automation_executions.c
+            uow.conn.execute(
+                update(automation_executions)
+                .where(ex.environment == env, ex.id == bindparam("_id"))
+                .values({name: bindparam(f"_{name}") for name in _MOVED}),
+                [{"_id": ex_id, **{f"_{n}": row[n] for n in _MOVED}}
+                 for ex_id, row in self.executions.items()])
+        if self.jobs:
+            keys = list(self.jobs)
+            uow.enqueue_many(STEP_JOB, [self.jobs[k] for k in keys], dedupe_keys=keys)
+        self.new_runs, self.changed_runs, self.executions, self.jobs = {}, {}, {}, {}
+
+
 @dataclass
 class Preloaded:
     """What one transaction's steps of several executions read, read in one go (a batch of step
-    jobs): the executions, locked, their step runs and their step contexts. ``advance`` takes
-    them from here and keeps them current; one not preloaded is read as it is needed."""
+    jobs): the executions, locked, their step runs, and (on first need) their step contexts;
+    and the transaction's ``writes``. ``advance`` takes them from here and keeps them current;
+    one not preloaded is read as it is needed."""
 
     executions: dict[str, dict[str, Any]]
     runs: dict[str, Runs]
-    contexts: dict[str, dict[str, Any]]
+    writes: Writes = field(default_factory=Writes)
+    _contexts: dict[str, dict[str, Any]] | None = None
+
+    def context(self, uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:
+        """The step context of a preloaded live execution (those of all of them read on the
+        first call: a batch whose steps need none reads none)."""
+        if not self.executions:
+            return None
+        if self._contexts is None:
+            live = [e for e in self.executions.values() if e["status"] in ("running", "waiting")]
+            found = step_contexts(uow.conn, uow.environment, [e["trigger"] for e in live])
+            self._contexts = {e["id"]: c for e, c in zip(live, found, strict=True)}
+        return self._contexts.get(execution_id)
 
 
 # Executions per IN (...) list: well under SQLite's and PostgreSQL's parameter limits.
@@ -68,10 +140,7 @@ def preload(uow: UnitOfWork, execution_ids: Sequence[str]) -> Preloaded:
                 step.c.environment == uow.environment, step.c.execution_id.in_(chunk),
         )).mappings():
             runs.setdefault(r["execution_id"], {})[r["step_key"]] = dict(r)
-    live = [e for e in executions.values() if e["status"] in ("running", "waiting")]
-    contexts = step_contexts(uow.conn, uow.environment, [e["trigger"] for e in live])
-    return Preloaded(executions, {e: runs.get(e, {}) for e in executions},
-                     {e["id"]: c for e, c in zip(live, contexts, strict=True)})
+    return Preloaded(executions, {e: runs.get(e, {}) for e in executions})
 
 
 def lock_execution(uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:
@@ -82,11 +151,6 @@ def lock_execution(uow: UnitOfWork, execution_id: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-# An execution's step runs by step key, read once per transaction and kept current by
-# ``record_step``.
-Runs = dict[str, dict[str, Any]]
-
-
 def step_runs(uow: UnitOfWork, execution_id: str) -> Runs:
     rows = uow.conn.execute(select(automation_step_runs).where(
         automation_step_runs.c.environment == uow.environment,
@@ -95,10 +159,10 @@ def step_runs(uow: UnitOfWork, execution_id: str) -> Runs:
     return {r["step_key"]: dict(r) for r in rows}
 
 
-def record_step(uow: UnitOfWork, runs: Runs, ex: Mapping[str, Any], at: cursor.Cursor,
-                step: Any, status: str, *, attempts: int = 1,
+def record_step(writes: Writes, uow: UnitOfWork, runs: Runs, ex: Mapping[str, Any],
+                at: cursor.Cursor, step: Any, status: str, *, attempts: int = 1,
                 output: Mapping[str, Any] | None = None, error: str | None = None) -> None:
-    """Write the step run at ``at`` (one row per step run: later writes update it)."""
+    """The step run at ``at`` (one row per step run: later writes update it), to ``writes``."""
     key = cursor.key(at)
     finished = uow.now if status not in ("started",) else None
     values = {"status": status, "attempts": attempts, "finished_at": finished,
@@ -108,44 +172,37 @@ def record_step(uow: UnitOfWork, runs: Runs, ex: Mapping[str, Any], at: cursor.C
     if existing is not None:
         if status == "started":
             values["started_at"] = uow.now
-        uow.conn.execute(update(automation_step_runs).where(
-            automation_step_runs.c.environment == uow.environment,
-            automation_step_runs.c.execution_id == ex["id"],
-            automation_step_runs.c.step_key == key).values(**values))
         existing.update(values)
+        if (ex["id"], key) not in writes.new_runs:
+            writes.changed_runs[(ex["id"], key)] = existing
         return
     row = {"environment": uow.environment, "id": new_id("step"), "execution_id": ex["id"],
            "step_key": key, "path": cursor.path(at), "type": _type(step),
            "action": step.action if isinstance(step, ActionStep) else None,
            "started_at": uow.now, "created_at": uow.now, **values}
-    dialect = postgresql if uow.dialect == "postgresql" else sqlite
-    uow.conn.execute(dialect.insert(automation_step_runs).on_conflict_do_nothing(
-        index_elements=["environment", "execution_id", "step_key"]), row)
-    runs[key] = row
+    runs[key] = writes.new_runs[(ex["id"], key)] = row
 
 
 def _type(step: Any) -> str:
     return str(getattr(step, "type", None) or type(step).__name__.removesuffix("Step").lower())
 
 
-def move_to(uow: UnitOfWork, ex: dict[str, Any], new_cursor: cursor.Cursor, *,
-            resume_at: datetime | None = None, counted: bool = True) -> None:
-    """Save the cursor one position on; with ``resume_at`` the execution waits for the job
+def move_to(writes: Writes, uow: UnitOfWork, ex: dict[str, Any], new_cursor: cursor.Cursor,
+            *, resume_at: datetime | None = None, counted: bool = True) -> None:
+    """Move the cursor one position on; with ``resume_at`` the execution waits for the job
     scheduled then."""
-    values = {"cursor": new_cursor, "position": ex["position"] + 1,
-              "steps_executed": ex["steps_executed"] + (1 if counted else 0),
-              "status": "waiting" if resume_at is not None else "running",
-              "resume_at": resume_at, "updated_at": uow.now}
-    update_row(uow.conn, automation_executions, uow.environment, ex["id"], values)
-    ex.update(values)
+    ex.update({"cursor": new_cursor, "position": ex["position"] + 1,
+               "steps_executed": ex["steps_executed"] + (1 if counted else 0),
+               "status": "waiting" if resume_at is not None else "running",
+               "resume_at": resume_at, "updated_at": uow.now})
+    writes.executions[ex["id"]] = ex
     if resume_at is not None:
-        schedule_step(uow, ex["id"], values["position"], resume_at)
+        writes.schedule(ex["id"], ex["position"], resume_at)
 
 
-def finish(uow: UnitOfWork, ex: dict[str, Any], status: str, error: str | None = None, *,
-           steps: int = 0) -> None:
-    values = {"status": status, "error": error, "completed_at": uow.now, "resume_at": None,
-              "cursor": [], "position": ex["position"] + 1,
-              "steps_executed": ex["steps_executed"] + steps, "updated_at": uow.now}
-    update_row(uow.conn, automation_executions, uow.environment, ex["id"], values)
-    ex.update(values)
+def finish(writes: Writes, uow: UnitOfWork, ex: dict[str, Any], status: str,
+           error: str | None = None, *, steps: int = 0) -> None:
+    ex.update({"status": status, "error": error, "completed_at": uow.now, "resume_at": None,
+               "cursor": [], "position": ex["position"] + 1,
+               "steps_executed": ex["steps_executed"] + steps, "updated_at": uow.now})
+    writes.executions[ex["id"]] = ex
