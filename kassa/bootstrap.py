@@ -104,7 +104,8 @@ def build_jobs() -> JobRunner:
     from kassa.services.usage import thresholds
 
     jobs = JobRunner()
-    jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY)
+    jobs.register(collection.COLLECT_JOB, collection.collect, retry=collection.COLLECT_RETRY,
+                  prefetch=collection.prefetch, finish_batch=collection.record_charges)
     jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY,
                   on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)

@@ -103,6 +103,29 @@ def _retry_payment(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[
             "paymentId": payment and payment["id"], "paymentStatus": payment and payment["status"]}
 
 
+def _retry_payments(ctx: Ctx, steps: list[tuple[Params, Context]]) -> list[dict | Exception]:
+    """``_retry_payment`` of several steps, their payments retried together."""
+    wanted: list[tuple[int, str]] = []
+    found: list[dict | Exception] = []
+    for params, context in steps:
+        try:
+            wanted.append((len(found), _record_id(params, context, "invoice")))
+            found.append({})
+        except ActionFailed as exc:
+            found.append(exc)
+    answers = billing_payments.retry_payments(ctx, [(invoice, None) for _, invoice in wanted])
+    for (k, _), answer in zip(wanted, answers, strict=True):
+        if isinstance(answer, Exception):
+            found[k] = answer
+            continue
+        payment = answer["payment"]
+        found[k] = {"invoiceId": answer["invoice"]["id"],
+                    "invoiceStatus": answer["invoice"]["status"],
+                    "paymentId": payment and payment["id"],
+                    "paymentStatus": payment and payment["status"]}
+    return found
+
+
 def _void_invoice(ctx: Ctx, params: Params, context: Context, _: dict) -> dict[str, Any]:
     invoice = invoice_actions.void_invoice(ctx, _record_id(params, context, "invoice"))
     return {"invoiceId": invoice["id"], "invoiceStatus": invoice["status"]}
@@ -157,6 +180,13 @@ PERFORM: dict[str, Callable[[Ctx, Params, Context, dict], dict[str, Any]]] = {
     "update_customer": _update_customer,
     "add_tag": _add_tag,
     "sync_to_crm": _sync_to_crm,
+}
+
+
+# Actions several steps of a batch perform together (one transaction, their charges run in
+# one batch of collect jobs): each step's output, or the error it failed with.
+PERFORM_MANY: dict[str, Callable[[Ctx, list[tuple[Params, Context]]], list[dict | Exception]]] = {
+    "retry_payment": _retry_payments,
 }
 
 

@@ -78,21 +78,55 @@ class Done:
 @dataclass(frozen=True)
 class Advanced:
     """A step job's first transaction, done for the whole batch by ``prefetch``: the action
-    it reached, started (None: the execution stopped or waits)."""
+    it reached, started (None: the execution stopped or waits), and its outcome when the
+    batch performed it (``actions.PERFORM_MANY``)."""
 
     started: Started | None
+    done: Done | None = None
+
+    @property
+    def performed(self) -> bool:
+        """The job must not be handed back unrun (the job runner asks): its action was
+        performed and is only left to record."""
+        return self.done is not None
 
 
 def prefetch(ctx: Ctx, batch: list[Job]) -> dict[str, Advanced]:
     """The first transaction of every step job of a batch, in one: the executions, their step
     runs and their records read in a few queries, each one run up to its first action. (When
-    it fails, each job runs its own.)"""
+    it fails, each job runs its own.) Then the actions the batch performs together."""
     with ctx.uow() as uow:
         pre = preload(uow, [job.payload["execution_id"] for job in batch])
         found = {job.id: Advanced(advance(uow, job.payload["execution_id"],
                                           job.payload["position"], pre=pre)) for job in batch}
         pre.writes.flush(uow)
         uow.commit()
+    return _perform_together(ctx, found)
+
+
+def _perform_together(ctx: Ctx, found: dict[str, Advanced]) -> dict[str, Advanced]:
+    """Perform the started actions that several jobs of the batch share and that have a batch
+    form, together (no transaction open, like ``_perform``)."""
+    by_action: dict[str, list[str]] = {}
+    for job_id, advanced in found.items():
+        started = advanced.started
+        if started is not None and started.error is None and \
+                started.step.action in actions.PERFORM_MANY:
+            by_action.setdefault(started.step.action, []).append(job_id)
+    for action, job_ids in by_action.items():
+        if len(job_ids) < 2:
+            continue  # performed by its job
+        steps = [found[j].started for j in job_ids]
+        try:
+            outcomes = actions.PERFORM_MANY[action](
+                ctx, [(s.params, s.context) for s in steps if s is not None])
+        except Exception as exc:  # as ``_perform``: each step failed (and may be retried)
+            outcomes = [exc] * len(job_ids)
+        for job_id, started, outcome in zip(job_ids, steps, outcomes, strict=True):
+            assert started is not None
+            found[job_id] = Advanced(started, Done(started, {}, _describe(outcome))
+                                     if isinstance(outcome, Exception) else
+                                     Done(started, outcome, None))
     return found
 
 
@@ -114,15 +148,16 @@ def run_step_job(ctx: Ctx, job: Job) -> JobResult | None:
     for _ in range(ACTIONS_PER_JOB):
         if done is not None and _stops_after(done):
             break
+        performed: Done | None = None
         if advanced is not None:
-            started, advanced = advanced.started, None
+            started, performed, advanced = advanced.started, advanced.done, None
         else:
             with ctx.uow() as uow:
                 started = advance(uow, execution_id, position, done)
                 uow.commit()
         if started is None:
             return JobResult(info=info)
-        done = _perform(ctx, started)
+        done = performed or _perform(ctx, started)
         position = started.position
     assert done is not None
     return JobResult(outcome=done, info=info)  # recorded by record_batch

@@ -139,7 +139,8 @@ class JobRunner:
             lease_until = utcnow() + self._lease(ctx)
             batch = self._claim(ctx, lease_until, waiting)
             if batch:
-                ran += self._run_batch(ctx, batch, lease_until, monotonic() + RUN_SLICE_SECONDS)
+                # No time slice: the caller answers after its jobs, all of them.
+                ran += self._run_batch(ctx, batch, lease_until, float("inf"))
             claimed = {job.id for job in batch}
             others = [job_id for job_id in waiting if job_id not in claimed]
             if not others or monotonic() >= give_up:
@@ -219,10 +220,14 @@ class JobRunner:
             # The worker is shutting down, or the slice is over (slow jobs, e.g. webhooks to a
             # slow receiver, must not hold the clock and their outcomes for minutes): hand back
             # what was not started; it runs in the next slice, here or in another worker.
+            # A job whose prefetch did its work already (performed its action) is not handed
+            # back: it is only left to record.
             if ctx.should_stop or (index and monotonic() > deadline):
+                rest = batch[index:]
                 with ctx.uow() as uow:
-                    sql.release(uow.conn, batch[index:])
+                    sql.release(uow.conn, [j for j in rest if not _performed(j)])
                     uow.commit()
+                outcomes += [self._execute(ctx, j) for j in rest if _performed(j)]
                 break
             if lease_until - utcnow() < lease / 2:
                 # Keep the whole batch ours: the jobs already run are only written at the end.
@@ -290,6 +295,11 @@ class JobRunner:
             job_type.on_failure(uow, job, error)
         item["failed"] = True
         return item
+
+
+def _performed(job: sql.Job) -> bool:
+    """Whether the job's prefetch performed its work (``performed`` on what it loaded)."""
+    return bool(getattr(job.prefetched, "performed", False))
 
 
 def _describe(exc: BaseException) -> str:

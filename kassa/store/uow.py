@@ -110,18 +110,22 @@ class UnitOfWork:
     def emit(self, event_type: str, data: dict[str, Any]) -> str:
         """Record a domain event (``customer.created``...) in the outbox of this transaction."""
         event_id = new_id("evt")
-        self._emit([{"id": event_id, "data": data}], event_type)
+        self._emit([{"id": event_id, "type": event_type, "data": data}])
         return event_id
 
     def emit_many(self, event_type: str, payloads: list[dict[str, Any]]) -> None:
         """``emit`` for many events of one type, in one statement (billing runs)."""
-        if payloads:
-            self._emit([{"id": new_id("evt"), "data": data} for data in payloads], event_type)
+        self.emit_all([(event_type, data) for data in payloads])
 
-    def _emit(self, events: list[dict[str, Any]], event_type: str) -> None:
+    def emit_all(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """``emit`` for each ``(type, data)``, in this order, in one statement."""
+        if events:
+            self._emit([{"id": new_id("evt"), "type": t, "data": data} for t, data in events])
+
+    def _emit(self, events: list[dict[str, Any]]) -> None:
         """Insert the events, then one delivery of each per outbox consumer, in one go."""
-        common = {"environment": self.environment, "type": event_type,
-                  "occurred_at": self.now, "created_at": utcnow()}
+        common = {"environment": self.environment, "occurred_at": self.now,
+                  "created_at": utcnow()}
         self.conn.execute(insert(outbox_events), [{**event, **common} for event in events])
         deliveries.add(self.conn, [event["id"] for event in events], self.environment, self.now)
         self._work_added()

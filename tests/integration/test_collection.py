@@ -115,16 +115,16 @@ def test_a_crash_while_recording_retries_the_job_which_charges_once_and_records_
         kassa, api, catalog, monkeypatch) -> None:
     processor = Idempotent()
     kassa.processors["sandbox"] = processor
-    record = collection.record
+    record = collection.record_many
     crashes = []
 
-    def crashing(uow, attempt, result):
+    def crashing(uow, charges):
         if len(crashes) < 2:  # the batch, then the job on its own: the run fails
-            crashes.append(attempt.key)
+            crashes.append([attempt.key for attempt, _ in charges])
             raise RuntimeError("the process died before recording the charge")
-        record(uow, attempt, result)
+        record(uow, charges)
 
-    monkeypatch.setattr(collection, "record", crashing)
+    monkeypatch.setattr(collection, "record_many", crashing)
     subscribe(api)
     [invoice] = invoices(api)
     assert invoice["status"] == "issued"  # charged, not recorded: the job is queued again

@@ -59,6 +59,21 @@ def load(uow: UnitOfWork, invoice_id: str, *, for_update: bool = False) -> Invoi
     return invoices_of(uow.conn, uow.environment, [row])[0]
 
 
+def load_many(uow: UnitOfWork, invoice_ids: Sequence[str], *,
+              for_update: bool = False) -> dict[str, Invoice]:
+    """The invoices of ``invoice_ids`` that exist, by id (locked in id order with
+    ``for_update``: no deadlock between two batches)."""
+    wanted = sorted(set(invoice_ids))
+    if not wanted:
+        return {}
+    stmt = select(invoices).where(invoices.c.environment == uow.environment,
+                                  among(uow.conn, invoices.c.id, wanted)).order_by(invoices.c.id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    rows = uow.conn.execute(stmt).mappings().all()
+    return {i.id: i for i in invoices_of(uow.conn, uow.environment, rows)}
+
+
 def lines_of(conn: Connection, environment: str,
              invoice_ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
     found: dict[str, list] = {i: [] for i in invoice_ids}

@@ -18,7 +18,7 @@ from kassa.domain.money import in_minor_units
 from kassa.ids import new_id
 from kassa.services.billing import credits, invoice_store, numbering
 from kassa.services.billing import wallet_ledger as ledger
-from kassa.services.billing.invoice_store import load, save
+from kassa.services.billing.invoice_store import load, load_many, save
 from kassa.services.customers import customer_filter
 from kassa.resources import render_object
 from kassa.resources.invoices import Invoice as InvoiceResponse

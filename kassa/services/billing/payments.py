@@ -3,22 +3,25 @@ see ``collection``, or recorded by hand for wires) and refunds."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
+from kassa.domain.errors import InvalidRequest, InvalidTransition, KassaError, NotFound
 from kassa.domain.money import ZERO, round_money
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.payments import Payment, PaymentMethod, Refund
+from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
+from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
 from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
-from kassa.store.queries import ListQuery, Page, get_row
+from kassa.store.queries import ListQuery, Page, among, get_row
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
 
@@ -135,69 +138,139 @@ def default_method(uow: UnitOfWork, customer_id: str) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
-def chargeable_method(uow: UnitOfWork, customer_id: str,
-                      method_id: str | None = None) -> dict[str, Any] | None:
-    """``method_id`` (NotFound when it is not the customer's), or the default; None when that
-    is nothing a processor can charge (none, or a wire)."""
-    method = _method(uow, customer_id, method_id) if method_id else default_method(uow, customer_id)
-    return None if method is None or method["type"] == "wire" else method
-
-
 # ------------------------------------------------------------------ collecting
 
 
 def retry_payment(ctx: Ctx, invoice_id: str, method_id: str | None) -> dict[str, Any]:
     """Spend credit and wallet balance on the amount due, then charge the rest (``payment`` is
     None when they covered it all); the charge is a collect job, run as the request commits."""
+    [answer] = retry_payments(ctx, [(invoice_id, method_id)])
+    if isinstance(answer, KassaError):
+        raise answer
+    return answer
+
+
+def retry_payments(ctx: Ctx, requests: Sequence[tuple[str, str | None]],
+                   ) -> list[dict[str, Any] | KassaError]:
+    """``retry_payment`` of each ``(invoice, method or None)``, in one transaction for them all
+    (a batch of automation steps), their charges run together as it commits; each answers its
+    result, or the error it raised, which changed nothing of it. An invoice named twice is
+    retried again after the first one's charge."""
+    first: dict[str, int] = {}
+    for k, (invoice_id, _) in enumerate(requests):
+        first.setdefault(invoice_id, k)
+    answers: dict[int, dict[str, Any] | KassaError] = dict(zip(
+        first.values(), _retry_all(ctx, [requests[k] for k in first.values()]), strict=True))
+    for k, request in enumerate(requests):
+        if k not in answers:
+            answers[k] = _retry_all(ctx, [request])[0]
+    return [answers[k] for k in range(len(requests))]
+
+
+def _retry_all(ctx: Ctx, requests: Sequence[tuple[str, str | None]],
+               ) -> list[dict[str, Any] | KassaError]:
+    """``retry_payments`` of distinct invoices."""
+    errors: dict[int, KassaError] = {}
+    charged: dict[int, str | None] = {}
     with ctx.uow() as uow:
-        loaded = inv.load(uow, invoice_id, for_update=True)
-        loaded.require_open("collect a payment for")
-        if loaded.amount_due <= 0:
-            raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
-        _refuse_processing(uow, invoice_id)
-        invoice = inv.apply_balances(uow, loaded)
-        payment_id = None
-        if invoice.amount_due > 0:
-            if invoice.amount_due < loaded.amount_due:
-                inv.save(uow, invoice)
-            method = _chargeable(ctx, uow, invoice, method_id)
-            payment_id = inv.collect_later(uow, invoice_id, method["id"])
-        else:
-            inv.mark_paid(uow, invoice)
+        loaded = inv.load_many(uow, [i for i, _ in requests], for_update=True)
+        processing = _processing(uow, list(loaded))
+        owners = sorted({i.customer_id for i in loaded.values()})
+        with_credit = credits.customers_with_money(uow.conn, uow.environment, owners)
+        with_wallet = ledger.customers_with_balance(uow.conn, uow.environment, owners)
+        methods = chargeable_methods(uow, [
+            (loaded[i].customer_id if i in loaded else "", m) for i, m in requests])
+        for k, (invoice_id, method_id) in enumerate(requests):
+            try:
+                invoice = loaded.get(invoice_id)
+                if invoice is None:
+                    raise NotFound(f"Invoice {invoice_id!r} was not found.")
+                invoice.require_open("collect a payment for")
+                if invoice.amount_due <= 0:
+                    raise InvalidTransition(f"Invoice {invoice_id} has nothing left to pay.")
+                if invoice_id in processing:
+                    raise InvalidTransition(
+                        f"Payment {processing[invoice_id]} of invoice {invoice_id} is still "
+                        "processing; wait for its outcome before retrying.")
+                if method_id:
+                    _method(uow, invoice.customer_id, method_id)  # NotFound: not the customer's
+                method = methods[k] if ctx.processor is not None else None
+                # Balances are spent before a missing method is found: undone then.
+                with uow.conn.begin_nested() if method is None else nullcontext():
+                    charged[k] = _retry_one(ctx, uow, invoice, method, credit=(
+                        invoice.customer_id in with_credit), wallet=(
+                        invoice.customer_id in with_wallet))
+            except KassaError as exc:
+                errors[k] = exc
         uow.commit()
     with ctx.uow(read_only=True) as uow:
-        payment = payment_id and uow.conn.execute(select(payments).where(
-            payments.c.environment == uow.environment, payments.c.id == payment_id,
-        )).mappings().first()
-        return {"payment": render(Payment, payment) if payment else None,
-                "invoice": inv.invoice_view(inv.load(uow, invoice_id))}
+        ids = [p for p in charged.values() if p]
+        found = {r["id"]: r for r in uow.conn.execute(select(payments).where(
+            payments.c.environment == uow.environment, among(uow.conn, payments.c.id, ids),
+        )).mappings()} if ids else {}
+        now = inv.load_many(uow, [requests[k][0] for k in charged])
+        return [errors[k] if k in errors else {
+            "payment": render(Payment, found[charged[k]]) if charged[k] in found else None,
+            "invoice": inv.invoice_view(now[requests[k][0]])} for k in range(len(requests))]
 
 
-def _refuse_processing(uow: UnitOfWork, invoice_id: str) -> None:
-    processing = uow.conn.execute(select(payments.c.id).where(
-        payments.c.environment == uow.environment, payments.c.invoice_id == invoice_id,
-        payments.c.status == "processing",
-    )).scalar()
-    if processing is not None:
-        raise InvalidTransition(f"Payment {processing} of invoice {invoice_id} is still "
-                                "processing; wait for its outcome before retrying.")
-
-
-def _chargeable(ctx: Ctx, uow: UnitOfWork, invoice: inv.Invoice,
-                method_id: str | None) -> dict[str, Any]:
+def _retry_one(ctx: Ctx, uow: UnitOfWork, loaded: inv.Invoice, method: dict[str, Any] | None,
+               *, credit: bool, wallet: bool) -> str | None:
+    """Spend balances on one invoice and ask for its charge; the payment's id (None: paid)."""
+    invoice = inv.apply_balances(uow, loaded, credit=credit, wallet=wallet)
+    if invoice.amount_due <= 0:
+        inv.mark_paid(uow, invoice)
+        return None
+    if invoice.amount_due < loaded.amount_due:
+        inv.save(uow, invoice)
     if ctx.processor is None:
         raise InvalidRequest(
             "No payment processor is configured for this environment; record a payment "
             "with POST /invoices/{id}/payments instead."
         )
-    method = chargeable_method(uow, invoice.customer_id, method_id)
     if method is None:
         raise InvalidRequest(
             f"Customer {invoice.customer_id} has no payment method to charge; add one "
             "with POST /customers/{id}/payment-methods.",
             field="payment_method_id",
         )
-    return method
+    return inv.collect_later(uow, invoice.id, method["id"])
+
+
+def _processing(uow: UnitOfWork, invoice_ids: list[str]) -> dict[str, str]:
+    """The invoices of ``invoice_ids`` with a payment still processing: {invoice: payment}."""
+    if not invoice_ids:
+        return {}
+    return {invoice_id: payment_id for payment_id, invoice_id in uow.conn.execute(
+        select(payments.c.id, payments.c.invoice_id).where(
+            payments.c.environment == uow.environment,
+            among(uow.conn, payments.c.invoice_id, sorted(invoice_ids)),
+            payments.c.status == "processing"))}
+
+
+def chargeable_methods(uow: UnitOfWork, wanted: Sequence[tuple[str, str | None]],
+                       ) -> list[dict[str, Any] | None]:
+    """What a processor can charge for each ``(customer, method id or None)``: the method, or
+    the customer's default; None for a wire, none, or a method that is not the customer's (or
+    detached). Two queries for them all."""
+    named = sorted({m for _, m in wanted if m})
+    owners = sorted({c for c, m in wanted if not m and c})
+    live = payment_methods.c.detached_at.is_(None)
+    by_id = {r["id"]: dict(r) for r in uow.conn.execute(select(payment_methods).where(
+        payment_methods.c.environment == uow.environment, live,
+        among(uow.conn, payment_methods.c.id, named))).mappings()} if named else {}
+    defaults = {r["customer_id"]: dict(r) for r in uow.conn.execute(select(payment_methods).where(
+        payment_methods.c.environment == uow.environment, live,
+        payment_methods.c.is_default.is_(True),
+        among(uow.conn, payment_methods.c.customer_id, owners),
+    ).order_by(payment_methods.c.seq.desc())).mappings()} if owners else {}
+    found: list[dict[str, Any] | None] = []
+    for customer_id, method_id in wanted:
+        method = by_id.get(method_id) if method_id else defaults.get(customer_id)
+        if method is not None and method["customer_id"] != customer_id:
+            method = None
+        found.append(None if method is None or method["type"] == "wire" else method)
+    return found
 
 
 def record_payment(ctx: Ctx, invoice_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
