@@ -1,7 +1,7 @@
 """What each action does, through the same services as the API.
 
 An action runs in two parts around the call: ``prepare`` inside the transaction that records
-the step as started (an email is rendered and stored ``queued`` there), then ``perform`` with no
+the step as started (an email is rendered there, and stored ``queued`` with the step), then ``perform`` with no
 transaction open (the SMTP, Slack, SMS or webhook call, or a billing use case owning its own
 transaction); its output is recorded afterwards, by the step runner (``runner.py``). ``dry_run`` says what an
 action would do, changing nothing. A failure raises ``ActionFailed`` (or a Kassa error).
@@ -52,14 +52,17 @@ class Prepared:
 
 
 def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
-            source: Mapping[str, str]) -> Prepared:
-    """The part done in the transaction that records the step as started."""
+            source: Mapping[str, str], templates: dict[str, Any] | None = None) -> Prepared:
+    """The part done in the transaction that records the step as started; it writes nothing
+    itself: an email is rendered into the row the caller stores with the started step
+    (``templates``: the email templates the transaction found so far)."""
     if action == "send_webhook":
         return Prepared({"messageId": webhook_message_id(source["execution_id"], source["step"])})
     if action != "send_email":
         return Prepared({})
-    email = emails.prepare(uow, template_key=_template(params), context=context,
-                           to=params["to"], cc=tuple(params.get("cc") or ()), source=source)
+    email = emails.compose(uow, template_key=_template(params), context=context,
+                           to=params["to"], cc=tuple(params.get("cc") or ()), source=source,
+                           sources=templates)
     return Prepared({"emailId": email["id"]}, email)
 
 

@@ -257,12 +257,13 @@ def _start(writes: Writes, uow: UnitOfWork, ex: dict[str, Any], runs: Runs,
         return Started(ex["id"], ex["position"], step, at, run["attempts"], params, context,
                        dict(run["output"] or {}), None, definition)
     attempts, prepared, error = (run["attempts"] if run else 0) + 1, actions.Prepared({}), None
-    try:
-        with uow.conn.begin_nested():
-            prepared = actions.prepare(uow, step.action, params, context,
-                                       {"execution_id": ex["id"], "step": key})
+    try:  # writes nothing: a failure leaves the transaction as it was
+        prepared = actions.prepare(uow, step.action, params, context,
+                                   {"execution_id": ex["id"], "step": key}, writes.templates)
     except Exception as exc:
         error = _describe(exc)
+    if prepared.email is not None:
+        writes.emails.append(prepared.email)
     record_step(writes, uow, runs, ex, at, step, "started", attempts=attempts,
                 output=prepared.output)
     return Started(ex["id"], ex["position"], step, at, attempts, params, context,

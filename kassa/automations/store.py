@@ -16,6 +16,7 @@ from kassa.automations.executions import STEP_JOB, step_key
 from kassa.automations.parsing import parse as parse_definition
 from kassa.domain.automations.definition import ActionStep, Definition
 from kassa.ids import new_id
+from kassa.services import emails as email_service
 from kassa.store.queries import get_row
 from kassa.store.tables import automation_executions, automation_step_runs, automation_versions
 from kassa.store.uow import UnitOfWork
@@ -62,6 +63,8 @@ class Writes:
     changed_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, tuple[dict[str, Any], datetime]] = field(default_factory=dict)
+    emails: list[dict[str, Any]] = field(default_factory=list)  # the send_email steps' mail
+    templates: dict[str, Any] = field(default_factory=dict)  # email templates found, by key
 
     def schedule(self, execution_id: str, position: int, run_at: datetime) -> None:
         """The step job that runs the execution from ``position`` at ``run_at``."""
@@ -70,6 +73,7 @@ class Writes:
 
     def flush(self, uow: UnitOfWork) -> None:
         env = uow.environment
+        email_service.insert_many(uow, self.emails)
         if self.new_runs:
             dialect = postgresql if uow.dialect == "postgresql" else sqlite
             uow.conn.execute(dialect.insert(automation_step_runs).on_conflict_do_nothing(
@@ -96,6 +100,7 @@ class Writes:
             keys = list(self.jobs)
             uow.enqueue_many(STEP_JOB, [self.jobs[k] for k in keys], dedupe_keys=keys)
         self.new_runs, self.changed_runs, self.executions, self.jobs = {}, {}, {}, {}
+        self.emails = []
 
 
 @dataclass

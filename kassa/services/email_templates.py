@@ -82,11 +82,18 @@ def find(conn: Connection, environment: str, key: str) -> TemplateSource | None:
 
 
 def render(
-    conn: Connection, environment: str, key: str, context: Mapping[str, Any]
+    conn: Connection, environment: str, key: str, context: Mapping[str, Any],
+    sources: dict[str, TemplateSource | None] | None = None,
 ) -> Rendered:
     """Subject, HTML and text of template ``key`` with ``context``; an unknown key is an
-    InvalidRequest naming ``template``."""
-    source = find(conn, environment, key)
+    InvalidRequest naming ``template``. ``sources``: the templates one transaction found so
+    far, by key (a batch of emails looks each up once)."""
+    if sources is None:
+        source = find(conn, environment, key)
+    else:
+        if key not in sources:
+            sources[key] = find(conn, environment, key)
+        source = sources[key]
     if source is None:
         raise InvalidRequest(f"Unknown email template {key!r}.", field="template")
     return render_parts(source.subject, source.body, source.text, context)

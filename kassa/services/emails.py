@@ -76,12 +76,30 @@ def prepare(
     cc: str | Sequence[str] = (),
     source: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Render ``template_key`` with ``context`` into a ``queued`` email; its row. An unknown
-    template or a bad address is an InvalidRequest naming ``template``, ``to`` or ``cc``."""
+    """Render ``template_key`` with ``context`` into a ``queued`` email, stored; its row. An
+    unknown template or a bad address is an InvalidRequest naming ``template``, ``to`` or
+    ``cc``."""
+    row = compose(uow, template_key=template_key, context=context, to=to, cc=cc, source=source)
+    uow.conn.execute(emails.insert(), row)
+    return row
+
+
+def compose(
+    uow: UnitOfWork,
+    *,
+    template_key: str,
+    context: Mapping[str, Any],
+    to: str | Sequence[str],
+    cc: str | Sequence[str] = (),
+    source: Mapping[str, Any] | None = None,
+    sources: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``prepare``'s row, not stored yet (the caller inserts it in this transaction, with
+    others: ``insert_many``); ``sources`` as ``email_templates.render`` takes it."""
     recipients = addresses(to, "to", required=True)
     copies = addresses(cc, "cc", required=False)
-    rendered = email_templates.render(uow.conn, uow.environment, template_key, context)
-    row = {
+    rendered = email_templates.render(uow.conn, uow.environment, template_key, context, sources)
+    return {
         "environment": uow.environment,
         "id": new_id("em"),
         "status": "queued",
@@ -99,8 +117,12 @@ def prepare(
         "created_at": uow.now,
         "updated_at": uow.now,
     }
-    uow.conn.execute(emails.insert(), row)
-    return row
+
+
+def insert_many(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store emails ``compose`` made, in one statement."""
+    if rows:
+        uow.conn.execute(emails.insert(), list(rows))
 
 
 def _message_id(email_id: str, sender: str) -> str:
