@@ -269,7 +269,8 @@ def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  
              ("catalog-bundle", f"catalog/bundles/{seeded['bundle']}")]
     if who == "admin":
         shots += [(path.replace("/", "-"), path) for path in FORMS]
-        shots.append(("catalog-product-edit", f"catalog/products/{seeded['product']}/edit"))
+        shots += [(f"catalog-{kind}-edit", f"catalog/{kind}s/{seeded[kind]}/edit")
+                  for kind in ("product", "plan", "metric", "bundle")]
     if who == "admin":
         sub = f"subscriptions/{seeded['subscription']}"
         shots += [("customer-edit", f"customers/{seeded['customer']}/edit"),

@@ -111,6 +111,27 @@ def nested(fields: Mapping[str, str], roots: Iterable[str]) -> tuple[dict[str, A
     return _build(tree)
 
 
+def form_values(value: Any, prefix: str = "") -> dict[str, str]:
+    """The inputs a stored object fills, by path: the reverse of ``nested`` (an edit form
+    starts from the object as the API shows it). None is an empty input, a list's rows are
+    indexed, numbers and money their text."""
+    if isinstance(value, Mapping):
+        found: dict[str, str] = {}
+        for key, child in value.items():
+            found |= form_values(child, f"{prefix}.{key}" if prefix else str(key))
+        return found
+    if isinstance(value, (list, tuple)):
+        found = {}
+        for index, child in enumerate(value):
+            found |= form_values(child, f"{prefix}[{index}]")
+        return found
+    if value is None:
+        return {prefix: ""}
+    if isinstance(value, bool):
+        return {prefix: "true" if value else "false"}
+    return {prefix: str(value)}
+
+
 def errors_by_input(exc: KassaError, paths: Paths, inputs: Iterable[str]) -> dict[str, str]:
     """``exc``'s messages by the form's input (or group) they belong to: the body's field named
     as the form names it, then the input it is or lies within (``field_errors``)."""

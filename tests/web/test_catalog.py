@@ -343,3 +343,101 @@ def test_every_price_type_has_its_fields(admin, sandbox_api) -> None:
         "billing_direction": "arrears", "description": "Calls over 100",
         "quantity_expression": f"max(usage.call_{tag} - 100, 0)",
         "unit_price_expression": "0.02"}]}
+
+
+def test_edit_a_plan_keeps_what_it_does_not_show_and_changes_what_is_typed(
+        admin, sandbox_api) -> None:
+    tag = _tag()
+    metric = _metric(sandbox_api, tag)
+    platform = _product(sandbox_api, f"Platform {tag}")
+    usage = _product(sandbox_api, f"API usage {tag}", fee_type="metered",
+                     billing_frequency=None, metric_ids=[metric["id"]])
+    plan = ok(sandbox_api.post("/plans", json={
+        "name": f"Growth {tag}", "description": "Before", "currency": "EUR",
+        "contract": {"period_type": "fixed", "duration_months": 12},
+        "billing": {"payment_terms": "net_30", "auto_pay_invoices": False},
+        "items": [
+            {"product_id": platform["id"], "price": {
+                "type": "fixed", "billing_frequency": "recurring",
+                "fixed_pricing_model": {"price_per_unit": "99.00"}}},
+            {"product_id": usage["id"], "price": {
+                "type": "tiered", "fee_type": "metered", "billing_frequency": "recurring",
+                "metric_ids": [metric["id"]], "tiered_pricing_model": {"tiers": [
+                    {"min_units": 0, "max_units": 1000, "price_per_unit": "0.10"},
+                    {"min_units": 1001, "price_per_unit": "0.05"}]}}}]}), 201)
+    admin.goto(f"/dashboard/catalog/plans/{plan['id']}")
+    admin.get_by_role("link", name="Edit", exact=True).click()
+    form = admin.get_by_role("form", name=f"Edit Growth {tag}")
+    expect(form.get_by_label("Name", exact=True)).to_have_value(f"Growth {tag}")
+    expect(form).to_contain_text("EUR")  # shown, not an input: a plan keeps its currency
+    expect(form.get_by_label("Term length (months)")).to_have_value("12")
+    expect(form.get_by_label("Payment terms")).to_have_value("net_30")
+    first, second = _item(admin, 1), _item(admin, 2)
+    expect(first.get_by_label("Product")).to_have_value(platform["id"])
+    expect(first.get_by_label("Amount")).to_have_value("99.00")
+    expect(second.get_by_label("Price type")).to_have_value("tiered")
+    expect(second.get_by_label("Metric (metered prices)")).to_have_value(metric["id"])
+    expect(second.get_by_label("Tier 2 from")).to_have_value("1001")
+    expect(second.get_by_label("Tier 2 up to")).to_have_value("")
+    first.get_by_label("Amount").fill("-1")
+    form.get_by_label("Description (optional)").fill("")
+    _submit(admin, "Save", 422)
+    error_beside(admin, _item(admin, 1).get_by_label("Amount"), "Must not be negative.")
+    expect(_item(admin, 2).get_by_label("Tier 1 price per unit")).to_have_value("0.10")  # kept
+    _item(admin, 1).get_by_label("Amount").fill("129.00")
+    _item(admin, 2).get_by_label("Tier 2 price per unit").fill("0.04")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.wait_for_url(f"**/catalog/plans/{plan['id']}?done=updated")
+    expect(admin.get_by_role("status")).to_have_text("Saved the plan.")
+    saved = ok(sandbox_api.get(f"/plans/{plan['id']}"))
+    assert (saved["description"], saved["currency"], saved["contract"], saved["billing"]) == (
+        None, "EUR", {"period_type": "fixed", "duration_months": 12},
+        {"payment_terms": "net_30", "auto_pay_invoices": False})
+    assert saved["items"][0]["price"]["fixed_pricing_model"]["price_per_unit"] == "129.00"
+    assert [t["price_per_unit"] for t in saved["items"][1]["price"]["tiered_pricing_model"][
+        "tiers"]] == ["0.10", "0.04"]
+    assert saved["items"][1]["price"]["metric_ids"] == [metric["id"]]
+
+
+def test_edit_a_bundle_and_a_metric(admin, sandbox_api) -> None:
+    tag = _tag()
+    core = _product(sandbox_api, f"Core {tag}")
+    bundle = ok(sandbox_api.post("/bundles", json={"name": f"Starter {tag}", "items": [
+        {"product_id": core["id"], "price": {"type": "fixed", "billing_frequency": "recurring",
+                                             "fixed_pricing_model": {
+                                                 "price_per_unit": "49.00"}}}]}), 201)
+    admin.goto(f"/dashboard/catalog/bundles/{bundle['id']}")
+    admin.get_by_role("link", name="Edit", exact=True).click()
+    admin.get_by_label("Name", exact=True).fill(f"Starter plus {tag}")
+    _item(admin, 1).get_by_label("Amount").fill("59.00")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.wait_for_url(f"**/catalog/bundles/{bundle['id']}?done=updated")
+    saved = ok(sandbox_api.get(f"/bundles/{bundle['id']}"))
+    assert saved["name"] == f"Starter plus {tag}"
+    assert saved["items"][0]["price"]["fixed_pricing_model"]["price_per_unit"] == "59.00"
+
+    metric = ok(sandbox_api.post("/metrics", json={
+        "name": f"EU volume {tag}", "event_name": f"payment_{tag}",
+        "aggregation": {"method": "sum", "field": "amount"},
+        "filter_groups": [{"operator": "and", "filters": [
+            {"field": "region", "operator": "in", "value": ["eu", "uk"]}]}]}), 201)
+    admin.goto(f"/dashboard/catalog/metrics/{metric['id']}")
+    admin.get_by_role("link", name="Edit", exact=True).click()
+    expect(admin.get_by_label("Aggregation")).to_have_value("sum")
+    expect(admin.get_by_label("Filter 1 value")).to_have_value("eu, uk")
+    admin.get_by_label("Property aggregated").fill("")
+    _submit(admin, "Save", 422)
+    error_beside(admin, admin.get_by_label("Property aggregated"),
+                 "Required for the sum aggregation.")
+    admin.get_by_label("Property aggregated").fill("net_amount")
+    admin.get_by_label("Filter 1 value").fill("eu, uk, ch")
+    admin.get_by_label("Filter 2 property").fill("amount")
+    admin.get_by_label("Filter 2 operator").select_option(label="greater than")
+    admin.get_by_label("Filter 2 value").fill("0")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.wait_for_url(f"**/catalog/metrics/{metric['id']}?done=updated")
+    saved = ok(sandbox_api.get(f"/metrics/{metric['id']}"))
+    assert saved["aggregation"] == {"method": "sum", "field": "net_amount"}
+    assert saved["filter_groups"] == [{"operator": "and", "filters": [
+        {"field": "region", "operator": "in", "value": ["eu", "uk", "ch"]},
+        {"field": "amount", "operator": "gt", "value": "0"}]}]

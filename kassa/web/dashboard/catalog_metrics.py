@@ -1,6 +1,6 @@
 """Catalog -> Metrics: the billable metrics, New Metric (event name, aggregation, a group of
-property filters), a metric's page and Archive, through the services of /metrics, the form read
-by ``MetricCreate``."""
+property filters), a metric's page, Edit and Archive, through the services of /metrics, the form
+read by ``MetricCreate`` (``MetricUpdate`` when editing)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from kassa.api.schemas.catalog import AggregationMethod, FilterOperator, MetricCreate
+from kassa.api.schemas.catalog import AggregationMethod, FilterOperator, MetricCreate, MetricUpdate
 from kassa.domain.errors import KassaError
 from kassa.services import catalog
 from kassa.web.auth import Acting, ActingForm, Viewing, Visitor
 from kassa.web.dashboard.catalog import catalog_page, done
 from kassa.web.dashboard.listing import PageNumber, page_count, page_query
-from kassa.web.form_paths import errors_by_input, nested
+from kassa.web.form_paths import errors_by_input, form_values, nested
 from kassa.web.forms import Form, parsed
 
 router = APIRouter(prefix="/catalog/metrics")
@@ -61,13 +61,29 @@ def metric_body(form: Form) -> tuple[dict[str, Any], Any]:
 
 
 def _form_page(request: Request, visitor: Visitor, *, status: int = 200,
-               values: dict[str, str] | None = None,
-               errors: dict[str, str] | None = None) -> Response:
+               values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+               metric: dict[str, Any] | None = None) -> Response:
+    """New Metric, or Edit of ``metric`` (its fields filled in from it)."""
+    if values is None:
+        values = _values(metric) if metric is not None else {
+            "aggregation.method": "count", f"{GROUP}.operator": "and"}
+    groups = len(metric["filter_groups"]) if metric is not None else 1
+    filters = len(metric["filter_groups"][0]["filters"]) if metric and groups == 1 else 0
     return catalog_page(request, "catalog/metric_form.html", "catalog_metrics", status=status,
-                        title="New Metric",
-                        values=values or {"aggregation.method": "count", f"{GROUP}.operator": "and"},
-                        errors=errors or {}, methods=METHODS, joins=JOINS, group=GROUP,
-                        operators=[("", "—")] + OPERATORS, filter_rows=range(FILTER_ROWS))
+                        title=f"Edit {metric['name']}" if metric else "New Metric",
+                        metric=metric, values=values, errors=errors or {}, methods=METHODS,
+                        joins=JOINS, group=GROUP, operators=[("", "—")] + OPERATORS,
+                        filter_rows=range(max(FILTER_ROWS, filters + 1)),
+                        filters_editable=groups <= 1)
+
+
+def _values(metric: dict[str, Any]) -> dict[str, str]:
+    """The form's inputs filled from ``metric`` (an ``in`` filter's values joined by commas)."""
+    groups = [{**group, "filters": [
+        {**f, "value": ", ".join(map(str, f["value"])) if isinstance(f["value"], list)
+         else f["value"]} for f in group["filters"]]} for group in metric["filter_groups"]]
+    values = form_values({k: metric.get(k) for k in ROOTS if k != "filter_groups"})
+    return values | form_values({"filter_groups": groups}) if len(groups) == 1 else values
 
 
 @router.get("/new", name="new_metric")
@@ -93,6 +109,28 @@ def metric_page(request: Request, visitor: Viewing, metric_id: str) -> Response:
     return catalog_page(request, "catalog/metric.html", "catalog_metrics", what="metric",
                         title=metric["name"], metric=metric, methods=dict(METHODS),
                         operators=dict(OPERATORS), joins=dict(JOINS))
+
+
+@router.get("/{metric_id}/edit", name="edit_metric")
+def edit_metric_form(request: Request, visitor: ActingForm, metric_id: str) -> Response:
+    return _form_page(request, visitor, metric=catalog.get_metric(visitor.ctx, metric_id))
+
+
+@router.post("/{metric_id}/edit", name="update_metric")
+def update_metric(request: Request, visitor: Acting, metric_id: str) -> Response:
+    """Save the metric as the form describes it (PATCH /metrics); filters stay as they are
+    when the metric has several filter groups (the form edits one)."""
+    metric = catalog.get_metric(visitor.ctx, metric_id)
+    body, paths = metric_body(visitor.form)
+    if len(metric["filter_groups"]) > 1:
+        body.pop("filter_groups", None)
+    try:
+        changes = parsed(MetricUpdate, body).model_dump(mode="json", exclude_unset=True)
+        catalog.update_metric(visitor.ctx, metric_id, changes)
+    except KassaError as exc:
+        return _form_page(request, visitor, status=422, values=visitor.form.values(),
+                          errors=errors_by_input(exc, paths, INPUTS), metric=metric)
+    return done(request, "catalog_metric", "updated", metric_id=metric_id)
 
 
 @router.post("/{metric_id}/archive", name="archive_metric")
