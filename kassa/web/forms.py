@@ -1,7 +1,8 @@
 """Form bodies: ``application/x-www-form-urlencoded`` (what plain forms and htmx send), read up
 to a size limit and decoded as UTF-8; one value per field name. ``parsed`` reads what a form
-asks for with the API's own request schema, and ``field_errors`` puts what a schema or a service
-refused beside the inputs it names."""
+asks for with the API's own request schema (what it refuses is a ``FieldErrors``, as the API's
+422), and ``field_errors`` or ``messages_by_field`` put what a schema or a service refused beside
+the inputs it names. (``form_paths.nested`` builds a nested body from inputs named by path.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from kassa.api.errors import FieldErrors, validation_errors
 from kassa.domain.errors import KassaError
 
 FORM_LIMIT = 64 * 1024  # a dashboard form is a few fields; nothing needs more
-Body = TypeVar("Body", bound=BaseModel)
 FORM = "form"  # the key of errors that belong to no input: shown above the form
 M = TypeVar("M", bound=BaseModel)
 
@@ -80,23 +80,6 @@ async def read_form(request: Request) -> Form:
     return Form(dict(pairs), {k: tuple(v) for k, v in repeated.items() if len(v) > 1})
 
 
-class FormInvalid(Exception):
-    """A form's fields failed the API's request schema: ``errors`` maps each field, named as
-    the API names it (``amount``, ``conditions[0].value``), to its message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
-
-
-def validated(schema: type[Body], body: Mapping[str, Any]) -> Body:
-    """``body`` read by the API's request ``schema``, as the JSON API reads it: a page accepts
-    exactly what the API accepts, with the same messages (``FormInvalid`` otherwise)."""
-    try:
-        return schema.model_validate(dict(body))
-    except ValidationError as exc:
-        found = validation_errors(exc.errors())
-        raise FormInvalid({e["field"]: e["message"] for e in reversed(found)}) from None
 def parsed(schema: type[M], data: Mapping[str, Any]) -> M:
     """``data`` read by the API's request ``schema``: what it refuses is a ``FieldErrors``
     naming each field, as the API's 422 names them (``contract.start_date``, ``tags[2]``)."""
@@ -105,6 +88,19 @@ def parsed(schema: type[M], data: Mapping[str, Any]) -> M:
     except ValidationError as exc:
         errors = validation_errors(exc.errors())
         raise FieldErrors(f"{errors[0]['field']}: {errors[0]['message']}", errors) from None
+
+
+def messages_by_field(exc: KassaError, default: str | None = None) -> dict[str, str]:
+    """``exc``'s messages by the request field each names, as the API's 422 lists them (the
+    first for a field wins): for forms whose inputs are named as the API's fields. A message
+    naming no field is under ``default`` (None: left out)."""
+    found = ([(e["field"], e["message"]) for e in exc.errors] if isinstance(exc, FieldErrors)
+             else [(exc.field, exc.detail)])
+    errors: dict[str, str] = {}
+    for name, message in found:
+        if name or default:
+            errors.setdefault(name or default, message)  # type: ignore[arg-type]
+    return errors
 
 
 def _sentence(text: str) -> str:

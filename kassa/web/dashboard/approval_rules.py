@@ -12,11 +12,12 @@ from starlette.responses import Response
 
 from kassa.api.schemas.approvals import WHOLE, ConditionType, RuleCreate
 from kassa.domain.approvals import describe
+from kassa.api.errors import FieldErrors
 from kassa.domain.errors import KassaError
 from kassa.services.subscriptions import approvals
 from kassa.store.queries import ListQuery
 from kassa.web.auth import Managing, Viewing, Visitor
-from kassa.web.forms import Form, FormInvalid, validated
+from kassa.web.forms import Form, messages_by_field, parsed
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/settings/approval-rules")
@@ -80,14 +81,15 @@ def _read(form: Form) -> dict[str, Any]:
     """The form read by RuleCreate, errors named after the form's own fields."""
     body, rows = rule_body(form)
     try:
-        return validated(RuleCreate, body).model_dump(mode="json")
-    except FormInvalid as exc:
+        return parsed(RuleCreate, body).model_dump(mode="json")
+    except FieldErrors as exc:
         def named(field: str) -> str:
             found = re.match(r"conditions\[(\d+)\]", field)
             if found and int(found.group(1)) < len(rows):
                 return f"conditions[{rows[int(found.group(1))]}]" + field[found.end():]
             return field
-        raise FormInvalid({named(k): v for k, v in exc.errors.items()}) from None
+        raise FieldErrors(exc.detail, [{**e, "field": named(e["field"])}
+                                       for e in exc.errors]) from None
 
 
 def rule_values(rule: dict[str, Any]) -> dict[str, str]:
@@ -144,7 +146,7 @@ def new_rule(request: Request, visitor: Viewing) -> Response:
 def create_rule(request: Request, visitor: Managing) -> Response:
     try:
         rule = approvals.create_rule(visitor.ctx, _read(visitor.form))
-    except (FormInvalid, KassaError) as exc:
+    except KassaError as exc:
         return _refused(request, visitor, None, exc)
     return _list_page(request, visitor, notice=f"Created rule {rule['name']}.")
 
@@ -159,7 +161,7 @@ def update_rule(request: Request, visitor: Managing, rule_id: str) -> Response:
     rule = approvals.get_rule(visitor.ctx, rule_id)
     try:
         rule = approvals.update_rule(visitor.ctx, rule_id, _read(visitor.form))
-    except (FormInvalid, KassaError) as exc:
+    except KassaError as exc:
         return _refused(request, visitor, rule, exc)
     return _list_page(request, visitor, notice=f"Saved rule {rule['name']}.")
 
@@ -171,12 +173,8 @@ def delete_rule(request: Request, visitor: Managing, rule_id: str) -> Response:
 
 
 def _refused(request: Request, visitor: Visitor, rule: dict[str, Any] | None,
-             exc: Exception) -> Response:
-    values = visitor.form.values()
-    if isinstance(exc, FormInvalid):
-        return _form_page(request, visitor, rule, status=422, values=values, errors=exc.errors)
-    assert isinstance(exc, KassaError)
-    if exc.field:
-        return _form_page(request, visitor, rule, status=422, values=values,
-                          errors={exc.field: exc.detail})
+             exc: KassaError) -> Response:
+    values, errors = visitor.form.values(), messages_by_field(exc)
+    if errors:
+        return _form_page(request, visitor, rule, status=422, values=values, errors=errors)
     return _form_page(request, visitor, rule, status=422, values=values, problem=exc.detail)

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from kassa.api.schemas.approvals import Decision, Rejection
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.services.subscriptions import approval_views, approvals
 from kassa.web.auth import Acting, Viewing, Visitor
-from kassa.web.forms import FormInvalid, validated
+from kassa.web.forms import messages_by_field, parsed
 from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
@@ -79,11 +79,8 @@ def review_page(request: Request, visitor: Viewing, approval_id: str) -> Respons
 def _decided(request: Request, visitor: Visitor, approval_id: str, decide: Any) -> Response:
     try:
         approval = decide()
-    except FormInvalid as exc:
-        return _review_page(request, visitor, approval_id, status=422, errors=exc.errors,
-                            values=visitor.form.values())
     except KassaError as exc:
-        errors = {exc.field: exc.detail} if exc.field in ("reason", "note") else {}
+        errors = {k: v for k, v in messages_by_field(exc).items() if k in ("reason", "note")}
         return _review_page(request, visitor, approval_id, status=422, errors=errors,
                             problem=None if errors else exc.detail,
                             values=visitor.form.values())
@@ -103,7 +100,7 @@ def _decided(request: Request, visitor: Visitor, approval_id: str, decide: Any) 
 @router.post("/{approval_id}/approve", name="approve")
 def approve(request: Request, visitor: Acting, approval_id: str) -> Response:
     def decide() -> dict[str, Any]:
-        body = validated(Decision, {"approver": visitor.session.email,
+        body = parsed(Decision, {"approver": visitor.session.email,
                                     "note": visitor.form.text("note") or None})
         return approvals.approve(visitor.ctx, approval_id, body.approver, body.note)
 
@@ -114,9 +111,9 @@ def approve(request: Request, visitor: Acting, approval_id: str) -> Response:
 def reject(request: Request, visitor: Acting, approval_id: str) -> Response:
     def decide() -> dict[str, Any]:
         if not visitor.form.text("reason"):
-            raise FormInvalid({"reason": "Give the reason for the rejection: the requester "
-                                         "sees it."})
-        body = validated(Rejection, {"approver": visitor.session.email,
+            raise InvalidRequest("Give the reason for the rejection: the requester sees it.",
+                                 field="reason")
+        body = parsed(Rejection, {"approver": visitor.session.email,
                                      "reason": visitor.form.text("reason")})
         return approvals.reject(visitor.ctx, approval_id, body.approver, body.reason)
 

@@ -13,13 +13,13 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from kassa.api.errors import field_messages
+from kassa.api.errors import FieldErrors, field_messages
 from kassa.api.schemas.automations import TriggerSample
 from kassa.automations import dryrun, overview, service, templates
 from kassa.automations.source_lines import LineError, SourceInvalid, dump, load, located
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.web.auth import Acting, ActingForm, Viewing, Visitor
-from kassa.web.forms import FormInvalid, validated
+from kassa.web.forms import parsed
 from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
@@ -251,19 +251,19 @@ def activate(request: Request, visitor: Acting, automation_id: str) -> Response:
 
 
 def sample_trigger(text: str) -> dict[str, Any]:
-    """The Test Automation sample (a JSON object) as TriggerSample reads it; FormInvalid
+    """The Test Automation sample (a JSON object) as TriggerSample reads it; an InvalidRequest
     naming ``sample`` otherwise."""
     try:
         data = orjson.loads(text or "{}")
     except orjson.JSONDecodeError as exc:
-        raise FormInvalid({"sample": f"The sample is not valid JSON: {exc}."}) from None
+        raise InvalidRequest(f"The sample is not valid JSON: {exc}.", field="sample") from None
     if not isinstance(data, dict):
-        raise FormInvalid({"sample": "The sample is a JSON object, such as "
-                                     '{"customer": {"id": "..."}}.'})
+        raise InvalidRequest('The sample is a JSON object, such as {"customer": {"id": "..."}}.',
+                             field="sample")
     try:
-        return validated(TriggerSample, {"trigger": data}).trigger
-    except FormInvalid as exc:
-        raise FormInvalid({"sample": next(iter(exc.errors.values()))}) from None
+        return parsed(TriggerSample, {"trigger": data}).trigger
+    except FieldErrors as exc:
+        raise InvalidRequest(exc.errors[0]["message"], field="sample") from None
 
 
 @router.post("/{automation_id}/test", name="test_automation")
@@ -273,9 +273,6 @@ def test_automation(request: Request, visitor: Acting, automation_id: str) -> Re
     text = visitor.form.get("sample")
     try:
         result = dryrun.test_automation(visitor.ctx, automation_id, sample_trigger(text))
-    except FormInvalid as exc:
-        return automation_page(request, visitor, automation_id, status=422, sample=text,
-                               errors=exc.errors)
     except KassaError as exc:
         return automation_page(request, visitor, automation_id, status=422, sample=text,
                                errors={"sample": exc.detail})

@@ -15,7 +15,7 @@ from kassa.domain.errors import KassaError
 from kassa.services import email_templates
 from kassa.store.queries import ListQuery
 from kassa.web.auth import Managing, ManagingForm, Visitor
-from kassa.web.forms import FormInvalid, validated
+from kassa.web.forms import messages_by_field, parsed
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/settings/email-templates")
@@ -53,16 +53,13 @@ def save_template(request: Request, visitor: Managing, key: str) -> Response:
     """Save template: PUT /email-templates/{key} (a built-in's key: the override)."""
     form = visitor.form
     try:
-        body = validated(EmailTemplateSave, {"subject": form.get("subject"),
-                                             "body": form.get("body"),
-                                             "text": form.get("text") or None})
+        body = parsed(EmailTemplateSave, {"subject": form.get("subject"),
+                                          "body": form.get("body"),
+                                          "text": form.get("text") or None})
         saved, _ = email_templates.save_template(visitor.ctx, key, body.model_dump())
-    except FormInvalid as exc:
-        return _template_page(request, visitor, key, status=422, values=form.values(),
-                              errors=exc.errors)
     except KassaError as exc:
         return _template_page(request, visitor, key, status=422, values=form.values(),
-                              errors={exc.field or "body": exc.detail})
+                              errors=messages_by_field(exc, default="body"))
     what = "this environment's override is in use" if saved["builtin"] else "saved"
     return _template_page(request, visitor, key, notice=f"Saved {saved['name']}: {what}.")
 

@@ -14,10 +14,10 @@ from starlette.responses import Response
 
 from kassa.api.schemas.credit_notes import CreditNoteCreate, CreditReason
 from kassa.api.schemas.invoices import ApplyCredits
-from kassa.domain.errors import KassaError
+from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.services.billing import credit_notes, invoice_actions, invoice_overview, payments
 from kassa.web.auth import Acting, Viewing, Visitor
-from kassa.web.forms import FormInvalid, validated
+from kassa.web.forms import messages_by_field, parsed
 from kassa.web.listing import PageNumber, page_count, page_query
 from kassa.web.rendering import page, url
 
@@ -104,15 +104,13 @@ def _act(request: Request, visitor: Visitor, invoice_id: str, panel: str | None,
     the service's message beside its field, or above the form when it names none."""
     try:
         notice = action()
-    except FormInvalid as exc:
-        return _invoice_page(request, visitor, invoice_id, status=422, opened=panel,
-                             errors=exc.errors, values=visitor.form.values())
     except KassaError as exc:
-        if exc.field is None or panel is None:
+        errors = messages_by_field(exc)
+        if not errors or panel is None:
             return _invoice_page(request, visitor, invoice_id, status=422, opened=panel,
                                  problem=exc.detail, values=visitor.form.values())
         return _invoice_page(request, visitor, invoice_id, status=422, opened=panel,
-                             errors={exc.field: exc.detail}, values=visitor.form.values())
+                             errors=errors, values=visitor.form.values())
     return _invoice_page(request, visitor, invoice_id, notice=notice)
 
 
@@ -141,7 +139,7 @@ def apply_credits(request: Request, visitor: Acting, invoice_id: str) -> Respons
     """Apply Credits: the amount chosen, off what is due."""
 
     def apply() -> str:
-        body = validated(ApplyCredits, {"amount": visitor.form.text("amount")})
+        body = parsed(ApplyCredits, {"amount": visitor.form.text("amount")})
         invoice = invoice_actions.apply_credits(visitor.ctx, invoice_id, body.amount)
         return (f"Applied {body.amount} {invoice['currency']} of credit: "
                 f"{invoice['amount_due']} {invoice['currency']} is due.")
@@ -158,9 +156,9 @@ def create_credit_note(request: Request, visitor: Acting, invoice_id: str) -> Re
 
     def create() -> str:
         if form.text("resolution") not in ("refund", "credit"):
-            raise FormInvalid({"resolution": "Choose Refund to payment method or Store as "
-                                             "credit."})
-        body = validated(CreditNoteCreate, {
+            raise InvalidRequest("Choose Refund to payment method or Store as credit.",
+                                 field="resolution")
+        body = parsed(CreditNoteCreate, {
             "invoice_id": invoice_id, "amount": form.text("amount"),
             "reason": form.text("reason") or "other", "memo": form.text("memo") or None,
             "resolution": form.text("resolution") or None,
