@@ -100,6 +100,7 @@ def _on_first_call(module: str, name: str) -> Any:
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
     from kassa.automations import executions
+    from kassa.services.billing import documents
     from kassa.services.billing import collection, refunds
     from kassa.services.usage import thresholds
 
@@ -109,6 +110,7 @@ def build_jobs() -> JobRunner:
     jobs.register(refunds.REFUND_JOB, refunds.refund, retry=refunds.REFUND_RETRY,
                   on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
+    jobs.register(documents.RENDER_JOB, documents.render_job)
     jobs.register(executions.STEP_JOB, _on_first_call("kassa.automations.runner", "run_step_job"),
                   retry=executions.STEP_RETRY,
                   prefetch=_on_first_call("kassa.automations.runner", "prefetch"),

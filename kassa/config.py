@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         500, ge=1, le=10_000, description="Subscriptions billed per transaction"
     )
     workers: int = Field(1, ge=1, le=64, description="Processes 'kassa serve' runs")
+    render_pdfs_on_issue: bool = Field(
+        True, description="Render and store each invoice's PDF as it is issued (the "
+        "render_document job); false: on its first download")
     subscription_ending_soon_days: int = Field(
         30, ge=0, le=3650, description="Days before a term ends that subscription.ending_soon fires"
     )

@@ -23,6 +23,9 @@ from kassa.store.migrate import upgrade
 from kassa.store.tables import metadata
 
 POSTGRES_URL = os.environ.get("KASSA_TEST_POSTGRES_URL")
+# WeasyPrint takes about a fifth of a second per PDF: the suite renders an invoice's PDF at its
+# issue only where a test asks for it (tests/api/test_pdfs.py); a download renders it anyway.
+os.environ.setdefault("KASSA_RENDER_PDFS_ON_ISSUE", "false")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 API_VERSION_HEADERS = {"Alguna-Version": "2026-04-01"}
 

@@ -64,3 +64,16 @@ class CustomerPortalSettings(ResponseSchema):
     available_plan_ids: list[str] = Field(
         [], description="Plans a customer may change to in the portal")
     updated_at: Timestamp | None = None
+
+
+class CompanySettings(ResponseSchema):
+    """The seller on invoice and credit note PDFs."""
+
+    name: str | None = Field(None, description="The seller's name (null: none printed)")
+    address: str | None = Field(None, description="Postal address, one line per line")
+    email: str | None = Field(None, description="Billing contact address")
+    tax_id: str | None = Field(None, description="VAT number or other tax id")
+    logo: str | None = Field(
+        None, description="A PNG, JPEG or SVG image as a data: URL (base64), at most 100 KB")
+    footer: str | None = Field(None, description="Printed at the foot of every page")
+    updated_at: Timestamp | None = None

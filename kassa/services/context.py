@@ -51,7 +51,7 @@ class Ctx:
         return UnitOfWork(
             self.engine, self.environment, self.clock, read_only=read_only,
             run_jobs=self._run_jobs if self.jobs is not None else None, on_work=self.notify,
-            hooks=self.billing,
+            hooks=self.billing, settings=self.settings,
         )
 
     def _run_jobs(self, job_ids: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Environment settings (Settings → Invoicing, Subscriptions, Customer Portal): read where the
+"""Environment settings (Settings → Invoicing, Subscriptions, Customer Portal, Company): read where the
 behaviour happens, inside the use case's own unit of work, and changed by PATCH.
 
 Each environment has its own; a section never saved has its defaults, which are what Kassa did
@@ -15,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.domain.errors import InvalidRequest
 from kassa.resources.fields import ResponseSchema
-from kassa.resources.settings import CustomerPortalSettings, InvoicingSettings, SubscriptionSettings
+from kassa.resources.settings import (
+    CompanySettings,
+    CustomerPortalSettings,
+    InvoicingSettings,
+    SubscriptionSettings,
+)
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
 from kassa.store.tables import environment_settings, plans
@@ -27,6 +32,7 @@ SECTIONS: dict[str, type[ResponseSchema]] = {
     "invoicing": InvoicingSettings,
     "subscriptions": SubscriptionSettings,
     "customer_portal": CustomerPortalSettings,
+    "company": CompanySettings,
 }
 
 

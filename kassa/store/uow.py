@@ -46,8 +46,11 @@ class UnitOfWork:
         run_jobs: Callable[[list[str]], None] | None = None,
         on_work: Callable[[], None] | None = None,
         hooks: Any = None,
+        settings: Any = None,
     ) -> None:
         self.engine = engine
+        # The installation's settings (kassa.config.Settings) where a use case reads one.
+        self.settings = settings
         self.environment = environment
         self.clock = clock
         self.read_only = read_only

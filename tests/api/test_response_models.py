@@ -13,7 +13,9 @@ from tests.scenarios.billing_helpers import card
 from tests.scenarios.seed_catalog import ok
 
 # Served by docs.install (HTML pages and the OpenAPI document itself), not API resources.
-WITHOUT_RESPONSE_MODEL = {"/docs", "/redoc", "/openapi.json"}
+# The docs pages, and the PDFs (application/pdf, documented in their responses).
+WITHOUT_RESPONSE_MODEL = {"/docs", "/redoc", "/openapi.json", "/invoices/{invoice_id}/pdf",
+                          "/credit-notes/{note_id}/pdf"}
 MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
 
 

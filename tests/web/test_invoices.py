@@ -258,3 +258,32 @@ def test_a_viewer_cannot_act_on_invoices(server, api, page) -> None:
     after = ok(api.get(f"/invoices/{invoice['id']}"))
     assert (after["status"], after["amount_due"], after["amount_credited"]) == (
         "payment_failed", "75.00", "0.00")
+
+
+def test_download_pdf(server, api, admin) -> None:
+    """Invoices → an invoice → Download PDF: the document the API serves."""
+    import io
+
+    from pypdf import PdfReader
+
+    customer = customer_with_card(api)
+    invoice = one_time(api, customer, "75.00")
+    admin.goto(f"/dashboard/invoices/{invoice['id']}")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Download PDF").click()
+    pdf = open(download.value.path(), "rb").read()
+    assert download.value.suggested_filename == f"{invoice['id']}.pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"Invoice {invoice['number']}" in text and customer["name"] in text
+    assert "75.00 USD" in text
+    assert api.get(f"/invoices/{invoice['id']}/pdf").content == pdf  # the same document
+
+
+def test_a_viewer_downloads_the_pdf_of_its_environment_only(server, api, page) -> None:
+    invoice = one_time(api, customer_with_card(api), "75.00")
+    pdf = api.get(f"/invoices/{invoice['id']}/pdf").content
+    sign_in(page, server.user("viewer"))
+    answer = page.request.get(f"/dashboard/invoices/{invoice['id']}/pdf")
+    assert answer.status == 200 and answer.body() == pdf
+    page.get_by_role("button", name="Production").click()
+    assert page.request.get(f"/dashboard/invoices/{invoice['id']}/pdf").status == 404

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
+from kassa.api.routes.invoices import PDF, pdf_response
 from kassa.api.schemas.credit_notes import CreditNoteApply, CreditNoteCreate
 from kassa.resources.credit_notes import CreditNote
+from kassa.services.billing import documents
 from kassa.services.billing import credit_notes
 
 router = APIRouter(tags=["credit notes"])
@@ -31,6 +34,12 @@ def list_credit_notes(ctx: EnvCtx, query: Listing) -> dict[str, Any]:
 @router.get("/credit-notes/{note_id}", response_model=CreditNote)
 def get_credit_note(note_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return credit_notes.get_credit_note(ctx, note_id)
+
+
+@router.get("/credit-notes/{note_id}/pdf", response_class=Response, responses=PDF)
+def credit_note_pdf(note_id: str, ctx: EnvCtx) -> Response:
+    """The credit note as a PDF, rendered once and served the same from then on."""
+    return pdf_response(documents.credit_note_pdf(ctx, note_id), note_id)
 
 
 @router.post("/credit-notes/{note_id}/apply", response_model=CreditNote)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.invoices import ApplyCredits, Invoice, OneTimeInvoice, UpcomingInvoice
 from kassa.api.schemas.payments import InvoicePayment, ManualPayment, RetryPayment
+from kassa.services.billing import documents
 from kassa.services.billing import invoice_actions, invoices, payments
 
 router = APIRouter(tags=["invoices"])
@@ -31,6 +33,22 @@ def create_invoice(body: OneTimeInvoice, ctx: EnvCtx) -> dict[str, Any]:
 @router.get("/invoices/{invoice_id}", response_model=Invoice)
 def get_invoice(invoice_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return invoices.get_invoice(ctx, invoice_id)
+
+
+PDF = {200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+             "description": "The PDF"}}
+
+
+def pdf_response(pdf: bytes, name: str) -> Response:
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@router.get("/invoices/{invoice_id}/pdf", response_class=Response, responses=PDF)
+def invoice_pdf(invoice_id: str, ctx: EnvCtx) -> Response:
+    """The invoice as a PDF: an issued invoice's is rendered once (when it is issued) and the
+    same document is served from then on; a draft's is rendered now, marked as a draft."""
+    return pdf_response(documents.invoice_pdf(ctx, invoice_id), invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/issue", response_model=Invoice)

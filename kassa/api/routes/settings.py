@@ -11,12 +11,18 @@ from pydantic import BaseModel
 
 from kassa.api.deps import EnvCtx
 from kassa.api.schemas.settings import (
+    CompanySettingsUpdate,
     CustomerPortalSettingsUpdate,
     InvoicingSettingsUpdate,
     SubscriptionSettingsUpdate,
 )
 from kassa.api.schemas.settings import SettingsPatch as Patch
-from kassa.resources.settings import CustomerPortalSettings, InvoicingSettings, SubscriptionSettings
+from kassa.resources.settings import (
+    CompanySettings,
+    CustomerPortalSettings,
+    InvoicingSettings,
+    SubscriptionSettings,
+)
 from kassa.services import environment_settings as settings
 
 router = APIRouter(prefix="/settings", tags=["settings"])
@@ -33,6 +39,11 @@ SECTIONS: list[tuple[str, str, type[BaseModel], type[Patch], str, str]] = [
      "The defaults of customer portal sessions: which sections show, what a customer may do, "
      "the retention offer and the plans available for plan changes.",
      "Change the given fields; a nested section merges field by field."),
+    ("company", "company", CompanySettings, CompanySettingsUpdate,
+     "The seller printed on invoice and credit note PDFs: name, address, email, tax id, logo "
+     "and footer.",
+     "Change the given fields (null clears one); PDFs rendered from now on print them, those "
+     "of invoices issued before keep what they printed."),
 ]
 
 

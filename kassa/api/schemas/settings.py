@@ -77,5 +77,22 @@ class CustomerPortalSettingsUpdate(SettingsPatch):
     available_plan_ids: Annotated[list[PlanId], Field(max_length=100)] | None = None
 
 
-__all__ = ["CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
+LOGO_PATTERN = r"^data:image/(png|jpeg|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$"
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CompanySettingsUpdate(SettingsPatch):
+    """The seller printed on PDFs; null clears a field."""
+
+    name: Short | None = None
+    address: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        None, description="One line per line")
+    email: Short | None = None
+    tax_id: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    logo: Annotated[str, Field(max_length=140_000, pattern=LOGO_PATTERN)] | None = Field(
+        None, description="data:image/png;base64,... (PNG, JPEG or SVG, at most 100 KB)")
+    footer: LongText | None = None
+
+
+__all__ = ["CompanySettingsUpdate", "CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
            "SubscriptionSettingsUpdate"]

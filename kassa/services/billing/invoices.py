@@ -29,6 +29,8 @@ from kassa.store.uow import UnitOfWork
 
 # Charges what an invoice has due once the transaction asking for it commits (collection.py).
 COLLECT_JOB = "collect_payment"
+# Renders and stores an issued invoice's PDF (kassa.services.billing.documents).
+RENDER_JOB = "render_document"
 
 
 def invoice_view(invoice: Invoice) -> dict[str, Any]:
@@ -109,6 +111,9 @@ def issue_many(uow: UnitOfWork, batch: Sequence[Invoice]) -> list[Invoice]:
         for invoice, number in zip(batch, numbers, strict=True)
     ], invoice_store.ISSUE_FIELDS)
     uow.emit_many("invoice.issued", [invoice_view(i) for i in issued])
+    if uow.settings is None or uow.settings.render_pdfs_on_issue:
+        uow.enqueue_many(RENDER_JOB, [({"kind": "invoice", "id": i.id}, uow.now) for i in issued],
+                         dedupe_keys=[f"{RENDER_JOB}:invoice:{i.id}" for i in issued])
     done = []
     for invoice in issued:
         if invoice.amount_due <= 0:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from kassa.api.schemas.credit_notes import CreditNoteCreate, CreditReason
 from kassa.api.schemas.invoices import ApplyCredits
 from kassa.domain.errors import InvalidRequest, KassaError
+from kassa.services.billing import documents
 from kassa.services.billing import credit_notes, invoice_actions, invoice_overview, payments
 from kassa.web.auth import Acting, Viewing, Visitor
 from kassa.web.forms import messages_by_field, parsed
@@ -85,6 +86,15 @@ def _invoice_page(request: Request, visitor: Visitor, invoice_id: str, *, status
                 status=status, active="invoices", title=title,
                 here=url(request, "invoice", invoice_id=invoice_id), opened=opened,
                 label=label, reasons=REASONS, **details, **context)
+
+
+@router.get("/{invoice_id}/pdf", name="invoice_pdf")
+def invoice_pdf(visitor: Viewing, invoice_id: str) -> Response:
+    """Download PDF: the document ``GET /invoices/{id}/pdf`` serves (the one stored when the
+    invoice was issued)."""
+    pdf = documents.invoice_pdf(visitor.ctx, invoice_id)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{invoice_id}.pdf"'})
 
 
 @router.get("/{invoice_id}", name="invoice")

@@ -1,0 +1,1 @@
+"""Documents Kassa hands to customers: PDF invoices and credit notes (``render``)."""
