@@ -22,6 +22,7 @@ from tests.automations.test_dunning import DUNNING
 from tests.scenarios.seed_catalog import ok
 from tests.web.conftest import error_beside, nav, sign_in, text_of
 from tests.web.server import form_token
+from tests.web.test_accessibility import UNNAMED
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,9 @@ def server(own_server):
 
 
 def shot(page, name: str) -> None:
+    """A screenshot of the builder's page to look at; every control on it is named."""
     page.screenshot(path=f"/tmp/builder_{name}.png", full_page=True)
+    assert page.evaluate(UNNAMED) == [], name
 
 
 def add_action(page, kind: str, **settings: str) -> None:

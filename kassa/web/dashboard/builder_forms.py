@@ -25,8 +25,7 @@ TRIGGER_TYPES = [("event", "Event: runs when something happens (e.g. payment fai
                  ("schedule", "Schedule: runs on a schedule (daily, weekly, ...)")]
 SCHEDULES = [("interval", "Interval (every 24h...)"), ("cron", "Cron"),
              ("calendar", "Calendar")]
-CALENDAR_OPTIONS = [(key, f"{key.replace('_', ' ').capitalize()} ({text})")
-                    for key, text in CALENDARS.items()]
+CALENDAR_OPTIONS = [(key, key.replace("_", " ").capitalize()) for key in CALENDARS]
 OPERATOR_OPTIONS = [(name, name.replace("_", " ")) for name in OPERATORS]
 COMBINE = [("and", "AND: all of them hold"), ("or", "OR: any of them holds")]
 FIELD_SUGGESTIONS = ("invoice.amount", "invoice.total", "invoice.status", "invoice.currency",
