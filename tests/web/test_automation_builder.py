@@ -107,9 +107,11 @@ def test_the_dunning_example_step_by_step(sandbox_api, admin) -> None:
     # Step 5: Test Automation and Activate (9.) on the automation's page.
     expect(admin.get_by_role("status")).to_have_text(
         f"Created {name}: version 1 is a draft. Test it, then Activate it.")
-    expect(admin.get_by_role("button", name="Test Automation")).to_be_visible()
     shot(admin, "5_created")
     automation_id = created_id(admin)
+    admin.get_by_role("button", name="Test Automation").click()  # on the sample data
+    expect(admin.get_by_role("heading", name="Test result:")).to_be_visible()
+    shot(admin, "5_tested")
     admin.get_by_role("button", name="Activate").click()
     expect(admin.get_by_role("status")).to_have_text(
         f"Activated {name}: it runs on its trigger from now on.")
@@ -174,6 +176,38 @@ def test_condition_rows_and_refusals_beside_their_fields(sandbox_api, admin) -> 
         {"type": "delay", "duration": "1d"},
         {"type": "action", "action": "update_customer", "fields": {"segment": "key-account"}}]
     assert automation["status"] == "draft"
+
+
+def test_without_javascript_a_schedule_and_an_sms(server, browser, sandbox_api) -> None:
+    """Plain form posts: every part of Step 2 shows, and the chosen one is read."""
+    api = sandbox_api
+    context = browser.new_context(base_url=server.url, java_script_enabled=False,
+                                  viewport={"width": 1280, "height": 860})
+    try:
+        page = context.new_page()
+        sign_in(page, server.user("admin"), path="/dashboard/automations/builder")
+        name = f"Monthly SMS {uuid.uuid4().hex[:6]}"
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Description").fill("A text on the 1st.")
+        page.get_by_label("Schedule: runs on a schedule (daily, weekly, ...)").check()
+        page.get_by_role("radio", name="Calendar").check()
+        page.get_by_role("combobox", name="Calendar").select_option("first_day_of_month")
+        page.get_by_label("Timezone").fill("Europe/Berlin")
+        shot(page, "2_trigger_no_js")
+        page.get_by_role("button", name="Next").click()
+        page.get_by_role("button", name="Next").click()
+        add_action(page, "Send SMS", **{"To (phone number)": "+15550100",
+                                        "Message": "Your invoice is ready."})
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("status")).to_contain_text(f"Created {name}")
+        automation = ok(api.get(f"/automations/{created_id(page)}"))
+        assert (automation["trigger"], automation["description"], automation["steps"]) == (
+            {"type": "schedule", "calendar": "first_day_of_month", "timezone": "Europe/Berlin"},
+            "A text on the 1st.",
+            [{"type": "action", "action": "send_sms", "to": "+15550100",
+              "message": "Your invoice is ready."}])
+    finally:
+        context.close()
 
 
 def test_edit_as_yaml_holds_the_draft(admin) -> None:

@@ -37,7 +37,8 @@ OPTIONS = {"events": bf.EVENTS, "trigger_types": bf.TRIGGER_TYPES, "schedules": 
            "calendars": bf.CALENDAR_OPTIONS, "operators": bf.OPERATOR_OPTIONS,
            "combine_options": bf.COMBINE, "field_suggestions": bf.FIELD_SUGGESTIONS,
            "kinds": bf.KINDS, "customer_fields": bf.CUSTOMER_FIELDS,
-           "default_to": bf.DEFAULT_TO, "summary": bf.step_summary, "stages": STAGES}
+           "default_to": bf.DEFAULT_TO, "summary": bf.step_summary, "runs_on": bf.runs_on,
+           "stages": STAGES}
 
 
 def _page(request: Request, visitor: Visitor, stage: str, draft: dict[str, Any], *,

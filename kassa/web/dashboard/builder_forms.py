@@ -17,6 +17,7 @@ from kassa.domain.automations.conditions import OPERATORS
 from kassa.domain.automations.schedule import CALENDARS
 from kassa.domain.automations.triggers import EVENTS_WITH_DAYS, TRIGGER_EVENTS
 from kassa.domain.errors import KassaError
+from kassa.web.dashboard.automations import trigger_text
 from kassa.web.forms import FORM, Form, FormInvalid, field_errors
 
 EVENTS = [(e, f"{e.replace('.', ' ').replace('_', ' ').title()} ({e})")
@@ -62,6 +63,14 @@ def load_draft(text: str) -> dict[str, Any]:
 
 def dump_draft(draft: Mapping[str, Any]) -> str:
     return orjson.dumps(draft).decode()
+
+
+def runs_on(draft: Mapping[str, Any]) -> str:
+    """The draft's trigger as a sentence (``Event payment.failed``, ``Every 1d``)."""
+    try:
+        return trigger_text(draft["trigger"])
+    except (KeyError, TypeError, AttributeError):
+        return "its trigger"
 
 
 def _checked(data: Mapping[str, Any], inputs: Mapping[str, str]) -> None:
