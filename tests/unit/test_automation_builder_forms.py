@@ -79,3 +79,21 @@ def test_a_step_is_checked_by_the_api_parser() -> None:
 def test_a_mangled_draft_starts_again() -> None:
     assert bf.load_draft("[1, 2") == {"steps": []}
     assert bf.load_draft('"text"') == {"steps": []}
+
+
+def test_the_trigger_of_step_two() -> None:
+    form = {"name": "Renewal", "trigger_type": "event", "event": "subscription.ending_soon",
+            "days": "30", "interval": "ignored"}
+    draft = bf.read_trigger(Form(form), {"steps": []})
+    assert draft["trigger"] == {"type": "event", "event": "subscription.ending_soon", "days": 30}
+    with pytest.raises(FormInvalid) as refused:
+        bf.read_trigger(Form(form | {"days": "soon"}), {"steps": []})
+    assert refused.value.errors == {"days": "Days is a whole number from 1 to 3650."}
+    weekly = {"name": "Weekly", "trigger_type": "schedule", "schedule": "cron",
+              "cron": "0 9 * * 1", "timezone": "Europe/Berlin"}
+    assert bf.read_trigger(Form(weekly), {"steps": []})["trigger"] == {
+        "type": "schedule", "cron": "0 9 * * 1", "timezone": "Europe/Berlin"}
+    with pytest.raises(FormInvalid) as refused:
+        bf.read_trigger(Form(weekly | {"cron": "every monday"}), {"steps": []})
+    assert list(refused.value.errors) == ["cron"]
+    assert bf.trigger_values(bf.read_trigger(Form(weekly), {"steps": []}))["schedule"] == "cron"
