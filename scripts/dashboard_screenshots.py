@@ -240,6 +240,38 @@ def _automation_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None
     page.get_by_role("button", name="Save template").click()
     page.get_by_text("is not a valid template").wait_for()
     page.screenshot(path=out / "admin-email-template-error.png", full_page=True)
+    _builder_pages(page, out)
+
+
+def _builder_pages(page, out: Path) -> None:  # noqa: ANN001
+    """Create Automation → From Scratch, each step of the guided builder (a refusal too)."""
+    def shot(name: str) -> None:
+        page.screenshot(path=out / f"admin-automation-builder-{name}.png", full_page=True)
+
+    page.goto("/dashboard/automations/builder")
+    shot("trigger")
+    page.get_by_label("Name").fill("Big invoices")
+    page.get_by_label("Event", exact=True).select_option("invoice.issued")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Add Condition").click()
+    page.get_by_label("Field").fill("invoice.amount")
+    page.get_by_label("Operator").select_option("greater_than")
+    page.get_by_label("Value").fill("a lot")
+    page.get_by_role("button", name="Next").click()
+    shot("conditions-error")
+    page.get_by_label("Value").fill("1000")
+    page.get_by_role("button", name="Next").click()
+    for kind, label, value in [("Send Email", None, None), ("Wait", "Wait for", "3d"),
+                               ("Add Condition", "If", "{{invoice.status}} == 'unpaid'"),
+                               ("Retry Payment", None, None)]:
+        page.get_by_label(kind, exact=True).check()
+        page.get_by_role("button", name="Add Action").click()
+        if label:
+            page.get_by_label(label, exact=True).fill(value)
+        if kind == "Retry Payment":
+            shot("configure")
+        page.get_by_role("button", name="Add step").click()
+    shot("actions")
 
 
 def _billing_pages(page, out: Path, who: str, seeded: dict[str, str]) -> None:  # noqa: ANN001

@@ -24,7 +24,8 @@ PAGES = ["/dashboard/", "/dashboard/customers", "/dashboard/subscriptions", "/da
          "/dashboard/settings/team", "/dashboard/settings/approval-rules",
          "/dashboard/settings/approval-rules/new", "/dashboard/settings/invoicing",
          "/dashboard/settings/subscriptions", "/dashboard/settings/customer-portal",
-         "/dashboard/clock", "/dashboard/automations/new", "/dashboard/settings/email-templates",
+         "/dashboard/clock", "/dashboard/automations/new", "/dashboard/automations/builder",
+         "/dashboard/settings/email-templates",
          "/dashboard/settings/email-templates/payment_failed_first"]
 
 

@@ -3,6 +3,7 @@
 from kassa.web.dashboard import (
     approval_rules,
     approvals,
+    automation_builder,
     automation_history,
     automations,
     catalog,
@@ -31,5 +32,5 @@ ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            customer_pages.router, customer_money.router, subscription_create.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
            webhooks.router, catalog.router, catalog_metrics.router, catalog_plans.router,
-           automations.router, automation_history.router, email_templates.router,
-           env_settings.router]
+           automation_builder.router, automations.router, automation_history.router,
+           email_templates.router, env_settings.router]

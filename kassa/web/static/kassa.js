@@ -26,3 +26,16 @@ document.addEventListener("scroll", (event) => {
   if (!(area instanceof HTMLTextAreaElement) || !area.parentElement.classList.contains("code-editor")) return;
   area.parentElement.querySelector(".gutter").scrollTop = area.scrollTop;
 }, true);
+
+// The builder's parts that apply to one choice only (data-when="NAME=VALUE": shown while the
+// radio button NAME has VALUE checked). Without JavaScript every part shows, each saying when
+// it applies, and the server reads only the chosen one's.
+function showChosen(form) {
+  form.querySelectorAll("[data-when]").forEach((part) => {
+    const [name, value] = part.dataset.when.split("=");
+    const chosen = form.querySelector(`input[type="radio"][name="${name}"]:checked`);
+    part.hidden = chosen !== null && chosen.value !== value;
+  });
+}
+document.addEventListener("change", (event) => { if (event.target.form) showChosen(event.target.form); });
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form").forEach(showChosen));
