@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kassa.web.dashboard import builder_forms as bf
-from kassa.web.forms import Form, FormInvalid
+from kassa.web.dashboard.builder_forms import FormInvalid
+from kassa.web.forms import Form
 
 
 def row(field: str, operator: str, value: str) -> dict[str, str]:

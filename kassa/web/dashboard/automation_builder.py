@@ -24,7 +24,7 @@ from kassa.store.queries import ListQuery
 from kassa.web.auth import Acting, ActingForm, Visitor
 from kassa.web.dashboard import builder_forms as bf
 from kassa.web.dashboard.automations import STARTER, _created, _new_page
-from kassa.web.forms import FORM, FormInvalid, field_errors
+from kassa.web.forms import FORM, field_errors
 from kassa.web.rendering import page, url
 
 router = APIRouter(prefix="/automations/builder")
@@ -76,7 +76,7 @@ def trigger_step(request: Request, visitor: Acting) -> Response:
     draft = bf.load_draft(form.get("draft"))
     try:
         draft = bf.read_trigger(form, draft)
-    except FormInvalid as exc:
+    except bf.FormInvalid as exc:
         return _page(request, visitor, "trigger", draft, status=422, errors=exc.errors,
                      values=form.values())
     if form.get("do") == "yaml":
@@ -109,7 +109,7 @@ def conditions_step(request: Request, visitor: Acting) -> Response:
         return _page(request, visitor, "conditions", draft, combine=combine, rows=rows)
     try:
         draft["conditions"] = bf.read_conditions(rows, combine)
-    except FormInvalid as exc:
+    except bf.FormInvalid as exc:
         return _page(request, visitor, "conditions", draft, status=422, combine=combine,
                      rows=rows, errors=exc.errors)
     if do == "yaml":
@@ -137,7 +137,7 @@ def steps_step(request: Request, visitor: Acting) -> Response:
     if do == "add":
         try:
             step = bf.read_step(kind, form)
-        except FormInvalid as exc:
+        except bf.FormInvalid as exc:
             return _page(request, visitor, "steps", draft, status=422, place=place, kind=kind,
                          errors=exc.errors, values=form.values())
         place = bf.add_step(draft, place, step)

@@ -18,7 +18,16 @@ from kassa.domain.automations.schedule import CALENDARS
 from kassa.domain.automations.triggers import EVENTS_WITH_DAYS, TRIGGER_EVENTS
 from kassa.domain.errors import KassaError
 from kassa.web.dashboard.automations import trigger_text
-from kassa.web.forms import FORM, Form, FormInvalid, field_errors
+from kassa.web.forms import FORM, Form, field_errors
+
+
+class FormInvalid(Exception):
+    """A builder step refused: ``errors`` maps each of its inputs (or ``FORM``) to a message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
 
 EVENTS = [(e, f"{e.replace('.', ' ').replace('_', ' ').title()} ({e})")
           for e in sorted(TRIGGER_EVENTS)]
