@@ -17,9 +17,10 @@ from typing import Any
 
 from kassa.automations import tasks
 from kassa.channels import ChannelError
+from kassa.channels.email import Attachment
 from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.services import customers, email_templates, emails, notify
-from kassa.services.billing import credit_notes, invoice_actions
+from kassa.services.billing import credit_notes, documents, invoice_actions
 from kassa.services.billing import payments as billing_payments
 from kassa.services.context import Ctx
 from kassa.store.uow import UnitOfWork
@@ -63,7 +64,10 @@ def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
     email = emails.compose(uow, template_key=_template(params), context=context,
                            to=params["to"], cc=tuple(params.get("cc") or ()), source=source,
                            sources=templates)
-    return Prepared({"emailId": email["id"]}, email)
+    output = {"emailId": email["id"]}
+    if params.get("attach_invoice"):  # the PDF of the invoice the trigger names, attached
+        output["attachInvoice"] = _record_id(params, context, "invoice")
+    return Prepared(output, email)
 
 
 def _template(params: Params) -> str:
@@ -85,10 +89,16 @@ def _send_email(ctx: Ctx, prepared: dict, email: Mapping[str, Any] | None) -> di
     """Send the email the step stored (read back when an earlier run of its job started the
     step); its outcome is recorded at once, in a transaction of its own, so a worker killed
     after it leaves it ``sent``: the step, run again, does not mail twice."""
-    outcome = emails.send(ctx, prepared["emailId"], email)
+    attachments = ()
+    if prepared.get("attachInvoice"):
+        invoice_id = prepared["attachInvoice"]
+        attachments = (Attachment(f"{invoice_id}.pdf", "application/pdf",
+                                  documents.invoice_pdf(ctx, invoice_id)),)
+    outcome = emails.send(ctx, prepared["emailId"], email, attachments=attachments)
     if outcome.status != "sent":
         raise ActionFailed(outcome.error or "The email was not sent.")
-    return {"emailId": prepared["emailId"], "status": outcome.status}
+    return {"emailId": prepared["emailId"], "status": outcome.status,
+            **({"attachInvoice": prepared["attachInvoice"]} if attachments else {})}
 
 
 def _channel(call: Callable[[], Any]) -> dict[str, Any]:

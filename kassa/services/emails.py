@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 
 from kassa.channels import ChannelError
-from kassa.channels.email import EmailMessage
+from kassa.channels.email import Attachment, EmailMessage
 from kassa.domain.errors import InvalidRequest
 from kassa.ids import new_id
 from kassa.services import email_templates
@@ -130,10 +130,11 @@ def _message_id(email_id: str, sender: str) -> str:
     return f"<{email_id}@{domain}>"
 
 
-def send(ctx: Ctx, email_id: str, row: Mapping[str, Any] | None = None) -> EmailOutcome:
+def send(ctx: Ctx, email_id: str, row: Mapping[str, Any] | None = None, *,
+         attachments: Sequence[Attachment] = ()) -> EmailOutcome:
     """Send email ``email_id`` (outside any transaction; ``row`` is the email when the caller
-    holds it, so it is not read again) and record the outcome; an email already sent is not
-    sent again."""
+    holds it, so it is not read again) with ``attachments`` (an invoice's PDF), and record the
+    outcome; an email already sent is not sent again."""
     if row is None:
         with ctx.uow(read_only=True) as uow:
             row = get_row(uow.conn, emails, uow.environment, email_id, what="Email")
@@ -144,6 +145,7 @@ def send(ctx: Ctx, email_id: str, row: Mapping[str, Any] | None = None) -> Email
     message = EmailMessage(
         to=tuple(row["to_addresses"]), cc=tuple(row["cc_addresses"]), subject=row["subject"],
         text=row["text"], html=row["html"], message_id=message_id, date=ctx.clock.now(),
+        attachments=tuple(attachments),
     )
     try:
         channels.mailer.send(message)
