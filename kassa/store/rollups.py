@@ -8,6 +8,12 @@ are written in key order, so two of them never wait on each other's rows crosswi
 keeps the amount as exact decimal text, which its arithmetic would turn into a float: the rows
 are read and the sums made in Python, which is safe because a SQLite writer holds the database's
 write lock from its first statement (``BEGIN IMMEDIATE``, ``kassa.store.engine``) to its commit.
+
+In a unit of work the deltas wait for its commit (``flush``, called by ``UnitOfWork.commit``) and
+are written then, every rollup in one order (by table, then key): the rows every writer shares
+(today's, in one currency) are locked for the commit alone, and never in an order that could
+deadlock with another transaction's. Deltas made inside a savepoint rolled back are dropped
+with it. Outside a unit of work (a script's own transaction) they are written at once.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import Connection, Numeric, Table, and_, or_, select, type_coerce
+from sqlalchemy import Connection, Engine, Numeric, Table, and_, event, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 Key = tuple[Any, ...]
@@ -52,7 +58,72 @@ def names(table: Table) -> tuple[list[str], str]:
     return keys, amount[0]
 
 
+_PENDING = "kassa.rollups.pending"  # in Connection.info: a stack of {table: Deltas}, a layer
+# per open savepoint
+
+
 def add(conn: Connection, table: Table, deltas: Deltas) -> None:
+    """Apply ``deltas`` to ``table``: at the commit of the connection's unit of work, or now."""
+    stack = conn.info.get(_PENDING)
+    if stack is None:
+        _write(conn, table, deltas)
+        return
+    layer = stack[-1]
+    waiting = layer.setdefault(table, Deltas())
+    for key, (amount, count) in deltas.rows.items():
+        waiting.add(key, amount, count)
+
+
+def begin(conn: Connection) -> None:
+    """A unit of work starts on ``conn``: deltas wait for ``flush``."""
+    conn.info[_PENDING] = [{}]
+
+
+def flush(conn: Connection) -> None:
+    """Write the deltas waiting on ``conn`` (just before its commit)."""
+    stack = conn.info.get(_PENDING)
+    if not stack:
+        return
+    conn.info[_PENDING] = [{}]
+    merged: dict[Table, Deltas] = {}
+    for layer in stack:
+        for table, deltas in layer.items():
+            into = merged.setdefault(table, Deltas())
+            for key, (amount, count) in deltas.rows.items():
+                into.add(key, amount, count)
+    for table in sorted(merged, key=lambda t: t.name):
+        _write(conn, table, merged[table])
+
+
+def end(conn: Connection) -> None:
+    """The unit of work is over (committed or not): nothing waits any more."""
+    conn.info.pop(_PENDING, None)
+
+
+@event.listens_for(Engine, "savepoint")
+def _savepoint(conn: Connection, name: str) -> None:
+    if (stack := conn.info.get(_PENDING)) is not None:
+        stack.append({})
+
+
+@event.listens_for(Engine, "release_savepoint")
+def _released(conn: Connection, name: str, context: object) -> None:
+    stack = conn.info.get(_PENDING)
+    if stack is not None and len(stack) > 1:
+        for table, deltas in stack.pop().items():
+            into = stack[-1].setdefault(table, Deltas())
+            for key, (amount, count) in deltas.rows.items():
+                into.add(key, amount, count)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _rolled_back(conn: Connection, name: str, context: object) -> None:
+    stack = conn.info.get(_PENDING)
+    if stack is not None and len(stack) > 1:
+        stack.pop()
+
+
+def _write(conn: Connection, table: Table, deltas: Deltas) -> None:
     changes = deltas.changes()
     if not changes:
         return

@@ -9,6 +9,7 @@ backfill). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
@@ -19,11 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, select
 
+from kassa.clock import FixedClock
 from kassa.services import keys, reports
-from kassa.store import invoice_rollups, mrr_rollup
+from kassa.store import invoice_rollups, mrr_rollup, rollups
 from kassa.store.migrate import alembic_config, upgrade
-from kassa.store.rollups import names
+from kassa.store.rollups import Deltas, names
 from kassa.store.tables import mrr_days, mrr_segments, receivable_days, revenue_days
+from kassa.store.uow import UnitOfWork
 from tests.conftest import API_VERSION_HEADERS, wipe
 from tests.integration import report_reference as reference
 from tests.scenarios import seed_catalog as sc
@@ -255,3 +258,98 @@ def test_migration_0014_builds_the_rollups_from_the_rows_stored(api: TestClient,
         assert kept["mrr_days"] and kept["revenue_days"] and kept["receivable_days"]
     assert ok(api.get("/reports/mrr", params={"from": "2026-01-01", "to": "2026-04-30"})) == before
     assert_matches_the_base_tables(kassa.engine, now)
+
+
+def _together(*calls: Any) -> list[Any]:
+    """The calls run at once, each in its own thread; their results."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        barrier.wait()
+        results[n] = calls[n]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_parallel_writers_add_up(pg_only, api: TestClient, kassa) -> None:
+    """Requests in parallel (PostgreSQL) that write the same rollup rows (one day, one
+    currency): invoices issued, the same invoice voided twice at once, payments, subscriptions
+    started and canceled. Every delta lands once: the figures equal the base tables'."""
+    sc.build(api)
+    ok(api.post("/customers", json={"id": "EuroCo001", "name": "Euro Co", "currency": "EUR"}), 201)
+    ok(api.post("/clock/freeze", json={"at": START.isoformat().replace("+00:00", "Z")}))
+
+    def invoice(n: int) -> Any:
+        return lambda: api.post("/invoices", json={
+            "customer_id": CUSTOMERS[n % 3][0], "payment_terms": "net_30",
+            "lines": [{"description": "Work", "amount": AMOUNTS[n % len(AMOUNTS)]}]})
+
+    made = [r.json() for r in _together(*(invoice(n) for n in range(12)))]
+    assert all(m.get("status") in ("issued", "paid") for m in made), made  # 0.00: paid
+    voids = _together(*(lambda i=m["id"]: api.post(f"/invoices/{i}/void") for m in made[:4]
+                        for _ in range(2)))
+    assert sorted(r.status_code for r in voids) == [200] * 4 + [422] * 4
+    payable = [m for m in made[4:] if Decimal(m["amount_due"]) > 0]
+    _together(*(lambda i=m["id"]: api.post(f"/invoices/{i}/payments", json={"amount": "0.01"})
+                for m in payable))
+
+    def subscribe(n: int) -> Any:
+        # A customer each: two subscriptions of one customer activated at once deadlock on the
+        # customer row (billing's FOR UPDATE after the inserts' FOR KEY SHARE), rollups or not.
+        currency = ("USD", "EUR")[n % 2]
+        ok(api.post("/customers", json={"id": f"Par{n:05d}", "name": f"P{n}",
+                                        "currency": currency}), 201)
+        return lambda: api.post("/subscriptions", json={
+            "customer_id": f"Par{n:05d}", "currency": currency, "auto_activate": True,
+            "contract": {"period_type": "monthly_rolling", "start_date": "2026-01-10"},
+            "items": [{"product_id": sc.PLATFORM, "price": sc.fixed("100.00", "advance")}]})
+
+    started = _together(*(subscribe(n) for n in range(8)))
+    assert all(r.status_code == 201 for r in started), [
+        (r.status_code, r.text[:300]) for r in started if r.status_code != 201]
+    subs = [r.json()["id"] for r in started]
+    cancels = _together(*(lambda s=s: api.post(f"/subscriptions/{s}/cancel",
+                                               json={"timing": "immediate"}) for s in subs[:4]))
+    assert all(r.status_code == 200 for r in cancels), [r.text for r in cancels]
+    assert_matches_the_base_tables(kassa.engine, START)
+
+
+def test_deltas_wait_for_the_commit_and_go_with_a_rolled_back_savepoint(kassa) -> None:
+    """In a unit of work a rollup's deltas are written at its commit, those of a savepoint
+    rolled back never, those of a released one with the rest; without a commit, none."""
+    day = date(2026, 3, 1)
+
+    def delta(amount: str) -> Deltas:
+        found = Deltas()
+        found.add(("sandbox", day, "USD"), Decimal(amount), 1)
+        return found
+
+    def stored() -> tuple | None:
+        with kassa.engine.connect() as conn:
+            row = conn.execute(select(revenue_days.c.total, revenue_days.c["count"])).first()
+        return None if row is None else (Decimal(row[0]), row[1])
+
+    with UnitOfWork(kassa.engine, "sandbox", FixedClock(START)) as uow:
+        rollups.add(uow.conn, revenue_days, delta("1.00"))
+        with uow.conn.begin_nested() as kept:
+            rollups.add(uow.conn, revenue_days, delta("10.00"))
+            kept.commit()
+        with uow.conn.begin_nested() as dropped:
+            rollups.add(uow.conn, revenue_days, delta("100.00"))
+            dropped.rollback()
+        assert uow.conn.execute(select(revenue_days)).first() is None  # not yet
+        uow.commit()
+    assert stored() == (Decimal("11.00"), 2)
+    with UnitOfWork(kassa.engine, "sandbox", FixedClock(START)) as uow:
+        rollups.add(uow.conn, revenue_days, delta("1000.00"))
+    assert stored() == (Decimal("11.00"), 2)
+    with kassa.engine.begin() as conn:  # no unit of work: at once
+        rollups.add(conn, revenue_days, delta("0.01"))
+        assert conn.execute(select(revenue_days.c["count"])).scalar_one() == 3
+    assert stored() == (Decimal("11.01"), 3)
