@@ -64,6 +64,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     invoice_rollups.rebuild(bind)
     mrr_rollup.rebuild(bind)
+    if bind.dialect.name == 'postgresql':  # plans for the reports' first reads, not autovacuum's
+        op.execute('ANALYZE revenue_days, receivable_days, mrr_segments, mrr_days')
 
 
 def downgrade() -> None:
