@@ -17,8 +17,12 @@ What counts (the README's Reports section says it for users):
   count); usage and one-off charges count here.
 - Every figure is per currency: Kassa converts no currency into another.
 
-All of it is computed by grouped SQL (a row per currency and distinct MRR pair, or per day and
-currency), never by reading the subscriptions or invoices one by one.
+All of it is read from rollups kept in step by the writers of invoices, subscriptions and
+versions (``kassa.store.invoice_rollups``, ``kassa.store.mrr_rollup``): revenue and open
+balances from sums per day, MRR and active subscriptions at an instant from the day sums of
+MRR segments (a version's stretch in force), and a month's movements from the segments of the
+subscriptions whose MRR changed in it, grouped by distinct MRR pair. Never by reading every
+subscription or invoice.
 """
 
 from __future__ import annotations
@@ -29,20 +33,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select, union
 
 from kassa.domain.contracts import midnight
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import round_money
 from kassa.services.context import Ctx
 from kassa.services.serialize import iso_date, money, rfc3339
-from kassa.store.decimal_sums import DecimalSum
-from kassa.store.tables import invoices, subscription_versions, subscriptions
+from kassa.store.tables import mrr_days, mrr_segments, receivable_days, revenue_days
 
 MAX_MONTHS = 36
 INTERVALS = ("month",)
-REVENUE_STATUSES = ("issued", "payment_failed", "overdue", "paid")
-OPEN_STATUSES = ("issued", "payment_failed", "overdue")
 MOVEMENTS = ("new", "expansion", "contraction", "churned")
 _TICK = timedelta(microseconds=1)  # "up to and including now" as "before now + 1 µs"
 
@@ -157,11 +158,11 @@ def _month(conn: Connection, environment: str, first: date, now: datetime,
     ends = next_month(first)
     at = min(midnight(ends), now + _TICK)
     figures: dict[str, Figures] = defaultdict(Figures)
+    for currency, (mrr, active) in _mrr_at(conn, environment, at).items():
+        figures[currency].mrr += mrr
+        figures[currency].active += active
     for currency, before, after, count in _mrr_pairs(conn, environment, midnight(first), at):
         f = figures[currency]
-        if after is not None:
-            f.mrr += after * count
-            f.active += count
         if before is None and after is not None:
             f.moves["new"] += after * count
         elif after is None and before is not None:
@@ -177,34 +178,47 @@ def _month(conn: Connection, environment: str, first: date, now: datetime,
             "currencies": [figures[c].view(c) for c in sorted(figures)]}
 
 
+def _mrr_at(conn: Connection, environment: str, at: datetime) -> dict[str, tuple[Decimal, int]]:
+    """``{currency: (MRR, subscriptions)}`` in force just before ``at``: the day sums of the
+    segments that started less those that ended before ``at``'s day, then ``at``'s day's own
+    segments up to ``at`` (``kassa.store.mrr_rollup``); currencies with none left out."""
+    d, g = mrr_days.c, mrr_segments.c
+    sums: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0])
+    day_starts = midnight(at.date())
+    rows = conn.execute(select(d.currency, d.mrr, d["count"]).where(
+        d.environment == environment, d.day < at.date())).all()
+    if at > day_starts:  # the day's own, up to at
+        rows += [(c, m, 1) for c, m in conn.execute(select(g.currency, g.mrr).where(
+            g.environment == environment, g.starts >= day_starts, g.starts < at))]
+        rows += [(c, -m, -1) for c, m in conn.execute(select(g.currency, g.mrr).where(
+            g.environment == environment, g.ends >= day_starts, g.ends < at))]
+    for currency, mrr, count in rows:
+        sums[currency][0] += mrr
+        sums[currency][1] += count
+    return {c: (mrr, count) for c, (mrr, count) in sums.items() if count}
+
+
 def _mrr_pairs(conn: Connection, environment: str, before: datetime,
                after: datetime) -> list[tuple[str, Decimal | None, Decimal | None, int]]:
     """``(currency, MRR just before `before`, MRR just before `after`, how many)`` over the
-    subscriptions live at either instant, grouped by those values (None: not live then)."""
-    v, s = subscription_versions, subscriptions
-    following = func.lead(v.c.effective_at).over(
-        partition_by=v.c.subscription_id, order_by=(v.c.effective_at, v.c.number))
-    segments = (
-        select(v.c.subscription_id, s.c.currency, v.c.mrr, v.c.effective_at.label("starts"),
-               following.label("superseded"), s.c.canceled_at)
-        .select_from(v.join(s, and_(s.c.environment == v.c.environment,
-                                    s.c.id == v.c.subscription_id)))
-        .where(v.c.environment == environment, v.c.status == "published",
-               s.c.activated_at.is_not(None), v.c.effective_at < after)
-        .subquery()
-    )
+    subscriptions live at either instant whose MRR may differ between them (a segment starts or
+    ends in [before, after)), grouped by those values (None: not live then)."""
+    g = mrr_segments.c
+    changed = union(*(select(g.subscription_id).where(g.environment == environment,
+                                                      edge >= before, edge < after)
+                      for edge in (g.starts, g.ends))).subquery()
 
     def in_force(at: datetime) -> Any:
-        return and_(segments.c.starts < at,
-                    or_(segments.c.superseded.is_(None), segments.c.superseded >= at),
-                    or_(segments.c.canceled_at.is_(None), segments.c.canceled_at >= at))
+        return and_(g.starts < at, or_(g.ends.is_(None), g.ends >= at))
 
     per_sub = (
-        select(segments.c.currency,
-               func.max(case((in_force(before), segments.c.mrr))).label("before"),
-               func.max(case((in_force(after), segments.c.mrr))).label("after"))
-        .where(or_(in_force(before), in_force(after)))
-        .group_by(segments.c.subscription_id, segments.c.currency)
+        select(g.currency,
+               func.max(case((in_force(before), g.mrr))).label("before"),
+               func.max(case((in_force(after), g.mrr))).label("after"))
+        .where(g.environment == environment,
+               g.subscription_id.in_(select(changed.c.subscription_id)),
+               or_(in_force(before), in_force(after)))
+        .group_by(g.subscription_id, g.currency)
         .subquery()
     )
     rows = conn.execute(
@@ -220,39 +234,30 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _revenue(conn: Connection, environment: str, first: date,
              ends: date) -> dict[tuple[date, str], Decimal]:
-    """``{(month, currency): total}`` of the invoices issued in [first, ends)."""
-    total = DecimalSum(conn.dialect.name, invoices.c.total)
-    rows = conn.execute(
-        select(invoices.c.issue_date, invoices.c.currency, *total.columns)
-        .where(invoices.c.environment == environment, invoices.c.issue_date >= first,
-               invoices.c.issue_date < ends, invoices.c.status.in_(REVENUE_STATUSES),
-               invoices.c.kind != "top_up")
-        .group_by(invoices.c.issue_date, invoices.c.currency)
-    ).mappings()
+    """``{(month, currency): total}`` of the invoices issued in [first, ends) that count as
+    revenue, from their day sums (``kassa.store.invoice_rollups``)."""
+    r = revenue_days.c
+    rows = conn.execute(select(r.day, r.currency, r.total).where(
+        r.environment == environment, r.day >= first, r.day < ends, r["count"] > 0))
     found: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
-    for row in rows:
-        found[(month_start(row["issue_date"]), row["currency"])] += total.of(row)
+    for day, currency, total in rows:
+        found[(month_start(day), currency)] += total
     return found
 
 
 def open_balances(conn: Connection, environment: str, issued_by: date,
                   today: date) -> list[dict[str, str]]:
     """Per currency, what the open invoices issued on or before ``issued_by`` still ask for
-    (``outstanding``) and the part of it past its due date (``overdue``), as they stand now."""
-    due = DecimalSum(conn.dialect.name, invoices.c.amount_due)
-    late = (invoices.c.due_date < today).label("late")
-    rows = conn.execute(
-        select(invoices.c.currency, late, *due.columns)
-        .where(invoices.c.environment == environment, invoices.c.status.in_(OPEN_STATUSES),
-               invoices.c.issue_date <= issued_by)
-        .group_by(invoices.c.currency, late)
-    ).mappings()
+    (``outstanding``) and the part of it past its due date (``overdue``), as they stand now
+    (their sums per issue and due day, ``kassa.store.invoice_rollups``)."""
+    o = receivable_days.c
+    rows = conn.execute(select(o.currency, o.due_date, o.amount_due).where(
+        o.environment == environment, o.issue_date <= issued_by, o["count"] > 0))
     found: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {"outstanding": Decimal(0), "overdue": Decimal(0)})
-    for row in rows:
-        amount = due.of(row)
-        found[row["currency"]]["outstanding"] += amount
-        if row["late"]:
-            found[row["currency"]]["overdue"] += amount
+    for currency, due_date, amount in rows:
+        found[currency]["outstanding"] += amount
+        if due_date < today:  # never NO_DUE_DATE: an invoice without one is never late
+            found[currency]["overdue"] += amount
     return [{"currency": c, "outstanding": money(round_money(found[c]["outstanding"], c)),
              "overdue": money(round_money(found[c]["overdue"], c))} for c in sorted(found)]

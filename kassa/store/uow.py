@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from kassa.clock import Clock, utcnow
 from kassa.ids import new_id
-from kassa.store import job_sql
+from kassa.store import job_sql, rollups
 from kassa.store import outbox_sql as deliveries
 from kassa.store.engine import READ_ONLY
 from kassa.store.tables import outbox_events
@@ -80,6 +80,7 @@ class UnitOfWork:
         if self.read_only:
             conn = conn.execution_options(**{READ_ONLY: True})
         conn.begin()
+        rollups.begin(conn)
         self._conn = conn
         self._arithmetic = localcontext(prec=ARITHMETIC_PRECISION)
         self._arithmetic.__enter__()
@@ -99,6 +100,7 @@ class UnitOfWork:
             if not self._committed:
                 conn.rollback()
         finally:
+            rollups.end(conn)
             conn.close()
         if self._committed and exc_type is None:
             if self._jobs_to_run and self._run_jobs is not None:
@@ -107,6 +109,7 @@ class UnitOfWork:
                 hook()
 
     def commit(self) -> None:
+        rollups.flush(self.conn)  # the report rollups' deltas, last (kassa.store.rollups)
         self.conn.commit()
         self._committed = True
 

@@ -1,6 +1,7 @@
 """Invoices as stored: a row becomes an ``Invoice`` in one place (``invoices_of``) and an
 ``Invoice`` is written back in one place (``insert``, ``save_all``). The ``amount_due`` column
-(lists and reports filter on it) is always written from ``Invoice.amount_due``."""
+(lists and reports filter on it) is always written from ``Invoice.amount_due``, and the reports'
+rollups of invoices (``kassa.store.invoice_rollups``) change in the same statements' transaction."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.domain.billing.invoice import OPEN, Invoice, InvoiceLine
 from kassa.domain.money import ZERO
+from kassa.store import invoice_rollups
 from kassa.store.queries import among, get_row
 from kassa.store.tables import credit_notes, invoice_lines, invoices
 from kassa.store.uow import UnitOfWork
@@ -144,6 +146,8 @@ def insert_new(uow: UnitOfWork, drafts: Sequence[Invoice]) -> list[Invoice]:
         uow.conn.execute(insert(invoices), plain)
         done |= {row["id"] for row in plain}
     written = [draft for draft in drafts if draft.id in done]
+    invoice_rollups.inserted(uow.conn, uow.environment,
+                             [row for row in rows if row["id"] in done])
     line_rows = [line_row(uow.environment, line) for draft in written for line in draft.lines]
     if line_rows:
         uow.conn.execute(insert(invoice_lines), line_rows)
@@ -158,12 +162,19 @@ def save_all(uow: UnitOfWork, batch: Sequence[Invoice],
     saved = [i if i.updated_at == uow.now else replace(i, updated_at=uow.now) for i in batch]
     if saved:
         keys, values = [f"_{name}" for name in changed], attrgetter(*changed)
+        counted = [name for name in changed if name in invoice_rollups.FIELDS]
+        if counted:  # what the rollups count may change: read it first
+            last = {i.id: i for i in saved}  # an invoice twice in a batch: its last write wins
+            stored = invoice_rollups.before_update(uow.conn, uow.environment, list(last))
         uow.conn.execute(
             update(invoices)
             .where(invoices.c.environment == uow.environment, invoices.c.id == bindparam("_id"))
             .values({name: bindparam(key) for name, key in zip(changed, keys, strict=True)}),
             [{"_id": i.id, **dict(zip(keys, values(i), strict=True))} for i in saved],
         )
+        if counted:
+            invoice_rollups.updated(uow.conn, uow.environment, stored, {
+                i.id: {name: getattr(i, name) for name in counted} for i in last.values()})
     return saved
 
 

@@ -2,6 +2,8 @@
 
 Rows are parsed into ``Subscription`` and ``Version`` as they are read; a write returns the
 object as it now is (``sub = save(conn, sub, values)``), never changing the one it was given.
+A write that may change what the subscription brings in MRR, and when, remakes its MRR rollup
+rows in the same transaction (``kassa.store.mrr_rollup.refresh``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from kassa.domain.approvals import monthly_recurring
 from kassa.domain.errors import NotFound
 from kassa.domain.subscription import Subscription, Version
 from kassa.ids import new_id
+from kassa.store import mrr_rollup
 from kassa.store.queries import among, get_row
 from kassa.store.tables import subscription_versions, subscriptions
 
@@ -38,6 +41,8 @@ def save(conn: Connection, sub: Subscription, values: Mapping[str, Any]) -> Subs
         .where(subscriptions.c.environment == sub.environment, subscriptions.c.id == sub.id)
         .values(**values)
     )
+    if mrr_rollup.SUBSCRIPTION_FIELDS & values.keys():
+        mrr_rollup.refresh(conn, sub.environment, [sub.id])
     return written
 
 
@@ -116,6 +121,8 @@ def insert_version(conn: Connection, sub: Subscription, values: Mapping[str, Any
         **_with_mrr(values),
     }
     conn.execute(insert(subscription_versions), row)
+    if row["status"] == "published":
+        mrr_rollup.refresh(conn, sub.environment, [sub.id])
     return Version.of(row)
 
 
@@ -129,6 +136,8 @@ def save_version(conn: Connection, version: Version, values: Mapping[str, Any]) 
         )
         .values(**_with_mrr(values))
     )
+    if mrr_rollup.VERSION_FIELDS & values.keys():
+        mrr_rollup.refresh(conn, version.environment, [version.subscription_id])
     return version.with_values(values)
 
 
@@ -146,3 +155,5 @@ def delete_version(conn: Connection, version: Version) -> None:
             subscription_versions.c.id == version.id,
         )
     )
+    if version.status == "published":
+        mrr_rollup.refresh(conn, version.environment, [version.subscription_id])

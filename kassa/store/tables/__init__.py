@@ -41,6 +41,7 @@ from kassa.store.tables.subscriptions import (
     subscriptions,
 )
 from kassa.store.tables.documents import documents
+from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
 from kassa.store.tables.settings import environment_settings
 from kassa.store.tables.users import sign_in_failures, users, web_sessions
 from kassa.store.tables.usage import usage_events, usage_late_marks, usage_thresholds
@@ -49,6 +50,10 @@ from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, web
 
 __all__ = [
     "documents",
+    "mrr_days",
+    "mrr_segments",
+    "receivable_days",
+    "revenue_days",
     "environment_settings",
     "automation_executions",
     "automation_schedules",
