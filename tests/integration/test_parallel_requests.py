@@ -184,3 +184,30 @@ def test_parallel_decision_and_cancellation(pg_only, api: TestClient) -> None:
         statuses = {k: r.status_code for k, r in responses.items()}
         assert all(s < 500 for s in statuses.values()), {k: r.text for k, r in responses.items()}
         assert statuses["decide"] == 200 or statuses["cancel"] == 200, statuses
+
+
+def test_subscriptions_of_one_customer_activated_at_once(pg_only, api: TestClient) -> None:
+    """Eight subscriptions of one customer created with auto_activate at the same moment: each
+    is billed, none deadlocks (the insert's key-share lock on the customer, then billing's FOR
+    UPDATE of it, taken crosswise by two requests, made PostgreSQL abort all but one with 500)."""
+    sc.build(api)
+    ok(api.post("/clock/freeze", json={"at": "2026-01-10T00:00:00Z"}))
+    barrier = threading.Barrier(8)
+    answers: list[tuple[int, str]] = []
+
+    def subscribe() -> None:
+        barrier.wait()
+        r = api.post("/subscriptions", json={
+            "customer_id": "wcqYrqfE", "currency": "USD", "auto_activate": True,
+            "contract": {"period_type": "monthly_rolling", "start_date": "2026-01-10"},
+            "items": [{"product_id": sc.PLATFORM, "price": sc.fixed("100.00", "advance")}]})
+        answers.append((r.status_code, r.text[:200]))
+
+    threads = [threading.Thread(target=subscribe) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [status for status, _ in answers] == [201] * 8, answers
+    invoices = ok(api.get("/invoices", params={"customer_id": "wcqYrqfE", "limit": 100}))["data"]
+    assert sorted(i["total"] for i in invoices) == ["100.00"] * 8

@@ -21,7 +21,7 @@ from kassa.ids import new_id
 from kassa.services import environment_settings
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
-from kassa.services.customers import resolve_customer
+from kassa.services.customers import lock_customer, resolve_customer
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.plans import live_plan
 from kassa.services.subscriptions.activation import check_backdating
@@ -66,6 +66,10 @@ def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
         asked = _ask(uow, data)
         row = _draft(asked, data, uow.environment, new_id(), uow.now)
+        if data.get("auto_activate"):
+            # Billing takes the customer FOR UPDATE; take it before the insert takes its key-share
+            # lock, or two activations of one customer's subscriptions deadlock (PostgreSQL).
+            lock_customer(uow.conn, uow.environment, row["customer_id"])
         uow.conn.execute(insert(subscriptions), row)
         sub = Subscription.of(row)
         insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub.plan_id,
