@@ -30,7 +30,8 @@ from tests.web.server import PASSWORD, start  # noqa: E402
 PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "catalog/plans",
          "catalog/metrics", "catalog/bundles", "automations", "events", "settings",
          "settings/api-keys", "settings/team", "settings/invoicing", "settings/subscriptions",
-         "settings/customer-portal", "clock", "automations/new", "settings/email-templates",
+         "settings/customer-portal", "settings/company", "clock", "automations/new",
+         "settings/email-templates",
          "settings/email-templates/payment_failed_first"]
 # The catalog's forms (members and admins only).
 FORMS = ["catalog/products/new", "catalog/plans/new", "catalog/metrics/new", "catalog/bundles/new"]

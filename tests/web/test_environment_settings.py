@@ -96,11 +96,41 @@ def test_customer_portal_saved_and_read_back(server, admin, sandbox_api) -> None
     expect(admin.get_by_role("switch", name="Show usage")).not_to_be_checked()
 
 
+def test_company_saved_read_back_and_printed_on_the_pdf(server, admin, sandbox_api) -> None:
+    """Settings → Company: the seller the invoice PDFs print."""
+    import io
+
+    from pypdf import PdfReader
+
+    _open(admin, "Company")
+    name = admin.get_by_label("Company name")
+    name.fill("x" * 201)
+    admin.get_by_label("Address").fill("Hauptstrasse 1\n10115 Berlin")
+    admin.get_by_role("button", name="Save settings").click()
+    error_beside(admin, name, "String should have at most 200 characters.")
+    expect(admin.get_by_label("Address")).to_have_value("Hauptstrasse 1\n10115 Berlin")  # kept
+    name.fill("Kassa Test GmbH")
+    admin.get_by_label("Tax ID").fill("DE123456789")
+    admin.get_by_label("Footer").fill("Registered in Berlin")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Company settings.")
+    got = sandbox_api.get("/settings/company").json()
+    assert {k: got[k] for k in ("name", "address", "email", "tax_id", "footer", "logo")} == {
+        "name": "Kassa Test GmbH", "address": "Hauptstrasse 1\n10115 Berlin", "email": None,
+        "tax_id": "DE123456789", "footer": "Registered in Berlin", "logo": None}
+    customer = sandbox_api.post("/customers", json={"name": "PDF reader"}).json()
+    invoice = sandbox_api.post("/invoices", json={"customer_id": customer["id"], "lines": [
+        {"description": "Onboarding", "amount": "10.00"}]}).json()
+    pdf = sandbox_api.get(f"/invoices/{invoice['id']}/pdf").content
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Kassa Test GmbH" in text and "DE123456789" in text and "10115 Berlin" in text
+
+
 @pytest.mark.parametrize("role", ["viewer", "member"])
 def test_viewers_and_members_read_but_cannot_save(server, page, sandbox_api, role) -> None:
     sign_in(page, server.user(role))
     before = sandbox_api.get("/settings/invoicing").json()
-    for path in ("invoicing", "subscriptions", "customer-portal"):
+    for path in ("invoicing", "subscriptions", "company", "customer-portal"):
         page.goto(f"/dashboard/settings/{path}")
         expect(page.get_by_text("Only admins change settings.")).to_be_visible()
         expect(page.get_by_role("button", name="Save settings")).to_have_count(0)

@@ -1,4 +1,4 @@
-"""Settings -> Invoicing, Subscriptions and Customer Portal: the environment's settings, read
+"""Settings -> Invoicing, Subscriptions, Customer Portal and Company: the environment's settings, read
 by everyone, changed by admins. A form is read by the API's PATCH schema, and saved by the same
 service as ``PATCH /settings/...``; what either refuses is shown beside its input."""
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from kassa.api.schemas.settings import (
+    CompanySettingsUpdate,
     CustomerPortalSettingsUpdate,
     InvoicingSettingsUpdate,
     SubscriptionSettingsUpdate,
@@ -73,6 +74,16 @@ def _portal_body(form: Form) -> dict[str, Any]:
     return body
 
 
+COMPANY_TEXT = ("name", "address", "email", "tax_id", "footer")
+
+
+def _company_body(form: Form) -> dict[str, Any]:
+    """The seller on PDFs (an emptied field is cleared; the logo is set through the API: a
+    data URL is larger than a form may be)."""
+    return {name: form.text(name).replace("\r\n", "\n") or None  # a textarea sends CRLF
+            for name in COMPANY_TEXT}
+
+
 def _values(section: str, current: dict[str, Any]) -> dict[str, str]:
     """The stored settings as the form's fields (checkboxes "true" when on)."""
     flat: dict[str, Any] = {}
@@ -114,6 +125,8 @@ SECTIONS = {
                                {**{n: n for n, _ in PORTAL_CHECKS},
                                 "retention_offer_text": "retention_offer_text",
                                 "available_plan_ids": "available_plan_ids"}),
+    "company": Section("company", "Company", "settings/company.html", CompanySettingsUpdate,
+                       _company_body, {n: n for n in COMPANY_TEXT}),
 }
 
 
@@ -162,5 +175,5 @@ def _add(path: str, section: Section) -> None:
 
 
 for _path, _key in (("/invoicing", "invoicing"), ("/subscriptions", "subscriptions"),
-                    ("/customer-portal", "customer_portal")):
+                    ("/customer-portal", "customer_portal"), ("/company", "company")):
     _add(_path, SECTIONS[_key])
