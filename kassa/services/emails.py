@@ -1,7 +1,8 @@
 """The emails log: every email rendered for sending, then its outcome.
 
-``prepare`` renders a template into an ``emails`` row (``queued``) inside the caller's unit of
-work, so the email exists exactly when the step that asked for it committed. ``send`` hands it to
+``compose`` renders a template into an ``emails`` row (``queued``) that the caller stores in its
+unit of work (``insert_many``), so the email exists exactly when the step that asked for it
+committed. ``send`` hands it to
 the mailer with no transaction open and records ``sent`` or ``failed`` at once, in a transaction
 of its own. An email already ``sent`` is never sent again, so a job run twice (a lease that ran
 out, a worker that was killed) does not mail twice. A ``failed`` email may be sent again (a retry).
@@ -67,23 +68,6 @@ def addresses(value: str | Sequence[str], field: str, *, required: bool) -> list
     return found
 
 
-def prepare(
-    uow: UnitOfWork,
-    *,
-    template_key: str,
-    context: Mapping[str, Any],
-    to: str | Sequence[str],
-    cc: str | Sequence[str] = (),
-    source: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Render ``template_key`` with ``context`` into a ``queued`` email, stored; its row. An
-    unknown template or a bad address is an InvalidRequest naming ``template``, ``to`` or
-    ``cc``."""
-    row = compose(uow, template_key=template_key, context=context, to=to, cc=cc, source=source)
-    uow.conn.execute(emails.insert(), row)
-    return row
-
-
 def compose(
     uow: UnitOfWork,
     *,
@@ -94,8 +78,10 @@ def compose(
     source: Mapping[str, Any] | None = None,
     sources: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``prepare``'s row, not stored yet (the caller inserts it in this transaction, with
-    others: ``insert_many``); ``sources`` as ``email_templates.render`` takes it."""
+    """Render ``template_key`` with ``context`` into a ``queued`` email's row, not stored yet
+    (the caller inserts it in its transaction, with others: ``insert_many``); ``sources`` as
+    ``email_templates.render`` takes it. An unknown template or a bad address is an
+    InvalidRequest naming ``template``, ``to`` or ``cc``."""
     recipients = addresses(to, "to", required=True)
     copies = addresses(cc, "cc", required=False)
     rendered = email_templates.render(uow.conn, uow.environment, template_key, context, sources)

@@ -41,9 +41,10 @@ def _prepare(kassa: Kassa, environment: str = "sandbox", **changes: object) -> s
                                     "to": "Ada Lovelace <ada@example.com>", "source": SOURCE}
     arguments.update(changes)
     with kassa.ctx(environment).uow() as uow:
-        email_id = emails.prepare(uow, **arguments)["id"]  # type: ignore[arg-type]
+        row = emails.compose(uow, **arguments)  # type: ignore[arg-type]
+        emails.insert_many(uow, [row])
         uow.commit()
-    return email_id
+    return str(row["id"])
 
 
 def test_an_email_is_queued_sent_and_logged(
