@@ -21,6 +21,7 @@ from kassa.domain.errors import (
     NotFound,
     TooManyAttempts,
     Unauthorized,
+    Unavailable,
 )
 
 log = logging.getLogger("kassa.api")
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[KassaError], int]] = [
     (Forbidden, 403),
     (Conflict, 409),
     (TooManyAttempts, 429),
+    (Unavailable, 503),
     (InvalidRequest, 422),
     (KassaError, 500),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from kassa.domain.currencies import minor_units
+from kassa.domain.errors import Unavailable
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -44,8 +45,12 @@ def html(template: str, context: Mapping[str, Any]) -> str:
 
 def pdf(template: str, context: Mapping[str, Any]) -> bytes:
     """The template rendered to a PDF."""
-    from weasyprint import HTML  # imported on first use: it loads Pango
-
+    try:
+        from weasyprint import HTML  # imported on first use: it loads Pango
+    except OSError:  # the library is installed, the system's Pango is not
+        raise Unavailable(
+            "PDFs need the system's Pango library, which is not installed here (Debian: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0).") from None
     return HTML(string=html(template, context)).write_pdf()
 
 

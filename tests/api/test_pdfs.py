@@ -151,3 +151,24 @@ def test_the_other_environment_cannot_read_the_pdf(customer, prod_api) -> None:
         "customer_id": "wcqYrqfE", "lines": [{"description": "Onboarding", "amount": "5.00"}]}),
         201)
     assert prod_api.get(f"/invoices/{invoice['id']}/pdf").status_code == 404
+
+
+def test_without_pango_a_pdf_is_a_clear_503(customer, monkeypatch) -> None:
+    """WeasyPrint installed, the system's Pango missing: its import raises OSError."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    draft = ok(customer.post("/invoices", json={
+        "customer_id": "wcqYrqfE", "auto_issue": False,
+        "lines": [{"description": "Setup", "amount": "9.00"}]}), 201)
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    answer = customer.get(f"/invoices/{draft['id']}/pdf")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == 503
+    assert answer.json()["detail"].startswith("PDFs need the system's Pango library")
