@@ -1,6 +1,8 @@
 """Screenshots of every dashboard page, to look at after changing a page or the stylesheet.
 
-    .venv/bin/python scripts/dashboard_screenshots.py [OUT_DIR]   (default: ./screenshots)
+    .venv/bin/python scripts/dashboard_screenshots.py [OUT_DIR] [--narrow]   (default: ./screenshots)
+
+``--narrow``: a phone's window (390 px wide) instead of a desktop's (1280 px).
 
 Starts Kassa on a scratch SQLite database on a free loopback port, fills it with a little data,
 signs in with Debian's Chromium (/usr/bin/chromium) and saves one PNG per page, as an admin and
@@ -37,7 +39,7 @@ PAGES = ["", "customers", "subscriptions", "invoices", "approvals", "catalog", "
 FORMS = ["catalog/products/new", "catalog/plans/new", "catalog/metrics/new", "catalog/bundles/new"]
 
 
-def main(out: Path) -> None:
+def main(out: Path, width: int = 1280) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         server = start(f"sqlite:///{scratch}/kassa.db")
@@ -56,7 +58,7 @@ def main(out: Path) -> None:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
                 for who, email in (("admin", admin), ("viewer", viewer)):
                     page = browser.new_page(base_url=server.url,
-                                            viewport={"width": 1280, "height": 860})
+                                            viewport={"width": width, "height": 860})
                     page.goto("/dashboard/sign-in")
                     page.screenshot(path=out / "sign-in.png")
                     page.get_by_label("Email").fill(email)
@@ -381,4 +383,5 @@ def _actions(page, out: Path) -> None:  # noqa: ANN001
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots"))
+    args = [a for a in sys.argv[1:] if a != "--narrow"]
+    main(Path(args[0]) if args else Path("screenshots"), 390 if "--narrow" in sys.argv else 1280)

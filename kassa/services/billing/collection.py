@@ -145,7 +145,7 @@ def next_attempts(uow: UnitOfWork, payloads: Sequence[Mapping[str, Any]]) -> lis
             attempts[payload["payment_id"]] = Attempt(
                 invoice.id, payload["payment_id"], method, invoice.amount_due, invoice.currency,
                 paid_before.get(invoice.id, 0) + 1, failures.get(method["id"], 0))
-    return [attempts.get(p["payment_id"]) if p in wanted else None for p in payloads]
+    return [attempts.get(p["payment_id"]) for p in payloads]  # only those wanted are there
 
 
 def _existing(uow: UnitOfWork, payment_ids: Sequence[str]) -> set[str]:
