@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        None, description="The address customers reach Kassa at (https://billing.example.com): "
+        "links Kassa hands out (portal, checkout, PDFs in emails) are built on it; unset: on the "
+        "asking request's own base URL, or http://HOST:PORT where there is no request")
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$")
     default_currency: str = Field("USD", min_length=3, max_length=3)
     webhook_allow_private: bool = Field(
@@ -96,6 +100,15 @@ class Settings(BaseSettings):
 
         sender_address(value)
         return value.strip()
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip().rstrip("/")
 
     @field_validator("slack_webhook_url", "twilio_api_base")
     @classmethod

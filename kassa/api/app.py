@@ -27,6 +27,7 @@ from kassa.api.routes import (
     metrics,
     payments,
     plans,
+    portal,
     pricing,
     products,
     reports,
@@ -69,6 +70,7 @@ ROUTERS = [
     automations.templates_router,
     automations.tasks_router,
     settings.router,
+    portal.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from kassa.domain.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidRequest,
     KassaError,
     NotFound,
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[KassaError], int]] = [
     (Unauthorized, 401),
     (Forbidden, 403),
     (Conflict, 409),
+    (Gone, 410),
     (TooManyAttempts, 429),
     (Unavailable, 503),
     (InvalidRequest, 422),

@@ -6,6 +6,7 @@
     ├── Forbidden                 not allowed in this environment
     ├── Conflict                  the request collides with another one or with state
     ├── TooManyAttempts           refused for a while after repeated failures (sign-in)
+    ├── Gone                      a single-use or expiring link that was used or expired
     ├── Unavailable               something this needs is not installed on the machine
     └── InvalidRequest            the request is well-formed but makes no sense
         ├── CurrencyMismatch      arithmetic across two currencies
@@ -51,6 +52,10 @@ class TooManyAttempts(KassaError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(detail)
         self.retry_after = retry_after  # seconds
+
+
+class Gone(KassaError):
+    """This link was already used or has expired."""
 
 
 class Unavailable(KassaError):

@@ -41,6 +41,7 @@ from kassa.store.tables.subscriptions import (
     subscriptions,
 )
 from kassa.store.tables.documents import documents
+from kassa.store.tables.portal import portal_sessions, portal_visits
 from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
 from kassa.store.tables.settings import environment_settings
 from kassa.store.tables.users import sign_in_failures, users, web_sessions
@@ -50,6 +51,8 @@ from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, web
 
 __all__ = [
     "documents",
+    "portal_sessions",
+    "portal_visits",
     "mrr_days",
     "mrr_segments",
     "receivable_days",
