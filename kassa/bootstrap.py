@@ -74,6 +74,7 @@ class Kassa:
             notify=self.wakeup.set,
             jobs=self.jobs,
             billing=self.billing,
+            wall_clock=self.wall_clock,
         )
 
     def close(self) -> None:

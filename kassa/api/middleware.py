@@ -25,10 +25,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/", "/dashboard"})
-# The vendored files of /docs and /redoc, and the dashboard (kassa.web), which signs its users
-# in itself: its session cookie is never read here, so it never authenticates the API.
-PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/")
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/", "/dashboard",
+                          "/portal", "/checkout"})
+# The vendored files of /docs and /redoc, the dashboard, the customer portal and the hosted
+# checkout (kassa.web), which sign their visitors in themselves: their cookies are never read
+# here, so they never authenticate the API.
+PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/", "/portal/", "/checkout/")
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # Usage events carry their own idempotency key per event (unique_id).
 IDEMPOTENCY_EXEMPT = frozenset({"/events"})

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from kassa.clock import Clock
+from kassa.clock import Clock, SystemClock
 from kassa.config import Settings
 from kassa.store.uow import UnitOfWork
 
@@ -46,6 +46,8 @@ class Ctx:
     # Billing at subscription lifecycle moments (registered in bootstrap; None: a lifecycle
     # change raises rather than skip billing).
     billing: BillingHooks | None = None
+    # Real time for what must never follow a sandbox clock (portal links and visits expire by it).
+    wall_clock: Clock = field(default_factory=SystemClock)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(

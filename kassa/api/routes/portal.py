@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from kassa.api.deps import EnvCtx, get_kassa
+from kassa.api.deps import EnvCtx
 from kassa.api.schemas.portal import PortalSession, PortalSessionCreate
 from kassa.services.portal import sessions
 
@@ -22,5 +22,5 @@ def create_portal_session(body: PortalSessionCreate, ctx: EnvCtx, request: Reque
         ctx, customer_ref=body.customer_alias or body.customer_id or "",
         by_alias=body.customer_alias is not None, sections=body.sections(),
         return_url=body.return_url, expires_in=body.expires_in,
-        now=get_kassa(request).wall_clock.now(), request_base=str(request.base_url),
+        now=ctx.wall_clock.now(), request_base=str(request.base_url),
     )
