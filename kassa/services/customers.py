@@ -180,6 +180,9 @@ def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
             "id": customer_id,
             "name": data["name"],
             "email": data.get("email"),
+            "billing_email": data.get("billing_email"),
+            "billing_address": _address(data.get("billing_address")),
+            "tax_id": data.get("tax_id"),
             "currency": data.get("currency") or ctx.settings.default_currency,
             "segment": data.get("segment"),
             "tags": list(data.get("tags") or []),
@@ -221,9 +224,12 @@ def update_customer(ctx: Ctx, ref: str, changes: Mapping[str, Any]) -> dict[str,
         lock_customer(uow.conn, uow.environment, customer_id)
         row = dict(resolve_customer(uow.conn, uow.environment, customer_id))
         values: dict[str, Any] = {}
-        for name in ("name", "email", "currency", "segment", "tax_rate", "tax_exempt"):
+        for name in ("name", "email", "billing_email", "tax_id", "currency", "segment",
+                     "tax_rate", "tax_exempt"):
             if name in changes:
                 values[name] = changes[name]
+        if "billing_address" in changes:
+            values["billing_address"] = _address(changes["billing_address"])
         if "tags" in changes:
             values["tags"] = list(changes["tags"] or [])
         if "metadata" in changes:
@@ -255,6 +261,16 @@ def archive_customer(ctx: Ctx, ref: str) -> dict[str, Any]:
         view=renderer(Customer),
         event="customer.archived",
     )
+
+
+ADDRESS_PARTS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def _address(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The address with every part (None where none was given); None when no part was."""
+    if not value or all(v is None for v in value.values()):
+        return None
+    return {part: value.get(part) for part in ADDRESS_PARTS}
 
 
 def _clean_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:

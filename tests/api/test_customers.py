@@ -29,6 +29,9 @@ def test_create_get_update_archive(kassa, api: TestClient) -> None:
         "id": customer["id"],
         "name": "Acme Corp",
         "email": "billing@acme.io",
+        "billing_email": None,
+        "billing_address": None,
+        "tax_id": None,
         "currency": "EUR",
         "segment": "enterprise",
         "tags": ["eu", "priority"],
@@ -257,3 +260,38 @@ def test_search_matches_name_or_email_in_any_case_or_the_id(api: TestClient) -> 
     assert found("initech,globex") == ["Globex", "Initech"]  # any of
     assert found("%_") == ["100%_Real Ltd"] and found("0%") == ["100%_Real Ltd"]
     assert found("_") == ["100%_Real Ltd"]  # LIKE's wildcards are plain characters
+
+
+def test_billing_details_are_kept_replaced_and_checked(api) -> None:
+    r = api.post("/customers", json={
+        "name": "Globex", "email": "ops@globex.io", "billing_email": "ap@globex.io",
+        "billing_address": {"line1": "Unter den Linden 1", "city": "Berlin",
+                            "postal_code": "10117", "country": "DE"},
+        "tax_id": "DE123456789",
+    })
+    assert r.status_code == 201, r.text
+    customer = r.json()
+    assert customer["billing_email"] == "ap@globex.io"
+    assert customer["billing_address"] == {"line1": "Unter den Linden 1", "line2": None,
+                                           "city": "Berlin", "state": None,
+                                           "postal_code": "10117", "country": "DE"}
+    assert customer["tax_id"] == "DE123456789"
+
+    r = api.patch(f"/customers/{customer['id']}", json={
+        "billing_address": {"line1": "Main St 5", "country": "US", "state": "CA"},
+        "tax_id": None})
+    assert r.status_code == 200, r.text
+    assert r.json()["billing_address"] == {"line1": "Main St 5", "line2": None, "city": None,
+                                           "state": "CA", "postal_code": None, "country": "US"}
+    assert r.json()["tax_id"] is None
+    assert api.patch(f"/customers/{customer['id']}",
+                     json={"billing_address": None}).json()["billing_address"] is None
+
+    for body, field in (({"billing_address": {"country": "Germany"}}, "billing_address.country"),
+                        ({"billing_email": "not-an-address"}, "billing_email"),
+                        ({"billing_address": {"line1": "x", "planet": "Mars"}},
+                         "billing_address.planet"),
+                        ({"tax_id": "X" * 51}, "tax_id")):
+        r = api.patch(f"/customers/{customer['id']}", json=body)
+        assert r.status_code == 422, body
+        assert [e["field"] for e in r.json()["errors"]] == [field], r.json()

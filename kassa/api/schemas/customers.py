@@ -30,6 +30,19 @@ def _email(value: str | None) -> str | None:
 
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Tag = Annotated[str, Field(min_length=1, max_length=100)]
+AddressLine = Annotated[str, Field(min_length=1, max_length=200)]
+TaxId = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class Address(Schema):
+    """A postal address; every part optional (null or left out: none)."""
+
+    line1: AddressLine | None = None
+    line2: AddressLine | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    state: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    country: Annotated[str, Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE")] | None = None
 Alias = Annotated[str, Field(min_length=1, max_length=255)]
 
 
@@ -39,6 +52,9 @@ class CustomerCreate(Schema):
     )
     name: Name
     email: Email | None = None
+    billing_email: Email | None = Field(None, description="Where invoices go (null: email)")
+    billing_address: Address | None = None
+    tax_id: TaxId | None = Field(None, description="VAT number or other tax id")
     currency: CurrencyCode | None = Field(None, description="Defaults to the environment's")
     segment: Annotated[str, Field(max_length=100)] | None = None
     tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(unique)] = []
@@ -51,6 +67,9 @@ class CustomerCreate(Schema):
 class CustomerUpdate(Schema):
     name: Name | None = None
     email: Email | None = None
+    billing_email: Email | None = None
+    billing_address: Address | None = Field(None, description="Replaces the address (null: none)")
+    tax_id: TaxId | None = None
     currency: CurrencyCode | None = None
     segment: Annotated[str, Field(max_length=100)] | None = None
     tags: Annotated[list[Tag], Field(max_length=50), AfterValidator(unique)] | None = None

@@ -1,4 +1,5 @@
-"""portal: customer portal links (single-use tokens, stored hashed) and the visits they open
+"""portal: customer portal links (single-use tokens, stored hashed) and the visits they open;
+customers' billing details (billing email, address, tax id)
 
 Revision ID: 0016
 Revises: 0015
@@ -19,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('customers') as batch:
+        batch.add_column(sa.Column('billing_email', sa.String(length=320), nullable=True))
+        batch.add_column(sa.Column('billing_address', kassa.store.types.JSONDoc(), nullable=True))
+        batch.add_column(sa.Column('tax_id', sa.String(length=50), nullable=True))
     op.create_table('portal_sessions',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('id', sa.String(length=80), nullable=False),
@@ -51,6 +56,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customers') as batch:
+        batch.drop_column('tax_id')
+        batch.drop_column('billing_address')
+        batch.drop_column('billing_email')
     op.drop_index(op.f('ix_portal_visits_expires_at'), table_name='portal_visits')
     op.drop_table('portal_visits')
     op.drop_index(op.f('ix_portal_sessions_environment_customer_id'), table_name='portal_sessions')

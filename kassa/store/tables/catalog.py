@@ -21,6 +21,11 @@ customers = resource_table(
     "customers",
     Column("name", String(255), nullable=False),
     Column("email", String(320)),
+    # Billing details (the portal's Billing information, invoice PDFs): where invoices go, the
+    # postal address ({line1, line2, city, state, postal_code, country}) and the tax id.
+    Column("billing_email", String(320)),
+    Column("billing_address", JSONDoc()),
+    Column("tax_id", String(50)),
     Column("currency", String(3), nullable=False),
     Column("segment", String(100)),
     Column("tags", JSONDoc(), nullable=False),
