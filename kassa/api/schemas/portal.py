@@ -9,18 +9,19 @@ from pydantic import BaseModel, Field, model_validator
 from kassa.api.schemas.common import Schema, problem
 from kassa.resources.fields import Timestamp
 
+Flag = Annotated[bool, Field(strict=True, description="true or false (JSON booleans only)")]
 ReturnUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$",
                                  description="An http:// or https:// URL")]
 
 
 class PlanOverviewOptions(Schema):
-    show_section: bool | None = None
-    allow_subscription_cancel: bool | None = None
-    allow_plan_change: bool | None = None
+    show_section: Flag | None = None
+    allow_subscription_cancel: Flag | None = None
+    allow_plan_change: Flag | None = None
 
 
 class SectionOptions(Schema):
-    show_section: bool | None = None
+    show_section: Flag | None = None
 
 
 class PortalSessionCreate(Schema):
@@ -35,7 +36,7 @@ class PortalSessionCreate(Schema):
     usage_settings: SectionOptions | None = None
     return_url: ReturnUrl | None = Field(
         None, description="Where the portal's 'Return' link leads (none: no such link)")
-    expires_in: Annotated[int, Field(ge=60, le=86_400)] = Field(
+    expires_in: Annotated[int, Field(ge=60, le=86_400, strict=True)] = Field(
         3600, description="Seconds the link can be opened for: 60 to 86400 (24 hours)")
 
     @model_validator(mode="after")
