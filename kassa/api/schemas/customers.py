@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from kassa.api.schemas.common import (
     CurrencyCode,
@@ -34,6 +34,12 @@ AddressLine = Annotated[str, Field(min_length=1, max_length=200)]
 TaxId = Annotated[str, Field(min_length=1, max_length=50)]
 
 
+def _country(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch("[A-Z]{2}", value):
+        raise ValueError("must be a two-letter country code such as DE or US")
+    return value
+
+
 class Address(Schema):
     """A postal address; every part optional (null or left out: none)."""
 
@@ -42,7 +48,8 @@ class Address(Schema):
     city: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     state: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     postal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
-    country: Annotated[str, Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE")] | None = None
+    country: Annotated[str, Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE"),
+                       BeforeValidator(_country)] | None = None
 Alias = Annotated[str, Field(min_length=1, max_length=255)]
 
 

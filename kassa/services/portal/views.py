@@ -67,19 +67,21 @@ def owned_subscription(ctx: Ctx, customer_id: str, sub_id: str) -> dict[str, Any
 
 
 def price_text(price: Mapping[str, Any], currency: str) -> str:
-    """A price as a customer reads it: ``49.00 USD per month``, ``0.10 USD per unit``."""
+    """A price as a customer reads it: ``99.00 USD per month``, ``0.01 USD per unit, billed
+    each month``, ``Tiered pricing, billed each month``."""
     per = EVERY.get(price.get("billing_interval", ""), price.get("billing_interval", ""))
     once = price.get("billing_frequency") == "one-off"
-    model = price.get(f"{price.get('type')}_pricing_model") or {}
-    tail = "once" if once else f"per {per}"
-    if model.get("total") is not None and price.get("type") == "flat":
-        return f"{model['total']} {currency} {tail}"
+    billed = "billed once" if once else f"billed each {per}"
+    kind = str(price.get("type", ""))
+    model = price.get(f"{kind}_pricing_model") or {}
+    if kind == "fixed" and model.get("price_per_unit") is not None:
+        amount = Decimal(str(model["price_per_unit"])) * Decimal(str(model.get("units") or 1))
+        return f"{amount} {currency} {'once' if once else 'per ' + per}"
     if model.get("price_per_unit") is not None:
-        return f"{model['price_per_unit']} {currency} per unit, billed {'once' if once else 'each ' + per}"
+        return f"{model['price_per_unit']} {currency} per unit, {billed}"
     if model.get("tiers"):
-        return f"Tiered pricing, billed {'once' if once else 'each ' + per}"
-    return f"{str(price.get('type', 'usage')).replace('_', ' ').capitalize()} pricing, billed " \
-           f"{'once' if once else 'each ' + per}"
+        return f"Tiered pricing, {billed}"
+    return f"{kind.replace('_', ' ').capitalize() or 'Usage'} pricing, {billed}"
 
 
 def _items(ctx: Ctx, sub: Mapping[str, Any]) -> list[dict[str, Any]]:
