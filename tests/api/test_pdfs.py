@@ -119,13 +119,19 @@ def test_amounts_in_the_currency_minor_units_and_many_pages(customer) -> None:
     assert "Seat block 59" in text
 
 
-def test_a_credit_note_pdf(customer) -> None:
+def test_a_credit_note_pdf(kassa, customer) -> None:
     invoice = ok(customer.post("/invoices", json={
         "customer_id": "wcqYrqfE", "lines": [{"description": "Onboarding", "amount": "500.00"}]}),
         201)
+    ok(customer.post("/clock/advance", json={"to": "2026-07-01T12:00:01Z"}))  # the invoice's PDF
+    assert stored(kassa) == 1
     note = ok(customer.post("/credit-notes", json={
         "invoice_id": invoice["id"], "amount": "120.00", "reason": "product_unsatisfactory",
         "memo": "Partial refund", "resolution": "credit"}), 201)
+    ran = ok(customer.post("/clock/advance", json={"to": "2026-07-01T12:00:02Z"}))["ran"]
+    assert [r for r in ran if r["type"] == documents.RENDER_JOB] != []
+    assert stored(kassa) == 2  # the note's, rendered by the job its application enqueued
+    ok(customer.patch("/settings/company", json={"name": "Renamed AG"}))
     text = text_of(pdf_of(customer, f"/credit-notes/{note['id']}/pdf"))
     for expected in (f"Credit note {note['number']}", invoice["number"], "120.00 USD",
                      "product unsatisfactory", "Partial refund", "Kassa Test GmbH"):

@@ -201,6 +201,9 @@ def _apply(uow: UnitOfWork, note: dict[str, Any], resolution: str) -> None:
         _refund(uow, note, invoice, number)
     else:
         _credit(uow, note, invoice, number)
+    if uow.settings is None or uow.settings.render_pdfs_on_issue:  # its PDF, kept as issued
+        uow.enqueue(inv.RENDER_JOB, {"kind": "credit_note", "id": note["id"]},
+                    dedupe_key=f"{inv.RENDER_JOB}:credit_note:{note['id']}")
 
 
 def load_note(uow: UnitOfWork, note_id: str) -> dict[str, Any]:

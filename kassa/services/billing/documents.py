@@ -5,7 +5,8 @@ An issued invoice's PDF is rendered once and stored (the ``documents`` table): b
 ``render_document`` job its issue enqueues, or by the first request that finds none. From then on
 the stored document is served, so what a customer received never changes when the templates or
 Settings → Company change later. A draft is rendered on each request, marked as a draft. A credit
-note's PDF is stored the same way, on first need. Rendering reads in one transaction and stores in
+note's PDF is stored the same way: by the job its application (its number) enqueues, or on
+first need. Rendering reads in one transaction and stores in
 another, with no transaction open while WeasyPrint lays the document out.
 """
 
