@@ -16,6 +16,8 @@
 - faq.txt, usage in the dashboard: "Navigate to Customers; Open the customer account; View Usage
   tab for current period." (``test_usage_wallets_and_payment_methods``, with the Wallets tab's
   top up and the Payment methods tab)
+- faq.txt: "send the customer a billing portal link to update their payment method"
+  (``test_create_portal_link_shows_a_link_that_opens_once``)
 """
 
 from __future__ import annotations
@@ -236,3 +238,20 @@ def test_every_control_on_these_pages_is_named(api, admin) -> None:
         assert admin.locator("h1").count() == 1, path
         current = admin.get_by_role("navigation", name="Main").locator("[aria-current=page]")
         expect(current).to_have_text(area)
+
+
+def test_create_portal_link_shows_a_link_that_opens_once(api, admin, open_page) -> None:
+    customer = api.customer(email="ops@globex.example")
+    _open_customer(admin, customer)
+    admin.get_by_role("button", name="Create Portal Link").click()
+    shown = admin.get_by_role("status").filter(has_text="Portal link created.")
+    expect(shown).to_contain_text(f"Send it to {customer['name']}: it opens their billing "
+                                  "portal once, until")
+    url = admin.get_by_label("Portal link").text_content().strip()
+    assert url.startswith(admin.url.split("/dashboard/")[0] + "/portal/open/")
+    customer_page = open_page()
+    customer_page.goto(url)
+    customer_page.wait_for_url("**/portal/plan")
+    expect(customer_page.get_by_role("heading", level=1)).to_have_text("Plan overview")
+    again = open_page()
+    assert again.goto(url).status == 410

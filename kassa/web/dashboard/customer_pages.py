@@ -17,6 +17,7 @@ from kassa.services import subscriptions as subs
 from kassa.services.billing import invoices, payments
 from kassa.services.common import names_by_id
 from kassa.services.context import Ctx
+from kassa.services.portal import sessions
 from kassa.services.usage import customer_usage
 from kassa.store.queries import ListQuery, Page
 from kassa.store.tables import plans
@@ -43,6 +44,7 @@ DONE = {
     "granted": "Granted the credits.",
     "wallet": "Created the wallet.",
 }
+LINK_SECONDS = 24 * 3600  # a link sent by hand (email, chat) lasts the longest a link may
 EDIT_INPUTS = {name: name for name in ("name", "email", "currency", "segment", "tags", "aliases")}
 
 
@@ -99,6 +101,22 @@ def customer_payment_methods(request: Request, visitor: Viewing, customer_id: st
     return customer_page(request, visitor, customer, "customer_payment_methods",
                          "customers/payment_methods.html",
                          methods=payments.list_methods(visitor.ctx, customer["id"]))
+
+
+@router.post("/portal-link", name="customer_portal_link")
+def portal_link(request: Request, visitor: Acting, customer_id: str) -> Response:
+    """Create Portal Link: a billing portal link for the customer, shown once (the FAQ's "send
+    the customer a billing portal link"), with the sections of Settings → Customer Portal."""
+    customer = customers.get_customer(visitor.ctx, customer_id)
+    link = sessions.create_link(
+        visitor.ctx, customer_ref=customer["id"], by_alias=False, sections={}, return_url=None,
+        expires_in=LINK_SECONDS, now=visitor.kassa.wall_clock.now(),
+        request_base=str(request.base_url))
+    rows = listed(visitor, customer["id"], subs.list_subscriptions, 1)[1]
+    plan_names = names_by_id(visitor.ctx, plans,
+                             [s["plan_id"] for s in rows["found"].rows if s["plan_id"]])
+    return customer_page(request, visitor, customer, "customer", "customers/subscriptions.html",
+                         plan_names=plan_names, portal_link=link, **rows)
 
 
 def _edit_page(request: Request, visitor: Visitor, customer: dict[str, Any],
