@@ -92,7 +92,9 @@ def _items(ctx: Ctx, sub: Mapping[str, Any]) -> list[dict[str, Any]]:
     found = list(priced_items(current["items"]))
     names = names_by_id(ctx, products, [child["product_id"] for _, child in found])
     return [{"name": names.get(child["product_id"], child["product_id"]),
-             "quantity": child.get("quantity", 1),
+             # A metered price bills what is used: it has no quantity of its own.
+             "quantity": (None if child["price"].get("fee_type") == "metered"
+                          else child.get("quantity", 1)),
              "price": price_text(child["price"], sub["currency"])} for _, child in found]
 
 
