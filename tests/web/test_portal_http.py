@@ -428,3 +428,40 @@ def test_a_forged_form_is_refused(server, api: Api) -> None:
     odd = browser.post("/portal/billing", content=b'{"tax_id": "x"}',
                        headers={"content-type": "application/json"})
     assert odd.status_code == 415
+
+
+def test_pay_now_charges_the_default_method_and_says_when_it_is_declined(server, api: Api) -> None:
+    customer = api.customer()
+    declined = api.post(f"/customers/{customer['id']}/payment-methods", {
+        "type": "card", "details": {"last4": "0002"}, "test_behavior": "decline"}, 201)
+    invoice = api.post("/invoices", {"customer_id": customer["id"], "currency": "USD",
+                                     "lines": [{"description": "Setup", "amount": "250.00"}]}, 201)
+    assert (invoice["status"], invoice["amount_due"]) == ("issued", "250.00")
+    browser = portal(server, api, customer)
+    pay = f"/portal/invoices/{invoice['id']}/pay"
+    assert f'action="{pay}"' in browser.get("/portal/invoices").text
+
+    refused = post(browser, pay, {}, token_from="/portal/invoices")
+    assert refused.status_code == 422
+    assert "The payment of 250.00 USD was declined: card_declined" in _text(refused)
+    assert api.get(f"/invoices/{invoice['id']}")["status"] == "payment_failed"
+
+    assert post(browser, "/portal/billing/payment-methods", {"card": "visa_succeeds",
+                                                             "default": "true"},
+                token_from="/portal/billing").status_code == 303
+    paid = post(browser, pay, {}, token_from="/portal/invoices")
+    assert paid.status_code == 303 and paid.headers["location"].endswith("?done=paid")
+    after = api.get(f"/invoices/{invoice['id']}")
+    assert (after["status"], after["amount_due"]) == ("paid", "0.00")
+    payments = api.get("/payments", invoice_id=invoice["id"], sort="created_at:asc")["data"]
+    assert [(p["status"], p["amount"], p["payment_method_id"]) for p in payments] == [
+        ("failed", "250.00", declined["id"]),
+        ("succeeded", "250.00", api.get(f"/customers/{customer['id']}/payment-methods")[
+            "data"][1]["id"])]
+    page = browser.get(paid.headers["location"])
+    assert "Thank you: the invoice is paid." in _text(page)
+    assert f'action="{pay}"' not in page.text
+    # Nothing to pay: a readable refusal, never a second charge.
+    again = post(browser, pay, {}, token_from="/portal/invoices")
+    assert again.status_code == 422
+    assert len(api.get("/payments", invoice_id=invoice["id"])["data"]) == 2

@@ -29,6 +29,7 @@ from kassa.store.tables import products
 LIVE = ["active", "paused"]
 # Invoices a customer sees: every issued one (drafts are the seller's work in progress).
 SHOWN_INVOICES = ["issued", "payment_failed", "overdue", "paid", "void"]
+PAYABLE = ("issued", "payment_failed", "overdue")
 INVOICES_PER_PAGE = 20
 EVERY = {"monthly": "month", "quarterly": "quarter", "semi_annual": "six months",
          "yearly": "year"}
@@ -220,13 +221,32 @@ def invoice_page(ctx: Ctx, customer_id: str, page_number: int) -> Page:
 
 def invoice_pdf(ctx: Ctx, customer_id: str, invoice_id: str) -> tuple[bytes, str]:
     """The PDF of one of the customer's issued invoices, and its file name."""
+    invoice = owned_invoice(ctx, customer_id, invoice_id)
+    return documents.invoice_pdf(ctx, invoice["id"]), f"{invoice['number'] or invoice['id']}.pdf"
+
+
+def payable(ctx: Ctx, shown: list[dict[str, Any]]) -> set[str]:
+    """The ids among ``shown`` that Pay now can pay: open, something due, and a processor."""
+    if ctx.processor is None:
+        return set()
+    return {i["id"] for i in shown if i["status"] in PAYABLE and Decimal(i["amount_due"]) > 0}
+
+
+def pay_invoice(ctx: Ctx, customer_id: str, invoice_id: str) -> dict[str, Any]:
+    """Pay now: credit and wallet first, then the default payment method (the collect job runs
+    as the request commits): the payment, or None when balances covered it, and the invoice."""
+    owned_invoice(ctx, customer_id, invoice_id)
+    return payments.retry_payment(ctx, invoice_id, None)
+
+
+def owned_invoice(ctx: Ctx, customer_id: str, invoice_id: str) -> dict[str, Any]:
     try:
         invoice = invoices.get_invoice(ctx, invoice_id)
     except NotFound:
         invoice = None
     if invoice is None or invoice["customer_id"] != customer_id or invoice["status"] == "draft":
         raise NotFound(f"You have no invoice {invoice_id!r}.")
-    return documents.invoice_pdf(ctx, invoice["id"]), f"{invoice['number'] or invoice['id']}.pdf"
+    return invoice
 
 
 # ------------------------------------------------------------------ billing information

@@ -43,6 +43,8 @@ DONE = {
     "added": "Added the payment method.",
     "default": "That payment method is now your default.",
     "removed": "Removed the payment method.",
+    "paid": "Thank you: the invoice is paid.",
+    "processing": "Your payment is processing; the invoice shows as paid once it succeeds.",
 }
 ADDRESS = ("line1", "line2", "city", "state", "postal_code", "country")
 DETAIL_INPUTS = {"billing_email": "billing_email", "tax_id": "tax_id",
@@ -215,10 +217,40 @@ def usage_page(request: Request, customer: Visiting) -> Response:
 @router.get("/invoices", name="portal_invoices")
 def invoices_page(request: Request, customer: Visiting, page_number: PageNumber = 1) -> Response:
     _require(customer, "invoice_list")
+    return _invoices(request, customer, page_number)
+
+
+def _invoices(request: Request, customer: Customer, page_number: int, status: int = 200,
+              failed: str | None = None) -> Response:
     found = views.invoice_page(customer.ctx, customer.customer_id, page_number)
     pages = max(1, -(-found.total // views.INVOICES_PER_PAGE))
     return _page(request, customer, "portal/invoices.html", "portal_invoices", "Invoices",
-                 found=found, page_number=page_number, pages=pages)
+                 status=status, found=found, page_number=page_number, pages=pages,
+                 failed=failed, payable=views.payable(customer.ctx, found.rows))
+
+
+@router.post("/invoices/{invoice_id}/pay", name="portal_pay_invoice")
+def pay_invoice(request: Request, customer: Posting, invoice_id: str) -> Response:
+    """Pay now, with the default payment method; a decline is shown on the invoices page."""
+    _require(customer, "invoice_list")
+    try:
+        done = views.pay_invoice(customer.ctx, customer.customer_id, invoice_id)
+    except InvalidRequest as exc:  # no payment method (the message says what to do)
+        return _invoices(request, customer, 1, status=422, failed=_customer_words(exc.detail))
+    payment = done["payment"]
+    if payment is not None and payment["status"] == "failed":
+        return _invoices(request, customer, 1, status=422, failed=(
+            f"The payment of {payment['amount']} {payment['currency']} was declined"
+            + (f": {payment['failure_reason']}" if payment.get("failure_reason") else ".")))
+    if payment is not None and payment["status"] != "succeeded":
+        return _back(request, "portal_invoices", "processing")
+    return _back(request, "portal_invoices", "paid")
+
+
+def _customer_words(detail: str) -> str:
+    if "no payment method" in detail:
+        return "You have no payment method on file: add one under Billing information first."
+    return detail
 
 
 @router.get("/invoices/{invoice_id}/pdf", name="portal_invoice_pdf")
