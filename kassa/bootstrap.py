@@ -101,6 +101,7 @@ def _on_first_call(module: str, name: str) -> Any:
 def build_jobs() -> JobRunner:
     """Every job type and its handler."""
     from kassa.automations import executions
+    from kassa.services import customer_emails
     from kassa.services.billing import documents
     from kassa.services.billing import collection, refunds
     from kassa.services.usage import thresholds
@@ -112,6 +113,8 @@ def build_jobs() -> JobRunner:
                   on_failure=refunds.on_job_failure)
     jobs.register(thresholds.CHECK_JOB, thresholds.run_check)
     jobs.register(documents.RENDER_JOB, documents.render_job)
+    jobs.register(customer_emails.SEND_JOB, customer_emails.send_job,
+                  retry=customer_emails.SEND_RETRY)
     jobs.register(executions.STEP_JOB, _on_first_call("kassa.automations.runner", "run_step_job"),
                   retry=executions.STEP_RETRY,
                   prefetch=_on_first_call("kassa.automations.runner", "prefetch"),
@@ -136,6 +139,8 @@ def build_outbox() -> OutboxDispatcher:
     outbox.register("webhooks", webhook_messages.fan_out, start="beginning")
     outbox.register(executions.CONSUMER, _on_first_call("kassa.automations.triggers", "consume"),
                     start="now", per_event=False)
+    outbox.register("customer_emails", _on_first_call("kassa.services.customer_emails",
+                                                      "consume"), start="now", reports=True)
     return outbox
 
 

@@ -1,6 +1,6 @@
 """The outbox dispatcher: hands every committed domain event to each named consumer, once.
 
-Consumers (``webhooks``, the webhook fan-out; ``automations`` next; CRM sync later) are
+Consumers (``webhooks``, the webhook fan-out; ``automations``; ``customer_emails``) are
 ``consumer(uow, events) -> None`` registered by name in ``kassa.bootstrap``; they write what they
 derive from the events (messages, jobs) through ``uow``. Each reads every event exactly once on
 its own: one consumer failing neither holds back nor rolls back another.
@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kassa.outbox")
 
-Consumer = Callable[["UnitOfWork", Sequence[RowMapping]], None]
+# What it returns is read only from a consumer registered with ``reports=True``.
+Consumer = Callable[["UnitOfWork", Sequence[RowMapping]], "list[RanItem] | None"]
 Start = Literal["now", "beginning"] | datetime
 
 BATCH_SIZE = 200
@@ -73,6 +74,9 @@ class Registered:
     # Each event handed over is one ``event.dispatched`` item of ``run``; else one
     # ``event.consumed`` item per batch (a consumer most events mean nothing to: automations).
     per_event: bool = True
+    # The consumer's return value is what its batch did, as ``run`` items (none when it did
+    # nothing): a consumer that acts on few events (customer emails) and says which.
+    reports: bool = False
 
 
 def _start_text(start: Start) -> str:
@@ -91,14 +95,14 @@ class OutboxDispatcher:
         self._started: set[str] = set()
 
     def register(self, name: str, consume: Consumer, *, start: Start = "now",
-                 per_event: bool = True) -> None:
+                 per_event: bool = True, reports: bool = False) -> None:
         if name in self.consumers:
             raise ValueError(f"outbox consumer {name!r} registered twice")
         if isinstance(start, datetime) and start.tzinfo is None:
             raise ValueError("a consumer's start instant needs a time zone")
         if start not in ("now", "beginning") and not isinstance(start, datetime):
             raise ValueError(f"start is 'now', 'beginning' or a datetime, not {start!r}")
-        self.consumers[name] = Registered(name, consume, start, per_event)
+        self.consumers[name] = Registered(name, consume, start, per_event, reports)
 
     def work(self) -> DueWork:
         return DueWork("outbox", self.next_due, self.run)
@@ -156,7 +160,7 @@ class OutboxDispatcher:
             seqs = [e["seq"] for e in events]
             try:
                 with uow.conn.begin_nested():
-                    consumer.consume(uow, events)
+                    made = consumer.consume(uow, events)
             except Exception as exc:
                 log.exception("outbox consumer %s failed on %d events", consumer.name, len(seqs))
                 item = _record_failure(uow, consumer.name, seqs, exc)
@@ -164,6 +168,8 @@ class OutboxDispatcher:
                 return True, [item]
             deliveries.complete(uow.conn, consumer.name, seqs)
             uow.commit()
+        if consumer.reports:
+            return False, list(made or [])
         if not consumer.per_event:
             return False, [{"type": "event.consumed", "consumer": consumer.name,
                             "events": len(events)}]

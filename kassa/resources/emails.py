@@ -39,7 +39,8 @@ class Email(ResponseSchema):
     error: str | None
     message_id: str | None
     source: dict[str, Any] | None = Field(
-        description="what asked for it: {execution_id, step} for an automation step")
+        description="what asked for it: {execution_id, step} for an automation step, "
+        "{event_id, event_type} for a customer email (Settings → Invoicing)")
     attempts: int
     sent_at: Timestamp | None
     created_at: Timestamp

@@ -11,6 +11,27 @@ from pydantic import Field
 from kassa.resources.fields import ResponseSchema, Timestamp
 
 
+class CustomerEmailSettings(ResponseSchema):
+    """Which customer emails Kassa sends by itself (kassa.services.customer_emails), each to the
+    customer's email address, from an editable email template (GET /email-templates) and
+    recorded in GET /emails. All off by default: an environment that never turned one on mails
+    nobody."""
+
+    payment_receipt: bool = Field(
+        False, description="Send a receipt with the amount paid when a payment succeeds "
+        "(template payment_receipt)")
+    payment_failed: bool = Field(
+        False, description="Tell the customer when a payment fails, with a customer portal link "
+        "(valid 24 hours) to update the payment method (template payment_failed)")
+    cancellation_scheduled: bool = Field(
+        False, description="Tell the customer when a cancellation is scheduled, with its "
+        "effective date (template cancellation_scheduled)")
+    renewal_notice: bool = Field(
+        False, description="Remind the customer before an auto-renewing term renews, when "
+        "subscription.ending_soon fires (Settings → Subscriptions renewal_notice_days before "
+        "the term end), with the renewal date and amount (template renewal_notice)")
+
+
 class InvoicingSettings(ResponseSchema):
     payment_terms: str = Field(
         "due_on_receipt",
@@ -25,6 +46,11 @@ class InvoicingSettings(ResponseSchema):
         [], description="Failed payment handling: hours to wait after each declined payment "
         "before the collect_payment job charges again; one entry per retry, empty: no "
         "automatic retries")
+    send_invoice_emails: bool = Field(
+        False, description="Email each issued invoice, its PDF attached, to the customer's "
+        "email address (template invoice_issued)")
+    customer_emails: CustomerEmailSettings = Field(
+        CustomerEmailSettings(), description="The other customer emails, each on or off")
     updated_at: Timestamp | None = None
 
 

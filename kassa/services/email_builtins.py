@@ -1,5 +1,6 @@
 """The email templates Kassa ships: every template the automation templates send (and the Quick
-Start's ``payment_failed_first``). An environment overrides one by saving its key
+Start's ``payment_failed_first``), and the customer emails Kassa sends by itself
+(kassa.services.customer_emails). An environment overrides one by saving its key
 (kassa.services.email_templates); deleting the override brings this one back.
 
 They read the automations document's variables: ``invoice.{id,total,currency,status,dueDate,
@@ -144,6 +145,54 @@ _BUILTINS = [
               "{{ usage.period.start }}{% endif %}.</p>",
               "<p>Usage above your plan's allowance may be billed as overage. Reply to this "
               "email if you would like to review your plan.</p>"),
+    ),
+    # The customer emails Kassa sends by itself (kassa.services.customer_emails, turned on in
+    # Settings → Invoicing). Besides the variables above they read ``portal.url`` (a customer
+    # portal link, valid 24 hours; also ``portalUrl``), ``cancellation.effectiveDate`` and
+    # ``renewal.{date, termEnd, amount, currency}``.
+    BuiltinTemplate(
+        "invoice_issued", "Invoice issued (with the PDF)",
+        f"Invoice {_INVOICE} for {_AMOUNT}",
+        _body(f"<p>Your invoice {_INVOICE} for {_AMOUNT}{_DUE} is attached.</p>",
+              _PAY_LINK),
+    ),
+    BuiltinTemplate(
+        "payment_receipt", "Payment receipt",
+        "Receipt: {{ payment.amount }} {{ payment.currency }} paid"
+        f"{{% if invoice.id %}} for invoice {_INVOICE}{{% endif %}}",
+        _body("<p>We received your payment of {{ payment.amount }} {{ payment.currency }}"
+              f"{{% if invoice.id %}} for invoice {_INVOICE}{{% endif %}}. "
+              "Thank you.</p>"),
+    ),
+    BuiltinTemplate(
+        "payment_failed", "Payment failed (with a link to update the payment method)",
+        f"Your payment for invoice {_INVOICE} did not go through",
+        _body("<p>We could not collect {{ payment.amount or invoice.total }} "
+              "{{ payment.currency or invoice.currency }}"
+              f" for invoice {_INVOICE}"
+              "{% if payment.failureReason %} ({{ payment.failureReason }}){% endif %}.</p>",
+              '{% if portal.url %}<p>Please update your payment method: <a href="'
+              '{{ portal.url }}">{{ portal.url }}</a> (the link is valid for 24 hours).</p>'
+              "{% else %}<p>Please update your payment method, or reply to this email and we "
+              "will help you settle it.</p>{% endif %}"),
+    ),
+    BuiltinTemplate(
+        "cancellation_scheduled", "Cancellation scheduled",
+        f"Your {_SUBSCRIPTION} ends on {{{{ cancellation.effectiveDate }}}}",
+        _body(f"<p>As requested, your {_SUBSCRIPTION} is canceled effective "
+              "{{ cancellation.effectiveDate }}. It stays active until then.</p>",
+              "<p>Changed your mind? Reply to this email before then and we will keep it "
+              "going.</p>"),
+    ),
+    BuiltinTemplate(
+        "renewal_notice", "Renewal notice",
+        f"Your {_SUBSCRIPTION} renews on {{{{ renewal.date }}}}",
+        _body(f"<p>Your {_SUBSCRIPTION} renews on {{{{ renewal.date }}}}"
+              "{% if renewal.termEnd %} for a new term until {{ renewal.termEnd }}{% endif %}"
+              "{% if renewal.amount %}, at {{ renewal.amount }} {{ renewal.currency }} a month"
+              "{% endif %}.</p>",
+              "<p>Nothing to do if you want to keep it. To change or cancel it, reply to this "
+              "email before then.</p>"),
     ),
     BuiltinTemplate(
         "win_back", "Win-back",

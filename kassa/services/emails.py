@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from kassa.channels import ChannelError
 from kassa.channels.email import Attachment, EmailMessage
-from kassa.domain.errors import InvalidRequest
+from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.ids import new_id
 from kassa.services import email_templates
 from kassa.services.context import Ctx
@@ -102,6 +102,34 @@ def compose(
         "sent_at": None,
         "created_at": uow.now,
         "updated_at": uow.now,
+    }
+
+
+def compose_failed(
+    uow: UnitOfWork,
+    *,
+    template_key: str,
+    context: Mapping[str, Any],
+    to: str | None,
+    reason: str,
+    source: Mapping[str, Any] | None = None,
+    sources: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An email that cannot be sent (no address, one that is no address, a template that does
+    not render), as a ``failed`` row saying why (``reason``), so the log shows it: rendered
+    when the template renders, to ``to`` as given (nobody when there is none)."""
+    try:
+        rendered = email_templates.render(uow.conn, uow.environment, template_key, context,
+                                          sources)
+        subject, html, text = rendered.subject, rendered.html, rendered.text
+    except KassaError:
+        subject, html, text = f"({template_key})", "", ""
+    return {
+        "environment": uow.environment, "id": new_id("em"), "status": "failed",
+        "to_addresses": [to] if to else [], "cc_addresses": [], "subject": subject,
+        "template": template_key, "html": html, "text": text, "error": reason,
+        "message_id": None, "source": dict(source) if source is not None else None,
+        "attempts": 0, "sent_at": None, "created_at": uow.now, "updated_at": uow.now,
     }
 
 

@@ -10,7 +10,10 @@ from tests.scenarios import seed_catalog as sc
 from tests.scenarios.seed_catalog import ok
 
 INVOICING = {"payment_terms": "due_on_receipt", "auto_issue": True, "auto_pay": False,
-             "payment_retry_hours": [], "updated_at": None}
+             "payment_retry_hours": [], "send_invoice_emails": False,
+             "customer_emails": {"payment_receipt": False, "payment_failed": False,
+                                 "cancellation_scheduled": False, "renewal_notice": False},
+             "updated_at": None}
 SUBSCRIPTIONS = {"auto_renew": True, "renewal_notice_days": None,
                  "renewal_notice_days_in_effect": 30, "updated_at": None}
 PORTAL = {
@@ -41,6 +44,17 @@ def test_patch_changes_the_given_fields_only(api: TestClient) -> None:
     assert ok(api.get("/settings/invoicing")) == second
 
 
+def test_customer_emails_merge_field_by_field(api: TestClient) -> None:
+    ok(api.patch("/settings/invoicing", json={"send_invoice_emails": True,
+                                              "customer_emails": {"payment_failed": True}}))
+    view = ok(api.patch("/settings/invoicing", json={
+        "customer_emails": {"renewal_notice": True}}))
+    assert view["send_invoice_emails"] is True
+    assert view["customer_emails"] == {"payment_receipt": False, "payment_failed": True,
+                                       "cancellation_scheduled": False, "renewal_notice": True}
+    assert ok(api.get("/settings/invoicing")) == view
+
+
 def test_portal_sections_merge_field_by_field(api: TestClient) -> None:
     sc.build(api)
     ok(api.patch("/settings/customer-portal", json={
@@ -69,6 +83,8 @@ def test_portal_sections_merge_field_by_field(api: TestClient) -> None:
     ("/settings/invoicing", {"payment_retry_hours": [24, 0]}, "payment_retry_hours[1]"),
     ("/settings/invoicing", {"payment_retry_hours": [1] * 11}, "payment_retry_hours"),
     ("/settings/invoicing", {"memo": "x"}, "memo"),
+    ("/settings/invoicing", {"send_invoice_emails": None}, "send_invoice_emails"),
+    ("/settings/invoicing", {"customer_emails": {"receipts": True}}, "customer_emails.receipts"),
     ("/settings/invoicing", {}, "body"),
     ("/settings/customer-portal", {"usage_settings": {"show": True}}, "usage_settings.show"),
     ("/settings/customer-portal", {"plan_overview_settings": None}, "plan_overview_settings"),

@@ -17,6 +17,9 @@ DESIGN_KEYS = {
     "payment_failed_urgent", "payment_failed_final", "welcome", "welcome_getting_started",
     "welcome_check_in", "renewal_reminder_30", "renewal_reminder_7", "renewal_receipt",
     "usage_alert", "win_back",
+    # The customer emails Kassa sends by itself (kassa.services.customer_emails).
+    "invoice_issued", "payment_receipt", "payment_failed", "cancellation_scheduled",
+    "renewal_notice",
 }
 
 

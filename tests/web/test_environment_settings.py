@@ -39,6 +39,30 @@ def test_invoicing_defaults_saved_and_read_back(server, admin, sandbox_api) -> N
     expect(admin.get_by_label("Payment terms")).to_have_value("net_30")
 
 
+def test_customer_emails_saved_and_read_back(server, admin, sandbox_api) -> None:
+    _open(admin, "Invoicing")
+    invoices = admin.get_by_role("switch", name="Email issued invoices (PDF attached)")
+    expect(invoices).not_to_be_checked()
+    invoices.check()
+    admin.get_by_role("switch", name="Payment failed notices (with a link to update the "
+                      "payment method)").check()
+    admin.get_by_role("switch", name="Renewal notices").check()
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Invoicing settings.")
+    got = sandbox_api.get("/settings/invoicing").json()
+    assert got["send_invoice_emails"] is True
+    assert got["customer_emails"] == {"payment_receipt": False, "payment_failed": True,
+                                      "cancellation_scheduled": False, "renewal_notice": True}
+    admin.reload()
+    expect(admin.get_by_role("switch", name="Renewal notices")).to_be_checked()
+    expect(admin.get_by_role("switch", name="Payment receipts")).not_to_be_checked()
+    admin.get_by_role("switch", name="Renewal notices").uncheck()
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Invoicing settings.")
+    assert sandbox_api.get("/settings/invoicing").json()["customer_emails"]["renewal_notice"] \
+        is False
+
+
 def test_a_bad_retry_schedule_is_shown_beside_its_field(server, admin, sandbox_api) -> None:
     before = sandbox_api.get("/settings/invoicing").json()
     admin.goto("/dashboard/settings/invoicing")

@@ -32,8 +32,18 @@ class SettingsPatch(Schema):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
+class CustomerEmailsUpdate(SettingsPatch):
+    required = ("payment_receipt", "payment_failed", "cancellation_scheduled", "renewal_notice")
+
+    payment_receipt: bool | None = None
+    payment_failed: bool | None = None
+    cancellation_scheduled: bool | None = None
+    renewal_notice: bool | None = None
+
+
 class InvoicingSettingsUpdate(SettingsPatch):
-    required = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours")
+    required = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours",
+                "send_invoice_emails", "customer_emails")
 
     payment_terms: PaymentTerms | None = None
     auto_issue: bool | None = None
@@ -41,6 +51,11 @@ class InvoicingSettingsUpdate(SettingsPatch):
     payment_retry_hours: Annotated[list[RetryHours], Field(max_length=10)] | None = Field(
         None, description="Hours to wait after each declined payment before the next automatic "
         "charge (at most 10 retries); [] turns automatic retries off")
+    send_invoice_emails: bool | None = Field(
+        None, description="Email each issued invoice, its PDF attached, to the customer")
+    customer_emails: CustomerEmailsUpdate | None = Field(
+        None, description="payment_receipt, payment_failed, cancellation_scheduled, "
+        "renewal_notice: each on or off (fields left out keep their values)")
 
 
 class SubscriptionSettingsUpdate(SettingsPatch):
@@ -94,5 +109,5 @@ class CompanySettingsUpdate(SettingsPatch):
     footer: LongText | None = None
 
 
-__all__ = ["CompanySettingsUpdate", "CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
+__all__ = ["CompanySettingsUpdate", "CustomerEmailsUpdate", "CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
            "SubscriptionSettingsUpdate"]

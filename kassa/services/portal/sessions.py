@@ -31,6 +31,7 @@ from kassa.services.customers import resolve_customer
 from kassa.services.links import absolute
 from kassa.services.serialize import rfc3339
 from kassa.store.tables import customer_aliases, portal_sessions, portal_visits
+from kassa.store.uow import UnitOfWork
 
 # How long a browser stays signed in to the portal after opening a link.
 VISIT_LIFETIME = timedelta(hours=1)
@@ -70,25 +71,37 @@ def create_link(
 ) -> dict[str, Any]:
     """A new portal session for the customer ``customer_ref`` (an id, or an alias when
     ``by_alias``); NotFound (customer_id or customer_alias) when there is none."""
+    with ctx.uow() as uow:
+        link = add_link(uow, customer_ref=customer_ref, by_alias=by_alias, sections=sections,
+                        return_url=return_url, expires_in=expires_in, now=now,
+                        request_base=request_base)
+        uow.commit()
+    return link
+
+
+def add_link(
+    uow: UnitOfWork, *, customer_ref: str, by_alias: bool, sections: dict[str, dict[str, bool]],
+    return_url: str | None, expires_in: int, now: datetime, request_base: str | None = None,
+) -> dict[str, Any]:
+    """``create_link`` inside the caller's transaction (the link exists if and only if what
+    asked for it committed: a customer email that carries it)."""
     token = secrets.token_urlsafe(32)
     session_id = new_id("ps")
-    with ctx.uow() as uow:
-        customer_id = _customer_id(uow.conn, ctx.environment, customer_ref, by_alias)
-        defaults = environment_settings.read(uow.conn, ctx.environment, CustomerPortalSettings)
-        in_force = {
-            name: {**getattr(defaults, name).model_dump(), **sections.get(name, {})}
-            for name in SECTIONS
-        }
-        row = {
-            "id": session_id, "environment": ctx.environment, "customer_id": customer_id,
-            "token_hash": token_hash(token), "settings": in_force, "return_url": return_url,
-            "created_at": now, "expires_at": now + timedelta(seconds=expires_in),
-        }
-        uow.conn.execute(insert(portal_sessions).values(**row))
-        uow.commit()
+    customer_id = _customer_id(uow.conn, uow.environment, customer_ref, by_alias)
+    defaults = environment_settings.read(uow.conn, uow.environment, CustomerPortalSettings)
+    in_force = {
+        name: {**getattr(defaults, name).model_dump(), **sections.get(name, {})}
+        for name in SECTIONS
+    }
+    row = {
+        "id": session_id, "environment": uow.environment, "customer_id": customer_id,
+        "token_hash": token_hash(token), "settings": in_force, "return_url": return_url,
+        "created_at": now, "expires_at": now + timedelta(seconds=expires_in),
+    }
+    uow.conn.execute(insert(portal_sessions).values(**row))
     return {
         "id": session_id, "customer_id": customer_id,
-        "url": absolute(ctx.settings, f"/portal/open/{token}", request_base),
+        "url": absolute(uow.settings, f"/portal/open/{token}", request_base),
         "return_url": return_url, "created_at": rfc3339(row["created_at"]),
         "expires_at": rfc3339(row["expires_at"]),
     }

@@ -39,6 +39,15 @@ PORTAL_CHECKS = [
     ("billing_details_settings.show_section", "Show billing information"),
     ("usage_settings.show_section", "Show usage"),
 ]
+# Settings → Invoicing: the emails Kassa sends customers by itself (kassa.services.customer_emails).
+EMAIL_CHECKS = [
+    ("send_invoice_emails", "Email issued invoices (PDF attached)"),
+    ("customer_emails.payment_receipt", "Payment receipts"),
+    ("customer_emails.payment_failed", "Payment failed notices (with a link to update the "
+     "payment method)"),
+    ("customer_emails.cancellation_scheduled", "Cancellation scheduled notices"),
+    ("customer_emails.renewal_notice", "Renewal notices"),
+]
 PLAN_FIELD = "plan:"  # a checkbox per plan: plan:<id>
 
 
@@ -53,8 +62,13 @@ def _flag(form: Form, name: str) -> bool:
 
 def _invoicing_body(form: Form) -> dict[str, Any]:
     hours = [_whole(h) for h in re.split(r"[\s,;]+", form.text("payment_retry_hours")) if h]
-    return {"payment_terms": form.text("payment_terms"), "auto_issue": _flag(form, "auto_issue"),
-            "auto_pay": _flag(form, "auto_pay"), "payment_retry_hours": hours}
+    body: dict[str, Any] = {
+        "payment_terms": form.text("payment_terms"), "auto_issue": _flag(form, "auto_issue"),
+        "auto_pay": _flag(form, "auto_pay"), "payment_retry_hours": hours}
+    for name, _ in EMAIL_CHECKS:
+        section, _dot, key = name.rpartition(".")
+        (body.setdefault(section, {}) if section else body)[key] = _flag(form, name)
+    return body
 
 
 def _subscriptions_body(form: Form) -> dict[str, Any]:
@@ -114,8 +128,9 @@ class Section:
 SECTIONS = {
     "invoicing": Section("invoicing", "Invoicing", "settings/invoicing.html",
                          InvoicingSettingsUpdate, _invoicing_body,
-                         {n: n for n in ("payment_terms", "auto_issue", "auto_pay",
-                                         "payment_retry_hours")}),
+                         {**{n: n for n in ("payment_terms", "auto_issue", "auto_pay",
+                                            "payment_retry_hours")},
+                          **{n: n for n, _ in EMAIL_CHECKS}}),
     "subscriptions": Section("subscriptions", "Subscriptions", "settings/subscriptions.html",
                              SubscriptionSettingsUpdate, _subscriptions_body,
                              {n: n for n in ("auto_renew", "renewal_notice_days")}),
@@ -142,7 +157,8 @@ def _page(request: Request, visitor: Visitor, section: Section, *, status: int =
                 title=section.title, here=url(request, f"{section.key}_settings"),
                 current=current, notice=notice, errors=errors or {},
                 values=values if values is not None else _values(section.key, current),
-                terms=TERMS, portal_checks=PORTAL_CHECKS, plan_field=PLAN_FIELD,
+                terms=TERMS, portal_checks=PORTAL_CHECKS, email_checks=EMAIL_CHECKS,
+                plan_field=PLAN_FIELD,
                 save=f"save_{section.key}_settings", **extra)
 
 
