@@ -45,7 +45,7 @@ from kassa.services.serialize import iso_date
 from kassa.store.job_sql import Job
 from kassa.store.queries import get_row
 from kassa.store.tables import emails as emails_table
-from kassa.store.tables import invoices, subscription_versions, subscriptions
+from kassa.store.tables import customers, invoices, subscription_versions, subscriptions
 from kassa.store.uow import UnitOfWork
 
 CONSUMER = "customer_emails"
@@ -111,12 +111,13 @@ def consume(uow: UnitOfWork, events: Sequence[RowMapping]) -> list[dict[str, Any
     contexts = step_contexts(uow.conn, uow.environment, snapshots)
     rows, jobs, ran = [], [], []
     templates: dict[str, Any] = {}
+    billing = _billing_emails(uow, [(c.get("customer") or {}).get("id") for c in contexts])
     for (event, kind, the_id), context in zip(todo, contexts, strict=True):
-        extra = _extra(uow, event, kind, context)
+        extra = _extra(uow, event, kind, context, billing)
         if extra is None:  # nothing to say (an ending that is no renewal)
             continue
         context = {**context, **extra}
-        row = _compose(uow, event, kind, the_id, context, templates)
+        row = _compose(uow, event, kind, the_id, context, templates, billing)
         rows.append(row)
         if row["status"] == "queued":
             attach = event["data"]["id"] if kind.template == "invoice_issued" else None
@@ -130,13 +131,14 @@ def consume(uow: UnitOfWork, events: Sequence[RowMapping]) -> list[dict[str, Any
 
 
 def _extra(uow: UnitOfWork, event: Mapping[str, Any], kind: Kind,
-           context: Mapping[str, Any]) -> dict[str, Any] | None:
+           context: Mapping[str, Any], billing: Mapping[str, str]) -> dict[str, Any] | None:
     """What a kind's template reads besides the automations' variables; None: no email."""
     data = event["data"]
     customer = context.get("customer") or {}
     if kind.template == "payment_failed":
         portal = {"url": ""}
-        if customer.get("id") and customer.get("email"):  # a link only for an email sent
+        if customer.get("id") and (customer.get("email") or customer["id"] in billing):
+            # a link only for an email that can be sent
             link = sessions.add_link(uow, customer_ref=customer["id"], by_alias=False,
                                      sections={},
                                      return_url=None, expires_in=PORTAL_LINK_SECONDS,
@@ -179,12 +181,25 @@ def _renewal(uow: UnitOfWork, data: Mapping[str, Any],
     }}
 
 
+def _billing_emails(uow: UnitOfWork, customer_ids: Sequence[str | None]) -> dict[str, str]:
+    """``{customer id: billing email}`` of those among ``customer_ids`` that have one."""
+    wanted = sorted({c for c in customer_ids if c})
+    if not wanted:
+        return {}
+    return {r.id: r.billing_email for r in uow.conn.execute(
+        select(customers.c.id, customers.c.billing_email).where(
+            customers.c.environment == uow.environment, customers.c.id.in_(wanted),
+            customers.c.billing_email.is_not(None)))}
+
+
 def _compose(uow: UnitOfWork, event: Mapping[str, Any], kind: Kind, the_id: str,
-             context: Mapping[str, Any], templates: dict[str, Any]) -> dict[str, Any]:
-    """The email's row: queued to the customer's address, or failed with the reason (no
-    address, an address that is none, a template that does not render)."""
+             context: Mapping[str, Any], templates: dict[str, Any],
+             billing: Mapping[str, str]) -> dict[str, Any]:
+    """The email's row: queued to the customer's billing email (else their email), or failed
+    with the reason (no address, an address that is none, a template that does not render)."""
     source = {"event_id": event["id"], "event_type": event["type"]}
-    address = (context.get("customer") or {}).get("email")
+    customer = context.get("customer") or {}
+    address = billing.get(customer.get("id") or "") or customer.get("email")
     try:
         if not address:
             raise _Skipped(NO_ADDRESS)

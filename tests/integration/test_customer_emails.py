@@ -297,3 +297,14 @@ def test_a_mail_server_that_refuses_is_tried_again_later(api, smtp_server) -> No
     assert len(list(received.message.iter_attachments())) == 1
     [email] = logged(api)
     assert (email["status"], email["attempts"], email["error"]) == ("sent", 2, None)
+
+
+def test_the_billing_email_receives_them_when_it_is_set(api, smtp_server) -> None:
+    setup(api, {"send_invoice_emails": True})
+    ok(api.patch(f"/customers/{CUSTOMER}", json={"billing_email": "ap@billing.example"}))
+    subscribe(api)
+    advance(api, f"{START}T00:00:02Z")
+    [received] = smtp_server.messages
+    assert received.rcpt_tos == ["ap@billing.example"]
+    assert received.message["To"] == "ap@billing.example"
+    assert logged(api)[0]["to"] == ["ap@billing.example"]
