@@ -7,11 +7,10 @@ Changes API, cancellation, invoices and their PDFs, payment methods, the custome
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from kassa.api.schemas.prices import canonical_price
 from kassa.domain.errors import InvalidRequest, InvalidTransition, NotFound
 from kassa.domain.items import priced_items
 from kassa.resources.settings import CustomerPortalSettings
@@ -158,29 +157,36 @@ def _chosen_plan(ctx: Ctx, sub: Mapping[str, Any], plan_id: str) -> dict[str, An
     return chosen
 
 
-def preview_plan_change(ctx: Ctx, customer_id: str, sub_id: str, plan_id: str) -> dict[str, Any]:
+# How a price is written down before it is stored (the API's canonical form, handed in by the
+# pages: services never import the API layer).
+Normalize = Callable[[Any], Any]
+
+
+def preview_plan_change(ctx: Ctx, customer_id: str, sub_id: str, plan_id: str,
+                        normalize: Normalize) -> dict[str, Any]:
     """What moving to ``plan_id`` does. An upgrade (the change costs more) applies at once with
     its proration; a downgrade waits for the end of the billing period (the lifecycle
     document's best practice), so nothing is prorated."""
     sub = owned_subscription(ctx, customer_id, sub_id)
     plan = _chosen_plan(ctx, sub, plan_id)
     now = subs.change_subscription(ctx, sub["id"], _plan_change(plan_id, "immediate"),
-                                   canonical_price, preview=True)
+                                   normalize, preview=True)
     net = Decimal((now["proration"] or {}).get("net", "0"))
     if net > 0:
         return {"plan": plan, "kind": "upgrade", "effective": "immediate", "preview": now,
                 "net": now["proration"]["net"]}
     later = subs.change_subscription(ctx, sub["id"], _plan_change(plan_id, "billing_cycle_start"),
-                                     canonical_price, preview=True)
+                                     normalize, preview=True)
     return {"plan": plan, "kind": "downgrade", "effective": "billing_cycle_start",
             "preview": later, "net": None}
 
 
-def change_plan(ctx: Ctx, customer_id: str, sub_id: str, plan_id: str) -> dict[str, Any]:
+def change_plan(ctx: Ctx, customer_id: str, sub_id: str, plan_id: str,
+                normalize: Normalize) -> dict[str, Any]:
     """Apply the change the preview showed (decided again: prices may have moved since)."""
-    decided = preview_plan_change(ctx, customer_id, sub_id, plan_id)
+    decided = preview_plan_change(ctx, customer_id, sub_id, plan_id, normalize)
     result = subs.change_subscription(ctx, sub_id, _plan_change(plan_id, decided["effective"]),
-                                      canonical_price, preview=False)
+                                      normalize, preview=False)
     return {**decided, "result": result}
 
 

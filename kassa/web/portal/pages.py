@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from kassa.api.schemas.customers import CustomerUpdate
+from kassa.api.schemas.prices import canonical_price
 from kassa.domain.errors import Gone, InvalidRequest, KassaError
 from kassa.domain.items import priced_items
 from kassa.payments.test_cards import BY_KEY, TEST_CARDS
@@ -177,7 +178,7 @@ def change_preview(request: Request, customer: Posting, sub_id: str) -> Response
     _require(customer, "plan_overview", "allow_plan_change")
     try:
         preview = views.preview_plan_change(customer.ctx, customer.customer_id, sub_id,
-                                            customer.form.text("plan_id"))
+                                            customer.form.text("plan_id"), canonical_price)
     except KassaError as exc:
         return _change_page(request, customer, sub_id, status=422,
                             values=customer.form.values(),
@@ -191,7 +192,7 @@ def change(request: Request, customer: Posting, sub_id: str) -> Response:
     _require(customer, "plan_overview", "allow_plan_change")
     try:
         done = views.change_plan(customer.ctx, customer.customer_id, sub_id,
-                                 customer.form.text("plan_id"))
+                                 customer.form.text("plan_id"), canonical_price)
     except KassaError as exc:
         return _change_page(request, customer, sub_id, status=422,
                             values=customer.form.values(),
