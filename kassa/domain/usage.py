@@ -50,11 +50,18 @@ AVERAGE_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 @dataclass(frozen=True)
 class UsageWindow:
-    """One customer over a half-open time range ``[start, end)``."""
+    """One customer over a half-open time range ``[start, end)``.
+
+    With ``subscription_id``, the part of the customer's usage billed to that subscription: the
+    events naming it, and those naming no subscription within ``claims`` (the stretches in which
+    the subscription owns the metric's unnamed events; None: the whole window). Without it,
+    every event of the customer."""
 
     customer_id: str
     start: datetime
     end: datetime
+    subscription_id: str | None = None
+    claims: tuple[tuple[datetime, datetime], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:

@@ -19,7 +19,9 @@ MAX_NAME_LENGTH = 255  # unique_id, account, event_name, property names
 MAX_STRING_VALUE_LENGTH = 1000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 FUTURE_TOLERANCE_US = FUTURE_TOLERANCE // timedelta(microseconds=1)
-EVENT_FIELDS = frozenset({"account", "event_name", "unique_id", "timestamp", "properties"})
+EVENT_FIELDS = frozenset({"account", "event_name", "unique_id", "timestamp", "properties",
+                          "subscription_id"})
+MAX_SUBSCRIPTION_ID_LENGTH = 80
 
 # Integers outside this range do not fit the 64-bit JSON encoders; they are kept as Decimal.
 _INT_RANGE = range(-(2**63), 2**64)
@@ -50,6 +52,9 @@ class EventIn:
     timestamp_us: int
     properties: dict[str, Any]
     timestamp_given: bool
+    # The subscription to bill it to; None: the customer's one live subscription pricing its
+    # metric (the earliest-started when several do).
+    subscription_id: str | None = None
 
 
 def parse_timestamp_us(value: str) -> int:
@@ -160,7 +165,7 @@ def check_event(raw: Any, now_us: int) -> EventIn:
         unknown = sorted(k for k in raw if k not in EVENT_FIELDS)
         raise EventRejected(
             f"{unknown[0]}: unknown field; events take account, event_name, unique_id, "
-            "timestamp and properties"
+            "timestamp, properties and subscription_id"
         )
     unique_id = _name(raw, "unique_id")
     account = _name(raw, "account")
@@ -187,7 +192,14 @@ def check_event(raw: Any, now_us: int) -> EventIn:
         if at < 0:
             raise EventRejected("timestamp: must not be before 1970-01-01T00:00:00Z")
     properties = check_properties(raw.get("properties"))
-    return EventIn(unique_id, event_name, account, at, properties, stamp is not None)
+    subscription_id = None
+    if raw.get("subscription_id") is not None:
+        subscription_id = _name(raw, "subscription_id")
+        if len(subscription_id) > MAX_SUBSCRIPTION_ID_LENGTH:
+            raise EventRejected(
+                f"subscription_id: must be 1-{MAX_SUBSCRIPTION_ID_LENGTH} characters")
+    return EventIn(unique_id, event_name, account, at, properties, stamp is not None,
+                   subscription_id)
 
 
 def event_key(raw: Any, index: int) -> str:

@@ -25,6 +25,9 @@ class StoredEvent(ResponseSchema):
     event_name: str
     account: str
     customer_id: str | None
+    subscription_id: str | None = Field(
+        None, description="The subscription the event names (null: billed to the one that owns "
+        "its metric at its time)")
     timestamp: str
     properties: dict[str, Any]
     received_at: TimestampText
@@ -58,6 +61,11 @@ class MetricVerdict(ResponseSchema):
     detail: str
     failed_filters: list[FailedFilter]
     subscriptions: SubscriptionCheckView
+    billed_to: str | None = Field(
+        None, description="The one subscription whose usage the event is, or null")
+    billed_to_because: str | None = Field(
+        None, description="Why that subscription: the event names it, it is the only one "
+        "billing the metric, or the earliest-started of several")
 
 
 class EventExplanation(ResponseSchema):

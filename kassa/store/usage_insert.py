@@ -9,7 +9,7 @@ bypasses SQLAlchemy's per-row parameter processing:
 - PostgreSQL: rows travel as binary arrays (``unnest``) in a statement whose text never changes
   with the batch size, so psycopg prepares it once per connection; the properties travel as JSON
   text and are cast to JSONB by the server.
-- SQLite: multi-row ``VALUES`` in chunks of 500 (5 parameters a row, well under SQLite's limit).
+- SQLite: multi-row ``VALUES`` in chunks of 500 (6 parameters a row, well under SQLite's limit).
 
 Rows are inserted in unique_id order so that concurrent batches take row locks in one order (the
 same batch in two orders at once deadlocks otherwise).
@@ -33,11 +33,12 @@ class EventRow(NamedTuple):
     account: str
     timestamp_us: int
     properties_json: str
+    subscription_id: str | None = None
 
 
 _COLUMNS = (
     "environment, unique_id, event_name, account, customer_id, timestamp_us, properties, "
-    "received_at, updated_at"
+    "subscription_id, received_at, updated_at"
 )
 # Each distinct account of the batch is resolved to its customer inside the insert (an id wins
 # over an alias, as in ``customers.find_customer``): one statement, one round trip per batch.
@@ -47,7 +48,7 @@ _COLUMNS = (
 # pick another index on `environment` and scan; bulk loaders should ANALYZE. ORDER BY keeps the
 # unique_id lock order whatever plan is chosen.
 _RESOLVE = (
-    "SELECT {env}, x.u, x.n, x.a, r.customer_id, x.t, {props}, {now}, {now} "
+    "SELECT {env}, x.u, x.n, x.a, r.customer_id, x.t, {props}, x.s, {now}, {now} "
     "FROM {source} JOIN ("
     "SELECT d.a, COALESCE("
     "(SELECT c.id FROM customers c WHERE c.environment = {env} AND c.id = d.a), "
@@ -62,11 +63,11 @@ _PG_INSERT = f"INSERT INTO usage_events ({_COLUMNS}) " + _RESOLVE.format(
     now="%(now)s",
     props="CAST(x.p AS jsonb)",
     source="unnest(%(u)b::text[], %(n)b::text[], %(a)b::text[], %(t)b::bigint[], "
-    "%(p)b::text[]) AS x(u, n, a, t, p)",
+    "%(p)b::text[], %(s)b::text[]) AS x(u, n, a, t, p, s)",
     accounts="(SELECT DISTINCT a FROM unnest(%(a)b::text[]) AS accounts(a))",
 )
 SQLITE_CHUNK = 500
-_SQLITE_INSERT = "WITH x(u, n, a, t, p) AS (VALUES {rows}) " + (
+_SQLITE_INSERT = "WITH x(u, n, a, t, p, s) AS (VALUES {rows}) " + (
     f"INSERT INTO usage_events ({_COLUMNS}) "
     + _RESOLVE.format(
         env=":env", now=":now", props="x.p", source="x", accounts="(SELECT DISTINCT a FROM x)"
@@ -105,12 +106,13 @@ def insert_events(
             "a": [r.account for r in rows],
             "t": [r.timestamp_us for r in rows],
             "p": [r.properties_json for r in rows],
+            "s": [r.subscription_id for r in rows],
         }
         return [(row[0], row[1]) for row in conn.exec_driver_sql(_PG_INSERT, params)]
     stored: list[tuple[str, str | None]] = []
     for start in range(0, len(rows), SQLITE_CHUNK):
         chunk = rows[start : start + SQLITE_CHUNK]
-        sql = _SQLITE_INSERT.format(rows=",".join(["(?,?,?,?,?)"] * len(chunk)))
+        sql = _SQLITE_INSERT.format(rows=",".join(["(?,?,?,?,?,?)"] * len(chunk)))
         # sqlite3 numbers a bare ? after the largest number used so far, so the named
         # parameters are passed positionally as ?NNN in the order they appear.
         named = {"env": environment, "now": stamp}
@@ -135,7 +137,8 @@ def fetch_stored(
     e = usage_events.c
     stmt = (
         usage_events.select()
-        .with_only_columns(e.unique_id, e.event_name, e.account, e.customer_id, e.timestamp_us)
+        .with_only_columns(e.unique_id, e.event_name, e.account, e.customer_id, e.timestamp_us,
+                           e.subscription_id)
         .where(e.environment == environment, e.unique_id.in_(list(unique_ids)))
         .order_by(e.unique_id)
     )

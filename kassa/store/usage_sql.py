@@ -149,30 +149,47 @@ def _sum(props: PropertySQL, number: str) -> str:
     return f"sum({number})" if props.pg else f"kassa_dsum({number})"
 
 
-def windows_source(dialect: str, params: Params, rows: Sequence[tuple[int, str, int, int]]) -> str:
-    """A relation ``w(k, c, s, e)`` of (key, customer_id, start_us, end_us), bound in 1-4 params."""
+# What a window row takes of the events in its range (``w.m``), by the subscription they name:
+ALL = 2  # every event (a customer's usage, whoever it is billed to)
+NAMED_OR_UNNAMED = 1  # those naming subscription ``w.b``, and those naming none
+NAMED = 0  # those naming subscription ``w.b`` only
+UNNAMED = 3  # those naming no subscription only (a stretch a subscription owns)
+
+WindowRow = tuple[int, str, int, int, "str | None", int]
+
+
+def windows_source(dialect: str, params: Params, rows: Sequence[WindowRow]) -> str:
+    """A relation ``w(k, c, s, e, b, m)`` of (key, customer_id, start_us, end_us, subscription
+    id, mode), bound in 1-6 params; a key may have several rows (disjoint sets of events)."""
     if dialect == "postgresql":
         ks = params([r[0] for r in rows])
         cs = params([r[1] for r in rows])
         ss = params([r[2] for r in rows])
         es = params([r[3] for r in rows])
+        bs = params([r[4] for r in rows])
+        ms = params([r[5] for r in rows])
         return (
             f"unnest(CAST({ks} AS integer[]), CAST({cs} AS text[]), "
-            f"CAST({ss} AS bigint[]), CAST({es} AS bigint[])) AS w(k, c, s, e)"
+            f"CAST({ss} AS bigint[]), CAST({es} AS bigint[]), CAST({bs} AS text[]), "
+            f"CAST({ms} AS integer[])) AS w(k, c, s, e, b, m)"
         )
     doc = params(orjson.dumps([list(r) for r in rows]).decode())
     return (
         "(SELECT json_extract(value, '$[0]') AS k, json_extract(value, '$[1]') AS c, "
-        "json_extract(value, '$[2]') AS s, json_extract(value, '$[3]') AS e "
+        "json_extract(value, '$[2]') AS s, json_extract(value, '$[3]') AS e, "
+        "json_extract(value, '$[4]') AS b, json_extract(value, '$[5]') AS m "
         f"FROM json_each({doc})) AS w"
     )
 
 
 def window_match(env: str, event_name: str) -> str:
-    """Rows of ``e`` inside window ``w`` (the aggregation index's prefix and range)."""
+    """Rows of ``e`` inside window ``w`` (the aggregation index's prefix and range) that the
+    window's mode takes."""
     return (
         f"e.environment = {env} AND e.customer_id = w.c AND e.event_name = {event_name} "
-        "AND e.timestamp_us >= w.s AND e.timestamp_us < w.e"
+        "AND e.timestamp_us >= w.s AND e.timestamp_us < w.e "
+        f"AND (w.m = {ALL} OR (w.m IN ({NAMED}, {NAMED_OR_UNNAMED}) AND e.subscription_id = w.b) "
+        f"OR (w.m IN ({NAMED_OR_UNNAMED}, {UNNAMED}) AND e.subscription_id IS NULL))"
     )
 
 
@@ -180,9 +197,11 @@ def aggregate_query(
     dialect: str,
     environment: str,
     metric: Mapping[str, Any],
-    rows: Sequence[tuple[int, str, int, int]],
+    rows: Sequence[WindowRow],
 ) -> tuple[str, dict[str, Any]]:
-    """One statement aggregating ``metric`` over every window in ``rows``, grouped by key."""
+    """One statement aggregating ``metric`` over every window in ``rows``, grouped by key. For
+    ``latest``: per row, the seq of its latest event with a value (``latest_values`` reads
+    them, and the latest of a key's rows wins)."""
     params = Params()
     props = PropertySQL(dialect, params)
     method, field = metric["aggregation"]["method"], metric["aggregation"].get("field")
@@ -193,7 +212,7 @@ def aggregate_query(
         assert field is not None
         number = props.number(field)
         sql = (
-            f"SELECT w.k, (SELECT {number} FROM usage_events e WHERE {match} AND {where} "
+            f"SELECT w.k, (SELECT e.seq FROM usage_events e WHERE {match} AND {where} "
             f"AND {number} IS NOT NULL ORDER BY e.timestamp_us DESC, e.seq DESC LIMIT 1) "
             f"FROM {source}"
         )
@@ -204,6 +223,19 @@ def aggregate_query(
             f"WHERE {where} GROUP BY w.k"
         )
     return sql, params.values
+
+
+def latest_values(dialect: str, metric: Mapping[str, Any], seqs: Sequence[int],
+                  ) -> tuple[str, dict[str, Any]]:
+    """(seq, timestamp_us, value of the metric's field) of the events ``seqs``."""
+    params = Params()
+    props = PropertySQL(dialect, params)
+    number = props.number(metric["aggregation"]["field"])
+    if dialect == "postgresql":
+        among = f"e.seq = ANY(CAST({params(list(seqs))} AS bigint[]))"
+    else:
+        among = f"e.seq IN (SELECT value FROM json_each({params(orjson.dumps(list(seqs)).decode())}))"
+    return f"SELECT e.seq, e.timestamp_us, {number} FROM usage_events e WHERE {among}", params.values
 
 
 def event_checks(

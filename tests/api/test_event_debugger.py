@@ -52,7 +52,7 @@ def test_list_filters_and_pages(api, acme) -> None:
     first = api.get("/events?account=ghost").json()["data"][0]
     assert first == {
         "unique_id": "g1", "event_name": "api", "account": "ghost", "customer_id": None,
-        "timestamp": "2026-07-10T00:00:00Z", "properties": {},
+        "subscription_id": None, "timestamp": "2026-07-10T00:00:00Z", "properties": {},
         "received_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z",
     }
 
@@ -95,8 +95,12 @@ def test_counted(api, acme) -> None:
         "metric_id": m["id"], "metric_name": "sum n",
         "aggregation": {"method": "sum", "field": "n"},
         "counted": True, "reason": None,
-        "detail": f"Counted: the event matches the metric. Billed by subscription {sub_id}.",
+        "detail": f"Counted: the event matches the metric. Billed by subscription {sub_id}. "
+                  f"Its usage is billed to {sub_id}: the only subscription of the customer "
+                  "billing the metric then.",
         "failed_filters": [], "subscriptions": billed_by(sub_id),
+        "billed_to": sub_id,
+        "billed_to_because": "the only subscription of the customer billing the metric then",
     }]
     assert body["event"]["properties"] == {"n": 3} and body["event"]["customer_id"] == acme
 

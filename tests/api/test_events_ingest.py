@@ -103,7 +103,7 @@ def test_each_bad_event_fails_alone(kassa, api, acme) -> None:
             "events[1]": "unique_id: is required",
             "events[2]": "unique_id: must be 1-255 characters",
             "extra": "customer_id: unknown field; events take account, event_name, unique_id, "
-                     "timestamp and properties",
+                     "timestamp, properties and subscription_id",
             "ts": "timestamp: must be an RFC 3339 date-time such as 2026-07-01T12:00:00Z",
             "nested": "properties.obj: must be a string, number or boolean (properties are flat)",
             "many": "properties: at most 50 properties per event, got 51",
@@ -251,7 +251,7 @@ def test_the_request_body_is_documented(api) -> None:
     assert schema["properties"]["events"]["maxItems"] == 1000
     event = schema["properties"]["events"]["items"]
     assert sorted(event["properties"]) == [
-        "account", "event_name", "properties", "timestamp", "unique_id"]
+        "account", "event_name", "properties", "subscription_id", "timestamp", "unique_id"]
     assert event["properties"]["properties"]["maxProperties"] == 50
     assert [p["name"] for p in post_events["parameters"]] == ["upsert"]
 

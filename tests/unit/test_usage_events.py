@@ -88,7 +88,7 @@ def test_the_future_limit_is_five_minutes_inclusive() -> None:
     [
         ("not an object", "event: must be an object"),
         (_event(customer="x"), "customer: unknown field; events take account, event_name, "
-                               "unique_id, timestamp and properties"),
+                               "unique_id, timestamp, properties and subscription_id"),
         ({"account": "a", "event_name": "e"}, "unique_id: is required"),
         (_event(unique_id=""), "unique_id: must be 1-255 characters"),
         (_event(unique_id="x" * 256), "unique_id: must be 1-255 characters"),

@@ -15,6 +15,7 @@ from kassa.domain.usage_events import (
     MAX_EVENTS_PER_REQUEST,
     MAX_NAME_LENGTH,
     MAX_PROPERTIES,
+    MAX_SUBSCRIPTION_ID_LENGTH,
 )
 
 
@@ -37,6 +38,12 @@ class EventIn(BaseModel):
         {},
         max_length=MAX_PROPERTIES,
         description="At most 50 flat properties; numbers are kept exactly as sent",
+    )
+    subscription_id: str | None = Field(
+        None, max_length=MAX_SUBSCRIPTION_ID_LENGTH,
+        description="The subscription of the account's customer to bill the event to. Left "
+        "out: the customer's live subscription that prices the event's metric, the "
+        "earliest-started one when several do; usage is never billed to two subscriptions",
     )
 
 

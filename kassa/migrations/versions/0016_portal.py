@@ -20,10 +20,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('customers') as batch:
-        batch.add_column(sa.Column('billing_email', sa.String(length=320), nullable=True))
-        batch.add_column(sa.Column('billing_address', kassa.store.types.JSONDoc(), nullable=True))
-        batch.add_column(sa.Column('tax_id', sa.String(length=50), nullable=True))
+    # Plain ADD COLUMN (SQLite has it): a batch copy would drop the customers table, which
+    # every customer's rows in other tables refer to.
+    op.add_column('customers', sa.Column('billing_email', sa.String(length=320), nullable=True))
+    op.add_column('customers', sa.Column('billing_address', kassa.store.types.JSONDoc(),
+                                         nullable=True))
+    op.add_column('customers', sa.Column('tax_id', sa.String(length=50), nullable=True))
     op.create_table('portal_sessions',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('id', sa.String(length=80), nullable=False),
@@ -56,10 +58,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customers') as batch:
-        batch.drop_column('tax_id')
-        batch.drop_column('billing_address')
-        batch.drop_column('billing_email')
+    for column in ('tax_id', 'billing_address', 'billing_email'):
+        op.drop_column('customers', column)
     op.drop_index(op.f('ix_portal_visits_expires_at'), table_name='portal_visits')
     op.drop_table('portal_visits')
     op.drop_index(op.f('ix_portal_sessions_environment_customer_id'), table_name='portal_sessions')

@@ -152,7 +152,7 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
                             if w.start < uow.now]
         boundary = Boundary(sub, terms, at, slots)
         usage = billing_run.aggregate(uow, metric_rows, [boundary])
-        values = {w: usage.get((sub.customer_id, w), ZERO) for w in boundary.windows}
+        values = {w: usage.get((sub.id, w), ZERO) for w in boundary.windows}
         # Unit credits, spent as the billing run will spend them (same order), not consumed.
         ordered = sorted(values, key=lambda w: (w.start, w.metric_id))
         credited = dict(zip(ordered, credits.preview_units(

@@ -34,6 +34,7 @@ from kassa.domain.subscription import Subscription
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.domain.usage_events import instant_of, timestamp_us
 from kassa.services.billing import credits
+from kassa.services.usage import owners
 from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.queries import among
 from kassa.store.tables import customers, invoice_lines, invoices, usage_late_marks
@@ -148,7 +149,10 @@ def _reprice(uow: UnitOfWork, sub: Subscription, key: ItemKey, metric: Mapping,
         if found is None:
             continue  # that period's usage was never invoiced for this item
         billed, credited = found
-        window = CustomerWindow(sub.customer_id, windows[0].start, windows[0].end)
+        claimed = owners.claims(uow.conn, uow.environment,
+                                [(sub.id, sub.customer_id, metric["id"])])[(sub.id, metric["id"])]
+        window = CustomerWindow(sub.customer_id, windows[0].start, windows[0].end, sub.id,
+                                claimed)
         actual = aggregate_windows(uow.conn, uow.environment, metric, [window])[window] or ZERO
         late = actual - (billed + credited)
         if late == 0:

@@ -42,6 +42,7 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
+from kassa.services.usage import owners
 from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.engine import reader
 from kassa.store.queries import among
@@ -230,8 +231,8 @@ def measure(uow: UnitOfWork, fetched: Fetched, boundaries: Sequence[Boundary],
             extra = late_usage.adjustment_lines(uow, b.sub, b.terms, b.at, fetched.metrics,
                                                 invoice_ids[b.key])
         measured[b.key] = Measured(
-            usage={w: usage.get((customer_id, w), ZERO) for w in windows},
-            credited={w: credited.get((customer_id, w), ZERO) for w in windows},
+            usage={w: usage.get((b.sub.id, w), ZERO) for w in windows},
+            credited={w: credited.get((b.sub.id, w), ZERO) for w in windows},
             extra=extra,
             prior_spend=spend_before(uow, b),
         )
@@ -286,11 +287,17 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan], priced: Sequence[Draft],
 
 def aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
               boundaries: Sequence[Boundary]) -> dict[tuple[str, UsageWindow], Decimal]:
-    """Usage for every window of the chunk: one set-based query per metric."""
+    """Usage for every window of the chunk, keyed by (subscription id, window): the events
+    billed to that subscription (those naming it, and those naming none in the stretches it
+    owns: ``kassa.services.usage.owners``), so two subscriptions of one customer pricing one
+    metric never bill the same event. One set-based query per metric."""
+    owned = owners.claims(uow.conn, uow.environment, {
+        (b.sub.id, b.sub.customer_id, w.metric_id) for b in boundaries for w in b.windows})
     wanted: dict[str, set[CustomerWindow]] = defaultdict(set)
     for b in boundaries:
         for w in b.windows:
-            wanted[w.metric_id].add(CustomerWindow(b.sub.customer_id, w.start, w.end))
+            wanted[w.metric_id].add(CustomerWindow(
+                b.sub.customer_id, w.start, w.end, b.sub.id, owned[(b.sub.id, w.metric_id)]))
     found: dict[tuple[str, UsageWindow], Decimal] = {}
     for metric_id, windows in wanted.items():
         metric = metric_rows.get(metric_id)
@@ -298,7 +305,7 @@ def aggregate(uow: UnitOfWork, metric_rows: Mapping[str, Any],
             continue
         values = aggregate_windows(uow.conn, uow.environment, metric, sorted(windows, key=_key))
         for cw, value in values.items():
-            found[(cw.customer_id, UsageWindow(metric_id, cw.start, cw.end))] = (
+            found[(cw.subscription_id, UsageWindow(metric_id, cw.start, cw.end))] = (  # type: ignore[index]
                 ZERO if value is None else value
             )
     return found
@@ -316,7 +323,7 @@ def _apply_unit_credits(uow: UnitOfWork, boundaries: Sequence[Boundary], usage: 
         if customer_id not in customers_with:
             continue
         for w in sorted(b.windows, key=lambda w: (w.start, w.metric_id)):
-            key = (customer_id, w)
+            key = (b.sub.id, w)
             value = usage.get(key, ZERO)
             used = credits.apply_units(uow, customer_id, w.metric_id, value, invoice_ids[b.key])
             if used:
@@ -326,7 +333,7 @@ def _apply_unit_credits(uow: UnitOfWork, boundaries: Sequence[Boundary], usage: 
 
 
 def _key(w: CustomerWindow) -> tuple:
-    return (w.customer_id, w.start, w.end)
+    return (w.customer_id, w.start, w.end, w.subscription_id or "")
 
 
 def product_names(uow: UnitOfWork, slots: Sequence[Slot]) -> dict[str, Any]:

@@ -23,7 +23,15 @@ from kassa.services.context import Ctx
 from kassa.services.customers import resolve_customer
 from kassa.store.queries import get_row
 from kassa.store.tables import metrics
-from kassa.store.usage_sql import aggregate_query
+from kassa.store.usage_sql import (
+    ALL,
+    NAMED,
+    NAMED_OR_UNNAMED,
+    UNNAMED,
+    WindowRow,
+    aggregate_query,
+    latest_values,
+)
 
 # Windows per statement: bounds the bound arrays / JSON document, not the number of statements
 # a caller sees (a whole customer base at 5,000 a statement).
@@ -38,7 +46,8 @@ def aggregate_windows(
     metric: Mapping[str, Any],
     windows: Sequence[UsageWindow],
 ) -> dict[UsageWindow, UsageValue]:
-    """The metric's value for each window (customer over ``[start, end)``)."""
+    """The metric's value for each window (customer over ``[start, end)``; with a subscription,
+    the part of that usage billed to it: ``UsageWindow``)."""
     method = metric["aggregation"]["method"]
     if method not in EMPTY_VALUE:
         raise InvalidRequest(f"Unknown aggregation method {method!r}.", field="aggregation")
@@ -47,14 +56,48 @@ def aggregate_windows(
     dialect = conn.dialect.name
     for start in range(0, len(unique), WINDOWS_PER_QUERY):
         chunk = unique[start : start + WINDOWS_PER_QUERY]
-        rows = [
-            (k, w.customer_id, timestamp_us(w.start), timestamp_us(w.end))
-            for k, w in enumerate(chunk)
-        ]
+        rows = [row for k, w in enumerate(chunk) for row in window_rows(k, w)]
         sql, params = aggregate_query(dialect, environment, metric, rows)
+        if method == "latest":
+            for key, value in _latest(conn, metric, conn.execute(text(sql), params)).items():
+                result[chunk[key]] = value
+            continue
         for key, *values in conn.execute(text(sql), params):
             result[chunk[int(key)]] = _value(method, values)
     return result
+
+
+def window_rows(k: int, w: UsageWindow) -> list[WindowRow]:
+    """The rows of window ``w`` (key ``k``) in the aggregate query: one, or with stretches
+    claimed from a shared metric, one for its named events and one per stretch (disjoint sets
+    of events, so every aggregation adds them up right)."""
+    s, e = timestamp_us(w.start), timestamp_us(w.end)
+    if w.subscription_id is None:
+        return [(k, w.customer_id, s, e, None, ALL)]
+    if w.claims is None:
+        return [(k, w.customer_id, s, e, w.subscription_id, NAMED_OR_UNNAMED)]
+    rows: list[WindowRow] = [(k, w.customer_id, s, e, w.subscription_id, NAMED)]
+    for lo, hi in w.claims:
+        cs, ce = max(s, timestamp_us(lo)), min(e, timestamp_us(hi))
+        if cs < ce:
+            rows.append((k, w.customer_id, cs, ce, None, UNNAMED))
+    return rows
+
+
+def _latest(conn: Connection, metric: Mapping[str, Any], found: Any) -> dict[int, UsageValue]:
+    """``latest`` per key: of the latest event of each of its rows, the latest one's value."""
+    seqs: dict[int, list[int]] = {}
+    for key, seq in found:
+        if seq is not None:
+            seqs.setdefault(int(key), []).append(int(seq))
+    wanted = sorted({seq for each in seqs.values() for seq in each})
+    if not wanted:
+        return {}
+    sql, params = latest_values(conn.dialect.name, metric, wanted)
+    events = {int(seq): (int(at), int(seq), value) for seq, at, value in
+              conn.execute(text(sql), params)}
+    return {key: _decimal(max((events[s] for s in each), key=lambda t: (t[0], t[1]))[2])
+            for key, each in seqs.items()}
 
 
 def aggregate_usage(

@@ -19,6 +19,7 @@ from kassa.services.customers import resolve_customer
 from kassa.services.serialize import money, rfc3339
 from kassa.services.subscriptions.metric_users import billing_period
 from kassa.services.subscriptions.records import versions_by_subscription
+from kassa.services.usage import owners
 from kassa.services.usage.aggregation import aggregate_windows
 from kassa.store.tables import metrics, subscriptions
 
@@ -45,7 +46,7 @@ def customer_usage(ctx: Ctx, customer_ref: str, start: datetime | None, end: dat
                                              published_only=True)
         metric_rows = {r["id"]: r for r in uow.conn.execute(
             select(metrics).where(metrics.c.environment == uow.environment)).mappings()}
-        data = []
+        wanted: list[tuple[Subscription, list[Version], Mapping[str, Any], Any]] = []
         for sub in subs:
             versions = published[sub.id]
             current = by_id(versions, sub.current_version_id)
@@ -56,13 +57,19 @@ def customer_usage(ctx: Ctx, customer_ref: str, start: datetime | None, end: dat
                     if metric is None or metric_id in seen:
                         continue
                     seen.add(metric_id)
-                    data.append(_entry(uow, sub, versions, child, metric, start, end, group_by))
+                    wanted.append((sub, versions, child, metric))
+        # Each subscription's part: the events billed to it (owners decides the unnamed ones).
+        owned = owners.claims(uow.conn, uow.environment,
+                              {(s.id, s.customer_id, m["id"]) for s, _, _, m in wanted})
+        data = [_entry(uow, s, versions, child, metric, start, end, group_by,
+                       owned[(s.id, metric["id"])])
+                for s, versions, child, metric in wanted]
     return {"customer_id": customer["id"], "data": data}
 
 
 def _entry(uow: Any, sub: Subscription, versions: list[Version], item: Mapping[str, Any],
            metric: Any, start: datetime | None, end: datetime | None,
-           group_by: str | None) -> dict[str, Any]:
+           group_by: str | None, claims: owners.Claims) -> dict[str, Any]:
     if start is None or end is None:
         period = billing_period(sub, versions, metric["id"], uow.now)
         if period is None:  # before the contract starts
@@ -70,7 +77,7 @@ def _entry(uow: Any, sub: Subscription, versions: list[Version], item: Mapping[s
             start, end = midnight(first), midnight(first + timedelta(days=1))
         else:
             start, end = midnight(period.start), midnight(period.end)
-    whole = UsageWindow(sub.customer_id, start, end)
+    whole = UsageWindow(sub.customer_id, start, end, sub.id, claims)
     windows = [whole]
     days: list[UsageWindow] = []
     if group_by == "day":
@@ -79,7 +86,7 @@ def _entry(uow: Any, sub: Subscription, versions: list[Version], item: Mapping[s
         cursor = start
         while cursor < end:
             nxt = min(midnight(cursor.date() + timedelta(days=1)), end)
-            days.append(UsageWindow(sub.customer_id, cursor, nxt))
+            days.append(UsageWindow(sub.customer_id, cursor, nxt, sub.id, claims))
             cursor = nxt
         windows += days
     values = aggregate_windows(uow.conn, uow.environment, metric, windows)

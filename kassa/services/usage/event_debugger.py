@@ -30,6 +30,7 @@ from kassa.resources.events import StoredEvent
 from kassa.services.context import Ctx
 from kassa.services.customers import find_customer, find_customer_ids
 from kassa.services.exact_json import loads_exact
+from kassa.services.usage import owners
 from kassa.services.usage.metric_users import (
     NOT_IN_USE,
     MetricUsers,
@@ -42,7 +43,8 @@ from kassa.store.usage_sql import event_checks
 
 e = usage_events.c
 _COLUMNS = [
-    e.seq, e.unique_id, e.event_name, e.account, e.customer_id, e.timestamp_us,
+    e.seq, e.unique_id, e.event_name, e.account, e.customer_id, e.subscription_id,
+    e.timestamp_us,
     cast(e.properties, Text).label("properties_json"), e.received_at, e.updated_at,
 ]
 SORTABLE = {"received_at": e.seq, "timestamp": e.timestamp_us}
@@ -165,7 +167,14 @@ def _verdict(
             conn, users, environment, row.customer_id, metric["id"],
             instant_of(row.timestamp_us),
         )
+    billed_to, because = _billed_to(conn, environment, row, metric["id"], check)
+    if billed_to is None and row.subscription_id is not None and check.status != NOT_IN_USE:
+        check = SubscriptionCheck(NOT_IN_USE, (
+            f"The event names subscription {row.subscription_id!r}, which does not bill this "
+            "metric at the event's time."), check.subscription_ids)
     reason, detail = _reason(no_customer, failed, bool(has_value), aggregation, check)
+    if reason is None and because:
+        detail += f" Its usage is billed to {billed_to}: {because}."
     return {
         "metric_id": metric["id"],
         "metric_name": metric["name"],
@@ -175,7 +184,29 @@ def _verdict(
         "detail": detail,
         "failed_filters": failed,
         "subscriptions": check.view(),
+        "billed_to": billed_to if reason is None else None,
+        "billed_to_because": because if reason is None else None,
     }
+
+
+def _billed_to(conn: Connection, environment: str, row: Any, metric_id: str,
+               check: SubscriptionCheck) -> tuple[str | None, str | None]:
+    """The one subscription the event is billed to for ``metric_id``, and why."""
+    billing = list(check.subscription_ids)
+    if row.customer_id is None or not billing:
+        return None, None
+    if row.subscription_id is not None:
+        if row.subscription_id in billing:
+            return row.subscription_id, "the event names it"
+        return None, None
+    if len(billing) == 1:
+        return billing[0], "the only subscription of the customer billing the metric then"
+    owner = owners.owner_at(conn, environment, row.customer_id, metric_id,
+                            instant_of(row.timestamp_us))
+    if owner is None:
+        return None, None
+    return owner, (f"the earliest-started of the {len(billing)} subscriptions billing the "
+                   "metric then (an event names its subscription with subscription_id)")
 
 
 def _failed_filters(

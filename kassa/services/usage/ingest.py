@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 try:  # POSIX; elsewhere SQLite's busy handler alone arbitrates between worker processes
@@ -43,9 +44,11 @@ from kassa.domain.usage_events import (
     timestamp_us,
 )
 from kassa.services.context import Ctx
+from kassa.services.customers import find_customer_ids
 from kassa.services.exact_json import dumps_exact
 from kassa.services.usage.followups import after_ingest
 from kassa.services.usage.late import invoiced_event_ids
+from kassa.store.tables import subscriptions
 from kassa.store.uow import UnitOfWork
 from kassa.store.usage_insert import EventRow, fetch_stored, insert_events, replace_properties
 
@@ -190,9 +193,14 @@ def _store(
     env = uow.environment
     for i, _ in chosen.values():  # a retried attempt starts over: nothing from the one before
         result.outcomes[i], result.reasons[i] = FAILED, None
+    refused = _foreign_subscriptions(uow, chosen)
+    for uid, reason in refused.items():
+        result.reasons[chosen[uid][0]] = reason
+    chosen = {uid: pair for uid, pair in chosen.items() if uid not in refused}
     rows = [
         EventRow(
-            uid, ev.event_name, ev.account, ev.timestamp_us, dumps_exact(ev.properties).decode()
+            uid, ev.event_name, ev.account, ev.timestamp_us, dumps_exact(ev.properties).decode(),
+            ev.subscription_id,
         )
         for uid, (_, ev) in sorted(chosen.items())
     ]
@@ -214,6 +222,30 @@ def _store(
             result.outcomes[i] = DUPLICATE
     if existing:
         _replace(uow, existing, result)
+
+
+def _foreign_subscriptions(uow: UnitOfWork, chosen: dict[str, tuple[int, EventIn]],
+                           ) -> dict[str, str]:
+    """The events that name a subscription which is not their account's customer's (or does
+    not exist), with the reason: refused, so that no usage is billed where it does not belong.
+    Two queries for the batch, only when some event names a subscription."""
+    naming = {uid: ev for uid, (_, ev) in chosen.items() if ev.subscription_id is not None}
+    if not naming:
+        return {}
+    env = uow.environment
+    owners = dict(uow.conn.execute(select(subscriptions.c.id, subscriptions.c.customer_id).where(
+        subscriptions.c.environment == env,
+        subscriptions.c.id.in_(sorted({ev.subscription_id for ev in naming.values()})))).all())
+    accounts = find_customer_ids(uow.conn, env, sorted({ev.account for ev in naming.values()}))
+    refused = {}
+    for uid, ev in naming.items():
+        owner = owners.get(ev.subscription_id)
+        if owner is None:
+            refused[uid] = f"subscription_id: there is no subscription {ev.subscription_id!r}"
+        elif accounts.get(ev.account) != owner:
+            refused[uid] = (f"subscription_id: subscription {ev.subscription_id!r} is not a "
+                            f"subscription of account {ev.account!r}")
+    return refused
 
 
 def _replace(
@@ -258,6 +290,9 @@ def _mismatch(event: EventIn, row: Any) -> str | None:
         )
     if row.account != event.account:
         return f"account: the stored event is for {row.account!r}; upsert replaces properties only"
+    if row.subscription_id != event.subscription_id:
+        return (f"subscription_id: the stored event names {row.subscription_id!r}; upsert "
+                "replaces properties only")
     if event.timestamp_given and row.timestamp_us != event.timestamp_us:
         return (
             f"timestamp: the stored event is at {format_us(row.timestamp_us)}; "

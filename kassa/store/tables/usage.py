@@ -36,6 +36,9 @@ usage_events = Table(
     Column("event_name", String(255), nullable=False),
     Column("account", String(255), nullable=False),  # customer id or alias, as sent
     Column("customer_id", String(80)),  # resolved at ingestion; NULL when nothing matched
+    # The subscription the event names (checked at ingestion to be its customer's); NULL: it is
+    # billed to the customer's subscription that owns its metric then (services/usage/owners).
+    Column("subscription_id", String(80)),
     Column("timestamp_us", BigInteger, nullable=False),
     Column("properties", JSONDoc(), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
