@@ -17,6 +17,7 @@ import hmac
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from kassa.domain.errors import Conflict, Gone, KassaError, NotFound
 from kassa.services.checkout import sessions
 from kassa.services.context import Ctx
+from kassa.web.app import CONTENT_SECURITY_POLICY
 from kassa.web.forms import Form, read_form
 from kassa.web.public import Refused, render
 
@@ -40,6 +42,7 @@ TEST_CARDS = {
     "4000000000000002": ("visa", "decline"),
     "4000000000000341": ("visa", "decline_once"),
 }
+HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
 
@@ -69,11 +72,27 @@ def _show(request: Request, ctx: Ctx, session_id: str, now: datetime, *, status:
         return _completed(request, ctx, session_id, now)
     return render(
         request, "checkout/page.html", environment=ctx.environment, status=status,
+        headers={"Content-Security-Policy": policy(found.session["success_url"])},
         title=f"Subscribe to {found.plan['name']}", page=found,
         summary=sessions.plan_summary(ctx, found.plan), csrf_token=found.csrf_token,
         card_payments=sessions.card_payments(ctx), errors=errors or {},
         values=values if values is not None else _prefill(found), notice=notice,
     )
+
+
+def policy(success_url: str) -> str:
+    """The pages' Content-Security-Policy, its ``form-action`` widened to the success_url's
+    origin: a browser applies it to the redirect that answers the form (without it, Chromium
+    blocks the 303 to the seller's site)."""
+    parts = urlsplit(success_url)
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        host, port = "", None
+    if parts.scheme not in ("http", "https") or not HOST.fullmatch(host):
+        return CONTENT_SECURITY_POLICY  # nothing that could be read as another directive
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 def _prefill(found: sessions.Page) -> dict[str, str]:
