@@ -4,6 +4,7 @@ driven over HTTP with its cookies and forms, on every backend."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -319,3 +320,36 @@ def test_production_has_no_card_form(kassa, prod_api, anon, wall) -> None:
     page = anon.get(page_path(session))
     assert page.status_code == 200
     assert "Card payment is not available" in page.text and 'name="card_number"' not in page.text
+
+
+def test_parallel_submits_complete_once(kassa, api, anon, catalog, wall) -> None:
+    """Six browsers post the same form at once (a double click, a retried request): one
+    customer, one subscription, one charge, one event (on PostgreSQL the requests really run in
+    parallel; on SQLite the writers queue)."""
+    session = new_session(api)
+    page = anon.get(page_path(session))
+    form = {"csrf_token": token(page.text), "name": "Ada", "email": "ada@example.com",
+            "card_number": GOOD_CARD, "card_expiry": "12/30", "card_cvc": "123"}
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        barrier.wait()
+        statuses.append(anon.post(page_path(session), data=form,
+                                  follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # Those that raced the completing one land on success_url too (the same submission), or on
+    # the page saying the payment is processing or the checkout complete; one that starts after
+    # it is a 409; none completes the session a second time.
+    assert len(statuses) == 6 and 303 in statuses, statuses
+    assert set(statuses) <= {303, 409, 202, 200}, statuses
+    assert ok(api.get(f"/checkout-sessions/{session['id']}"))["status"] == "complete"
+    assert len(ok(api.get("/customers"))["data"]) == 1
+    assert len(ok(api.get("/subscriptions"))["data"]) == 1
+    assert [p["status"] for p in ok(api.get("/payments"))["data"]] == ["succeeded"]
+    assert len(event_data(kassa, "checkout.session.completed")) == 1

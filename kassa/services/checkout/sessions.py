@@ -276,8 +276,11 @@ def complete(ctx: Ctx, session_id: str, *, details: Mapping[str, Any],
         if row["status"] == "complete":
             raise Conflict(COMPLETED)
         invoice = invoice_store.load(uow, row["invoice_id"]) if row["invoice_id"] else None
-        if invoice is not None and (not invoice.is_open or invoice.amount_due <= 0):
-            pass  # paid since (a doubled POST): nothing to charge, only the outcome to read
+        if invoice is not None and (not invoice.is_open or invoice.amount_due <= 0
+                                    or _last_payment(uow, invoice.id) != "failed"):
+            # Paid since, or its charge still in flight (a doubled POST): nothing to charge
+            # again, only the outcome to read.
+            pass
         else:
             customer_id = row["customer_id"] or _new_customer(ctx, uow, row, details)
             method = pay.attach_method(uow, customer_id, {
@@ -346,18 +349,27 @@ def conclude(ctx: Ctx, session_id: str, now: datetime,
             })
             uow.commit()
             return Outcome("complete", session)
-        last = uow.conn.execute(
-            select(payments.c.status, payments.c.failure_reason).where(
-                payments.c.environment == uow.environment,
-                payments.c.invoice_id == invoice.id,
-            ).order_by(payments.c.seq.desc()).limit(1)
-        ).first()
+        last = _last(uow, invoice.id)
         if last is not None and last.status == "failed":
             reason = (last.failure_reason or "the payment was declined")[:500]
             row = _set(uow, row, last_payment_error=reason)
             uow.commit()
             return Outcome("declined", view(row, ctx.settings, request_base, now), reason)
         return Outcome("processing", view(row, ctx.settings, request_base, now))
+
+
+def _last(uow: UnitOfWork, invoice_id: str) -> Any:
+    """The invoice's latest payment (status, failure_reason), or None."""
+    return uow.conn.execute(
+        select(payments.c.status, payments.c.failure_reason).where(
+            payments.c.environment == uow.environment, payments.c.invoice_id == invoice_id,
+        ).order_by(payments.c.seq.desc()).limit(1)
+    ).first()
+
+
+def _last_payment(uow: UnitOfWork, invoice_id: str) -> str | None:
+    last = _last(uow, invoice_id)
+    return None if last is None else str(last.status)
 
 
 def _customer_row(uow: UnitOfWork, customer_id: str) -> RowMapping:

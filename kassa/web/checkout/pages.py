@@ -156,6 +156,11 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
     if outcome.status == "declined":
         return _show(request, ctx, session_id, now, status=402, values=values, errors={
             "card_number": f"Your card was declined ({outcome.reason}). Try another card."})
+    # Processing: another submission of this form is charging (a double click), or the
+    # processor has not answered yet. Completed meanwhile: on to success_url.
+    again = sessions.conclude(ctx, session_id, now, str(request.base_url))
+    if again.status == "complete":
+        return RedirectResponse(sessions.success_target(again.session), status_code=303)
     return _show(request, ctx, session_id, now, status=202, values=values,
                  notice="Your payment is being processed. Reload this page in a moment.")
 
