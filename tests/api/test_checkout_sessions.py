@@ -147,6 +147,24 @@ def test_validation_errors_name_the_field(api, catalog) -> None:
     assert missing.status_code == 422
     assert sorted(problem_fields(missing)) == ["cancel_url", "success_url"]
     assert api.get("/checkout-sessions/cs_nope").status_code == 404
+    for bound in (1800, 86_400):
+        assert new_session(api, expires_in=bound)["status"] == "open"
+
+
+def test_a_new_customers_details_are_kept_for_the_page(kassa, api, anon, catalog, wall) -> None:
+    session = new_session(api, customer={
+        "name": "Tax Co", "email": "tax@example.com", "tax_rate": "20.00",
+        "aliases": ["crm-7"], "metadata": {"crm": "7"}})
+    assert session["customer_details"] == {
+        "name": "Tax Co", "email": "tax@example.com", "tax_rate": "20.00",
+        "aliases": ["crm-7"], "metadata": {"crm": "7"}}
+    answer = pay(anon, session, name="Tax Co Ltd")
+    assert answer.status_code == 303, answer.text
+    customer = ok(api.get("/customers/crm-7"))
+    assert (customer["name"], customer["tax_rate"], customer["metadata"]) == (
+        "Tax Co Ltd", "20.00", {"crm": "7", "checkout_session_id": session["id"]})
+    [invoice] = ok(api.get("/invoices"))["data"]
+    assert (invoice["total"], invoice["status"]) == ("58.80", "paid")  # 49.00 + 20 % tax
 
 
 def test_another_environment_sees_nothing(api, prod_api, catalog) -> None:

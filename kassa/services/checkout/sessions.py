@@ -315,6 +315,8 @@ def _new_customer(ctx: Ctx, uow: UnitOfWork, row: Mapping[str, Any],
     data = {**(row["customer"] or {}), **{k: v for k, v in details.items() if v},
             "currency": plan["currency"]}
     data["metadata"] = {**(data.get("metadata") or {}), "checkout_session_id": row["id"]}
+    if data.get("tax_rate") is not None:  # stored as JSON: its decimal string
+        data["tax_rate"] = Decimal(str(data["tax_rate"]))
     return str(insert_customer(uow, data, ctx.settings.default_currency)["id"])
 
 

@@ -66,8 +66,8 @@ def _show(request: Request, ctx: Ctx, session_id: str, now: datetime, *, status:
           notice: str | None = None) -> Response:
     try:
         found = sessions.page(ctx, session_id, now)
-    except Gone as exc:
-        raise Refused(410, exc.detail, "This checkout has expired") from None
+    except Gone:
+        return _expired(request, ctx, session_id, now)
     except Conflict:
         return _completed(request, ctx, session_id, now)
     return render(
@@ -104,7 +104,15 @@ def _completed(request: Request, ctx: Ctx, session_id: str, now: datetime,
                status: int = 200) -> Response:
     session = sessions.get_session(ctx, session_id, now=now)
     return render(request, "checkout/complete.html", environment=ctx.environment,
-                  status=status, title="Checkout complete", session=session)
+                  status=status, title="Checkout complete", session=session,
+                  success_target=sessions.success_target(session))
+
+
+def _expired(request: Request, ctx: Ctx, session_id: str, now: datetime) -> Response:
+    """The 410 page of an expired session, its way back the session's cancel_url."""
+    session = sessions.get_session(ctx, session_id, now=now)
+    return render(request, "checkout/expired.html", environment=ctx.environment, status=410,
+                  title="This checkout has expired", session=session)
 
 
 @router.get("/{session_id}", name="checkout_page")
@@ -124,8 +132,8 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
     now = ctx.wall_clock.now()
     try:
         found = sessions.page(ctx, session_id, now)
-    except Gone as exc:
-        raise Refused(410, exc.detail, "This checkout has expired") from None
+    except Gone:
+        return _expired(request, ctx, session_id, now)
     except Conflict:
         return _completed(request, ctx, session_id, now, status=409)
     if not hmac.compare_digest(form.get(CSRF_FIELD).encode(), found.csrf_token.encode()):
@@ -141,8 +149,8 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
     try:
         outcome = sessions.complete(ctx, session_id, details=details, card=card, now=now,
                                     request_base=str(request.base_url))
-    except Gone as exc:
-        raise Refused(410, exc.detail, "This checkout has expired") from None
+    except Gone:
+        return _expired(request, ctx, session_id, now)
     except Conflict as exc:
         if exc.detail == sessions.COMPLETED:
             return _completed(request, ctx, session_id, now, status=409)
