@@ -323,6 +323,25 @@ def test_an_expired_session(api, anon, catalog, wall) -> None:
     assert ok(api.get("/customers"))["data"] == []
 
 
+def test_an_abandoned_declined_checkout_leaves_no_live_subscription(
+        kassa, api, anon, catalog, wall) -> None:
+    session = new_session(api, expires_in=1800)
+    assert pay(anon, session, BAD_CARD).status_code == 402
+    state = ok(api.get(f"/checkout-sessions/{session['id']}"))
+    assert ok(api.get(f"/subscriptions/{state['subscription_id']}"))["status"] == "active"
+    wall.offset = timedelta(minutes=31)
+    assert ok(api.get(f"/checkout-sessions/{session['id']}"))["status"] == "expired"
+    sub = ok(api.get(f"/subscriptions/{state['subscription_id']}"))
+    assert sub["status"] == "canceled"
+    assert ok(api.get(f"/invoices/{state['invoice_id']}"))["status"] == "void"
+    assert len(ok(api.get("/customers"))["data"]) == 1  # the customer stays
+    # Read again, and on its page: nothing more happens.
+    assert ok(api.get(f"/checkout-sessions/{session['id']}"))["status"] == "expired"
+    assert anon.get(page_path(session)).status_code == 410
+    assert len(event_data(kassa, "subscription.canceled")) == 1
+    assert event_data(kassa, "checkout.session.completed") == []
+
+
 def test_an_unknown_page_is_a_404_page(anon) -> None:
     answer = anon.get("/checkout/cs_doesNotExist0000000000")
     assert answer.status_code == 404 and "There is no checkout at this address" in answer.text

@@ -23,11 +23,15 @@ invoice (the seller provisions on ``checkout.session.completed``, not on
 ``subscription.activated``); the next attempt pays that invoice, never a second subscription.
 
 Expiry is real time (``Ctx.wall_clock``), as for portal links: an open session past
-``expires_at`` becomes ``expired`` when it is next read or posted to.
+``expires_at`` becomes ``expired`` when it is next read or posted to (``expire``); one that
+expires after a declined payment then voids that unpaid first invoice and cancels the
+subscription at once, so an abandoned checkout leaves no live subscription behind (the customer
+and the card stay).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,7 +42,15 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from kassa.domain.errors import Conflict, Gone, InvalidRequest, InvalidTransition, NotFound, Unavailable
+from kassa.domain.errors import (
+    Conflict,
+    Gone,
+    InvalidRequest,
+    InvalidTransition,
+    KassaError,
+    NotFound,
+    Unavailable,
+)
 from kassa.domain.money import decimal_str
 from kassa.ids import new_id
 from kassa.resources import render
@@ -56,6 +68,8 @@ from kassa.services.subscriptions.records import versions_of
 from kassa.services.subscriptions.views import subscription_view
 from kassa.store.tables import checkout_sessions, customers, invoices, payments
 from kassa.store.uow import UnitOfWork
+
+log = logging.getLogger("kassa.checkout")
 
 DEFAULT_EXPIRES_IN = 86_400  # 24 hours
 MIN_EXPIRES_IN = 1_800  # 30 minutes
@@ -142,11 +156,7 @@ def create_session(ctx: Ctx, data: Mapping[str, Any], *, now: datetime,
 def get_session(ctx: Ctx, session_id: str, *, now: datetime,
                 request_base: str | None = None) -> dict[str, Any]:
     """The session of this environment (NotFound for another environment's)."""
-    with ctx.uow() as uow:
-        row = _row(uow.conn, session_id, environment=uow.environment)
-        row = _expire_if_due(uow, row, now)
-        uow.commit()
-    return view(row, ctx.settings, request_base, now)
+    return view(expire(ctx, session_id, now), ctx.settings, request_base, now)
 
 
 def _plan(conn: Connection, environment: str, plan_id: str) -> RowMapping:
@@ -196,6 +206,40 @@ def _expire_if_due(uow: UnitOfWork, row: RowMapping, now: datetime) -> RowMappin
     return row
 
 
+def expire(ctx: Ctx, session_id: str, now: datetime) -> RowMapping:
+    """The session's row, ``expired`` now if it is open past ``expires_at``. A session that
+    expires after a declined payment releases what that attempt made: its unpaid first invoice
+    is voided and its subscription canceled at once (the customer and the card stay). Once,
+    under the row's lock; never while a charge is in flight."""
+    with ctx.uow() as uow:
+        row = _row(uow.conn, session_id, environment=uow.environment, for_update=True)
+        was = row["status"]
+        row = _expire_if_due(uow, row, now)
+        release = (was == "open" and row["status"] == "expired"
+                   and row["invoice_id"] is not None
+                   and _last_payment(uow, row["invoice_id"]) == "failed")
+        uow.commit()
+    if release:
+        _release(ctx, row)
+    return row
+
+
+def _release(ctx: Ctx, row: Mapping[str, Any]) -> None:
+    from kassa.services.billing.invoice_actions import void_invoice
+    from kassa.services.subscriptions.lifecycle import cancel
+
+    try:
+        with ctx.uow(read_only=True) as uow:
+            invoice = invoice_store.load(uow, row["invoice_id"])
+        if invoice.is_open and invoice.amount_paid == 0:
+            void_invoice(ctx, invoice.id)
+        cancel(ctx, row["subscription_id"], {
+            "timing": "immediate", "reason": "other",
+            "note": f"Checkout {row['id']} expired after a declined payment."})
+    except KassaError as exc:  # changed by hand since (paid, voided, canceled): leave it be
+        log.warning("releasing expired checkout %s: %s", row["id"], exc.detail)
+
+
 # ------------------------------------------------------------------ the page
 
 
@@ -218,10 +262,7 @@ class Page:
 
 def page(ctx: Ctx, session_id: str, now: datetime) -> Page:
     """The open session's page; ``Gone`` once expired, ``Conflict`` once complete."""
-    with ctx.uow() as uow:
-        row = _row(uow.conn, session_id, environment=uow.environment)
-        row = _expire_if_due(uow, row, now)
-        uow.commit()
+    row = expire(ctx, session_id, now)
     if row["status"] == "expired":
         raise Gone(EXPIRED)
     if row["status"] == "open" and row["invoice_id"]:
@@ -267,11 +308,11 @@ def complete(ctx: Ctx, session_id: str, *, details: Mapping[str, Any],
     if not card_payments(ctx):
         raise Unavailable("Card payment is not available for this checkout.")
     retry: tuple[str, str] | None = None
+    if expire(ctx, session_id, now)["status"] == "expired":
+        raise Gone(EXPIRED)
     with ctx.uow() as uow:
         row = _row(uow.conn, session_id, environment=uow.environment, for_update=True)
-        row = _expire_if_due(uow, row, now)
         if row["status"] == "expired":
-            uow.commit()
             raise Gone(EXPIRED)
         if row["status"] == "complete":
             raise Conflict(COMPLETED)
