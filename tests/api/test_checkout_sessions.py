@@ -287,6 +287,22 @@ def test_an_existing_customer_and_a_trial(kassa, api, anon, catalog, wall) -> No
     assert invoice["amount_paid"] == invoice["total"] == "26.86"
 
 
+def test_nothing_due_now_completes_at_once(kassa, api, anon, catalog, wall) -> None:
+    """A plan billed in arrears bills nothing at activation: the card is kept for later."""
+    ok(api.post("/plans", json={"id": "pln_checkoutArrears000000001", "name": "Later",
+                                "currency": "USD", "items": [
+                                    {"product_id": PLATFORM, "price": fixed("49.00")}]}), 201)
+    session = new_session(api, plan_id="pln_checkoutArrears000000001")
+    answer = pay(anon, session)
+    assert answer.status_code == 303, answer.text
+    done = ok(api.get(f"/checkout-sessions/{session['id']}"))
+    assert (done["status"], done["invoice_id"]) == ("complete", None)
+    assert ok(api.get("/invoices"))["data"] == [] and ok(api.get("/payments"))["data"] == []
+    [method] = ok(api.get(f"/customers/{done['customer_id']}/payment-methods"))["data"]
+    assert method["is_default"] is True
+    assert len(event_data(kassa, "checkout.session.completed")) == 1
+
+
 def test_a_forged_post_is_refused(api, anon, catalog, wall) -> None:
     session = new_session(api)
     anon.get(page_path(session))

@@ -317,10 +317,11 @@ def complete(ctx: Ctx, session_id: str, *, details: Mapping[str, Any],
         if row["status"] == "complete":
             raise Conflict(COMPLETED)
         invoice = invoice_store.load(uow, row["invoice_id"]) if row["invoice_id"] else None
-        if invoice is not None and (not invoice.is_open or invoice.amount_due <= 0
-                                    or _last_payment(uow, invoice.id) != "failed"):
-            # Paid since, or its charge still in flight (a doubled POST): nothing to charge
-            # again, only the outcome to read.
+        if row["subscription_id"] is not None and (
+                invoice is None or not invoice.is_open or invoice.amount_due <= 0
+                or _last_payment(uow, invoice.id) != "failed"):
+            # Nothing was due, it is paid since, or its charge is still in flight (a doubled
+            # POST): nothing to charge again, only the outcome to read.
             pass
         else:
             customer_id = row["customer_id"] or _new_customer(ctx, uow, row, details)
