@@ -15,6 +15,7 @@ from kassa.api.middleware import ApiMiddleware, IdempotencyMiddleware
 from kassa.api.routes import (
     approvals,
     automations,
+    checkout,
     clock,
     credit_notes,
     credits,
@@ -71,6 +72,7 @@ ROUTERS = [
     automations.tasks_router,
     settings.router,
     portal.router,
+    checkout.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

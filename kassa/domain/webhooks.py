@@ -67,10 +67,12 @@ EVENT_PAYLOADS: dict[str, str] = {
     "usage.threshold_exceeded": "threshold_id, customer_id, subscription_id, metric_id, "
                                 "threshold, usage, period {start, end}",
     "line_item.deleted": "reserved: not emitted yet",
-    "checkout.session.completed": "reserved: not emitted yet",
+    "checkout.session.completed": "the checkout session (as GET /checkout-sessions/{id}), "
+                                  "complete + customer (as GET /customers/{id}) + subscription "
+                                  "(as GET /subscriptions/{id}), active",
 }
 # Subscribable for compatibility with the platform's documented types; Kassa never emits them.
-RESERVED_EVENT_TYPES: frozenset[str] = frozenset({"line_item.deleted", "checkout.session.completed"})
+RESERVED_EVENT_TYPES: frozenset[str] = frozenset({"line_item.deleted"})
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_PAYLOADS)
 
 # Sent by POST /webhook-endpoints/{id}/test to that endpoint only; not subscribable.

@@ -1,6 +1,7 @@
-"""The sandbox's test cards: what a customer picks in the portal or the hosted checkout instead
-of typing a card number (Kassa never sees card numbers; with a real processor its hosted page
-collects them). Each stands for one simulated behaviour of ``kassa.payments.sandbox``."""
+"""The sandbox's test cards: what a customer picks in the portal, or types in the hosted
+checkout, in the sandbox (only the brand and the last four digits are stored; with a real
+processor its hosted page collects real cards, and Kassa never sees their numbers). Each stands
+for one simulated behaviour of ``kassa.payments.sandbox``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from dataclasses import dataclass
 class TestCard:
     key: str
     brand: str
-    last4: str
+    number: str  # what the hosted checkout's card form takes
     behavior: str
     says: str  # what happens when it is charged
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
 
     @property
     def label(self) -> str:
@@ -27,9 +32,11 @@ class TestCard:
 
 
 TEST_CARDS = (
-    TestCard("visa_succeeds", "Visa", "4242", "succeed", "Payments succeed"),
-    TestCard("visa_declined", "Visa", "0002", "decline", "Every payment is declined"),
-    TestCard("mastercard_declined_once", "Mastercard", "9995", "decline_once",
+    TestCard("visa_succeeds", "Visa", "4242424242424242", "succeed", "Payments succeed"),
+    TestCard("visa_declined", "Visa", "4000000000000002", "decline",
+             "Every payment is declined"),
+    TestCard("visa_declined_once", "Visa", "4000000000000341", "decline_once",
              "The first payment is declined, later ones succeed"),
 )
 BY_KEY = {card.key: card for card in TEST_CARDS}
+BY_NUMBER = {card.number: card for card in TEST_CARDS}

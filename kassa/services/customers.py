@@ -172,36 +172,44 @@ def _claim_aliases(uow: UnitOfWork, customer_id: str, aliases: list[str]) -> Non
 
 def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        customer_id = data.get("id") or new_id()
-        if find_customer(uow.conn, uow.environment, customer_id) is not None:
-            raise Conflict(f"A customer with id or alias {customer_id!r} exists.", field="id")
-        row = {
-            "environment": uow.environment,
-            "id": customer_id,
-            "name": data["name"],
-            "email": data.get("email"),
-            "billing_email": data.get("billing_email"),
-            "billing_address": _address(data.get("billing_address")),
-            "tax_id": data.get("tax_id"),
-            "currency": data.get("currency") or ctx.settings.default_currency,
-            "segment": data.get("segment"),
-            "tags": list(data.get("tags") or []),
-            "aliases": list(data.get("aliases") or []),
-            "metadata": _clean_metadata(data.get("metadata") or {}),
-            "tax_rate": data.get("tax_rate"),
-            "tax_exempt": bool(data.get("tax_exempt", False)),
-            "created_at": uow.now,
-            "updated_at": uow.now,
-            "archived_at": None,
-        }
-        try:
-            uow.conn.execute(insert(customers), row)
-            _claim_aliases(uow, customer_id, row["aliases"])
-        except IntegrityError:
-            raise Conflict("A customer with this id or alias already exists.") from None
-        view = render(Customer, row)
-        uow.emit("customer.created", view)
+        view = insert_customer(uow, data, ctx.settings.default_currency)
         uow.commit()
+    return view
+
+
+def insert_customer(uow: UnitOfWork, data: Mapping[str, Any], default_currency: str,
+                    ) -> dict[str, Any]:
+    """``create_customer`` inside ``uow`` (a hosted checkout creates the customer in the
+    transaction that completes it); the new customer's view."""
+    customer_id = data.get("id") or new_id()
+    if find_customer(uow.conn, uow.environment, customer_id) is not None:
+        raise Conflict(f"A customer with id or alias {customer_id!r} exists.", field="id")
+    row = {
+        "environment": uow.environment,
+        "id": customer_id,
+        "name": data["name"],
+        "email": data.get("email"),
+        "billing_email": data.get("billing_email"),
+        "billing_address": _address(data.get("billing_address")),
+        "tax_id": data.get("tax_id"),
+        "currency": data.get("currency") or default_currency,
+        "segment": data.get("segment"),
+        "tags": list(data.get("tags") or []),
+        "aliases": list(data.get("aliases") or []),
+        "metadata": _clean_metadata(data.get("metadata") or {}),
+        "tax_rate": data.get("tax_rate"),
+        "tax_exempt": bool(data.get("tax_exempt", False)),
+        "created_at": uow.now,
+        "updated_at": uow.now,
+        "archived_at": None,
+    }
+    try:
+        uow.conn.execute(insert(customers), row)
+        _claim_aliases(uow, customer_id, row["aliases"])
+    except IntegrityError:
+        raise Conflict("A customer with this id or alias already exists.") from None
+    view = render(Customer, row)
+    uow.emit("customer.created", view)
     return view
 
 

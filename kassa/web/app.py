@@ -71,12 +71,14 @@ def create_dashboard(kassa_app: Kassa) -> FastAPI:
 
 
 def install(app: FastAPI, kassa_app: Kassa) -> None:
-    """Mount the dashboard on ``app`` at /dashboard, the customer portal at /portal, and
-    redirect ``/`` to the dashboard."""
+    """Mount the dashboard on ``app`` at /dashboard, the customer portal at /portal, the hosted
+    checkout at /checkout, and redirect ``/`` to the dashboard."""
+    from kassa.web.checkout import create_checkout
     from kassa.web.portal import create_portal
 
     app.mount(PREFIX, create_dashboard(kassa_app), name="dashboard")
     app.mount("/portal", create_portal(kassa_app), name="portal")
+    app.mount("/checkout", create_checkout(kassa_app), name="checkout")
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

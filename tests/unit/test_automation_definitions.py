@@ -276,7 +276,7 @@ INVALID = [
     (_with(["trigger"], "payment.failed"), "trigger"),
     (_with(["trigger", "type"], "webhook"), "trigger.type"),
     (_with(["trigger", "event"], "payment.exploded"), "trigger.event"),
-    (_with(["trigger", "event"], "checkout.session.completed"), "trigger.event"),  # reserved
+    (_with(["trigger", "event"], "line_item.deleted"), "trigger.event"),  # reserved
     (_with(["trigger", "days"], 7), "trigger.days"),  # only for ending_soon
     (_with(["trigger"], {"type": "event", "event": "subscription.ending_soon", "days": 0}),
      "trigger.days"),

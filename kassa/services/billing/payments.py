@@ -34,39 +34,47 @@ REFUND_JOB = "refund_payment"
 
 def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
-        lock_customer(uow.conn, uow.environment, customer["id"])
-        behavior = data.get("test_behavior")
-        if behavior is not None and not ctx.is_sandbox:
-            raise InvalidRequest("test_behavior exists only in the sandbox.", field="test_behavior")
-        if ctx.is_sandbox and data["type"] != "wire":
-            behavior = behavior or "succeed"
-        existing = uow.conn.execute(
-            select(func.count()).select_from(payment_methods).where(
-                payment_methods.c.environment == uow.environment,
-                payment_methods.c.customer_id == customer["id"],
-                payment_methods.c.detached_at.is_(None),
-            )
-        ).scalar_one()
-        make_default = bool(data.get("default")) or existing == 0
-        if make_default:
-            _clear_default(uow, customer["id"])
-        row = {
-            "environment": uow.environment,
-            "id": new_id("pm"),
-            "customer_id": customer["id"],
-            "type": data["type"],
-            "details": dict(data.get("details") or {}),
-            "test_behavior": behavior,
-            "is_default": make_default,
-            "processor_ref": None,
-            "detached_at": None,
-            "created_at": uow.now,
-            "updated_at": uow.now,
-        }
-        uow.conn.execute(insert(payment_methods), row)
-        uow.emit("payment_method.attached", render(PaymentMethod, row))
+        view = attach_method(uow, customer_ref, data)
         uow.commit()
+    return view
+
+
+def attach_method(uow: UnitOfWork, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``add_method`` inside ``uow`` (a hosted checkout attaches the card in the transaction
+    that completes it); the new method's view."""
+    sandbox = uow.environment == "sandbox"
+    customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+    lock_customer(uow.conn, uow.environment, customer["id"])
+    behavior = data.get("test_behavior")
+    if behavior is not None and not sandbox:
+        raise InvalidRequest("test_behavior exists only in the sandbox.", field="test_behavior")
+    if sandbox and data["type"] != "wire":
+        behavior = behavior or "succeed"
+    existing = uow.conn.execute(
+        select(func.count()).select_from(payment_methods).where(
+            payment_methods.c.environment == uow.environment,
+            payment_methods.c.customer_id == customer["id"],
+            payment_methods.c.detached_at.is_(None),
+        )
+    ).scalar_one()
+    make_default = bool(data.get("default")) or existing == 0
+    if make_default:
+        _clear_default(uow, customer["id"])
+    row = {
+        "environment": uow.environment,
+        "id": new_id("pm"),
+        "customer_id": customer["id"],
+        "type": data["type"],
+        "details": dict(data.get("details") or {}),
+        "test_behavior": behavior,
+        "is_default": make_default,
+        "processor_ref": None,
+        "detached_at": None,
+        "created_at": uow.now,
+        "updated_at": uow.now,
+    }
+    uow.conn.execute(insert(payment_methods), row)
+    uow.emit("payment_method.attached", render(PaymentMethod, row))
     return render(PaymentMethod, row)
 
 

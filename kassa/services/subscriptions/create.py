@@ -64,23 +64,30 @@ class Asked:
 def create_subscription(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     """A draft subscription with its initial version; activated at once with ``auto_activate``."""
     with ctx.uow() as uow:
-        asked = _ask(uow, data)
-        row = _draft(asked, data, uow.environment, new_id(), uow.now)
-        if data.get("auto_activate"):
-            # Billing takes the customer FOR UPDATE; take it before the insert takes its key-share
-            # lock, or two activations of one customer's subscriptions deadlock (PostgreSQL).
-            lock_customer(uow.conn, uow.environment, row["customer_id"])
-        uow.conn.execute(insert(subscriptions), row)
-        sub = Subscription.of(row)
-        insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub.plan_id,
-                                       "description": "Initial version"}, uow.now)
-        versions = versions_of(uow.conn, uow.environment, sub.id)
-        uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
-        if data.get("auto_activate"):
-            sub = begin_unless_held(uow, sub)
-            versions = versions_of(uow.conn, uow.environment, sub.id)
-        view = subscription_view(sub, versions, uow.now)
+        view = create_in(uow, data)
         uow.commit()
+    return view
+
+
+def create_in(uow: UnitOfWork, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``create_subscription`` inside ``uow`` (a hosted checkout creates and activates the
+    subscription in the transaction that completes it); the subscription's view."""
+    asked = _ask(uow, data)
+    row = _draft(asked, data, uow.environment, new_id(), uow.now)
+    if data.get("auto_activate"):
+        # Billing takes the customer FOR UPDATE; take it before the insert takes its key-share
+        # lock, or two activations of one customer's subscriptions deadlock (PostgreSQL).
+        lock_customer(uow.conn, uow.environment, row["customer_id"])
+    uow.conn.execute(insert(subscriptions), row)
+    sub = Subscription.of(row)
+    insert_version(uow.conn, sub, {"items": asked.items, "plan_id": sub.plan_id,
+                                   "description": "Initial version"}, uow.now)
+    versions = versions_of(uow.conn, uow.environment, sub.id)
+    uow.emit("subscription.created", subscription_view(sub, versions, uow.now))
+    if data.get("auto_activate"):
+        sub = begin_unless_held(uow, sub)
+        versions = versions_of(uow.conn, uow.environment, sub.id)
+    view = subscription_view(sub, versions, uow.now)
     return view
 
 

@@ -40,6 +40,7 @@ from kassa.store.tables.subscriptions import (
     subscription_versions,
     subscriptions,
 )
+from kassa.store.tables.checkout import checkout_sessions
 from kassa.store.tables.documents import documents
 from kassa.store.tables.portal import portal_sessions, portal_visits
 from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
@@ -50,6 +51,7 @@ from kassa.store.tables.jobs import jobs
 from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, webhook_messages
 
 __all__ = [
+    "checkout_sessions",
     "documents",
     "portal_sessions",
     "portal_visits",

@@ -1,0 +1,1 @@
+"""Hosted checkout: sessions made through the API (``sessions``) and the page's completion."""
