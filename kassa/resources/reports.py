@@ -44,3 +44,29 @@ class MrrReport(ResponseSchema):
     balances: list[Balance] = Field(
         description="Open invoices issued by the range end, as they stand now")
     balances_as_of: Timestamp
+
+
+class LostMrr(ResponseSchema):
+    currency: str
+    amount: DecimalString = Field(description="The MRR the canceled subscriptions brought")
+
+
+class ReasonFigures(ResponseSchema):
+    reason: str = Field(description="A documented cancellation reason")
+    canceled: int = Field(description="Subscriptions that ended in the month with this reason")
+    lost_mrr: list[LostMrr] = Field(description="Per currency; none when nothing was lost")
+
+
+class CancellationMonth(ResponseSchema):
+    month: str = Field(description="YYYY-MM")
+    start: DateString
+    end: DateString
+    canceled: int = Field(description="Subscriptions that ended in the month, every reason")
+    lost_mrr: list[LostMrr]
+    reasons: list[ReasonFigures] = Field(description="Every documented reason, in their order")
+
+
+class CancellationReport(ResponseSchema):
+    from_: DateString = Field(alias="from")
+    to: DateString
+    data: list[CancellationMonth]

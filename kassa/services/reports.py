@@ -40,7 +40,13 @@ from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import round_money
 from kassa.services.context import Ctx
 from kassa.services.serialize import iso_date, money, rfc3339
-from kassa.store.tables import mrr_days, mrr_segments, receivable_days, revenue_days
+from kassa.store.tables import (
+    mrr_days,
+    mrr_segments,
+    receivable_days,
+    revenue_days,
+    subscriptions,
+)
 
 MAX_MONTHS = 36
 INTERVALS = ("month",)
@@ -261,3 +267,61 @@ def open_balances(conn: Connection, environment: str, issued_by: date,
             found[currency]["overdue"] += amount
     return [{"currency": c, "outstanding": money(round_money(found[c]["outstanding"], c)),
              "overdue": money(round_money(found[c]["overdue"], c))} for c in sorted(found)]
+
+
+# The documented cancellation reasons (kassa.api.schemas.subscriptions.CancelReason), in order.
+CANCEL_REASONS = ("no_longer_required", "moving_provider", "pricing", "support", "features",
+                  "upgraded", "other")
+
+
+def cancellation_report(ctx: Ctx, start: date, end: date) -> dict[str, Any]:
+    """``GET /reports/cancellations``: per calendar month from ``start``'s to ``end``'s, the
+    subscriptions that ended in it (by ``canceled_at``; a scheduled cancellation counts when it
+    takes effect), per reason, with the MRR each brought when it ended (its last version's, from
+    the MRR segments: what churned). Subscriptions that never started are left out."""
+    if end < start:
+        raise InvalidRequest("to must be on or after from.", field="to")
+    months = _months(month_start(start), month_start(end))
+    if len(months) > MAX_MONTHS:
+        raise InvalidRequest(f"A report covers at most {MAX_MONTHS} months.", field="to")
+    lo, hi = midnight(months[0]), midnight(next_month(months[-1]))
+    with ctx.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(subscriptions.c.canceled_at, subscriptions.c.cancellation,
+                   subscriptions.c.currency, mrr_segments.c.mrr)
+            .select_from(subscriptions.outerjoin(mrr_segments, and_(
+                mrr_segments.c.environment == subscriptions.c.environment,
+                mrr_segments.c.subscription_id == subscriptions.c.id,
+                mrr_segments.c.ends == subscriptions.c.canceled_at)))
+            .where(subscriptions.c.environment == uow.environment,
+                   subscriptions.c.status == "canceled",
+                   subscriptions.c.activated_at.is_not(None),
+                   subscriptions.c.canceled_at >= lo, subscriptions.c.canceled_at < hi)
+        ).all()
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    lost: dict[tuple[date, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for canceled_at, cancellation, currency, mrr in rows:
+        reason = (cancellation or {}).get("reason") or "other"
+        reason = reason if reason in CANCEL_REASONS else "other"
+        key = (month_start(canceled_at.date()), reason)
+        counts[key] += 1
+        if mrr:
+            lost[key][currency] += Decimal(mrr)
+
+    def amounts(by_currency: dict[str, Decimal]) -> list[dict[str, str]]:
+        return [{"currency": c, "amount": money(round_money(a, c))}
+                for c, a in sorted(by_currency.items()) if a]
+
+    data = []
+    for first in months:
+        reasons = [{"reason": r, "canceled": counts[(first, r)],
+                    "lost_mrr": amounts(lost[(first, r)])} for r in CANCEL_REASONS]
+        total: dict[str, Decimal] = defaultdict(Decimal)
+        for r in CANCEL_REASONS:
+            for currency, amount in lost[(first, r)].items():
+                total[currency] += amount
+        data.append({"month": first.strftime("%Y-%m"), "start": iso_date(first),
+                     "end": iso_date(next_month(first)),
+                     "canceled": sum(counts[(first, r)] for r in CANCEL_REASONS),
+                     "lost_mrr": amounts(total), "reasons": reasons})
+    return {"from": iso_date(start), "to": iso_date(end), "data": data}
