@@ -18,12 +18,18 @@ from typing import Any
 from kassa.automations import tasks
 from kassa.channels import ChannelError
 from kassa.channels.email import Attachment
+from kassa.clock import utcnow
 from kassa.domain.errors import InvalidRequest, KassaError
 from kassa.services import customers, email_templates, emails, notify
 from kassa.services.billing import credit_notes, documents, invoice_actions
 from kassa.services.billing import payments as billing_payments
 from kassa.services.context import Ctx
+from kassa.services.portal import sessions
 from kassa.store.uow import UnitOfWork
+
+# A payment link in a dunning email opens the portal for a day (the longest a link lasts).
+PAYMENT_LINK_SECONDS = 24 * 3600
+PAYABLE = ("issued", "payment_failed", "overdue")
 
 Params = Mapping[str, Any]
 Context = Mapping[str, Any]
@@ -61,6 +67,7 @@ def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
         return Prepared({"messageId": webhook_message_id(source["execution_id"], source["step"])})
     if action != "send_email":
         return Prepared({})
+    context = _with_payment_link(uow, context, _template(params), templates)
     email = emails.compose(uow, template_key=_template(params), context=context,
                            to=params["to"], cc=tuple(params.get("cc") or ()), source=source,
                            sources=templates)
@@ -68,6 +75,27 @@ def prepare(uow: UnitOfWork, action: str, params: Params, context: Context,
     if params.get("attach_invoice"):  # the PDF of the invoice the trigger names, attached
         output["attachInvoice"] = _record_id(params, context, "invoice")
     return Prepared(output, email)
+
+
+def _with_payment_link(uow: UnitOfWork, context: Context, key: str,
+                       templates: dict[str, Any] | None) -> Context:
+    """The context with ``invoice.paymentUrl``: a link to the customer's billing portal, opening
+    on their invoices (with Pay now) beside their billing information (to change the card),
+    made with the email and only for a template that shows it, while the invoice is open."""
+    invoice = context.get("invoice") or {}
+    customer_id = (invoice.get("customer") or {}).get("id")
+    if (not customer_id or invoice.get("paymentUrl")
+            or invoice.get("lifecycleStatus") not in PAYABLE
+            or not email_templates.mentions(uow.conn, uow.environment, key, "paymentUrl",
+                                            templates)):
+        return context
+    link = sessions.add_link(
+        uow, customer_ref=customer_id, by_alias=False,
+        sections={"plan_overview_settings": {"show_section": False},  # it opens on invoices
+                  "invoice_list_settings": {"show_section": True},
+                  "billing_details_settings": {"show_section": True}},
+        return_url=None, expires_in=PAYMENT_LINK_SECONDS, now=utcnow())
+    return {**context, "invoice": {**invoice, "paymentUrl": link["url"]}}
 
 
 def _template(params: Params) -> str:

@@ -55,7 +55,7 @@ def invoice_fields(row: Mapping[str, Any], customer: Mapping[str, Any] | None) -
         "status": invoice_status(row["status"], row["amount_due"]),
         "lifecycleStatus": row["status"], "dueDate": iso_date(row["due_date"]),
         "subscriptionId": row["subscription_id"],
-        # Empty until the customer portal exists (payment links).
+        # A portal link, made by a send_email step whose template shows it (actions.prepare).
         "paymentUrl": "",
         "customer": {"id": row["customer_id"], "name": customer["name"] if customer else None,
                      "email": customer["email"] if customer else None},

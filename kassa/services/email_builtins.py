@@ -6,7 +6,8 @@ Start's ``payment_failed_first``), and the customer emails Kassa sends by itself
 They read the automations document's variables: ``invoice.{id,total,currency,status,dueDate,
 customer.{name,email}}``, ``payment.{amount,failureReason,failureCount}``, ``customer.{name,
 email}``, ``subscription.*`` and ``usage.*`` where the trigger has them, and
-``invoice.paymentUrl`` (empty until the customer portal exists; the link is left out then).
+``invoice.paymentUrl`` (a link to the customer's billing portal, made with the email while the
+invoice is open; the link is left out when there is none).
 An invoice is named by its number (``invoice.number``), as the customer's copy shows it.
 """
 

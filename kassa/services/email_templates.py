@@ -81,6 +81,20 @@ def find(conn: Connection, environment: str, key: str) -> TemplateSource | None:
     return _source(key, _rows(conn, environment, key).get(key))
 
 
+def mentions(conn: Connection, environment: str, key: str, name: str,
+             sources: dict[str, TemplateSource | None] | None = None) -> bool:
+    """Whether template ``key`` (its override or the built-in) reads ``name`` anywhere; found
+    through ``sources`` as ``render`` finds it."""
+    if sources is None:
+        source = find(conn, environment, key)
+    else:
+        if key not in sources:
+            sources[key] = find(conn, environment, key)
+        source = sources[key]
+    return source is not None and any(
+        name in part for part in (source.subject, source.body, source.text or ""))
+
+
 def render(
     conn: Connection, environment: str, key: str, context: Mapping[str, Any],
     sources: dict[str, TemplateSource | None] | None = None,
