@@ -5,6 +5,8 @@ and that advancing again starts nothing new."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from tests.automations.helpers import (
@@ -30,6 +32,12 @@ from tests.scenarios.seed_catalog import ok
 
 BIG_CO, BIG_CO_EMAIL = "AcBigCo12", "ops@bigco.test"
 SIGNATURE = "\n\nThank you,\nThe billing team\n"
+PORTAL_LINK = re.compile(r"http://[^\s)]+/portal/open/[\w-]+")
+
+
+def linked(body: str) -> str:
+    """``body`` with each billing portal link (single-use, random) written LINK."""
+    return PORTAL_LINK.sub("LINK", body)
 
 
 def quiet_until(api: TestClient, smtp_server, automation_id: str, to: str) -> None:
@@ -83,15 +91,18 @@ def dunning(api: TestClient, smtp_server) -> tuple[str, dict]:
     assert mail(smtp_server) == [
         (EMAIL, "2026-12-01T00:00:01Z", f"Your payment for invoice {number} did not go through"),
         (EMAIL, "2026-12-04T00:00:01Z", f"Second notice: invoice {number} is still unpaid")]
-    assert text(first.message) == (
+    assert linked(text(first.message)) == (
         f"Hi Acme Corp,\n\nWe could not collect 100.00 USD for invoice {number} (card_declined: "
         "the test card was declined).\n\nWe will try again automatically. If your card has "
-        "changed, please update your payment details." + SIGNATURE)
-    assert text(second.message) == (
+        f"changed, please update your payment details.\n\nPay invoice {number} (LINK)"
+        + SIGNATURE)
+    assert linked(text(second.message)) == (
         f"Hi Acme Corp,\n\nInvoice {number} for 100.00 USD, due 2026-12-31 is still unpaid "
-        "after our earlier attempt to collect it.\n\nPlease update your payment details, or "
-        "reply to this email and we will help you settle it.\n\nWe will retry the payment in a "
-        "few days." + SIGNATURE)
+        "after our earlier attempt to collect it.\n\nYou can pay it now: LINK\n\nWe "
+        "will retry the payment in a few days." + SIGNATURE)
+    # Each email has a link of its own: two single-use links.
+    assert len({*PORTAL_LINK.findall(text(first.message)),
+                *PORTAL_LINK.findall(text(second.message))}) == 2
     return automation, invoice
 
 
@@ -104,11 +115,11 @@ def test_payment_dunning_escalates_an_invoice_that_stays_unpaid(api, smtp_server
     final = smtp_server.messages[2]
     assert mail(smtp_server)[2] == (EMAIL, "2026-12-09T00:00:01Z",
                                     f"Final notice: invoice {number} for 100.00 USD")
-    assert text(final.message) == (
+    assert linked(text(final.message)) == (
         f"Hi Acme Corp,\n\nThis is our final notice about invoice {number} for 100.00 USD, due "
         "2026-12-31. We have tried to collect it 2 times without success.\n\nUnless the invoice "
         "is paid, your account will be handed over to our collections team and your service "
-        "may be suspended." + SIGNATURE)
+        f"may be suspended.\n\nPay invoice {number} (LINK)" + SIGNATURE)
     payments = ok(api.get("/payments", params={"invoice_id": invoice["id"]}))["data"]
     assert sorted((p["status"], p["amount"], p["created_at"]) for p in payments) == [
         ("failed", "100.00", "2026-12-01T00:00:01Z"), ("failed", "100.00", "2026-12-09T00:00:01Z")]
