@@ -24,6 +24,7 @@ from kassa.domain.errors import (
     Unauthorized,
     Unavailable,
 )
+from kassa.services.exact_json import TOO_DEEP
 
 log = logging.getLogger("kassa.api")
 
@@ -87,6 +88,12 @@ def error_response(
         media_type="application/json",
         headers=headers,
     )
+
+
+def malformed_body(detail: str) -> Response:
+    """The 400 of a body that cannot be parsed (bad syntax, bad encoding, nested too deeply)."""
+    message = detail.split(": ", 1)[-1].rstrip(".") if ": " in detail else detail.rstrip(".")
+    return error_response(400, detail, [{"field": "body", "message": message}])
 
 
 def status_for(exc: KassaError) -> int:
@@ -163,7 +170,7 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in raw):
             err = next(e for e in raw if e.get("type") == "json_invalid")
             reason = (err.get("ctx") or {}).get("error", "invalid JSON")
-            return error_response(400, f"Malformed JSON body: {reason}.")
+            return malformed_body(f"Malformed JSON body: {reason}.")
         errors = validation_errors(raw)
         if len(raw) == 1 and tuple(raw[0].get("loc", ())) == ("body",):
             if raw[0].get("type") == "missing":
@@ -180,6 +187,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's own parsing failed otherwise than as a JSON syntax error
+            if isinstance(exc.__cause__, RecursionError):
+                return malformed_body(f"Malformed JSON body: {TOO_DEEP}.")
+            return malformed_body("The request body could not be parsed.")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No such endpoint: {request.method} {request.url.path}."
         elif exc.status_code == 405:
