@@ -20,7 +20,12 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
+from kassa.services.customers import (
+    list_customer_records,
+    live_customer,
+    lock_customer,
+    resolve_customer,
+)
 from kassa.store.queries import ListQuery, Page, among, get_row
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
@@ -34,7 +39,7 @@ REFUND_JOB = "refund_payment"
 
 def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+        customer = live_customer(uow.conn, uow.environment, customer_ref)
         lock_customer(uow.conn, uow.environment, customer["id"])
         behavior = data.get("test_behavior")
         if behavior is not None and not ctx.is_sandbox:
