@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from kassa.domain.errors import (
     Conflict,
@@ -146,6 +147,21 @@ def _summary(errors: list[dict[str, str]]) -> str:
     return f"Invalid request: {first['field']}: {first['message']}{more}"
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the routes of the request's path take, and OPTIONS (Starlette's own
+    ``Allow`` names only the first route that matches the path)."""
+    routes = request.app.router.routes
+    found = [
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in routes)
+    ]
+    return [*found, "OPTIONS"]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -195,7 +211,11 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No such endpoint: {request.method} {request.url.path}."
         elif exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
             detail = f"Method {request.method} is not allowed on {request.url.path}."
+            return error_response(405, detail, headers={"Allow": allow})
         return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
