@@ -44,3 +44,11 @@ def test_deeply_nested_arrays_are_a_400(api: TestClient, depth: int) -> None:
     for path in ("/events", "/customers"):
         r = api.post(path, content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 400, r.text
+
+
+def test_a_deep_body_with_an_idempotency_key_is_a_400_replayed_as_such(api: TestClient) -> None:
+    body = '{"a":' * 100_000 + "1" + "}" * 100_000
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "deep-1"}
+    for _ in range(2):  # the 400 is stored and replayed like any 4xx
+        r = api.post("/customers", content=body, headers=headers)
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "body"
