@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="Allow webhook endpoints on private addresses in production"
     )
+    sandbox_webhook_allow_private: bool = Field(
+        True, description="Allow sandbox webhook endpoints on loopback and private addresses "
+        "(local development); link-local and cloud-metadata addresses are refused everywhere"
+    )
     embedded_worker: bool = Field(True, description="Run a worker inside 'kassa serve'")
     worker_poll_seconds: float = Field(0.5, gt=0, le=60)
     worker_lease_seconds: float = Field(

@@ -31,6 +31,16 @@ def current_ctx(request: Request) -> Ctx:
     return get_kassa(request).ctx(environment)
 
 
+def shown_once(*fields: str) -> Any:
+    """A route dependency: ``fields`` of the answer are secrets shown once. An answer stored for
+    Idempotency-Key replays holds ``kassa.services.idempotency.SHOWN_ONCE`` in their place."""
+
+    def mark(request: Request) -> None:
+        request.scope.setdefault("state", {})["shown_once"] = fields
+
+    return Depends(mark)
+
+
 def list_query(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (max 100)")] = 20,

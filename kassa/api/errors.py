@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from kassa.domain.errors import (
     Conflict,
@@ -24,6 +25,7 @@ from kassa.domain.errors import (
     Unauthorized,
     Unavailable,
 )
+from kassa.services.exact_json import TOO_DEEP
 
 log = logging.getLogger("kassa.api")
 
@@ -89,6 +91,12 @@ def error_response(
     )
 
 
+def malformed_body(detail: str) -> Response:
+    """The 400 of a body that cannot be parsed (bad syntax, bad encoding, nested too deeply)."""
+    message = detail.split(": ", 1)[-1].rstrip(".") if ": " in detail else detail.rstrip(".")
+    return error_response(400, detail, [{"field": "body", "message": message}])
+
+
 def status_for(exc: KassaError) -> int:
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
@@ -139,6 +147,21 @@ def _summary(errors: list[dict[str, str]]) -> str:
     return f"Invalid request: {first['field']}: {first['message']}{more}"
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the routes of the request's path take, and OPTIONS (Starlette's own
+    ``Allow`` names only the first route that matches the path)."""
+    routes = request.app.router.routes
+    found = [
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+               for route in routes)
+    ]
+    return [*found, "OPTIONS"]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -163,7 +186,7 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in raw):
             err = next(e for e in raw if e.get("type") == "json_invalid")
             reason = (err.get("ctx") or {}).get("error", "invalid JSON")
-            return error_response(400, f"Malformed JSON body: {reason}.")
+            return malformed_body(f"Malformed JSON body: {reason}.")
         errors = validation_errors(raw)
         if len(raw) == 1 and tuple(raw[0].get("loc", ())) == ("body",):
             if raw[0].get("type") == "missing":
@@ -180,10 +203,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's own parsing failed otherwise than as a JSON syntax error
+            if isinstance(exc.__cause__, RecursionError):
+                return malformed_body(f"Malformed JSON body: {TOO_DEEP}.")
+            return malformed_body("The request body could not be parsed.")
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No such endpoint: {request.method} {request.url.path}."
         elif exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
             detail = f"Method {request.method} is not allowed on {request.url.path}."
+            return error_response(405, detail, headers={"Allow": allow})
         return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -34,6 +34,8 @@ PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/", "/portal/", "/checkout/")
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # Usage events carry their own idempotency key per event (unique_id).
 IDEMPOTENCY_EXEMPT = frozenset({"/events"})
+# Where a route names the fields of its answer shown once (kassa.api.deps.shown_once).
+SHOWN_ONCE_STATE = "shown_once"
 
 
 def _is_public(path: str) -> bool:
@@ -230,9 +232,11 @@ class IdempotencyMiddleware:
         if status >= 500 or status in (413, 429):
             await to_thread.run_sync(idempotency.release, self.engine, environment, key)
         else:
-            response = idempotency.StoredResponse(
-                status, captured["headers"], b"".join(captured["chunks"])
-            )
+            body = b"".join(captured["chunks"])
+            shown_once = scope.get("state", {}).get(SHOWN_ONCE_STATE)
+            if shown_once and status < 300:
+                body = idempotency.without_shown_once(body, shown_once)
+            response = idempotency.StoredResponse(status, captured["headers"], body)
             await to_thread.run_sync(idempotency.store, self.engine, environment, key, response)
 
 

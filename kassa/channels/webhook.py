@@ -56,12 +56,14 @@ class SignedWebhooks:
         secret: str | None,
         *,
         require_public: bool,
+        allow_private: bool = True,
         message_id: str | None = None,
     ) -> WebhookOutcome:
         """POST ``payload`` signed with ``secret``; a stable ``message_id`` lets receivers
         drop a retried step's second request. ChannelError unless the answer is a 2xx."""
         try:
-            url = check_url(url, require_public=require_public, resolve=self.outbound.resolve)
+            url = check_url(url, require_public=require_public, allow_private=allow_private,
+                            resolve=self.outbound.resolve)
         except UnsafeUrl as exc:
             raise ChannelError(f"url {exc}") from None
         body = payload_bytes(payload)
@@ -74,7 +76,8 @@ class SignedWebhooks:
                 raise ChannelError(f"secret: {exc}") from None
         else:
             headers = {"webhook-id": message_id, "webhook-timestamp": str(now)}
-        result = self.outbound.post(url, body, headers, require_public=require_public)
+        result = self.outbound.post(url, body, headers, require_public=require_public,
+                                    allow_private=allow_private)
         if not result.delivered:
             raise ChannelError(result.error or f"the webhook answered {result.status_code}")
         return WebhookOutcome(message_id, result.status_code, result.duration_ms)

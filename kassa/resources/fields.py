@@ -45,6 +45,10 @@ class Stored:
     ``render`` copies it rather than render it again."""
 
 
+SHOWN_ONCE = "(shown once: not repeated when the request is replayed with its Idempotency-Key)"
+"""What an answer replayed for its ``Idempotency-Key`` holds in place of a secret shown once (a
+webhook endpoint's ``secret``, a portal link's ``url``); the stored answer never holds it."""
+
 MONEY_JSON_SCHEMA = WithJsonSchema(
     {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["500.00"]}
 )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from kassa.resources.fields import From, ResponseSchema, TimestampText
+from kassa.resources.fields import SHOWN_ONCE, From, ResponseSchema, TimestampText
 
 
 # The endpoint as the API shows it: never its secret.
@@ -21,7 +21,8 @@ class WebhookEndpoint(ResponseSchema):
 
 
 class WebhookEndpointWithSecret(WebhookEndpoint):
-    secret: str = Field(description="whsec_... : shown only in this response")
+    secret: str = Field(description=f"whsec_... : shown only in this response; a replay with the "
+                        f"same Idempotency-Key answers {SHOWN_ONCE!r} instead")
 
 
 class WebhookEndpointDeleted(WebhookEndpoint):

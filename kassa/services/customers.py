@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from kassa.domain.errors import Conflict, NotFound
+from kassa.domain.errors import Conflict, InvalidRequest, NotFound
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.customers import Customer
@@ -136,6 +136,19 @@ def resolve_customer(conn: Connection, environment: str, ref: str) -> RowMapping
     row = find_customer(conn, environment, ref)
     if row is None:
         raise NotFound(f"Customer {ref!r} was not found.", field="customer_id")
+    return row
+
+
+def live_customer(conn: Connection, environment: str, ref: str) -> RowMapping:
+    """The customer something new is made for (a credit grant, a one-time invoice, a
+    subscription, a wallet, a payment method): it must exist and not be archived. What an
+    archived customer already has keeps running (its subscriptions keep billing)."""
+    row = resolve_customer(conn, environment, ref)
+    if row["archived_at"] is not None:
+        raise InvalidRequest(
+            f"Customer {row['id']} is archived; it takes no new credit grants, invoices, "
+            "subscriptions, wallets or payment methods.", field="customer_id",
+        )
     return row
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+TOO_DEEP = "nested too deeply (arrays and objects inside one another)"
 
 
 def _refuse_constant(name: str) -> Any:
@@ -31,6 +32,8 @@ def loads_exact(data: bytes | str) -> Any:
         raise ValueError("the body is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # the C scanner recurses per level: a deep body must not be a 500
+        raise ValueError(TOO_DEEP) from None
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):
         try:  # a lone surrogate escape is not Unicode: orjson refuses to encode it
             dumps_exact(value)

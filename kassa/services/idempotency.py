@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.clock import utcnow
 from kassa.domain.errors import Conflict, InvalidRequest
+from kassa.resources.fields import SHOWN_ONCE
 from kassa.store.tables import idempotency_keys
 
 TTL = timedelta(hours=24)
@@ -46,6 +47,19 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
         digest.update(part)
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def without_shown_once(body: bytes, fields: tuple[str, ...]) -> bytes:
+    """What is stored of an answer with secrets shown once (a webhook endpoint's ``secret``, a
+    portal link's ``url``): a replay never shows them again, and the table never holds them.
+    ``body`` (a JSON object) with each of ``fields`` it has replaced by ``SHOWN_ONCE``."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if not isinstance(data, dict):
+        return body
+    return orjson.dumps({k: SHOWN_ONCE if k in fields else v for k, v in data.items()})
 
 
 def _insert_ignore(dialect: str) -> Any:

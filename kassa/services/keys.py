@@ -85,15 +85,20 @@ def count_keys(engine: Engine) -> int:
 
 
 # Valid keys seen recently: digest -> (environment, when checked). A key revoked in this process
-# is dropped at once; one revoked elsewhere (``kassa keys revoke``) stops working within
-# CACHE_SECONDS. Only valid keys are cached, so an unknown key always reaches the database.
+# (the dashboard, the service) is refused from the next request on; one revoked in another
+# process (``kassa keys revoke``, another API process) stops working within CACHE_SECONDS.
+# Only valid keys are cached, so an unknown key always reaches the database. ``_generation``
+# counts revocations: a check that read the key before one does not cache what it read.
 CACHE_SECONDS = 2.0
 _recent: dict[str, tuple[str, float]] = {}
 _recent_lock = threading.Lock()
+_generation = 0
 
 
 def forget_cached_keys() -> None:
+    global _generation
     with _recent_lock:
+        _generation += 1
         _recent.clear()
 
 
@@ -112,6 +117,7 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     seen = _recent.get(cache_key)
     if seen is not None and monotonic() - seen[1] < CACHE_SECONDS:
         return seen[0]
+    generation = _generation
     with reader(engine) as conn:
         row = conn.execute(
             select(api_keys.c.environment, api_keys.c.key_hash, api_keys.c.revoked_at).where(
@@ -125,6 +131,7 @@ def authenticate(engine: Engine, authorization: str | None) -> str:
     with _recent_lock:
         if len(_recent) > 10_000:
             _recent.clear()
-        _recent[cache_key] = (str(row.environment), monotonic())
+        if generation == _generation:  # no revocation since the read
+            _recent[cache_key] = (str(row.environment), monotonic())
     return str(row.environment)
 

@@ -19,7 +19,7 @@ from kassa.channels.sms import SmsOutcome
 from kassa.channels.webhook import WebhookOutcome
 from kassa.channels.wiring import Channels, unconfigured_channels
 from kassa.services.context import Ctx
-from kassa.webhooks.urls import UnsafeUrl, check_url, resolve_host
+from kassa.webhooks.urls import UnsafeUrl, check_url, private_allowed, resolve_host
 
 
 def channels_of(ctx: Ctx) -> Channels:
@@ -36,7 +36,8 @@ def slack(ctx: Ctx, url: str | None, text: str) -> SlackOutcome:
     if url:
         resolve = ctx.outbound.resolve if ctx.outbound is not None else resolve_host
         try:
-            url = check_url(url, require_public=_require_public(ctx), resolve=resolve)
+            url = check_url(url, require_public=_require_public(ctx), resolve=resolve,
+                            allow_private=private_allowed(ctx.environment, ctx.settings))
         except UnsafeUrl as exc:
             raise ChannelError(f"webhook_url {exc}") from None
     return channels_of(ctx).slack.post(text, url or None)
@@ -58,5 +59,6 @@ def webhook(
     """POST ``payload`` to ``url`` as a Standard Webhooks request signed with ``secret``
     (``whsec_...``); pass the same ``message_id`` on a retry of the same step."""
     return channels_of(ctx).webhooks.post(
-        url, payload, secret, require_public=_require_public(ctx), message_id=message_id
+        url, payload, secret, require_public=_require_public(ctx), message_id=message_id,
+        allow_private=private_allowed(ctx.environment, ctx.settings),
     )

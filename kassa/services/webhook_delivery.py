@@ -32,6 +32,7 @@ from kassa.store.types import UTCDateTime
 from kassa.store.uow import UnitOfWork
 from kassa.webhooks.outbound import AttemptResult
 from kassa.webhooks.signing import signature_headers
+from kassa.webhooks.urls import private_allowed
 
 # For crashes of the handler itself (database trouble...), not for endpoint failures, which are
 # recorded attempts that follow the webhook schedule.
@@ -119,7 +120,8 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     headers = signature_headers(message_id, timestamp, body, _secrets(row))
     attempted_at = ctx.clock.now()
     require_public = ctx.environment == "production" and not ctx.settings.webhook_allow_private
-    result = ctx.outbound.post(row["url"], body, headers, require_public=require_public)
+    result = ctx.outbound.post(row["url"], body, headers, require_public=require_public,
+                               allow_private=private_allowed(ctx.environment, ctx.settings))
     info.update(endpoint_id=row["endpoint_id"], status_code=result.status_code,
                 delivered=result.delivered)
     return JobResult(outcome=Attempt(row, attempt, trigger, attempted_at, result), info=info)

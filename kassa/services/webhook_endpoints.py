@@ -25,7 +25,7 @@ from kassa.services.webhook_messages import create_test_message
 from kassa.store.queries import ListQuery, Page, get_row, in_filter, update_row
 from kassa.store.tables import webhook_endpoints, webhook_messages
 from kassa.webhooks.signing import generate_secret
-from kassa.webhooks.urls import UnsafeUrl, check_url, resolve_host
+from kassa.webhooks.urls import UnsafeUrl, check_url, private_allowed, resolve_host
 
 # After a rotation the previous secret keeps signing this long, so receivers can switch over.
 PREVIOUS_SECRET_GRACE = timedelta(hours=24)
@@ -50,7 +50,8 @@ def _checked_url(ctx: Ctx, url: str) -> str:
     require_public = ctx.environment == "production" and not ctx.settings.webhook_allow_private
     resolve = ctx.outbound.resolve if ctx.outbound is not None else resolve_host
     try:
-        return check_url(url, require_public=require_public, resolve=resolve)
+        return check_url(url, require_public=require_public, resolve=resolve,
+                         allow_private=private_allowed(ctx.environment, ctx.settings))
     except UnsafeUrl as exc:
         raise InvalidRequest(f"url {exc}.", field="url") from None
 

@@ -108,3 +108,28 @@ def test_a_key_revoked_elsewhere_stops_working_within_the_cache_window(
     assert api.get("/customers").status_code == 200  # still within the cache window
     now[0] += 0.02
     assert api.get("/customers").status_code == 401
+
+
+def test_a_key_revoked_while_it_is_being_checked_is_refused_on_the_next_request(
+    kassa, api: TestClient, monkeypatch
+) -> None:
+    """A revocation that lands between a request's read of the key and its caching (another
+    thread of this process) is not undone by that request: the next request gets 401."""
+    from contextlib import contextmanager
+
+    now = [1000.0]  # the cache never expires during the test
+    monkeypatch.setattr(keys, "monotonic", lambda: now[0])
+    keys.forget_cached_keys()
+    real_reader = keys.reader
+
+    @contextmanager
+    def reader_then_revoke(engine):
+        with real_reader(engine) as conn:
+            yield conn
+        monkeypatch.setattr(keys, "reader", real_reader)
+        keys.revoke_key(kassa.engine, keys.list_keys(kassa.engine)[0]["id"])
+
+    monkeypatch.setattr(keys, "reader", reader_then_revoke)
+    assert api.get("/customers").status_code == 200  # checked before the revocation
+    r = api.get("/customers")
+    assert r.status_code == 401 and r.json()["detail"] == "This API key has been revoked."

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from kassa.api.deps import EnvCtx
 from kassa.clock import utcnow
+from kassa.resources.fields import SHOWN_ONCE
 from kassa.services import customers
 from kassa.store.tables import customers as customers_table
 from kassa.store.tables import idempotency_keys, outbox_events
@@ -207,3 +208,44 @@ def test_a_413_is_never_stored_for_the_key(kassa, api: TestClient) -> None:
         replay = api.post("/customers", json={"name": f"Acme {n}"}, headers=headers)
         assert replay.headers["Idempotent-Replayed"] == "true" and replay.json() == r.json()
     assert _count(kassa, customers_table) == 2
+
+
+def _stored(kassa, key: str) -> bytes:
+    with kassa.engine.connect() as conn:
+        return bytes(conn.execute(
+            select(idempotency_keys.c.response_body).where(idempotency_keys.c.key == key)
+        ).scalar_one())
+
+
+def test_a_replay_never_shows_a_webhook_secret_again(kassa, api: TestClient) -> None:
+    """The whsec_ secret is shown once: the replay answers the same endpoint with the note in its
+    place, and the stored answer never held it."""
+    headers = {"Idempotency-Key": "hook-1"}
+    body = {"url": "https://hooks.example.com/kassa"}
+    first = api.post("/webhook-endpoints", json=body, headers=headers)
+    assert first.status_code == 201 and first.json()["secret"].startswith("whsec_")
+    again = api.post("/webhook-endpoints", json=body, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == {**first.json(), "secret": SHOWN_ONCE}
+    stored = _stored(kassa, "hook-1")
+    assert b"whsec_" not in stored and first.json()["secret"].encode() not in stored
+
+    rotate = f"/webhook-endpoints/{first.json()['id']}/rotate-secret"
+    rotated = api.post(rotate, headers={"Idempotency-Key": "rotate-1"})
+    assert rotated.status_code == 200 and rotated.json()["secret"].startswith("whsec_")
+    replayed = api.post(rotate, headers={"Idempotency-Key": "rotate-1"})
+    assert replayed.json() == {**rotated.json(), "secret": SHOWN_ONCE}
+    assert b"whsec_" not in _stored(kassa, "rotate-1")
+
+
+def test_a_replay_never_shows_a_portal_link_again(kassa, api: TestClient) -> None:
+    """The portal link carries a single-use token (stored hashed): shown once, like a secret."""
+    customer = api.post("/customers", json={"name": "Acme"}).json()
+    headers = {"Idempotency-Key": "portal-1"}
+    first = api.post("/customer-portal-sessions", json={"customer_id": customer["id"]},
+                     headers=headers)
+    assert first.status_code == 201, first.text
+    again = api.post("/customer-portal-sessions", json={"customer_id": customer["id"]},
+                     headers=headers)
+    assert again.json() == {**first.json(), "url": SHOWN_ONCE}
+    assert first.json()["url"].encode() not in _stored(kassa, "portal-1")

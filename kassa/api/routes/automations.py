@@ -31,6 +31,7 @@ from kassa.api.schemas.common import ListResponse
 from kassa.automations import dryrun, executions, service, tasks, templates, triggers
 from kassa.automations.source_lines import located
 from kassa.domain.errors import InvalidRequest
+from kassa.services.exact_json import TOO_DEEP
 
 router = APIRouter(prefix="/automations", tags=["automations"])
 templates_router = APIRouter(prefix="/automation-templates", tags=["automations"])
@@ -52,9 +53,14 @@ async def _definition_body(request: Request) -> tuple[dict[str, Any], str | None
         else:
             data = orjson.loads(raw)
     except yaml.YAMLError as exc:
-        raise ApiError(400, f"Malformed YAML body: {' '.join(str(exc).split())}.") from None
+        raise ApiError(400, f"Malformed YAML body: {' '.join(str(exc).split())}.",
+                       field="body") from None
+    except RecursionError:
+        raise ApiError(400, f"Malformed {'YAML' if source is not None else 'JSON'} body: "
+                       f"{TOO_DEEP}.", field="body") from None
     except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc}.") from None
+        reason = TOO_DEEP if "depth limit" in str(exc) else str(exc)
+        raise ApiError(400, f"Malformed JSON body: {reason}.", field="body") from None
     if not isinstance(data, dict):
         raise ApiError(422, "The body must be an object (a definition or {\"template\": KEY}).")
     return data, source

@@ -47,7 +47,7 @@ def _ingest(request: Request, body: bytes, upsert: bool) -> bytes:
     try:
         payload = loads_exact(body)
     except ValueError as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc}.") from None
+        raise ApiError(400, f"Malformed JSON body: {exc}.", field="body") from None
     return dumps_exact(ingest.ingest_request(ctx, payload, upsert=upsert))
 
 

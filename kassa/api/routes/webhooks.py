@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from kassa.api.deps import EnvCtx, Listing, page_body
+from kassa.api.deps import EnvCtx, Listing, page_body, shown_once
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.webhooks import RecoverRequest, WebhookEndpointCreate, WebhookEndpointUpdate
 from kassa.resources.webhooks import (
@@ -29,9 +29,11 @@ events_router = APIRouter(prefix="/webhook-events", tags=["webhooks"])
 event_types_router = APIRouter(prefix="/webhook-event-types", tags=["webhooks"])
 
 
-@router.post("", status_code=201, response_model=WebhookEndpointWithSecret)
+@router.post("", status_code=201, response_model=WebhookEndpointWithSecret,
+             dependencies=[shown_once("secret")])
 def create_endpoint(body: WebhookEndpointCreate, ctx: EnvCtx) -> dict[str, Any]:
-    """Create an endpoint. The response carries its ``whsec_`` secret: the only time it is shown."""
+    """Create an endpoint. The response carries its ``whsec_`` secret: the only time it is shown
+    (a replay with the same ``Idempotency-Key`` answers the note in its place)."""
     return endpoints.create_endpoint(ctx, body.model_dump())
 
 
@@ -58,9 +60,11 @@ def delete_endpoint(endpoint_id: str, ctx: EnvCtx) -> dict[str, Any]:
     return endpoints.delete_endpoint(ctx, endpoint_id)
 
 
-@router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret)
+@router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret,
+             dependencies=[shown_once("secret")])
 def rotate_secret(endpoint_id: str, ctx: EnvCtx) -> dict[str, Any]:
-    """A new secret, shown once; the previous one keeps signing (alongside) for 24 hours."""
+    """A new secret, shown once (a replay with the same ``Idempotency-Key`` answers the note in
+    its place); the previous one keeps signing (alongside) for 24 hours."""
     return endpoints.rotate_secret(ctx, endpoint_id)
 
 

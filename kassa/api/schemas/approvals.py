@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import LongText, Name, Schema, parse_decimal_value, problem
+from kassa.api.schemas.common import Flag, LongText, Name, Schema, parse_decimal_value, problem
 
 ConditionType = Literal[
     "discount_percentage_exceeds",
@@ -75,7 +75,7 @@ class RuleCreate(Schema):
     match: Literal["all", "any"] = "all"
     priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
     approvers: Approvers
-    enabled: bool = True
+    enabled: Flag = True
 
 
 class RuleUpdate(Schema):
@@ -85,7 +85,7 @@ class RuleUpdate(Schema):
     match: Literal["all", "any"] | None = None
     priority: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     approvers: Approvers | None = None
-    enabled: bool | None = None
+    enabled: Flag | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> RuleUpdate:

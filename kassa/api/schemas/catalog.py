@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from kassa.api.schemas.common import (
+    Flag,
     LongText,
     Metadata,
     MetadataPatch,
@@ -73,7 +74,14 @@ FilterOperator = Literal[
     "equal", "not_equal", "contains", "not_contains", "gt", "gte", "lt", "lte", "in"
 ]
 PropertyName = Annotated[str, Field(min_length=1, max_length=255)]
-Scalar = Annotated[str, Field(max_length=1000)] | int | float | bool
+# Each kind taken as sent (strict): a long string of digits is a string over its limit, never
+# read as an integer; integers fit in 64 bits, as the stored filter must.
+Scalar = (
+    Annotated[str, Field(max_length=1000, strict=True)]
+    | Annotated[int, Field(ge=-(2**63), le=2**63 - 1, strict=True)]
+    | Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    | Flag
+)
 
 
 class Aggregation(Schema):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Schema, problem
+from kassa.api.schemas.common import Flag, Schema, problem
 from kassa.api.schemas.items import BundleId, ProductId, Quantity
 from kassa.api.schemas.prices import Price
 from kassa.api.schemas.subscriptions import Effective
@@ -166,7 +166,7 @@ class ChangeRequest(Schema):
     effective: Effective = "immediate"
     proration: Literal["full", "none"] = "full"
     source_version_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
-    draft: bool = False
+    draft: Flag = False
     description: Annotated[str, Field(max_length=2000)] | None = None
 
     def data(self) -> dict[str, Any]:

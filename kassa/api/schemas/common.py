@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    Strict,
     WithJsonSchema,
     model_validator,
 )
@@ -185,9 +186,38 @@ Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
 
 
 
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _day_text(value: Any) -> Any:
+    """A day is a YYYY-MM-DD string (pydantic alone also reads a number as a Unix time)."""
+    if isinstance(value, date) and not isinstance(value, datetime):  # internal re-validation
+        return value
+    if not isinstance(value, str) or not _DAY_TEXT.fullmatch(value):
+        raise PydanticCustomError("date_format", 'must be a date string such as "2026-07-01"', {})
+    return value
+
+
 def _day(value: date) -> date:
     if not day_in_range(value):
         raise PydanticCustomError("date_range", OUT_OF_RANGE, {})
+    return value
+
+
+def _instant_text(value: Any) -> Any:
+    """An instant is an RFC 3339 string with its offset (pydantic alone also reads a number, or
+    a string of digits, as a Unix time)."""
+    if isinstance(value, datetime):  # internal re-validation (the dashboard's forms)
+        return value
+    if not isinstance(value, str) or not _INSTANT_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "datetime_format",
+            'must be an RFC 3339 date-time with an offset, such as "2026-07-01T00:00:00Z"', {},
+        )
     return value
 
 
@@ -198,11 +228,23 @@ def _instant(value: datetime) -> datetime:
     return utc
 
 
-Day = Annotated[date, AfterValidator(_day)]
-"""A date (YYYY-MM-DD) in Kassa's calendar (``kassa.domain.dates``)."""
+Day = Annotated[
+    date, BeforeValidator(_day_text), AfterValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": f"^{_DAY_TEXT.pattern}$",
+                    "examples": ["2026-07-01"]}),
+]
+"""A date (YYYY-MM-DD string) in Kassa's calendar (``kassa.domain.dates``)."""
 
-Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
-"""An RFC 3339 date-time with a zone, in Kassa's calendar; converted to UTC."""
+Instant = Annotated[
+    AwareDatetime, BeforeValidator(_instant_text), AfterValidator(_instant),
+    WithJsonSchema({"type": "string", "format": "date-time",
+                    "pattern": f"^{_INSTANT_TEXT.pattern}$", "examples": ["2026-07-01T00:00:00Z"]}),
+]
+"""An RFC 3339 date-time string with its offset (``Z`` or ``+02:00``; seconds may be left out),
+in Kassa's calendar; converted to UTC. A number is refused, never read as a Unix time."""
+
+Flag = Annotated[bool, Strict()]
+"""A boolean: JSON ``true`` or ``false`` only (never 0, 1 or "true")."""
 
 
 def _currency(value: Any) -> str:

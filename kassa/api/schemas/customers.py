@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from kassa.api.schemas.common import (
     CurrencyCode,
+    Flag,
     Metadata,
     MetadataPatch,
     Name,
@@ -68,7 +69,7 @@ class CustomerCreate(Schema):
     aliases: Annotated[list[Alias], Field(max_length=20), AfterValidator(unique)] = []
     metadata: Metadata = {}
     tax_rate: Percentage | None = Field(None, description="Tax percentage, e.g. \"20.00\"")
-    tax_exempt: bool = False
+    tax_exempt: Flag = False
 
 
 class CustomerUpdate(Schema):
@@ -85,7 +86,7 @@ class CustomerUpdate(Schema):
         None, description="Merged into the stored metadata; a null value removes the key"
     )
     tax_rate: Percentage | None = None
-    tax_exempt: bool | None = None
+    tax_exempt: Flag | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> CustomerUpdate:

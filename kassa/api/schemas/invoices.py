@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from kassa.api.schemas.common import (
     CurrencyCode,
     DecimalValue,
+    Flag,
     Metadata,
     NonNegativeMoney,
     Schema,
@@ -43,8 +44,8 @@ class OneTimeInvoice(Schema):
     currency: CurrencyCode | None = None
     lines: Annotated[list[OneTimeLine], Field(min_length=1, max_length=200)]
     payment_terms: PaymentTerms | None = Field(None, description="Default: Settings → Invoicing")
-    auto_issue: bool | None = Field(None, description="Default: Settings → Invoicing")
-    auto_pay: bool | None = Field(None, description="Default: Settings → Invoicing")
+    auto_issue: Flag | None = Field(None, description="Default: Settings → Invoicing")
+    auto_pay: Flag | None = Field(None, description="Default: Settings → Invoicing")
     memo: Annotated[str, Field(max_length=2000)] | None = None
     metadata: Metadata = {}
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import NonNegativeMoney, Schema, problem
+from kassa.api.schemas.common import Flag, NonNegativeMoney, Schema, problem
 from kassa.api.schemas.invoices import Invoice
 from kassa.resources.fields import ResponseSchema
 from kassa.resources.payments import Payment
@@ -30,7 +30,7 @@ class PaymentMethodCreate(Schema):
     test_behavior: Literal["succeed", "decline", "decline_once"] | None = Field(
         None, description="Sandbox only: how the simulated processor answers"
     )
-    default: bool = False
+    default: Flag = False
 
     @model_validator(mode="after")
     def _no_secrets(self) -> PaymentMethodCreate:

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from kassa.api.schemas.common import Schema, problem
-from kassa.resources.fields import Timestamp
+from kassa.resources.fields import SHOWN_ONCE, Timestamp
 
 Flag = Annotated[bool, Field(strict=True, description="true or false (JSON booleans only)")]
 ReturnUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s]+$",
@@ -58,7 +58,8 @@ class PortalSessionCreate(Schema):
 class PortalSession(BaseModel):
     id: str = Field(description="ps_...")
     customer_id: str
-    url: str = Field(description="Single use: opening it signs the browser in to the portal")
+    url: str = Field(description="Single use: opening it signs the browser in to the portal. "
+                     f"Shown once: a replay with the same Idempotency-Key answers {SHOWN_ONCE!r}")
     return_url: str | None = None
     created_at: Timestamp
     expires_at: Timestamp

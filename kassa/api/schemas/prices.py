@@ -17,6 +17,7 @@ from kassa.api.errors import FieldErrors, validation_errors
 
 from kassa.api.schemas.common import (
     DecimalValue,
+    Flag,
     Money,
     NonNegativeMoney,
     Percentage,
@@ -80,11 +81,11 @@ class SpendLimit(Schema):
 
 
 class PriceEscalation(Schema):
-    enabled: bool = True
+    enabled: Flag = True
     type: Literal["percentage"] = "percentage"
     percentage: Percentage
     interval_months: Annotated[int, Field(ge=1, le=120)] = 12
-    escalate_metered_unit_rates: bool = False
+    escalate_metered_unit_rates: Flag = False
 
 
 # ------------------------------------------------------------------ pricing models
@@ -176,7 +177,7 @@ class _PriceFields(Schema):
     metric_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
                           Field(max_length=10)] = []
     display_order: int | None = None
-    charge_on_contract_start: bool | None = None
+    charge_on_contract_start: Flag | None = None
     trial_period_days: Annotated[int, Field(ge=0, le=3650)] | None = None
     discount: Discount | None = None
     minimum_spend: SpendLimit | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import LongText, Schema, not_null, problem
+from kassa.api.schemas.common import Flag, LongText, Schema, not_null, problem
 from kassa.api.schemas.subscriptions import PaymentTerms
 
 RetryHours = Annotated[int, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
@@ -35,10 +35,10 @@ class SettingsPatch(Schema):
 class CustomerEmailsUpdate(SettingsPatch):
     required = ("payment_receipt", "payment_failed", "cancellation_scheduled", "renewal_notice")
 
-    payment_receipt: bool | None = None
-    payment_failed: bool | None = None
-    cancellation_scheduled: bool | None = None
-    renewal_notice: bool | None = None
+    payment_receipt: Flag | None = None
+    payment_failed: Flag | None = None
+    cancellation_scheduled: Flag | None = None
+    renewal_notice: Flag | None = None
 
 
 class InvoicingSettingsUpdate(SettingsPatch):
@@ -46,12 +46,12 @@ class InvoicingSettingsUpdate(SettingsPatch):
                 "send_invoice_emails", "customer_emails")
 
     payment_terms: PaymentTerms | None = None
-    auto_issue: bool | None = None
-    auto_pay: bool | None = None
+    auto_issue: Flag | None = None
+    auto_pay: Flag | None = None
     payment_retry_hours: Annotated[list[RetryHours], Field(max_length=10)] | None = Field(
         None, description="Hours to wait after each declined payment before the next automatic "
         "charge (at most 10 retries); [] turns automatic retries off")
-    send_invoice_emails: bool | None = Field(
+    send_invoice_emails: Flag | None = Field(
         None, description="Email each issued invoice, its PDF attached, to the customer")
     customer_emails: CustomerEmailsUpdate | None = Field(
         None, description="payment_receipt, payment_failed, cancellation_scheduled, "
@@ -61,7 +61,7 @@ class InvoicingSettingsUpdate(SettingsPatch):
 class SubscriptionSettingsUpdate(SettingsPatch):
     required = ("auto_renew",)
 
-    auto_renew: bool | None = None
+    auto_renew: Flag | None = None
     renewal_notice_days: NoticeDays | None = Field(
         None, description="null: back to the installation's KASSA_SUBSCRIPTION_ENDING_SOON_DAYS")
 
@@ -69,15 +69,15 @@ class SubscriptionSettingsUpdate(SettingsPatch):
 class PlanOverviewUpdate(SettingsPatch):
     required = ("show_section", "allow_subscription_cancel", "allow_plan_change")
 
-    show_section: bool | None = None
-    allow_subscription_cancel: bool | None = None
-    allow_plan_change: bool | None = None
+    show_section: Flag | None = None
+    allow_subscription_cancel: Flag | None = None
+    allow_plan_change: Flag | None = None
 
 
 class SectionUpdate(SettingsPatch):
     required = ("show_section",)
 
-    show_section: bool | None = None
+    show_section: Flag | None = None
 
 
 class CustomerPortalSettingsUpdate(SettingsPatch):

@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
-    Day,
-    MetadataPatch,
     CurrencyCode,
+    Day,
+    Flag,
     Metadata,
+    MetadataPatch,
     Name,
     Schema,
     problem,
@@ -49,7 +50,7 @@ class Contract(Schema):
 
 
 class Renewal(Schema):
-    auto_renew: bool = True
+    auto_renew: Flag = True
     duration_months: Months | None = Field(None, description="Defaults to the contract's")
     period_type: PeriodType | None = None
 
@@ -58,13 +59,13 @@ class NewRenewal(Renewal):
     """A new subscription's renewal: ``auto_renew`` left out takes the plan's, else the
     environment's Settings → Subscriptions default."""
 
-    auto_renew: bool | None = None  # type: ignore[assignment]
+    auto_renew: Flag | None = None  # type: ignore[assignment]
 
 
 class Billing(Schema):
     first_billing_date: Day | None = Field(None, description="Billing anchor; default: start")
-    auto_issue_invoices: bool | None = Field(None, description="Default: Settings → Invoicing")
-    auto_pay_invoices: bool | None = Field(None, description="Default: Settings → Invoicing")
+    auto_issue_invoices: Flag | None = Field(None, description="Default: Settings → Invoicing")
+    auto_pay_invoices: Flag | None = Field(None, description="Default: Settings → Invoicing")
     payment_terms: PaymentTerms | None = Field(None, description="Default: Settings → Invoicing")
 
 
@@ -77,7 +78,7 @@ class SubscriptionCreate(Schema):
     renewal: NewRenewal | None = None
     billing: Billing | None = None
     items: Items | None = None
-    auto_activate: bool = False
+    auto_activate: Flag = False
     metadata: Metadata = {}
     discount: Discount | None = None
     minimum_spend: SpendLimit | None = None
@@ -131,7 +132,7 @@ class CancelRequest(Schema):
     reason: CancelReason = "other"
     timing: Effective = Field("end_of_term", description="immediate, end_of_term or YYYY-MM-DD")
     note: Annotated[str, Field(max_length=2000)] | None = None
-    credit_unused_time: bool = Field(
+    credit_unused_time: Flag = Field(
         False, description="Immediate cancellation: credit the unused part of prepaid periods"
     )
 

@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Schema, problem
+from kassa.api.schemas.common import Flag, Schema, problem
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.subscriptions import Effective
 
 
 class VersionCreate(Schema):
     effective_at: Effective = "immediate"
-    draft: bool = True
+    draft: Flag = True
     description: Annotated[str, Field(max_length=2000)] | None = None
     items: Items
     proration: Literal["full", "none"] = "full"

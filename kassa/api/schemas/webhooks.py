@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from kassa.api.schemas.common import Instant, LongText, Schema
+from kassa.api.schemas.common import Flag, Instant, LongText, Schema
 
 Url = Annotated[str, Field(min_length=1, max_length=2048, examples=["https://example.com/hooks"])]
 EventTypes = Annotated[
@@ -19,14 +19,14 @@ class WebhookEndpointCreate(Schema):
     url: Url
     description: LongText | None = None
     event_types: EventTypes = Field(default_factory=list)
-    enabled: bool = True
+    enabled: Flag = True
 
 
 class WebhookEndpointUpdate(Schema):
     url: Url = None  # type: ignore[assignment]  # absent: unchanged; null is refused
     description: LongText | None = None
     event_types: EventTypes | None = None
-    enabled: bool = None  # type: ignore[assignment]
+    enabled: Flag = None  # type: ignore[assignment]
 
 
 class RecoverRequest(Schema):

@@ -21,7 +21,7 @@ from kassa.resources import render, renderer
 from kassa.resources.credits import CreditGrant
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import list_customer_records, resolve_customer
+from kassa.services.customers import list_customer_records, live_customer, resolve_customer
 from kassa.services.serialize import money
 from kassa.store.queries import ListQuery, Page, among, get_row
 from kassa.store.tables import credit_grants, credit_ledger, metrics
@@ -92,7 +92,7 @@ def add_grant(
 
 def create_grant(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        customer = live_customer(uow.conn, uow.environment, data["customer_id"])
         kind = data.get("type", "monetary")
         if data.get("expires_at") is not None and data["expires_at"] <= uow.now:
             raise InvalidRequest("expires_at must be in the future.", field="expires_at")

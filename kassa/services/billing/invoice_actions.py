@@ -24,7 +24,7 @@ from kassa.services.billing import wallet_ledger as ledger
 from kassa.services import environment_settings
 from kassa.services.billing.describe import describe
 from kassa.services.context import Ctx
-from kassa.services.customers import resolve_customer
+from kassa.services.customers import live_customer
 from kassa.services.serialize import rfc3339
 from kassa.store.queries import get_row
 from kassa.store.tables import customers, metrics, products, subscriptions
@@ -36,7 +36,7 @@ def create_one_time(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     request leaves out (or null) are the environment's Settings → Invoicing."""
     with ctx.uow() as uow:
         defaults = environment_settings.invoicing(uow)
-        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        customer = live_customer(uow.conn, uow.environment, data["customer_id"])
         currency = data.get("currency") or customer["currency"]
         lines = []
         for index, line in enumerate(data["lines"]):

@@ -20,7 +20,12 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object
 from kassa.services.context import Ctx
-from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
+from kassa.services.customers import (
+    list_customer_records,
+    live_customer,
+    lock_customer,
+    resolve_customer,
+)
 from kassa.store.queries import ListQuery, Page, among, get_row
 from kassa.store.tables import payment_methods, payments, refunds
 from kassa.store.uow import UnitOfWork
@@ -43,7 +48,7 @@ def attach_method(uow: UnitOfWork, customer_ref: str, data: Mapping[str, Any]) -
     """``add_method`` inside ``uow`` (a hosted checkout attaches the card in the transaction
     that completes it); the new method's view."""
     sandbox = uow.environment == "sandbox"
-    customer = resolve_customer(uow.conn, uow.environment, customer_ref)
+    customer = live_customer(uow.conn, uow.environment, customer_ref)
     lock_customer(uow.conn, uow.environment, customer["id"])
     behavior = data.get("test_behavior")
     if behavior is not None and not sandbox:

@@ -19,7 +19,7 @@ from kassa.services.billing import invoices as inv
 from kassa.services.billing import wallet_ledger as ledger
 from kassa.services.common import get_object, merge_metadata
 from kassa.services.context import Ctx
-from kassa.services.customers import list_customer_records, lock_customer, resolve_customer
+from kassa.services.customers import list_customer_records, live_customer, lock_customer
 from kassa.store.queries import ListQuery, Page, fetch_page, get_row, in_filter
 from kassa.store.tables import wallet_transactions, wallets
 from kassa.store.uow import UnitOfWork
@@ -35,7 +35,7 @@ def _load(uow: UnitOfWork, wallet_id: str) -> dict[str, Any]:
 
 def create_wallet(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+        customer = live_customer(uow.conn, uow.environment, data["customer_id"])
         # One active wallet per currency: lock the customer so that two creations in parallel
         # cannot both see none (SQLite writers are serialized already).
         lock_customer(uow.conn, uow.environment, customer["id"])

@@ -21,7 +21,7 @@ from kassa.ids import new_id
 from kassa.services import environment_settings
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
-from kassa.services.customers import lock_customer, resolve_customer
+from kassa.services.customers import live_customer, lock_customer
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.plans import live_plan
 from kassa.services.subscriptions.activation import check_backdating
@@ -94,7 +94,7 @@ def create_in(uow: UnitOfWork, data: Mapping[str, Any]) -> dict[str, Any]:
 def _ask(uow: UnitOfWork, data: Mapping[str, Any]) -> Asked:
     """Resolve the customer and plan, check the items and the terms (``InvalidRequest`` names
     the field at fault)."""
-    customer = resolve_customer(uow.conn, uow.environment, data["customer_id"])
+    customer = live_customer(uow.conn, uow.environment, data["customer_id"])
     plan = live_plan(uow.conn, uow.environment, data["plan_id"]) if data.get("plan_id") else None
     currency = _currency(data, plan, customer)
     items = _items(uow, data, plan)  # its errors come before the terms' (as before)
