@@ -45,8 +45,13 @@ def list_query(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (max 100)")] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
-    sort: Annotated[
-        str | None, Query(description="field:asc or field:desc, e.g. created_at:asc")
+    sort: Annotated[  # a str left out is None: the document offers no null
+        str,
+        Query(
+            description="field:asc or field:desc, e.g. created_at:asc (a field alone sorts "
+            "ascending); each list names its sortable fields",
+            json_schema_extra={"pattern": r"^[a-z_]+(:(asc|desc))?$"},
+        ),
     ] = None,
 ) -> ListQuery:
     """``limit``/``offset``/``sort`` plus every other query parameter as an 'any of' filter."""

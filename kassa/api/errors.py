@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, compile_path
 
 from kassa.domain.errors import (
     Conflict,
@@ -150,16 +150,45 @@ def _summary(errors: list[dict[str, str]]) -> str:
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+def _documented_paths(app: Any) -> list[tuple[Any, int, list[str]]]:
+    """The OpenAPI document's paths as ``(regex, parameter count, methods)``, read once."""
+    table = getattr(app.state, "kassa_documented_paths", None)
+    if table is None:
+        table = []
+        for template, item in app.openapi().get("paths", {}).items():
+            regex, _, convertors = compile_path(template)
+            methods = [m for m in _METHODS if m.lower() in item]
+            table.append((regex, len(convertors), methods))
+        app.state.kassa_documented_paths = table
+    return table
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the routes of the request's path take, and OPTIONS (Starlette's own
-    ``Allow`` names only the first route that matches the path)."""
+    """Every method the resource at the request's path takes, and OPTIONS (Starlette's own
+    ``Allow`` names only the first route that matches the path).
+
+    The resource is the most specific documented path template that matches: the one with the
+    fewest path parameters, so ``/versions/current`` (GET) is not taken for
+    ``/versions/{version_id}`` (GET, PUT, DELETE), which ``PUT /versions/current`` reaches only
+    to be told there is no version "current". A path the document does not describe falls back
+    to the routes themselves.
+    """
+    path = request.scope.get("path", "")
+    matching = [
+        (params, methods) for regex, params, methods in _documented_paths(request.app)
+        if regex.match(path)
+    ]
+    if matching:
+        fewest = min(params for params, _ in matching)
+        found = {m for params, methods in matching if params == fewest for m in methods}
+        return [*(m for m in _METHODS if m in found), "OPTIONS"]
     routes = request.app.router.routes
-    found = [
+    fallback = [
         method for method in _METHODS
         if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
                for route in routes)
     ]
-    return [*found, "OPTIONS"]
+    return [*fallback, "OPTIONS"]
 
 
 def install(app: FastAPI) -> None:

@@ -29,3 +29,13 @@ def test_another_missing_method_is_a_405_naming_them_all(api: TestClient) -> Non
     r = api.put("/customers/cus_anything", json={})
     assert r.status_code == 405
     assert _allowed(r) == {"GET", "PATCH", "DELETE", "OPTIONS"}
+
+
+def test_a_literal_path_names_only_its_own_methods(api: TestClient) -> None:
+    """``/versions/current`` is its own resource (GET), though ``/versions/{version_id}``
+    (GET, PUT, DELETE) matches its path too; the schemathesis run found the extra two."""
+    r = api.options("/subscriptions/sub_x/versions/current")
+    assert r.status_code == 204, r.text
+    assert _allowed(r) == {"GET", "OPTIONS"}
+    r = api.options("/subscriptions/sub_x/versions/ver_1")
+    assert _allowed(r) == {"GET", "PUT", "DELETE", "OPTIONS"}

@@ -87,12 +87,7 @@ class RuleUpdate(Schema):
     approvers: Approvers | None = None
     enabled: Flag | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> RuleUpdate:
-        for name in ("name", "conditions", "match", "priority", "approvers", "enabled"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise problem(name, "cannot be null")
-        return self
+    not_nullable = ("name", "conditions", "match", "priority", "approvers", "enabled")
 
 
 class Decision(Schema):

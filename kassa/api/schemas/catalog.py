@@ -15,7 +15,6 @@ from kassa.api.schemas.common import (
     Name,
     Schema,
     client_id,
-    not_null,
     parse_decimal_value,
     problem,
     unique,
@@ -61,10 +60,7 @@ class ProductUpdate(Schema):
     unit_label_plural: Annotated[str, Field(max_length=50)] | None = None
     metadata: MetadataPatch | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> ProductUpdate:
-        not_null(self, "name", "fee_type", "payment_terms")
-        return self
+    not_nullable = ("name", "fee_type", "payment_terms")
 
 
 # ---------------------------------------------------------------- metrics
@@ -154,10 +150,7 @@ class MetricUpdate(Schema):
     filter_groups: Annotated[list[FilterGroup], Field(max_length=20)] | None = None
     metadata: MetadataPatch | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> MetricUpdate:
-        not_null(self, "name", "event_name", "aggregation", "filter_groups")
-        return self
+    not_nullable = ("name", "event_name", "aggregation", "filter_groups")
 
 
 __all__ = [

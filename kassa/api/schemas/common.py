@@ -8,7 +8,7 @@ import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kassa.domain.currencies import is_currency
+from kassa.domain.currencies import MINOR_UNITS, is_currency
 from kassa.domain.dates import OUT_OF_RANGE, as_utc_in_range, day_in_range
 from kassa.ids import client_id_problem
 from kassa.resources.fields import MONEY_JSON_SCHEMA
@@ -59,11 +59,46 @@ def _unstorable_text(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _not_nullable_in_document(schema: dict[str, Any], cls: type) -> None:
+    """The JSON schema of a model says what ``not_nullable`` means: those fields may be left
+    out but are never null (no ``null`` branch, no ``null`` default)."""
+    names = getattr(cls, "not_nullable", ())
+    fields = getattr(cls, "model_fields", {})
+    properties = schema.get("properties", {})
+    for name in names:
+        field = fields.get(name)
+        prop = properties.get((field.alias if field is not None and field.alias else name))
+        if prop is None:
+            continue
+        branches = prop.get("anyOf")
+        if branches is not None:
+            kept = [b for b in branches if b.get("type") != "null"]
+            if len(kept) == 1:
+                del prop["anyOf"]
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Schema(BaseModel):
     """Base of every request schema: unknown fields are refused, never silently dropped, and no
-    string may hold what the databases refuse (NUL, lone surrogates)."""
+    string may hold what the databases refuse (NUL, lone surrogates).
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    ``not_nullable`` names the optional fields that may be left out but not sent as null (a
+    PATCH's name, say): the validation refuses a null there ("cannot be null") and the OpenAPI
+    document offers no null."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra=_not_nullable_in_document
+    )
+    not_nullable: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _declared_not_null(self) -> Any:
+        not_null(self, *type(self).not_nullable)
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -177,12 +212,19 @@ _as_text = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used=
 Money = Annotated[Decimal, BeforeValidator(_money), _as_text, MONEY_JSON_SCHEMA]
 """A money amount: a decimal string in JSON (a JSON number is a 422); Decimal in Python."""
 
-NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+NonNegativeMoney = Annotated[
+    Money, AfterValidator(_non_negative),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["500.00"]}),
+]
 
 DecimalValue = Annotated[Decimal, BeforeValidator(parse_decimal_value), _as_text, MONEY_JSON_SCHEMA]
 """A non-money exact decimal (percentage, usage value): decimal string or JSON number."""
 
-Percentage = Annotated[DecimalValue, AfterValidator(_percentage)]
+Percentage = Annotated[
+    DecimalValue, AfterValidator(_percentage),
+    WithJsonSchema({"type": "string", "pattern": r"^0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$",
+                    "description": "a percentage from 0 to 100", "examples": ["20.00"]}),
+]
 
 
 
@@ -228,9 +270,19 @@ def _instant(value: datetime) -> datetime:
     return utc
 
 
+# What the OpenAPI document states of a day and an instant: the calendar's years (1970-2999,
+# ``kassa.domain.dates``) and real months, days and times. (The parsers read the looser
+# ``_DAY_TEXT``/``_INSTANT_TEXT`` and then refuse what is out of range with a clear message.)
+_YEAR_MONTH_DAY = r"(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_DAY_DOCUMENTED = f"^{_YEAR_MONTH_DAY}$"
+_INSTANT_DOCUMENTED = (
+    f"^{_YEAR_MONTH_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{{1,9}})?)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
 Day = Annotated[
     date, BeforeValidator(_day_text), AfterValidator(_day),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": f"^{_DAY_TEXT.pattern}$",
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _DAY_DOCUMENTED,
                     "examples": ["2026-07-01"]}),
 ]
 """A date (YYYY-MM-DD string) in Kassa's calendar (``kassa.domain.dates``)."""
@@ -238,7 +290,7 @@ Day = Annotated[
 Instant = Annotated[
     AwareDatetime, BeforeValidator(_instant_text), AfterValidator(_instant),
     WithJsonSchema({"type": "string", "format": "date-time",
-                    "pattern": f"^{_INSTANT_TEXT.pattern}$", "examples": ["2026-07-01T00:00:00Z"]}),
+                    "pattern": _INSTANT_DOCUMENTED, "examples": ["2026-07-01T00:00:00Z"]}),
 ]
 """An RFC 3339 date-time string with its offset (``Z`` or ``+02:00``; seconds may be left out),
 in Kassa's calendar; converted to UTC. A number is refused, never read as a Unix time."""
@@ -261,7 +313,8 @@ def _currency(value: Any) -> str:
 CurrencyCode = Annotated[
     str,
     BeforeValidator(_currency),
-    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
+    WithJsonSchema({"type": "string", "enum": sorted(MINOR_UNITS), "examples": ["USD"],
+                    "description": "An ISO 4217 currency code"}),
 ]
 
 MAX_METADATA_STRING = 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from kassa.api.schemas.common import (
     CurrencyCode,
@@ -16,7 +16,6 @@ from kassa.api.schemas.common import (
     Percentage,
     Schema,
     client_id,
-    not_null,
     unique,
 )
 
@@ -88,7 +87,4 @@ class CustomerUpdate(Schema):
     tax_rate: Percentage | None = None
     tax_exempt: Flag | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> CustomerUpdate:
-        not_null(self, "name", "currency", "tax_exempt")
-        return self
+    not_nullable = ("name", "currency", "tax_exempt")

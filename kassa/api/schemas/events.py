@@ -67,4 +67,21 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
     return walk(schema)  # type: ignore[no-any-return]
 
 
-EVENT_BATCH_SCHEMA = _inlined(EventBatch.model_json_schema())
+def _batch_schema() -> dict[str, Any]:
+    """The batch as accepted: each entry *should* be an ``EventIn``, but an entry that is not
+    (missing a field, too long, not even an object) fails alone, reported under ``failed`` with
+    its reason, while the rest of the batch is stored. So the entries are ``EventIn`` or anything
+    else, and the document says so; the batch itself (an object, 1-1,000 entries) is strict."""
+    schema = _inlined(EventBatch.model_json_schema())
+    events = schema["properties"]["events"]
+    events["items"] = {
+        "anyOf": [
+            events["items"],
+            {"description": "Anything else is not stored: it is reported under failed (by "
+                            "unique_id, else as events[i]) with its reason under errors"},
+        ]
+    }
+    return schema
+
+
+EVENT_BATCH_SCHEMA = _batch_schema()

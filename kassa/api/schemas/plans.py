@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from kassa.api.schemas.common import (
     CurrencyCode,
@@ -14,7 +14,6 @@ from kassa.api.schemas.common import (
     Name,
     Schema,
     client_id,
-    not_null,
 )
 from kassa.api.schemas.items import ChildItem, Items, stored_items
 from kassa.api.schemas.subscriptions import Billing, Contract, Renewal
@@ -46,10 +45,7 @@ class PlanUpdate(Schema):
     renewal: Renewal | None = None
     metadata: MetadataPatch | None = None
 
-    @model_validator(mode="after")
-    def _required(self) -> PlanUpdate:
-        not_null(self, "name", "items", "contract", "billing")
-        return self
+    not_nullable = ("name", "items", "contract", "billing")
 
     def data(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
@@ -80,10 +76,7 @@ class BundleUpdate(Schema):
     items: Children | None = None
     metadata: MetadataPatch | None = None
 
-    @model_validator(mode="after")
-    def _required(self) -> BundleUpdate:
-        not_null(self, "name", "items")
-        return self
+    not_nullable = ("name", "items")
 
     def data(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"items"}, exclude_unset=True)

@@ -4,11 +4,11 @@ out keeps its value; a nested portal section merges field by field."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Flag, LongText, Schema, not_null, problem
+from kassa.api.schemas.common import Flag, LongText, Schema, problem
 from kassa.api.schemas.subscriptions import PaymentTerms
 
 RetryHours = Annotated[int, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
@@ -17,15 +17,12 @@ PlanId = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class SettingsPatch(Schema):
-    """A PATCH body: at least one field; the fields named in ``required`` never null."""
-
-    required: ClassVar[tuple[str, ...]] = ()
+    """A PATCH body: at least one field; the fields named in ``not_nullable`` never null."""
 
     @model_validator(mode="after")
     def _checked(self) -> SettingsPatch:
         if not self.model_fields_set:
             raise problem("body", "nothing to update")
-        not_null(self, *type(self).required)
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -33,7 +30,7 @@ class SettingsPatch(Schema):
 
 
 class CustomerEmailsUpdate(SettingsPatch):
-    required = ("payment_receipt", "payment_failed", "cancellation_scheduled", "renewal_notice")
+    not_nullable = ("payment_receipt", "payment_failed", "cancellation_scheduled", "renewal_notice")
 
     payment_receipt: Flag | None = None
     payment_failed: Flag | None = None
@@ -42,7 +39,7 @@ class CustomerEmailsUpdate(SettingsPatch):
 
 
 class InvoicingSettingsUpdate(SettingsPatch):
-    required = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours",
+    not_nullable = ("payment_terms", "auto_issue", "auto_pay", "payment_retry_hours",
                 "send_invoice_emails", "customer_emails")
 
     payment_terms: PaymentTerms | None = None
@@ -59,7 +56,7 @@ class InvoicingSettingsUpdate(SettingsPatch):
 
 
 class SubscriptionSettingsUpdate(SettingsPatch):
-    required = ("auto_renew",)
+    not_nullable = ("auto_renew",)
 
     auto_renew: Flag | None = None
     renewal_notice_days: NoticeDays | None = Field(
@@ -67,7 +64,7 @@ class SubscriptionSettingsUpdate(SettingsPatch):
 
 
 class PlanOverviewUpdate(SettingsPatch):
-    required = ("show_section", "allow_subscription_cancel", "allow_plan_change")
+    not_nullable = ("show_section", "allow_subscription_cancel", "allow_plan_change")
 
     show_section: Flag | None = None
     allow_subscription_cancel: Flag | None = None
@@ -75,13 +72,13 @@ class PlanOverviewUpdate(SettingsPatch):
 
 
 class SectionUpdate(SettingsPatch):
-    required = ("show_section",)
+    not_nullable = ("show_section",)
 
     show_section: Flag | None = None
 
 
 class CustomerPortalSettingsUpdate(SettingsPatch):
-    required = ("plan_overview_settings", "invoice_list_settings", "billing_details_settings",
+    not_nullable = ("plan_overview_settings", "invoice_list_settings", "billing_details_settings",
                 "usage_settings", "available_plan_ids")
 
     plan_overview_settings: PlanOverviewUpdate | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from kassa.api.schemas.common import Flag, Schema, problem
+from kassa.api.schemas.common import Flag, Schema
 from kassa.api.schemas.items import Items, stored_items
 from kassa.api.schemas.subscriptions import Effective
 
@@ -35,12 +35,8 @@ class VersionReplace(Schema):
     items: Items
     proration: Literal["full", "none"] | None = None
 
-    @model_validator(mode="after")
-    def _kept_unless_given(self) -> VersionReplace:
-        for name in ("effective_at", "proration"):  # absent: unchanged; null has no meaning
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise problem(name, "cannot be null")
-        return self
+    # absent: unchanged; null has no meaning
+    not_nullable = ("effective_at", "proration")
 
     def data(self) -> dict[str, Any]:
         data = self.model_dump(exclude={"items"}, exclude_unset=True)
