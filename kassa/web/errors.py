@@ -27,6 +27,22 @@ TITLES = {400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "N
           429: "Too many attempts", 500: "Something went wrong"}
 
 
+def validation_message(exc: RequestValidationError) -> str:
+    """A page's one-line account of a request that failed validation (its first problem)."""
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+    return f"{where}: {first.get('msg', 'invalid value')}."
+
+
+def http_message(request: Request, exc: StarletteHTTPException) -> str:
+    """A page's account of Starlette's own refusals: no such page, a method not taken."""
+    if exc.status_code == 404:
+        return f"There is no page at {request.url.path}."
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {request.url.path}."
+    return str(exc.detail)
+
+
 def _error_page(
     request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None
 ) -> Response:
@@ -74,18 +90,13 @@ def install(web: FastAPI) -> None:
 
     @web.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-        detail = f"{where}: {first.get('msg', 'invalid value')}."
-        return await error_page(request, 422, TITLES[422], detail)
+        return await error_page(request, 422, TITLES[422], validation_message(exc))
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        detail = (f"There is no page at {request.url.path}." if status == 404
-                  else f"{request.method} is not allowed on {request.url.path}." if status == 405
-                  else str(exc.detail))
-        return await error_page(request, status, TITLES.get(status, "Error"), detail)
+        return await error_page(request, status, TITLES.get(status, "Error"),
+                                http_message(request, exc))
 
     @web.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -25,6 +25,7 @@ from kassa.domain.errors import KassaError
 from kassa.resources.settings import CompanySettings
 from kassa.services import environment_settings
 from kassa.web.app import STATIC, PageHeaders
+from kassa.web.errors import http_message, validation_message
 from kassa.web.forms import FormRefused
 from kassa.web.rendering import HTMX, env, static, url
 
@@ -100,18 +101,13 @@ def _install_errors(web: FastAPI) -> None:
 
     @web.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-        return await error_page(request, 422, TITLES[422],
-                                f"{where}: {first.get('msg', 'invalid value')}.")
+        return await error_page(request, 422, TITLES[422], validation_message(exc))
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        detail = (f"There is no page at {request.url.path}." if status == 404
-                  else f"{request.method} is not allowed on {request.url.path}." if status == 405
-                  else str(exc.detail))
-        return await error_page(request, status, TITLES.get(status, "Error"), detail)
+        return await error_page(request, status, TITLES.get(status, "Error"),
+                                http_message(request, exc))
 
     @web.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
