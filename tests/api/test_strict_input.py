@@ -20,6 +20,20 @@ def _endpoint(api: TestClient) -> dict:
     return r.json()
 
 
+def test_integers_are_not_booleans(api: TestClient) -> None:
+    """``{"renewal_notice_days": false}`` was stored as 0 (the fuzz run found it)."""
+    before = api.get("/settings/subscriptions").json()["renewal_notice_days"]
+    for value in (False, True):
+        r = api.patch("/settings/subscriptions", json={"renewal_notice_days": value})
+        assert _field(r) == "renewal_notice_days"
+        assert r.json()["errors"][0]["message"] == "must be an integer, not a boolean"
+    assert api.get("/settings/subscriptions").json()["renewal_notice_days"] == before
+    assert _field(api.post("/credit-grants", json={"customer_id": "x", "amount": "1",
+                                                   "priority": True})) == "priority"
+    r = api.patch("/settings/subscriptions", json={"renewal_notice_days": 14})
+    assert r.status_code == 200 and r.json()["renewal_notice_days"] == 14
+
+
 @pytest.mark.parametrize("value", [0, 1, "true", "false", "yes", 1.0])
 def test_booleans_are_json_booleans(api: TestClient, value) -> None:
     endpoint = _endpoint(api)
@@ -83,4 +97,6 @@ def test_the_openapi_states_strict_booleans_and_instants(api: TestClient) -> Non
     enabled = schemas["WebhookEndpointUpdate"]["properties"]["enabled"]
     assert enabled["type"] == "boolean"
     since = schemas["RecoverRequest"]["properties"]["since"]
-    assert since["type"] == "string" and since["format"] == "date-time" and "pattern" in since
+    # the pattern, not "format": "date-time" (RFC 3339's full form: seconds may be left out here)
+    assert since["type"] == "string" and "format" not in since
+    assert since["pattern"].startswith("^(19[7-9][0-9]|2[0-9]{3})-")

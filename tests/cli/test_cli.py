@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.cli.serving import wait_until_healthy
+
 KASSA = [sys.executable, "-m", "kassa.cli"]
 
 
@@ -86,12 +88,7 @@ def test_serve_on_a_fresh_database_prints_a_working_key(tmp_path: Path) -> None:
         assert key, output
         assert f"curl -s http://127.0.0.1:{port}/customers -H \"Authorization: Bearer {key.group(0)}\"" in output
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_healthy(base)
         r = httpx.get(f"{base}/customers", headers={"Authorization": f"Bearer {key.group(0)}"})
         assert r.status_code == 200 and r.json()["data"] == []
         assert (tmp_path / "kassa.db").exists()

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from kassa.services import customers, webhook_endpoints
 from kassa.store.engine import reader
 from kassa.store.tables import outbox_deliveries, webhook_attempts, webhook_messages
+from tests.cli.serving import wait_until_healthy
 
 KASSA = [sys.executable, "-m", "kassa.cli"]
 
@@ -190,12 +191,7 @@ def test_serve_alone_delivers_webhooks(tmp_path: Path, receiver) -> None:
         key = re.search(r"sk_test_[A-Za-z0-9]{40}", output).group(0)  # type: ignore[union-attr]
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}",
                               headers={"Authorization": f"Bearer {key}"})
-        for _ in range(100):
-            try:
-                client.get("/health")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_healthy(f"http://127.0.0.1:{port}")
         endpoint = client.post("/webhook-endpoints", json={"url": receiver.url}).json()
         receiver.secrets.append(endpoint["secret"])
         customer = client.post("/customers", json={"name": "Acme"}).json()

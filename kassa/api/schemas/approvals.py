@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Flag, LongText, Name, Schema, parse_decimal_value, problem
+from kassa.api.schemas.common import (
+    Flag,
+    Integer,
+    LongText,
+    Name,
+    Schema,
+    parse_decimal_value,
+    problem,
+)
 
 ConditionType = Literal[
     "discount_percentage_exceeds",
@@ -54,7 +62,7 @@ class Approvers(Schema):
     strategy: Literal["any", "all", "min_n"] = "any"
     names: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]],
                      Field(min_length=1, max_length=50)]
-    min_approvals: Annotated[int, Field(ge=1)] | None = None
+    min_approvals: Annotated[Integer, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _min(self) -> Approvers:
@@ -73,7 +81,7 @@ class RuleCreate(Schema):
     description: LongText | None = None
     conditions: Annotated[list[Condition], Field(min_length=1, max_length=20)]
     match: Literal["all", "any"] = "all"
-    priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
+    priority: Annotated[Integer, Field(ge=0, le=1_000_000)] = 100
     approvers: Approvers
     enabled: Flag = True
 
@@ -83,7 +91,7 @@ class RuleUpdate(Schema):
     description: LongText | None = None
     conditions: Annotated[list[Condition], Field(min_length=1, max_length=20)] | None = None
     match: Literal["all", "any"] | None = None
-    priority: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    priority: Annotated[Integer, Field(ge=0, le=1_000_000)] | None = None
     approvers: Approvers | None = None
     enabled: Flag | None = None
 

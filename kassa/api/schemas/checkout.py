@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from kassa.api.schemas.common import Metadata, Name, Schema, problem
+from kassa.api.schemas.common import Integer, Metadata, Name, Schema, problem
 from kassa.api.schemas.customers import CustomerCreate
 from kassa.api.schemas.portal import ReturnUrl
 from kassa.resources.fields import Timestamp
@@ -32,7 +32,7 @@ class CheckoutSessionCreate(Schema):
         description="Where the browser goes once the checkout is complete; "
                     "{CHECKOUT_SESSION_ID} in it is replaced by the session's id")
     cancel_url: ReturnUrl = Field(description="Where the page's 'Back' link leads")
-    expires_in: Annotated[int, Field(ge=MIN_EXPIRES_IN, le=MAX_EXPIRES_IN)] = Field(
+    expires_in: Annotated[Integer, Field(ge=MIN_EXPIRES_IN, le=MAX_EXPIRES_IN)] = Field(
         DEFAULT_EXPIRES_IN,
         description=f"Seconds the page can be used for: {MIN_EXPIRES_IN} (30 minutes) to "
                     f"{MAX_EXPIRES_IN} (24 hours), default {DEFAULT_EXPIRES_IN}")

@@ -289,11 +289,24 @@ Day = Annotated[
 
 Instant = Annotated[
     AwareDatetime, BeforeValidator(_instant_text), AfterValidator(_instant),
-    WithJsonSchema({"type": "string", "format": "date-time",
-                    "pattern": _INSTANT_DOCUMENTED, "examples": ["2026-07-01T00:00:00Z"]}),
+    # No "format": "date-time": that is RFC 3339's full form, with seconds, which Kassa does
+    # not insist on; the pattern says exactly what is read.
+    WithJsonSchema({"type": "string", "pattern": _INSTANT_DOCUMENTED,
+                    "description": "RFC 3339 date-time with an offset (seconds optional)",
+                    "examples": ["2026-07-01T00:00:00Z"]}),
 ]
 """An RFC 3339 date-time string with its offset (``Z`` or ``+02:00``; seconds may be left out),
 in Kassa's calendar; converted to UTC. A number is refused, never read as a Unix time."""
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be an integer, not a boolean", {})
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""A whole number in a request: JSON ``true``/``false`` is refused (pydantic alone reads them
+as 1 and 0)."""
 
 Flag = Annotated[bool, Strict()]
 """A boolean: JSON ``true`` or ``false`` only (never 0, 1 or "true")."""

@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import CurrencyCode, DecimalValue, Instant, Metadata, Schema, problem
+from kassa.api.schemas.common import (
+    CurrencyCode,
+    DecimalValue,
+    Instant,
+    Integer,
+    Metadata,
+    Schema,
+    problem,
+)
 
 
 class CreditGrantCreate(Schema):
@@ -16,7 +24,7 @@ class CreditGrantCreate(Schema):
     currency: CurrencyCode | None = None
     metric_id: Annotated[str, Field(max_length=80)] | None = None
     expires_at: Instant | None = None
-    priority: Annotated[int, Field(ge=0, le=1_000_000)] = 100
+    priority: Annotated[Integer, Field(ge=0, le=1_000_000)] = 100
     reason: Annotated[str, Field(max_length=2000)] | None = None
     metadata: Metadata = {}
 

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Schema, problem
+from kassa.api.schemas.common import Integer, Schema, problem
 from kassa.api.schemas.prices import Price
 
 ProductId = Annotated[str, Field(min_length=1, max_length=80)]
 BundleId = Annotated[str, Field(min_length=1, max_length=80)]
-Quantity = Annotated[int, Field(ge=0, le=10**12, description="Seats or units (default 1)")]
+Quantity = Annotated[Integer, Field(ge=0, le=10**12, description="Seats or units (default 1)")]
 
 
 class ChildItem(Schema):

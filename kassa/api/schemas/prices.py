@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, create_model, model_validator
 from kassa.api.errors import FieldErrors, validation_errors
 
 from kassa.api.schemas.common import (
+    Integer,
     DecimalValue,
     Flag,
     Money,
@@ -39,7 +40,7 @@ BillingInterval = Literal["monthly", "quarterly", "semi_annual", "yearly"]
 FeeType = Literal["fixed", "metered"]
 Direction = Literal["advance", "arrears"]
 Frequency = Literal["recurring", "one-off"]
-Units = Annotated[int, Field(ge=0, le=10**15)]
+Units = Annotated[Integer, Field(ge=0, le=10**15)]
 EXTRA_PRICE_FIELDS = (
     "display_order",
     "charge_on_contract_start",
@@ -60,7 +61,7 @@ class Discount(Schema):
     amount: DecimalValue = Field(description="Percentage (0-100) or a money amount, as a string")
     duration_type: Literal["forever", "limited"] = "forever"
     duration_unit: Literal["months"] = "months"
-    duration_value: Annotated[int, Field(ge=1, le=1200)] | None = None
+    duration_value: Annotated[Integer, Field(ge=1, le=1200)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Discount:
@@ -84,7 +85,7 @@ class PriceEscalation(Schema):
     enabled: Flag = True
     type: Literal["percentage"] = "percentage"
     percentage: Percentage
-    interval_months: Annotated[int, Field(ge=1, le=120)] = 12
+    interval_months: Annotated[Integer, Field(ge=1, le=120)] = 12
     escalate_metered_unit_rates: Flag = False
 
 
@@ -176,9 +177,9 @@ class _PriceFields(Schema):
     billing_frequency: Frequency | None = Field(None, description="Required for fixed fees")
     metric_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
                           Field(max_length=10)] = []
-    display_order: int | None = None
+    display_order: Integer | None = None
     charge_on_contract_start: Flag | None = None
-    trial_period_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    trial_period_days: Annotated[Integer, Field(ge=0, le=3650)] | None = None
     discount: Discount | None = None
     minimum_spend: SpendLimit | None = None
     maximum_spend: SpendLimit | None = None

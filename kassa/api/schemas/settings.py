@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Flag, LongText, Schema, problem
+from kassa.api.schemas.common import Flag, Integer, LongText, Schema, problem
 from kassa.api.schemas.subscriptions import PaymentTerms
 
-RetryHours = Annotated[int, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
-NoticeDays = Annotated[int, Field(ge=0, le=3650)]
+RetryHours = Annotated[Integer, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
+NoticeDays = Annotated[Integer, Field(ge=0, le=3650)]
 PlanId = Annotated[str, Field(min_length=1, max_length=80)]
 
 

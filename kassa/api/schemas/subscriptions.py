@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from kassa.api.schemas.common import (
+    Integer,
     CurrencyCode,
     Day,
     Flag,
@@ -22,7 +23,7 @@ from kassa.api.schemas.prices import Discount, PriceEscalation, SpendLimit
 
 PeriodType = Literal["fixed", "monthly_rolling"]
 PaymentTerms = Literal["due_on_receipt", "net_7", "net_15", "net_30", "net_45", "net_60", "net_90"]
-Months = Annotated[int, Field(ge=1, le=120)]
+Months = Annotated[Integer, Field(ge=1, le=120)]
 CancelReason = Literal[
     "no_longer_required", "moving_provider", "pricing", "support", "features", "upgraded", "other"
 ]
