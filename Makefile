@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2
 LOCK := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--constraints requirements/constraints.txt
 
-.PHONY: install install-test run test lock check-currencies clean
+.PHONY: install install-test run test fuzz lock check-currencies clean
 
 install: $(VENV)/.installed-main
 install-test: $(VENV)/.installed-test
@@ -39,6 +39,10 @@ run: install
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# schemathesis against a real server, per backend (PostgreSQL when KASSA_TEST_POSTGRES_URL is set)
+fuzz: install-test
+	$(PY) scripts/fuzz.py
 
 # Run after changing a dependency in pyproject.toml, or to take newer releases on purpose:
 # it re-resolves everything to the newest versions pyproject.toml allows. Commit the result.
