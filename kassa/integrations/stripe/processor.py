@@ -61,8 +61,7 @@ class StripeProcessor:
         self.client = stripe.StripeClient(
             api_key, base_addresses={"api": api_base} if api_base else None,
             max_network_retries=2,
-            http_client=http_client or stripe.HTTPXClient(timeout=TIMEOUT_SECONDS,
-                                                          allow_sync_methods=True))
+            http_client=http_client or stripe.RequestsClient(timeout=TIMEOUT_SECONDS))
 
     def __repr__(self) -> str:  # never the key
         return f"StripeProcessor({self.environment}, live={self.live})"
