@@ -13,6 +13,7 @@ from tests.fakes.stripe_fake import FakeStripe
 
 SANDBOX_KEY = "sk_test_kassa_sandbox_fake"
 PRODUCTION_KEY = "sk_test_kassa_production_fake"  # a test key: allowed with an API base
+PRODUCTION_SECRET = "whsec_production_" + "0" * 24
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def settings(database_url: str, stripe_fake: FakeStripe, smtp_server) -> Setting
         email_from="Kassa <billing@kassa.test>",
         stripe_secret_key_sandbox=SANDBOX_KEY, stripe_secret_key_production=PRODUCTION_KEY,
         stripe_webhook_secret_sandbox=stripe_fake.webhook_secret,
-        stripe_webhook_secret_production="whsec_production_" + "0" * 24,
+        stripe_webhook_secret_production=PRODUCTION_SECRET,
         stripe_api_base=stripe_fake.base,
     )
 

@@ -6,15 +6,22 @@ through a Stripe test key; Kassa's own webhooks go to a real receiver on loopbac
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from decimal import Decimal
 
-from tests.automations.helpers import EMAIL, activate, executions, mail
+from sqlalchemy import select
+
+from kassa.store.tables import payment_methods, processor_events
+from tests.automations.helpers import EMAIL, activate, executions, mail, text
+from tests.fakes.stripe_fake import sign
 from tests.automations.test_dunning import DUNNING
 from tests.scenarios import seed_catalog as sc
 from tests.scenarios.billing_helpers import advance, invoices
 from tests.scenarios.helpers import event_data, events
 from tests.scenarios.seed_catalog import ok
-from tests.stripe.helpers import add_method, payments_of
+from tests.stripe.conftest import PRODUCTION_SECRET
+from tests.stripe.helpers import add_method, csrf, open_portal, payments_of
 
 CUSTOMER = "wcqYrqfE"
 
@@ -78,6 +85,17 @@ def test_a_card_is_charged_off_session_and_paid_at_once(api, webhooks, kassa, re
         "10000", "usd", "true", "true", intent["customer"], ["card"],
         {"kassa_environment": "sandbox", "kassa_invoice_id": invoice["id"], "kassa_attempt": "1"})
     assert (intent["status"], intent["amount_received"]) == ("succeeded", 10000)
+    # A collect job run again after a crash asks again under the same key: Stripe answers with
+    # the first PaymentIntent, and charges nothing more.
+    stored = ok(api.get(f"/customers/{CUSTOMER}/payment-methods"))["data"][0]
+    with kassa.engine.connect() as conn:
+        row = conn.execute(select(payment_methods).where(
+            payment_methods.c.id == stored["id"])).mappings().one()
+    again = kassa.processors["sandbox"].charge(dict(row), Decimal("100.00"), "USD",
+                                               idempotency_key=f"{invoice['id']}:1",
+                                               previous_failures=0)
+    assert (again.status, again.reference) == ("succeeded", payment["processor_ref"])
+    assert webhooks.intents_created == 1
     # Stripe's payment_intent.succeeded comes after the card was recorded: nothing changes.
     assert webhooks.deliver() == [("payment_intent.succeeded", 200)]
     advance(api, "2026-12-01T00:01:00Z")
@@ -238,10 +256,48 @@ def test_out_of_order_webhooks_change_nothing_after_the_outcome(api, webhooks, k
     assert ok(api.get(f"/invoices/{invoice['id']}"))["status"] == "paid"
     assert [t for t, _ in events(kassa, prefix="payment.")] == [
         "payment.created", "payment.updated", "payment.succeeded"]
-    from sqlalchemy import select
-
-    from kassa.store.tables import processor_events
     with kassa.engine.connect() as conn:
         outcomes = dict(conn.execute(select(processor_events.c.event_id,
                                             processor_events.c.outcome)).all())
     assert outcomes[success["id"]] == "applied" and outcomes[late] == "unchanged"
+
+
+def test_a_charge_needing_3d_secure_fails_with_requires_action_and_a_portal_link(
+        api, webhooks, kassa, smtp_server) -> None:
+    setup(api, webhooks, "card_3ds")
+    ok(api.patch("/settings/invoicing", json={"customer_emails": {"payment_failed": True}}))
+    invoice = subscribe(api, "100.00")
+    assert invoice["status"] == "payment_failed"
+    [payment] = payments_of(api, invoice["id"])
+    assert (payment["status"], payment["failure_reason"]) == (
+        "failed", "requires_action: the customer must authenticate this payment (3-D Secure)")
+    # Kassa counts it failed, so Stripe's PaymentIntent is canceled: it cannot succeed later.
+    assert webhooks.objects[payment["processor_ref"]]["status"] == "canceled"
+    advance(api, "2026-12-01T00:02:00Z")
+    [message] = [m for m in smtp_server.messages if m.rcpt_tos == [EMAIL]]
+    body = text(message.message)
+    assert "/portal/open/" in body
+    # Through the portal: Pay now says what to do.
+    open_portal(api, CUSTOMER)
+    page = api.get("/portal/invoices")
+    answer = api.post(f"/portal/invoices/{invoice['id']}/pay",
+                      data={"csrf_token": csrf(page.text)})
+    assert answer.status_code == 422
+    assert "Your bank asks you to confirm this payment" in answer.text
+
+
+def test_a_payment_event_of_the_other_environment_changes_nothing(api, webhooks, kassa) -> None:
+    """One Stripe account serving both environments: a sandbox PaymentIntent's event delivered
+    to production's endpoint is ignored there, and its payment stays processing."""
+    setup(api, webhooks, "sepa_success")
+    invoice = subscribe(api, "50.00")
+    [payment] = payments_of(api, invoice["id"])
+    webhooks.finish(payment["processor_ref"])
+    [success] = webhooks.events_of("payment_intent.succeeded")
+    body = json.dumps(success).encode()
+    answer = api.post("/integrations/stripe/webhooks/production", content=body, headers={
+        "Stripe-Signature": sign(body, PRODUCTION_SECRET), "Content-Type": "application/json"})
+    assert (answer.status_code, answer.json()["outcome"]) == (200, "ignored")
+    assert payments_of(api, invoice["id"])[0]["status"] == "processing"
+    assert webhooks.send(success["id"]) == 200  # to the sandbox's: applied there
+    assert payments_of(api, invoice["id"])[0]["status"] == "succeeded"

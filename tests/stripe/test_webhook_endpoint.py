@@ -14,10 +14,10 @@ from sqlalchemy import select
 from kassa.store.tables import processor_events
 from tests.fakes.stripe_fake import sign
 from tests.scenarios.seed_catalog import ok
+from tests.stripe.conftest import PRODUCTION_SECRET
 from tests.stripe.helpers import add_method, start_setup
 
 CUSTOMER = "wcqYrqfE"
-PRODUCTION_SECRET = "whsec_production_" + "0" * 24
 
 
 def customer(api, name: str = "Acme") -> str:
@@ -149,3 +149,17 @@ def test_an_archived_customer_takes_no_method(api, webhooks, kassa) -> None:
     httpx.post(target, data={"method": "card_visa"})
     assert [s for _, s in webhooks.deliver()] == [200, 200]
     assert [o for _, _, o in stored(kassa)] == ["refused", "refused"]
+
+
+def test_an_event_stripe_cannot_be_asked_about_is_a_503_to_deliver_again(api, webhooks,
+                                                                          kassa) -> None:
+    customer(api)
+    target = start_setup(api, CUSTOMER)
+    httpx.post(target, data={"method": "card_visa"})
+    webhooks.stop()  # Stripe unreachable while Kassa retrieves the SetupIntent
+    try:
+        assert [s for _, s in webhooks.deliver()] == [503, 503]
+    finally:
+        webhooks.start()
+    assert stored(kassa) == []
+    assert ok(api.get(f"/customers/{CUSTOMER}/payment-methods"))["data"] == []

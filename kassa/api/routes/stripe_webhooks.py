@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from kassa.api.errors import ApiError
-from kassa.domain.errors import NotFound
+from kassa.domain.errors import NotFound, Unavailable
 from kassa.resources.fields import ResponseSchema
 from kassa.store.tables import ENVIRONMENTS
 
@@ -49,6 +49,8 @@ async def _receive(request: Request, environment: str | None) -> dict[str, Any]:
 
 
 def _apply(request: Request, environment: str | None, body: bytes) -> dict[str, Any]:
+    import stripe
+
     from kassa.integrations.stripe.webhooks import BadSignature, notice_of, verify
     from kassa.services.billing import processor_events
 
@@ -66,6 +68,10 @@ def _apply(request: Request, environment: str | None, body: bytes) -> dict[str, 
         raise ApiError(400, str(exc), "Stripe-Signature") from None
     request.state.environment = found
     ctx = kassa.ctx(found)
-    notice = notice_of(event, ctx.processor)
+    try:
+        notice = notice_of(event, ctx.processor)
+    except stripe.StripeError as exc:  # Stripe is asked what the event means: retried later
+        raise Unavailable("Stripe could not be asked about this event; deliver it again "
+                          f"later ({type(exc).__name__}).") from None
     outcome = processor_events.apply(ctx, "stripe", event.id, event.type, notice)
     return {"received": True, "environment": found, "event_id": event.id, "outcome": outcome}

@@ -42,22 +42,30 @@ def verify(payload: bytes, header: str | None, secrets: Sequence[tuple[str, str]
                        "webhook signing secret (or is older than five minutes).")
 
 
-def _ours(obj: Any) -> bool:
-    metadata = field(obj, "metadata") or {}
-    return "kassa_invoice_id" in metadata
+def _marks(obj: Any) -> dict[str, str]:
+    metadata = field(obj, "metadata")
+    return dict(metadata.to_dict()) if metadata is not None else {}
+
+
+def _elsewhere(obj: Any, processor: StripeProcessor) -> bool:
+    """Kassa made it for another environment (one Stripe account serving both)."""
+    return _marks(obj).get("kassa_environment", processor.environment) != processor.environment
 
 
 def notice_of(event: stripe.Event, processor: StripeProcessor) -> Notice | None:
     """What ``event`` tells Kassa (None: an event Kassa does not act on). May ask Stripe."""
     obj = event.data.object
     kind = event.type
+    if kind in HANDLED and _elsewhere(obj, processor):
+        return None
+    ours = "kassa_invoice_id" in _marks(obj)
     if kind == "payment_intent.succeeded":
-        return PaymentNotice(obj.id, ProcessorResult("succeeded", obj.id), _ours(obj))
+        return PaymentNotice(obj.id, ProcessorResult("succeeded", obj.id), ours)
     if kind == "payment_intent.payment_failed":
         result = intent_result(obj)
         if result.status != "failed":
             result = ProcessorResult("failed", obj.id, "payment_failed: the payment failed")
-        return PaymentNotice(obj.id, result, _ours(obj))
+        return PaymentNotice(obj.id, result, ours)
     if kind == "charge.refunded":
         intent = field(obj, "payment_intent")
         if isinstance(intent, stripe.PaymentIntent):
