@@ -44,10 +44,6 @@ def amount_in_minor_units(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
-def from_minor_units(amount: int, currency: str) -> Decimal:
-    return Decimal(amount).scaleb(-minor_units(currency))
-
-
 class StripeProcessor:
     name = "stripe"
 
@@ -76,8 +72,12 @@ class StripeProcessor:
                                    "method was not collected through Stripe; add one on the "
                                    "billing portal")
         invoice_id, _, attempt = idempotency_key.partition(":")
+        try:
+            minor = amount_in_minor_units(amount, currency)
+        except ValueError as exc:
+            return ProcessorResult("failed", None, f"amount_invalid: {exc}")
         params: dict[str, Any] = {
-            "amount": amount_in_minor_units(amount, currency), "currency": currency.lower(),
+            "amount": minor, "currency": currency.lower(),
             "customer": customer, "payment_method": reference,
             "payment_method_types": [STRIPE_TYPE[method["type"]]],
             "confirm": True, "off_session": True,
