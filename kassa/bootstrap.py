@@ -42,7 +42,8 @@ class Kassa:
     channels: Channels | None = None
     extra_routers: list[Any] = field(default_factory=list)
     # Payment processor per environment: the sandbox simulates one; production has none until
-    # a provider adapter is configured (invoices are then paid by recorded payments).
+    # a provider adapter is configured (invoices are then paid by recorded payments). A
+    # Stripe key for an environment makes Stripe its processor (``build_processors``).
     processors: dict[str, Any] = field(
         default_factory=lambda: {"sandbox": SandboxProcessor(), "production": None}
     )
@@ -203,7 +204,19 @@ def build(
         channels=channels,
         metric_users=build_metric_users(),
         billing=build_billing_hooks(),
+        processors=build_processors(settings),
     )
+
+
+def build_processors(settings: Settings) -> dict[str, Any]:
+    """The payment processor of each environment: Stripe where the settings give it a key,
+    else the sandbox's simulator and none in production."""
+    processors: dict[str, Any] = {"sandbox": SandboxProcessor(), "production": None}
+    if settings.stripe_secret_key_production or settings.stripe_secret_key_sandbox:
+        from kassa.integrations.stripe import build_processors as stripe_processors
+
+        processors.update(stripe_processors(settings))
+    return processors
 
 
 def settle_heap() -> None:

@@ -80,8 +80,29 @@ class Settings(BaseSettings):
     twilio_from: str | None = Field(None, description="The sending phone number, e.g. +15005550006")
     twilio_api_base: str = Field("https://api.twilio.com", description="Twilio's API (or a stand-in)")
 
+    # Stripe (kassa.integrations.stripe): a secret key per environment makes Stripe that
+    # environment's processor; the sandbox keeps its simulator without a test key.
+    stripe_secret_key_production: SecretStr | None = Field(
+        None, description="sk_live_...: production charges cards, ACH and SEPA through Stripe")
+    stripe_secret_key_sandbox: SecretStr | None = Field(
+        None, description="sk_test_...: the sandbox uses Stripe's test mode instead of the "
+        "simulator")
+    stripe_webhook_secret_production: SecretStr | None = Field(
+        None, description="whsec_...: the signing secret of production's Stripe webhook endpoint")
+    stripe_webhook_secret_sandbox: SecretStr | None = Field(
+        None, description="whsec_...: the signing secret of the sandbox's Stripe webhook endpoint")
+    stripe_api_base: str | None = Field(
+        None, description="Another Stripe API address (a local stand-in for tests); with it, "
+        "production may use a test key")
+    stripe_payment_methods: str = Field(
+        "card,us_bank_account,sepa_debit", description="The payment method types Stripe's "
+        "hosted setup offers (comma-separated: card, us_bank_account, sepa_debit); Apple Pay and "
+        "Google Pay come with card")
+
     @field_validator(
         "smtp_url", "slack_webhook_url", "twilio_account_sid", "twilio_auth_token", "twilio_from",
+        "stripe_secret_key_production", "stripe_secret_key_sandbox",
+        "stripe_webhook_secret_production", "stripe_webhook_secret_sandbox", "stripe_api_base",
         mode="before",
     )
     @classmethod
@@ -129,6 +150,62 @@ class Settings(BaseSettings):
         if 0 < len(missing) < len(names):
             raise ValueError(f"SMS needs all three Twilio settings; missing {', '.join(missing)}")
         return self
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_api_base(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip().rstrip("/") if value is not None else None
+
+    @field_validator("stripe_webhook_secret_production", "stripe_webhook_secret_sandbox")
+    @classmethod
+    def _stripe_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("whsec_"):
+            raise ValueError("must be a Stripe webhook signing secret (whsec_...)")
+        return value
+
+    @field_validator("stripe_payment_methods")
+    @classmethod
+    def _stripe_methods(cls, value: str) -> str:
+        from kassa.payments import STRIPE_METHOD_TYPES
+
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in STRIPE_METHOD_TYPES]
+        if unknown or not names:
+            raise ValueError(f"must name some of {', '.join(STRIPE_METHOD_TYPES)}"
+                             + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        return ",".join(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _stripe_keys(self) -> Settings:
+        for environment, live in (("production", True), ("sandbox", False)):
+            key = getattr(self, f"stripe_secret_key_{environment}")
+            secret = getattr(self, f"stripe_webhook_secret_{environment}")
+            name = f"KASSA_STRIPE_SECRET_KEY_{environment.upper()}"
+            hook = f"KASSA_STRIPE_WEBHOOK_SECRET_{environment.upper()}"
+            if key is None:
+                if secret is not None:
+                    raise ValueError(f"{hook} is set but {name} is not")
+                continue
+            text = key.get_secret_value()
+            if not text.startswith(("sk_live_", "sk_test_", "rk_live_", "rk_test_")):
+                raise ValueError(f"{name} must be a Stripe secret key (sk_live_... or sk_test_...)")
+            is_live = text.startswith(("sk_live_", "rk_live_"))
+            if live and not is_live and self.stripe_api_base is None:
+                raise ValueError(f"{name} must be a live key (sk_live_...); a test key is for "
+                                 "KASSA_STRIPE_SECRET_KEY_SANDBOX")
+            if not live and is_live:
+                raise ValueError(f"{name} must be a test key (sk_test_...): the sandbox never "
+                                 "moves real money")
+            if secret is None:
+                raise ValueError(f"{name} needs {hook}: ACH and SEPA payments and payment "
+                                 "method setup finish by Stripe's webhooks")
+        return self
+
+    def stripe_methods(self) -> tuple[str, ...]:
+        """The payment method types Stripe's hosted setup offers."""
+        return tuple(self.stripe_payment_methods.split(","))
 
     @field_validator("database_url")
     @classmethod

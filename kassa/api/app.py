@@ -33,6 +33,7 @@ from kassa.api.routes import (
     products,
     reports,
     settings,
+    stripe_webhooks,
     subscriptions,
     usage,
     wallets,
@@ -73,6 +74,7 @@ ROUTERS = [
     settings.router,
     portal.router,
     checkout.router,
+    stripe_webhooks.router,
 ]
 
 # How long shutdown waits for the embedded worker to finish what it holds (a webhook attempt

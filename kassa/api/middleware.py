@@ -29,8 +29,9 @@ PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/", "/
                           "/portal", "/checkout"})
 # The vendored files of /docs and /redoc, the dashboard, the customer portal and the hosted
 # checkout (kassa.web), which sign their visitors in themselves: their cookies are never read
-# here, so they never authenticate the API.
-PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/", "/portal/", "/checkout/")
+# here, so they never authenticate the API; and the payment processors' webhooks, which are
+# verified by their signature (kassa.api.routes.stripe_webhooks).
+PUBLIC_PREFIXES = ("/docs-assets/", "/dashboard/", "/portal/", "/checkout/", "/integrations/")
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH", "DELETE", "PUT"})
 # Usage events carry their own idempotency key per event (unique_id).
 IDEMPOTENCY_EXEMPT = frozenset({"/events"})

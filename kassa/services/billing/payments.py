@@ -44,10 +44,13 @@ def add_method(ctx: Ctx, customer_ref: str, data: Mapping[str, Any]) -> dict[str
     return view
 
 
-def attach_method(uow: UnitOfWork, customer_ref: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def attach_method(uow: UnitOfWork, customer_ref: str, data: Mapping[str, Any], *,
+                  processor_ref: str | None = None,
+                  processor_customer: str | None = None) -> dict[str, Any]:
     """``add_method`` inside ``uow`` (a hosted checkout attaches the card in the transaction
-    that completes it); the new method's view."""
-    sandbox = uow.environment == "sandbox"
+    that completes it); the new method's view. ``processor_ref``: a method the processor
+    collected (Stripe's hosted setup), charged by the processor, never simulated."""
+    sandbox = uow.environment == "sandbox" and processor_ref is None
     customer = live_customer(uow.conn, uow.environment, customer_ref)
     lock_customer(uow.conn, uow.environment, customer["id"])
     behavior = data.get("test_behavior")
@@ -73,7 +76,8 @@ def attach_method(uow: UnitOfWork, customer_ref: str, data: Mapping[str, Any]) -
         "details": dict(data.get("details") or {}),
         "test_behavior": behavior,
         "is_default": make_default,
-        "processor_ref": None,
+        "processor_ref": processor_ref,
+        "processor_customer": processor_customer,
         "detached_at": None,
         "created_at": uow.now,
         "updated_at": uow.now,

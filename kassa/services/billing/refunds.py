@@ -93,16 +93,53 @@ def record(uow: UnitOfWork, note_id: str, results: dict[str, ProcessorResult]) -
     for row in rows:
         result = results.get(row["id"])
         if result is not None and row["status"] == "pending":
-            row.update(status="succeeded" if result.succeeded else "failed",
-                       processor_ref=result.reference)
-            uow.conn.execute(update(refunds).where(
-                refunds.c.environment == uow.environment, refunds.c.id == row["id"]
-            ).values(status=row["status"], processor_ref=row["processor_ref"]))
-            if not result.succeeded:
-                _give_back(uow, row["payment_id"], row["amount"])
+            _conclude(uow, row, result)
         uow.emit("refund.updated", render(Refund, row))
     status = "applied" if all(r["status"] == "succeeded" for r in rows) else "pending_refund"
     credit_notes.record_refunded(uow, note, status)
+
+
+def _conclude(uow: UnitOfWork, row: dict[str, Any], result: ProcessorResult) -> None:
+    """A pending refund as the processor answered: succeeded, failed (no longer counted on its
+    payment), or still processing (a bank debit's refund: it stays pending, with the
+    processor's reference, until the processor's webhook brings the outcome)."""
+    status = {"succeeded": "succeeded", "processing": "pending"}.get(result.status, "failed")
+    row.update(status=status, processor_ref=result.reference or row["processor_ref"])
+    uow.conn.execute(update(refunds).where(
+        refunds.c.environment == uow.environment, refunds.c.id == row["id"]
+    ).values(status=row["status"], processor_ref=row["processor_ref"], updated_at=uow.now))
+    if status == "failed":
+        _give_back(uow, row["payment_id"], row["amount"])
+
+
+def settle_refunds(uow: UnitOfWork, payment_id: str,
+                   outcomes: dict[str, ProcessorResult]) -> int:
+    """The processor's refunds of a payment as they stand now ({processor reference: result},
+    its webhook): each pending refund it has concluded is concluded so, and each note of them
+    ``applied`` once all its refunds succeeded. How many refunds changed (0: nothing new)."""
+    rows = [dict(r) for r in uow.conn.execute(
+        select(refunds).where(refunds.c.environment == uow.environment,
+                              refunds.c.payment_id == payment_id, refunds.c.status == "pending",
+                              refunds.c.processor_ref.is_not(None)).order_by(refunds.c.seq)
+    ).mappings()]
+    notes: set[str] = set()
+    changed = 0
+    for row in rows:
+        result = outcomes.get(row["processor_ref"])
+        if result is None or result.status == "processing":
+            continue
+        _conclude(uow, row, result)
+        uow.emit("refund.updated", render(Refund, row))
+        changed += 1
+        if row["credit_note_id"]:
+            notes.add(row["credit_note_id"])
+    for note_id in sorted(notes):
+        statuses = uow.conn.execute(select(refunds.c.status).where(
+            refunds.c.environment == uow.environment,
+            refunds.c.credit_note_id == note_id)).scalars().all()
+        if all(s == "succeeded" for s in statuses):
+            credit_notes.record_refunded(uow, credit_notes.load_note(uow, note_id), "applied")
+    return changed
 
 
 def on_job_failure(uow: UnitOfWork, job: Job, error: str) -> None:

@@ -55,7 +55,7 @@ from kassa.domain.money import decimal_str
 from kassa.ids import new_id
 from kassa.resources import render
 from kassa.resources.customers import Customer
-from kassa.services.billing import invoice_store
+from kassa.services.billing import invoice_store, payment_setup
 from kassa.services.billing import payments as pay
 from kassa.services.context import Ctx
 from kassa.services.customers import find_customer, insert_customer, resolve_customer
@@ -258,6 +258,8 @@ class Page:
     plan: dict[str, Any]
     customer: dict[str, Any] | None
     amount_due: str | None  # the first invoice's, once a payment was attempted
+    # With a processor's hosted setup (Stripe): the customer's method it collected, if any.
+    saved_method: dict[str, Any] | None = None
 
 
 def page(ctx: Ctx, session_id: str, now: datetime) -> Page:
@@ -280,7 +282,10 @@ def page(ctx: Ctx, session_id: str, now: datetime) -> Page:
         due = None
         if row["invoice_id"]:
             due = str(invoice_store.load(uow, row["invoice_id"]).amount_due)
-    return Page(view(row, ctx.settings, None, now), row["csrf_token"], plan, customer, due)
+        saved = (_saved_method(uow, row["customer_id"])
+                 if row["customer_id"] and hosted_payments(ctx) else None)
+    return Page(view(row, ctx.settings, None, now), row["csrf_token"], plan, customer, due,
+                saved)
 
 
 @dataclass(frozen=True)
@@ -295,17 +300,53 @@ class Outcome:
 
 def card_payments(ctx: Ctx) -> bool:
     """Whether the page can take a card: the sandbox's simulated processor only (a processor
-    of real cards needs its own card form, which Kassa does not have)."""
-    return ctx.is_sandbox and ctx.processor is not None
+    of real cards brings its own page: ``hosted_payments``)."""
+    return ctx.is_sandbox and getattr(ctx.processor, "name", None) == "sandbox"
+
+
+def hosted_payments(ctx: Ctx) -> bool:
+    """Whether the customer adds the payment method on the processor's page (Stripe)."""
+    return payment_setup.hosted_setup(ctx) is not None
+
+
+def _saved_method(uow: UnitOfWork, customer_id: str) -> dict[str, Any] | None:
+    """The customer's default method that the processor collected (Stripe's hosted setup)."""
+    method = pay.default_method(uow, customer_id)
+    return method if method is not None and method["processor_ref"] else None
+
+
+def start_hosted(ctx: Ctx, session_id: str, *, details: Mapping[str, Any], now: datetime,
+                 request_base: str | None = None) -> str:
+    """Off to the processor's page to add a payment method for the session: the customer is
+    made first when the session has none (``details``: name, email), then the page's address
+    (it sends the customer back to the checkout; the method arrives by its webhook)."""
+    if not hosted_payments(ctx):
+        raise Unavailable("Card payment is not available for this checkout.")
+    if expire(ctx, session_id, now)["status"] == "expired":
+        raise Gone(EXPIRED)
+    with ctx.uow() as uow:
+        row = _row(uow.conn, session_id, environment=uow.environment, for_update=True)
+        if row["status"] == "expired":
+            raise Gone(EXPIRED)
+        if row["status"] == "complete":
+            raise Conflict(COMPLETED)
+        customer_id = row["customer_id"] or _new_customer(ctx, uow, row, details)
+        if row["customer_id"] is None:
+            _set(uow, row, customer_id=customer_id)
+        uow.commit()
+    back = absolute(ctx.settings, page_path(session_id), request_base)
+    return payment_setup.setup_url(ctx, customer_id, success_url=f"{back}?setup=done",
+                                   cancel_url=back)
 
 
 def complete(ctx: Ctx, session_id: str, *, details: Mapping[str, Any],
-             card: Mapping[str, Any], now: datetime,
+             card: Mapping[str, Any] | None, now: datetime,
              request_base: str | None = None) -> Outcome:
     """Pay for the session with ``card`` ({"details": {brand, last4}, "test_behavior"}):
     ``details`` (name, email) make the customer when the session has none. See the module's
-    docstring for the steps; ``Gone`` when expired, ``Conflict`` when already complete."""
-    if not card_payments(ctx):
+    docstring for the steps; ``Gone`` when expired, ``Conflict`` when already complete.
+    ``card`` None: with the method the processor's hosted page collected (``start_hosted``)."""
+    if not (card_payments(ctx) if card is not None else hosted_payments(ctx)):
         raise Unavailable("Card payment is not available for this checkout.")
     retry: tuple[str, str] | None = None
     if expire(ctx, session_id, now)["status"] == "expired":
@@ -324,10 +365,17 @@ def complete(ctx: Ctx, session_id: str, *, details: Mapping[str, Any],
             # POST): nothing to charge again, only the outcome to read.
             pass
         else:
-            customer_id = row["customer_id"] or _new_customer(ctx, uow, row, details)
-            method = pay.attach_method(uow, customer_id, {
-                "type": "card", "details": dict(card["details"]),
-                "test_behavior": card.get("test_behavior"), "default": True})
+            if card is not None:
+                customer_id = row["customer_id"] or _new_customer(ctx, uow, row, details)
+                method = pay.attach_method(uow, customer_id, {
+                    "type": "card", "details": dict(card["details"]),
+                    "test_behavior": card.get("test_behavior"), "default": True})
+            else:
+                customer_id = row["customer_id"]
+                saved = _saved_method(uow, customer_id) if customer_id else None
+                if saved is None:
+                    raise InvalidRequest("Add a payment method first.", field="payment_method")
+                method = saved
             values: dict[str, Any] = {"customer_id": customer_id, "last_payment_error": None}
             if row["subscription_id"] is None:
                 sub = create_in(uow, {

@@ -43,6 +43,7 @@ from kassa.store.tables.subscriptions import (
 from kassa.store.tables.checkout import checkout_sessions
 from kassa.store.tables.documents import documents
 from kassa.store.tables.portal import portal_sessions, portal_visits
+from kassa.store.tables.processors import processor_customers, processor_events
 from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
 from kassa.store.tables.settings import environment_settings
 from kassa.store.tables.users import sign_in_failures, users, web_sessions
@@ -54,6 +55,8 @@ __all__ = [
     "checkout_sessions",
     "documents",
     "portal_sessions",
+    "processor_customers",
+    "processor_events",
     "portal_visits",
     "mrr_days",
     "mrr_segments",

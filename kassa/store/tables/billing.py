@@ -115,7 +115,8 @@ payment_methods = resource_table(
     Column("details", JSONDoc(), nullable=False),  # brand, last4, bank name... (never secrets)
     Column("test_behavior", String(20)),  # sandbox: succeed | decline | decline_once
     Column("is_default", Boolean, nullable=False),
-    Column("processor_ref", String(200)),
+    Column("processor_ref", String(200)),  # the processor's method (Stripe: pm_...)
+    Column("processor_customer", String(200)),  # the processor's customer it belongs to
     Column("detached_at", UTCDateTime()),
     _customer_fk(),
     Index(None, "environment", "customer_id"),

@@ -5,8 +5,11 @@
   site cannot post it (403 page).
 - In the sandbox the card is a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is
   declined, 4000 0000 0000 0341 is declined once. Only the brand, the last four digits and the
-  simulated behaviour are stored, never the number. In production Kassa has no card form (a
-  processor of real cards brings its own): the page says card payment is not available.
+  simulated behaviour are stored, never the number. With Stripe (either environment) Kassa has
+  no card form: "Add a payment method" (``checkout_setup``) makes the customer and sends the
+  browser to Stripe's hosted setup page, which sends it back here; once Stripe's webhook has
+  attached the method, Subscribe and pay charges it. Without any, the page says card payment
+  is not available.
 - Paying is ``kassa.services.checkout.sessions.complete``: complete → 303 to ``success_url``;
   declined → the page again (402), the reason beside the card number; expired → 410 page.
 """
@@ -14,6 +17,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -32,6 +36,7 @@ from kassa.web.forms import Form, read_form
 from kassa.web.public import Refused, render
 
 router = APIRouter()
+log = logging.getLogger("kassa.checkout")
 
 CSRF_FIELD = "csrf_token"
 FORGED = ("The form was sent without this page's security token. Reload the page and try "
@@ -70,7 +75,8 @@ def _show(request: Request, ctx: Ctx, session_id: str, now: datetime, *, status:
         headers={"Content-Security-Policy": policy(found.session["success_url"])},
         title=f"Subscribe to {found.plan['name']}", page=found,
         summary=sessions.plan_summary(ctx, found.plan), csrf_token=found.csrf_token,
-        card_payments=sessions.card_payments(ctx), errors=errors or {},
+        card_payments=sessions.card_payments(ctx), hosted=sessions.hosted_payments(ctx),
+        errors=errors or {},
         values=values if values is not None else _prefill(found), notice=notice,
     )
 
@@ -135,10 +141,14 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
         raise Refused(403, FORGED, "This form has expired")
     values = {k: v for k, v in form.values().items()
               if k not in ("card_number", "card_cvc")}
-    if not sessions.card_payments(ctx):
+    hosted = sessions.hosted_payments(ctx)
+    if not sessions.card_payments(ctx) and not hosted:
         return _show(request, ctx, session_id, now, status=503, values=values, errors={
             "form": "Card payment is not available for this checkout."})
-    details, card, errors = _read(form, new_customer=found.customer is None, now=now)
+    if hosted:  # the method the processor's page collected
+        details, card, errors = {}, None, {}
+    else:
+        details, card, errors = _read(form, new_customer=found.customer is None, now=now)
     if errors:
         return _show(request, ctx, session_id, now, status=422, errors=errors, values=values)
     try:
@@ -156,6 +166,10 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
                      errors={"form": exc.detail})
     if outcome.status == "complete":
         return RedirectResponse(sessions.success_target(outcome.session), status_code=303)
+    if outcome.status == "declined" and hosted:
+        return _show(request, ctx, session_id, now, status=402, values=values, errors={
+            "form": f"Your payment was declined ({outcome.reason}). Add another payment "
+                    "method and try again."})
     if outcome.status == "declined":
         return _show(request, ctx, session_id, now, status=402, values=values, errors={
             "card_number": f"Your card was declined ({outcome.reason}). Try another card."})
@@ -168,20 +182,64 @@ def _pay(request: Request, session_id: str, form: Form) -> Response:
                  notice="Your payment is being processed. Reload this page in a moment.")
 
 
+@router.post("/{session_id}/payment-method", name="checkout_setup")
+async def checkout_setup(request: Request, session_id: str) -> Response:
+    form = await read_form(request)
+    return await run_in_threadpool(_setup, request, session_id, form)
+
+
+def _setup(request: Request, session_id: str, form: Form) -> Response:
+    """Off to the processor's page (Stripe Checkout in setup mode) to add the payment method;
+    it sends the customer back to this page, where Subscribe and pay charges it."""
+    ctx = _ctx(request, session_id)
+    now = ctx.wall_clock.now()
+    try:
+        found = sessions.page(ctx, session_id, now)
+    except Gone:
+        return _expired(request, ctx, session_id, now)
+    except Conflict:
+        return _completed(request, ctx, session_id, now, status=409)
+    if not hmac.compare_digest(form.get(CSRF_FIELD).encode(), found.csrf_token.encode()):
+        raise Refused(403, FORGED, "This form has expired")
+    values = form.values()
+    details, errors = _details(form) if found.customer is None else ({}, {})
+    if errors:
+        return _show(request, ctx, session_id, now, status=422, errors=errors, values=values)
+    try:
+        target = sessions.start_hosted(ctx, session_id, details=details, now=now,
+                                       request_base=str(request.base_url))
+    except Gone:
+        return _expired(request, ctx, session_id, now)
+    except KassaError as exc:
+        return _show(request, ctx, session_id, now, status=422, values=values,
+                     errors={"form": exc.detail})
+    except Exception:  # the processor could not be reached
+        log.exception("starting the hosted payment method setup of a checkout failed")
+        return _show(request, ctx, session_id, now, status=503, values=values, errors={
+            "form": "The payment provider could not be reached. Try again in a moment."})
+    return RedirectResponse(target, status_code=303)
+
+
+def _details(form: Form) -> tuple[dict[str, str], dict[str, str]]:
+    """The new customer's name and email, and what is wrong with them."""
+    errors: dict[str, str] = {}
+    name, email = form.text("name"), form.text("email")
+    if not name:
+        errors["name"] = "Enter the name to bill."
+    elif len(name) > 255:
+        errors["name"] = "The name is at most 255 characters."
+    if not EMAIL.match(email) or len(email) > 320:
+        errors["email"] = "Enter an email address such as billing@example.com."
+    return {"name": name, "email": email}, errors
+
+
 def _read(form: Form, *, new_customer: bool, now: datetime,
           ) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
     """The billing details and the test card of the form, and what is wrong with them."""
     errors: dict[str, str] = {}
     details: dict[str, str] = {}
     if new_customer:
-        name, email = form.text("name"), form.text("email")
-        if not name:
-            errors["name"] = "Enter the name to bill."
-        elif len(name) > 255:
-            errors["name"] = "The name is at most 255 characters."
-        if not EMAIL.match(email) or len(email) > 320:
-            errors["email"] = "Enter an email address such as billing@example.com."
-        details = {"name": name, "email": email}
+        details, errors = _details(form)
     number = re.sub(r"[\s-]", "", form.get("card_number"))
     if number not in BY_NUMBER:
         errors["card_number"] = ("Use a test card: 4242 4242 4242 4242 (succeeds) or "

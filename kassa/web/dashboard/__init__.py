@@ -18,6 +18,7 @@ from kassa.web.dashboard import (
     invoices,
     keys,
     pages,
+    payment_settings,
     session,
     subscription_changes,
     subscription_create,
@@ -33,4 +34,4 @@ ROUTERS = [session.router, pages.router, clock.router, keys.router, team.router,
            subscription_pages.router, subscription_changes.router, subscription_endings.router,
            webhooks.router, catalog.router, catalog_metrics.router, catalog_plans.router,
            automation_builder.router, automations.router, automation_history.router,
-           email_templates.router, env_settings.router]
+           email_templates.router, env_settings.router, payment_settings.router]

@@ -9,6 +9,7 @@ ability it does not give, is a 404 page, as if it did not exist."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,9 +18,11 @@ from starlette.responses import RedirectResponse, Response
 
 from kassa.api.schemas.customers import CustomerUpdate
 from kassa.api.schemas.prices import canonical_price
-from kassa.domain.errors import Gone, InvalidRequest, KassaError
+from kassa.domain.errors import Gone, InvalidRequest, KassaError, Unavailable
 from kassa.domain.items import priced_items
 from kassa.payments.test_cards import BY_KEY, TEST_CARDS
+from kassa.services.billing import payment_setup
+from kassa.services.links import absolute
 from kassa.services.portal import sessions, views
 from kassa.web.charts import daily_bars
 from kassa.web.forms import field_errors, parsed
@@ -28,6 +31,7 @@ from kassa.web.public import Refused, render
 from kassa.web.rendering import url
 
 router = APIRouter()
+log = logging.getLogger("kassa.portal")
 
 # The portal's sections: (setting, label, route name), in the order of its navigation.
 SECTIONS = [
@@ -42,6 +46,7 @@ DONE = {
     "scheduled": "Your plan will change at the start of your next billing period.",
     "details": "Saved your billing information.",
     "added": "Added the payment method.",
+    "setup": "Thank you: your payment method is being saved and shows here in a moment.",
     "default": "That payment method is now your default.",
     "removed": "Removed the payment method.",
     "paid": "Thank you: the invoice is paid.",
@@ -239,6 +244,11 @@ def pay_invoice(request: Request, customer: Posting, invoice_id: str) -> Respons
     except InvalidRequest as exc:  # no payment method (the message says what to do)
         return _invoices(request, customer, 1, status=422, failed=_customer_words(exc.detail))
     payment = done["payment"]
+    if payment is not None and payment["status"] == "failed" and (
+            payment.get("failure_reason") or "").startswith("requires_action"):
+        return _invoices(request, customer, 1, status=422, failed=(
+            "Your bank asks you to confirm this payment. Add your card again under Billing "
+            "information (your bank will ask you to confirm it there), then pay."))
     if payment is not None and payment["status"] == "failed":
         return _invoices(request, customer, 1, status=422, failed=(
             f"The payment of {payment['amount']} {payment['currency']} was declined"
@@ -275,7 +285,8 @@ def _billing_page(request: Request, customer: Customer, status: int = 200,
     return _page(request, customer, "portal/billing.html", "portal_billing",
                  "Billing information", status=status, details=details,
                  methods=views.payment_methods(customer.ctx, customer.customer_id),
-                 card_options=[(c.key, f"{c.label}: {c.says}") for c in TEST_CARDS], **context)
+                 card_options=[(c.key, f"{c.label}: {c.says}") for c in TEST_CARDS],
+                 hosted_setup=payment_setup.hosted_setup(customer.ctx) is not None, **context)
 
 
 @router.get("/billing", name="portal_billing")
@@ -305,9 +316,29 @@ def save_billing(request: Request, customer: Posting) -> Response:
     return _back(request, "portal_billing", "details")
 
 
+@router.post("/billing/payment-methods/hosted", name="portal_hosted_setup")
+def hosted_setup(request: Request, customer: Posting) -> Response:
+    """Off to the processor's own page (Stripe Checkout in setup mode) to add a card, a bank
+    account or a wallet; it sends the customer back here, and its webhook attaches the method."""
+    _require(customer, "billing_details")
+    back = absolute(customer.ctx.settings, url(request, "portal_billing"), str(request.base_url))
+    try:
+        target = payment_setup.setup_url(customer.ctx, customer.customer_id,
+                                         success_url=f"{back}?done=setup", cancel_url=back)
+    except Unavailable:
+        raise Refused(404, "Adding a payment method here is not available.") from None
+    except Exception:  # the processor could not be reached: say so, keep the page
+        log.exception("starting a hosted payment method setup failed")
+        return _billing_page(request, customer, status=503, errors={
+            "hosted": "The payment provider could not be reached. Try again in a moment."})
+    return RedirectResponse(target, status_code=303)
+
+
 @router.post("/billing/payment-methods", name="portal_add_method")
 def add_method(request: Request, customer: Posting) -> Response:
     _require(customer, "billing_details")
+    if payment_setup.hosted_setup(customer.ctx) is not None:
+        raise Refused(404, "Add a payment method with the payment provider's page.")
     if not customer.ctx.is_sandbox:
         raise Refused(404, "Adding a payment method here is not available yet: contact the "
                       "company that sent you this link.")
