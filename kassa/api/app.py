@@ -23,6 +23,7 @@ from kassa.api.routes import (
     email_templates,
     emails,
     events,
+    fx,
     health,
     invoices,
     metrics,
@@ -71,6 +72,7 @@ ROUTERS = [
     automations.templates_router,
     automations.tasks_router,
     settings.router,
+    fx.router,
     portal.router,
     checkout.router,
 ]

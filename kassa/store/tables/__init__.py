@@ -42,6 +42,7 @@ from kassa.store.tables.subscriptions import (
 )
 from kassa.store.tables.checkout import checkout_sessions
 from kassa.store.tables.documents import documents
+from kassa.store.tables.fx import fx_rates
 from kassa.store.tables.portal import portal_sessions, portal_visits
 from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
 from kassa.store.tables.settings import environment_settings
@@ -53,6 +54,7 @@ from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, web
 __all__ = [
     "checkout_sessions",
     "documents",
+    "fx_rates",
     "portal_sessions",
     "portal_visits",
     "mrr_days",
