@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kassa.domain.errors import Conflict, InvalidRequest
-from kassa.domain.fx import Conversion, Rate, find, localized, needs_conversion
+from kassa.domain.fx import Conversion, FxRateMissing, Rate, find, localized, needs_conversion
+from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
 from kassa.resources import renderer
 from kassa.resources.fx import FxRate
@@ -154,6 +155,25 @@ def priced_for(rates: Rates, items: Sequence[Mapping[str, Any]], source: str, ta
         return list(items), None
     conversion = rates.conversion(source, target, on) if needs_conversion(items, target) else None
     return localized(items, target, conversion), conversion
+
+
+def billed_items(rates: Rates, sub: Subscription, items: Sequence[Mapping[str, Any]],
+                 on: date) -> tuple[list[dict[str, Any]], Conversion | None]:
+    """``sub``'s ``items`` as they bill in its currency on ``on`` (``priced_for``)."""
+    return priced_for(rates, items, sub.prices_in, sub.currency, on)
+
+
+def mrr_items(conn: Connection, sub: Subscription, items: Sequence[Mapping[str, Any]],
+              on: date | None) -> list[dict[str, Any]]:
+    """``items`` as a version's MRR counts them in ``sub``'s currency: at the newest rate as
+    of ``on`` (None, or none by then: the newest rate known)."""
+    rates = Rates(conn, sub.environment, sub.prices_in)
+    try:
+        return priced_for(rates, items, sub.prices_in, sub.currency, on or date.max)[0]
+    except FxRateMissing:
+        if on is None:
+            raise
+        return priced_for(rates, items, sub.prices_in, sub.currency, date.max)[0]
 
 
 def check_convertible(uow: UnitOfWork, items: Sequence[Mapping[str, Any]], source: str,
