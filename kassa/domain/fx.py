@@ -14,7 +14,8 @@ Rounding, in one place each:
   line). Prices are converted before they are charged (``converted_price``: every money rate of
   the model times the rate, unrounded), so an invoice line is still rounded exactly once.
 A cross rate therefore differs from applying its two legs exactly by at most one minor unit of
-the target for amounts below 10**(RATE_DIGITS - 3) target units.
+the target for converted amounts below 10**(12 - decimals) target units (a trillion yen, ten
+billion euros, a billion dinars); ``tests/unit/test_fx.py`` checks it.
 """
 
 from __future__ import annotations
