@@ -41,10 +41,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('invoices') as batch:
-        batch.drop_column('fx')
-    with op.batch_alter_table('subscriptions') as batch:
-        batch.drop_column('price_currency')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of subscriptions or invoices would take
+    # the rows referencing them along on SQLite.
+    op.drop_column('invoices', 'fx')
+    op.drop_column('subscriptions', 'price_currency')
     op.drop_index(op.f('ix_fx_rates_environment_quote_base_valid_from'), table_name='fx_rates')
     op.drop_index(op.f('ix_fx_rates_environment_created_at'), table_name='fx_rates')
     op.drop_table('fx_rates')
