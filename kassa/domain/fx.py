@@ -44,8 +44,8 @@ class FxRateMissing(InvalidRequest):
 
 
 def parse_rate(value: Any, *, field: str = "rate") -> Decimal:
-    """A rate from a decimal string (or Decimal): finite, above 0, below 10**9, at most 12
-    decimal places; InvalidRequest naming ``field`` otherwise."""
+    """A rate from a plain decimal string ("1.0842": no exponent) or a Decimal: above 0, below
+    10**9, at most 12 decimal places; InvalidRequest naming ``field`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (str, Decimal)):
         raise InvalidRequest(f"{field} must be a decimal string such as \"1.0842\".", field=field)
     rate = to_decimal(value) if isinstance(value, Decimal) else _text(value, field)
@@ -60,10 +60,14 @@ def parse_rate(value: Any, *, field: str = "rate") -> Decimal:
 
 
 def _text(value: str, field: str) -> Decimal:
-    try:
-        return to_decimal(value)
-    except InvalidRequest:
-        raise InvalidRequest(f"{field}: {value!r} is not a decimal number.", field=field) from None
+    text = value.strip()
+    digits = text[1:] if text.startswith("-") else text
+    whole, _, fraction = digits.partition(".")
+    if not (whole.isdigit() and whole.isascii()) or (
+            fraction and not (fraction.isdigit() and fraction.isascii())) or digits.endswith("."):
+        raise InvalidRequest(f"{field}: {value!r} is not a decimal number such as \"1.0842\".",
+                             field=field)
+    return to_decimal(text)
 
 
 def derived(rate: Decimal) -> Decimal:
