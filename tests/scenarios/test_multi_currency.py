@@ -130,6 +130,22 @@ def test_eur_customers_on_a_usd_plan_explicit_and_converted_at_a_locked_rate(
     report = ok(api.get("/reports/mrr?from=2026-01-01&to=2026-02-28"))
     feb_figures = {f["currency"]: f for f in report["data"][1]["currencies"]}
     assert feb_figures["EUR"]["mrr"] == "181.42"
+    # In the settlement currency (USD by default): EUR at the rate of the month's day so far
+    # (2026-02-01): the inverse of 0.95; 181.4166 and February's revenue 240.05 EUR converted.
+    assert report["settlement_currency"] == "USD"
+    settlement = report["data"][1]["settlement"]
+    assert (settlement["currency"], settlement["mrr"], settlement["revenue"]) == (
+        "USD", "190.96", "252.68")
+    assert settlement["active_subscriptions"] == 2
+    assert settlement["rates"] == [{"currency": "EUR", "rate": "1.05263157894737",
+                                    "rate_date": "2026-01-20", "via": None}]
+    assert settlement["unconverted"] == []
+    ok(api.patch("/settings/currencies", json={"settlement_currency": "GBP"}))
+    in_pounds = ok(api.get("/reports/mrr?from=2026-02-01&to=2026-02-28"))["data"][0]["settlement"]
+    assert (in_pounds["mrr"], in_pounds["rates"], in_pounds["unconverted"]) == ("0.00", [], ["EUR"])
+    ok(api.patch("/settings/currencies", json={"settlement_currency": "EUR"}))
+    in_euros = ok(api.get("/reports/mrr?from=2026-02-01&to=2026-02-28"))["data"][0]["settlement"]
+    assert (in_euros["mrr"], in_euros["rates"]) == ("181.42", [])
 
 
 def test_jpy_invoices_round_to_whole_yen(catalog: TestClient) -> None:
