@@ -203,3 +203,45 @@ def test_a_jpy_customer_converted_through_the_ecb_euro_rates(kassa, catalog: Tes
     # February's platform fee 99 × cross = 14840.858… → 14841 yen.
     assert sorted(amounts(feb)) == [("fixed", PLATFORM, "14841"), ("usage", USAGE, "227")]
     assert feb["total"] == "15068"
+
+
+def test_without_a_rate_billing_fails_clearly_and_bills_nothing(kassa, catalog: TestClient,
+                                                                caplog) -> None:
+    import logging
+
+    from kassa.store.tables import fx_rates
+
+    api = catalog
+    ok(api.post("/fx-rates", json={"base": "USD", "quote": "EUR", "rate": "0.9",
+                                   "valid_from": "2026-01-01"}), 201)
+    sub = subscribe(api, "eurTwo02", plan_id=PLAN,
+                    items=[{"product_id": PLATFORM, "price": platform("100.00")}])
+    assert [i["total"] for i in invoices(api, subscription_id=sub["id"])] == ["90.00"]
+    # The rates are purged (by hand, in the database): February cannot be priced.
+    with kassa.engine.begin() as conn:
+        conn.execute(fx_rates.delete())
+    with caplog.at_level(logging.ERROR, logger="kassa.billing"):
+        stalled = api.post("/clock/advance", json={"to": "2026-02-01T00:00:00Z"})
+    # The advance stops where billing could not go on (the worker retries it on its next run).
+    assert stalled.json()["detail"] == ("Due work at 2026-02-01T00:00:00Z did not complete; "
+                                        "advance stopped.")
+    assert [i["total"] for i in invoices(api, subscription_id=sub["id"])] == ["90.00"]
+    assert f"billing subscription {sub['id']} failed" in caplog.text
+    assert "No exchange rate from USD to EUR valid on 2026-02-01" in caplog.text
+    # Activating a subscription whose first boundary has no rate is refused, nothing billed.
+    ok(api.post("/fx-rates", json={"base": "USD", "quote": "EUR", "rate": "0.8",
+                                   "valid_from": "2026-02-01"}), 201)
+    draft = ok(api.post("/subscriptions", json={
+        "customer_id": "eurOne01", "plan_id": PLAN, "items": [
+            {"product_id": PLATFORM, "price": platform("100.00")}],
+        "contract": {"period_type": "monthly_rolling", "start_date": "2026-01-25"}}), 201)
+    refused = api.post(f"/subscriptions/{draft['id']}/activate")
+    assert refused.status_code == 422, refused.text
+    assert "No exchange rate from USD to EUR valid on 2026-01-25" in refused.json()["detail"]
+    assert invoices(api, subscription_id=draft["id"]) == []
+    assert ok(api.get(f"/subscriptions/{draft['id']}"))["status"] == "draft"
+    # With the rate back, the next run bills February at the rate of its day.
+    advance(api, "2026-02-02T00:00:00Z")
+    [_, feb] = invoices(api, subscription_id=sub["id"])
+    assert (feb["total"], feb["fx"]["rate"], feb["fx"]["rate_date"]) == ("80.00", "0.8",
+                                                                         "2026-02-01")
