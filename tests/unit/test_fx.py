@@ -60,14 +60,12 @@ def test_conversion_is_the_rate_applied_then_quantized_once(amount, rate, target
     assert result == half_up(Fraction(amount) * Fraction(rate), places)
 
 
-@given(amounts, rates, currencies)
-def test_zero_and_three_decimal_targets_have_their_exponent(amount, rate, target) -> None:
+@given(amounts, rates)
+def test_zero_and_three_decimal_targets_have_their_exponent(amount, rate) -> None:
     assert convert(amount, rate, "JPY").as_tuple().exponent == 0
+    assert convert(amount, rate, "KRW").as_tuple().exponent == 0
     assert convert(amount, rate, "KWD").as_tuple().exponent == -3
     assert convert(amount, rate, "BHD").as_tuple().exponent == -3
-    # Never double rounding: converting the rounded source amount may differ, the exact one not.
-    assert convert(amount, rate, target) == round_money(amount * rate, target) or \
-        abs(amount * rate) >= Decimal(10) ** 20
 
 
 big_enough = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000000"), places=2)
