@@ -245,3 +245,27 @@ def test_without_a_rate_billing_fails_clearly_and_bills_nothing(kassa, catalog: 
     [_, feb] = invoices(api, subscription_id=sub["id"])
     assert (feb["total"], feb["fx"]["rate"], feb["fx"]["rate_date"]) == ("80.00", "0.8",
                                                                          "2026-02-01")
+
+
+def test_a_converted_upgrade_credits_at_the_billed_rate_and_charges_at_the_days(
+        catalog: TestClient) -> None:
+    api = catalog
+    ok(api.post("/fx-rates", json={"base": "USD", "quote": "EUR", "rate": "0.9",
+                                   "valid_from": "2026-01-01"}), 201)
+    sub = subscribe(api, "eurTwo02", plan_id=PLAN,
+                    items=[{"product_id": PLATFORM, "price": platform("99.00")}])
+    [jan] = invoices(api, subscription_id=sub["id"])
+    assert jan["total"] == "89.10"  # 99 × 0.9
+    advance(api, "2026-01-16T00:00:00Z")
+    ok(api.post("/fx-rates", json={"base": "USD", "quote": "EUR", "rate": "1.0",
+                                   "valid_from": "2026-01-16"}), 201)
+    change = ok(api.post(f"/subscriptions/{sub['id']}/changes", json={
+        "update": [{"product_id": PLATFORM, "new_price": platform("199.00")}],
+        "effective": "immediate"}), 201)
+    assert change["proration"]["net"] == "56.80"
+    [_, proration] = invoices(api, subscription_id=sub["id"])
+    # 16 of 31 days: credited at January's billed rate (89.10 / 31 = 2.87 a day: 45.92), charged
+    # at the rate of the 16th (199.00 / 31 = 6.42 a day: 102.72).
+    assert sorted(line["amount"] for line in proration["line_items"]) == ["-45.92", "102.72"]
+    assert (proration["total"], proration["fx"]["rate"], proration["fx"]["rate_date"]) == (
+        "56.80", "1.0", "2026-01-16")

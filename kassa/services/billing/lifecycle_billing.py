@@ -74,7 +74,9 @@ def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequenc
         return  # nothing has been billed yet: the first invoice uses the new items
     currency = sub.currency
     rates = fx.Rates.of(uow) if sub.converts else None
-    old_items, _ = _billed(rates, sub, old_items, at)
+    # The unused time is credited at the rate its period was billed at (the last boundary
+    # billed); the new items are charged at the rate of the change's day.
+    old_items, _ = _billed(rates, sub, old_items, min(sub.billed_through, at))
     new_items, conversion = _billed(rates, sub, new_items, at)
     lines: list[LineDraft] = []
     if version.proration != "none":
@@ -172,7 +174,8 @@ def _advance_items(items: Sequence[Mapping]) -> list[tuple[str | None, Mapping]]
 
 def on_pause(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: datetime) -> None:
     """Credit the days from ``at`` to the end of the current period of advance-billed fees."""
-    items, _ = _billed(fx.Rates.of(uow) if sub.converts else None, sub, items, at)
+    billed_at = min(sub.billed_through, at) if sub.billed_through else at  # its period's rate
+    items, _ = _billed(fx.Rates.of(uow) if sub.converts else None, sub, items, billed_at)
     lines = _rest_of_period(sub, items, at, credit=True)
     total = sum((line.amount for line in lines), ZERO)
     if total < 0:

@@ -92,12 +92,14 @@ def change_subscription(
         at = effective_instant(sub, versions, effective, uow.now, "effective")
         old_items = current_items(sub, versions)
         rates = fx.Rates.of(uow)
+        credited_on = min(sub.billed_through, at).date() if sub.billed_through else at.date()
         result = {
             "effective_at": rfc3339(at),
             "items": items,
             "delta": diff(old_items, items).as_dict(),
+            # As billing will: the unused time at the rate its period was billed at.
             "proration": proration_view(
-                sub, fx.billed_items(rates, sub, old_items, at.date())[0],
+                sub, fx.billed_items(rates, sub, old_items, credited_on)[0],
                 fx.billed_items(rates, sub, items, at.date())[0], at, uow.now,
                 change.get("proration") or "full"
             ),
