@@ -30,11 +30,13 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
 events_app = typer.Typer(help="Usage events.", no_args_is_help=True)
 billing_app = typer.Typer(help="Billing runs.", no_args_is_help=True)
+fx_app = typer.Typer(help="Exchange rates.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(billing_app, name="billing")
+app.add_typer(fx_app, name="fx")
 
 class Environment(str, Enum):
     sandbox = "sandbox"
@@ -328,6 +330,57 @@ def events_import(
         if summary.failed_path != taken:
             out.print(f"({taken.name} is kept: --overwrite replaces it)", highlight=False)
         raise typer.Exit(1)
+
+
+@fx_app.command("import")
+def fx_import(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True,
+                       help="The ECB's eurofxref.csv (one day) or eurofxref-hist.csv (every day)."),
+    ],
+    environment: Annotated[
+        Environment, typer.Option(help="The environment the rates are for.")
+    ],
+) -> None:
+    """Import euro reference rates in the ECB's CSV format (1 EUR = rate of each currency).
+
+    Safe to re-run: days already stored are left alone, or take the file's rate when it
+    differs. A malformed row or rate stops the import, naming its line, before anything is
+    written; columns of currencies no longer in use are skipped and named.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from kassa.bootstrap import build
+    from kassa.domain.errors import KassaError
+    from kassa.services.fx_import import import_ecb
+    from kassa.store.migrate import upgrade
+
+    kassa_app = build(_settings())
+    upgrade(kassa_app.engine)
+    env = environment.value
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("days"), console=err)
+    try:
+        with progress:
+            task = progress.add_task(file.name, total=None)
+            summary = import_ecb(
+                lambda: kassa_app.ctx(env), file,
+                on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                total=total))
+    except KassaError as exc:
+        err.print(f"[red]{file}: {exc.detail}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        kassa_app.close()
+    out = Console(width=None if sys.stdout.isatty() else 200)
+    span = (summary.first.isoformat() if summary.first == summary.last
+            else f"{summary.first} to {summary.last}")
+    out.print(f"{summary.days:,} days ({span}), {summary.rates:,} EUR rates: "
+              f"{summary.inserted:,} new, {summary.updated:,} updated", highlight=False)
+    if summary.skipped_columns:
+        out.print(f"Skipped (not a currency in use): {', '.join(summary.skipped_columns)}",
+                  highlight=False)
 
 
 @billing_app.command("run")

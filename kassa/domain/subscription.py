@@ -95,7 +95,10 @@ class Subscription:
     customer_id: str
     plan_id: str | None  # the plan it was created from, if any
     name: str | None
-    currency: str
+    currency: str  # what it bills in: its customer's currency
+    # What its items' prices are in (its plan's currency); None: ``currency`` itself. Prices
+    # without a currency option in ``currency`` are converted (``kassa.domain.fx``).
+    price_currency: str | None
     status: str  # draft → (pending_approval) → active ⇄ paused → canceled
     contract: Document
     renewal: Document
@@ -145,6 +148,16 @@ class Subscription:
         row = {name: getattr(self, name) for name in _SUBSCRIPTION_FIELDS}
         row.update(pauses=list(self.pauses), ending_soon_sent=list(self.ending_soon_sent))
         return row
+
+    @property
+    def prices_in(self) -> str:
+        """The currency of its items' prices (``currency`` unless its plan's differs)."""
+        return self.price_currency or self.currency
+
+    @property
+    def converts(self) -> bool:
+        """Whether its prices are in another currency than the one it bills in."""
+        return self.prices_in != self.currency
 
     @cached_property
     def contract_start(self) -> date | None:

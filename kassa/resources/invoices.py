@@ -16,10 +16,15 @@ from kassa.resources.fields import (
     ResponseSchema,
     Timestamp,
 )
+from kassa.resources.fx import InvoiceFx
 
 
 def _document(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
+
+
+def _fx(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
 
 
 class InvoiceLine(ResponseSchema):
@@ -62,6 +67,9 @@ class Invoice(ResponseSchema):
     amount_due: DecimalString
     memo: str | None
     metadata: Annotated[dict[str, Any], Convert(_document)]
+    fx: Annotated[InvoiceFx | None, Convert(_fx)] = Field(
+        None, description="Prices converted from another currency: the rate used, locked at "
+        "the invoice date (null: nothing converted; prices from a currency option are not)")
     issued_at: Timestamp | None
     paid_at: Timestamp | None
     voided_at: Timestamp | None

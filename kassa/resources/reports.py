@@ -8,7 +8,7 @@ from kassa.resources.fields import DateString, DecimalString, ResponseSchema, Ti
 
 
 class CurrencyFigures(ResponseSchema):
-    """One month in one currency (Kassa converts no currency into another)."""
+    """One month in one currency, as billed (``settlement`` converts them into one)."""
 
     currency: str
     mrr: DecimalString = Field(description="MRR at the end of the month (now, for the current one)")
@@ -21,6 +21,24 @@ class CurrencyFigures(ResponseSchema):
     churned_mrr: DecimalString
 
 
+class SettlementRate(ResponseSchema):
+    currency: str = Field(description="A currency converted into the settlement currency")
+    rate: str = Field(description="1 currency = rate settlement currency (a decimal string)")
+    rate_date: DateString = Field(description="valid_from of the rate used")
+    via: str | None = Field(None, description="The pivot of a cross rate")
+
+
+class SettlementFigures(CurrencyFigures):
+    """Every currency's figures converted into the settlement currency (Settings → Currencies)
+    at the rate of the month's last day (today for the current month): each currency's
+    unrounded figures times its rate, added, rounded once."""
+
+    rates: list[SettlementRate] = Field(description="The rates used, one per currency")
+    unconverted: list[str] = Field(
+        description="Currencies without a rate to the settlement currency: left out of these "
+        "sums (their own figures are in currencies)")
+
+
 class MonthFigures(ResponseSchema):
     month: str = Field(description="YYYY-MM")
     start: DateString
@@ -28,6 +46,8 @@ class MonthFigures(ResponseSchema):
     as_of: Timestamp = Field(description="The instant the end-of-month figures describe")
     active_subscriptions: int = Field(description="In every currency together")
     currencies: list[CurrencyFigures]
+    settlement: SettlementFigures | None = Field(
+        None, description="All currencies together in the settlement currency")
 
 
 class Balance(ResponseSchema):
@@ -40,6 +60,7 @@ class MrrReport(ResponseSchema):
     interval: str
     from_: DateString = Field(alias="from")
     to: DateString
+    settlement_currency: str = Field(description="Settings → Currencies' settlement currency")
     data: list[MonthFigures]
     balances: list[Balance] = Field(
         description="Open invoices issued by the range end, as they stand now")

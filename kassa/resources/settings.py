@@ -103,3 +103,17 @@ class CompanySettings(ResponseSchema):
         None, description="A PNG, JPEG or SVG image as a data: URL (base64), at most 100 KB")
     footer: str | None = Field(None, description="Printed at the foot of every page")
     updated_at: Timestamp | None = None
+
+
+class CurrencySettings(ResponseSchema):
+    """Multi-currency: the base currency (new customers' default, the preferred pivot of cross
+    rates) and the settlement currency reports convert MRR into."""
+
+    base_currency: str | None = Field(
+        None, description="New customers' currency when their request names none, and the "
+        "first pivot of a cross rate; null in a PATCH: the installation's "
+        "KASSA_DEFAULT_CURRENCY (always shown as in effect)")
+    settlement_currency: str | None = Field(
+        None, description="The currency reports (GET /reports/mrr, the dashboard's Home) "
+        "convert MRR into, with the rates used; null in a PATCH: the base currency")
+    updated_at: Timestamp | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from pydantic import Field
+
 from kassa.resources.fields import DateString, From, ResponseSchema, Timestamp
 
 
@@ -23,7 +25,11 @@ class Subscription(ResponseSchema):
     customer_id: str
     plan_id: str | None
     name: str | None
-    currency: str
+    currency: str = Field(description="What it bills in: its customer's currency")
+    price_currency: Annotated[str, From("prices_in")] = Field(
+        description="What its items' prices are in (its plan's currency); when it differs "
+        "from currency, each price bills from its currency_options in currency, else converted "
+        "at the exchange rate of each invoice date")
     status: str
     current_version_id: str | None
     pending_changes: list[PendingChange]

@@ -22,6 +22,7 @@ from kassa.domain.errors import Conflict, InvalidRequest, NotFound
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.customers import Customer
+from kassa.services import environment_settings
 from kassa.services.common import View, archive_object, list_objects, merge_metadata
 from kassa.services.context import Ctx
 from kassa.store.queries import (
@@ -185,7 +186,8 @@ def _claim_aliases(uow: UnitOfWork, customer_id: str, aliases: list[str]) -> Non
 
 def create_customer(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.uow() as uow:
-        view = insert_customer(uow, data, ctx.settings.default_currency)
+        # A customer whose request names no currency takes Settings → Currencies' base.
+        view = insert_customer(uow, data, environment_settings.base_currency(uow))
         uow.commit()
     return view
 

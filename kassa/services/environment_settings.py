@@ -17,6 +17,7 @@ from kassa.domain.errors import InvalidRequest
 from kassa.resources.fields import ResponseSchema
 from kassa.resources.settings import (
     CompanySettings,
+    CurrencySettings,
     CustomerPortalSettings,
     InvoicingSettings,
     SubscriptionSettings,
@@ -33,6 +34,7 @@ SECTIONS: dict[str, type[ResponseSchema]] = {
     "subscriptions": SubscriptionSettings,
     "customer_portal": CustomerPortalSettings,
     "company": CompanySettings,
+    "currencies": CurrencySettings,
 }
 
 
@@ -65,6 +67,21 @@ def renewal_notice_days(conn: Connection, environment: str, installation_days: i
     return installation_days if days is None else days
 
 
+def currencies(conn: Connection, environment: str, installation_default: str) -> CurrencySettings:
+    """Settings → Currencies of ``environment``: the base currency (the installation's
+    KASSA_DEFAULT_CURRENCY unless set) and the settlement currency (the base unless set)."""
+    stored, updated_at = _stored(conn, environment, "currencies")
+    base = stored.get("base_currency") or installation_default
+    return CurrencySettings(base_currency=base,
+                            settlement_currency=stored.get("settlement_currency") or base,
+                            updated_at=rfc3339(updated_at) if updated_at else None)
+
+
+def base_currency(uow: UnitOfWork) -> str:
+    """The environment's base currency (new customers' default)."""
+    return currencies(uow.conn, uow.environment, uow.settings.default_currency).base_currency
+
+
 def get_settings(ctx: Ctx, section: str) -> dict[str, Any]:
     """A section as the API shows it."""
     with ctx.uow(read_only=True) as uow:
@@ -89,12 +106,21 @@ def update_settings(ctx: Ctx, section: str, changes: Mapping[str, Any]) -> dict[
 
 
 def _view(ctx: Ctx, values: ResponseSchema) -> dict[str, Any]:
+    if isinstance(values, CurrencySettings):
+        return _currency_view(ctx, values)
     data = values.model_dump(mode="json")
     if isinstance(values, SubscriptionSettings):
         days = values.renewal_notice_days
         data["renewal_notice_days_in_effect"] = (
             ctx.settings.subscription_ending_soon_days if days is None else days)
     return data
+
+
+def _currency_view(ctx: Ctx, values: CurrencySettings) -> dict[str, Any]:
+    """Currencies as in effect: a field never set (or set to null) shows its default."""
+    base = values.base_currency or ctx.settings.default_currency
+    return {"base_currency": base, "settlement_currency": values.settlement_currency or base,
+            "updated_at": values.updated_at}
 
 
 def _check_plans(uow: UnitOfWork, plan_ids: list[str]) -> None:

@@ -15,7 +15,10 @@ What counts (the README's Reports section says it for users):
 - Revenue is the total of the invoices issued in the month (by ``issue_date``), voided and
   unissued ones left out, wallet top-ups too (they are prepayments: the invoices they later pay
   count); usage and one-off charges count here.
-- Every figure is per currency: Kassa converts no currency into another.
+- Every figure is per currency; each month also has ``settlement``: the figures of all
+  currencies converted into the settlement currency (Settings → Currencies) at the rate of the
+  month's last day (or today), each currency's unrounded figures times its rate, rounded once,
+  with the ``rates`` used and the currencies left ``unconverted`` for want of a rate.
 
 All of it is read from rollups kept in step by the writers of invoices, subscriptions and
 versions (``kassa.store.invoice_rollups``, ``kassa.store.mrr_rollup``): revenue and open
@@ -28,6 +31,7 @@ subscription or invoice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -38,6 +42,8 @@ from sqlalchemy import Connection, and_, case, func, or_, select, union
 from kassa.domain.contracts import midnight
 from kassa.domain.errors import InvalidRequest
 from kassa.domain.money import round_money
+from kassa.domain.fx import FxRateMissing
+from kassa.services import environment_settings, fx
 from kassa.services.context import Ctx
 from kassa.services.serialize import iso_date, money, rfc3339
 from kassa.store.tables import (
@@ -96,11 +102,54 @@ def mrr_report(ctx: Ctx, start: date, end: date, interval: str = "month") -> dic
         months = _months(month_start(start), last)
         if len(months) > MAX_MONTHS:
             raise InvalidRequest(f"A report covers at most {MAX_MONTHS} months.", field="to")
-        data = monthly_figures(uow.conn, uow.environment, months, now)
+        data, raw = _monthly(uow.conn, uow.environment, months, now)
+        settlement = _settlement_currency(uow)
+        rates = fx.Rates.of(uow)
+        for month, figures in zip(data, raw, strict=True):
+            month["settlement"] = settled(rates, settlement, figures, _as_of(month))
         upto = min(end, now.date())
         balances = open_balances(uow.conn, uow.environment, upto, now.date())
-    return {"interval": interval, "from": iso_date(start), "to": iso_date(end), "data": data,
-            "balances": balances, "balances_as_of": rfc3339(now)}
+    return {"interval": interval, "from": iso_date(start), "to": iso_date(end),
+            "settlement_currency": settlement, "data": data, "balances": balances,
+            "balances_as_of": rfc3339(now)}
+
+
+def _settlement_currency(uow: Any) -> str:
+    return environment_settings.currencies(
+        uow.conn, uow.environment, uow.settings.default_currency).settlement_currency
+
+
+def _as_of(month: Mapping[str, Any]) -> date:
+    """The day a month's figures stand at: its last day, or today for the current month."""
+    return min(date.fromisoformat(month["end"]), date.fromisoformat(month["as_of"][:10]))
+
+
+def settled(rates: fx.Rates, currency: str, figures: Mapping[str, Figures],
+            on: date) -> dict[str, Any]:
+    """The month's figures of every currency in ``currency``: each currency's unrounded
+    figures times its rate on ``on`` (``kassa.services.fx.Rates``), added, rounded once; the
+    rates used, and the currencies without one (left out of the sums)."""
+    total = Figures()
+    used, unconverted = [], []
+    for code in sorted(figures):
+        f = figures[code]
+        if code == currency:
+            rate = Decimal(1)
+        else:
+            try:
+                conversion = rates.conversion(code, currency, on)
+            except FxRateMissing:
+                unconverted.append(code)
+                continue
+            rate = conversion.rate
+            used.append({"currency": code, "rate": format(rate, "f"),
+                         "rate_date": iso_date(conversion.rate_date), "via": conversion.via})
+        total.mrr += f.mrr * rate
+        total.active += f.active
+        total.revenue += f.revenue * rate
+        for name in MOVEMENTS:
+            total.moves[name] += f.moves[name] * rate
+    return {**total.view(currency), "rates": used, "unconverted": unconverted}
 
 
 def home_figures(ctx: Ctx, months: int = 12) -> dict[str, Any]:
@@ -114,13 +163,16 @@ def home_figures(ctx: Ctx, months: int = 12) -> dict[str, Any]:
         for _ in range(months - 1):
             first = month_start(first - timedelta(days=1))
         revenue = _revenue(uow.conn, uow.environment, first, next_month(this_month))
-        current = _month(uow.conn, uow.environment, this_month, now, revenue)
+        raw: list[dict[str, Figures]] = []
+        current = _month(uow.conn, uow.environment, this_month, now, revenue, raw)
         balances = open_balances(uow.conn, uow.environment, now.date(), now.date())
+        settlement = settled(fx.Rates.of(uow), _settlement_currency(uow), raw[0], now.date())
     figures = {f["currency"]: f for f in current["currencies"]}
     owed = {b["currency"]: b for b in balances}
     currencies = sorted({c for (_, c) in revenue} | figures.keys() | owed.keys())
     return {
         "now": rfc3339(now), "month": current, "currencies": currencies,
+        "settlement": settlement,
         "figures": {c: figures.get(c) or Figures().view(c) for c in currencies},
         "balances": {c: _flagged(owed.get(c) or {"currency": c, "outstanding": money(
             round_money(Decimal(0), c)), "overdue": money(round_money(Decimal(0), c))})
@@ -138,8 +190,15 @@ def _flagged(balance: dict[str, str]) -> dict[str, Any]:
 
 def monthly_figures(conn: Connection, environment: str, months: list[date],
                     now: datetime) -> list[dict[str, Any]]:
+    return _monthly(conn, environment, months, now)[0]
+
+
+def _monthly(conn: Connection, environment: str, months: list[date], now: datetime,
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Figures]]]:
+    """``monthly_figures``, and each month's unrounded figures by currency."""
     revenue = _revenue(conn, environment, months[0], next_month(months[-1]))
-    data = [_month(conn, environment, m, now, revenue) for m in months]
+    raw: list[dict[str, Figures]] = []
+    data = [_month(conn, environment, m, now, revenue, raw) for m in months]
     # Every month lists the same currencies (those any month of the report has), zeros included.
     seen = sorted({f["currency"] for month in data for f in month["currencies"]})
     for month in data:
@@ -147,7 +206,7 @@ def monthly_figures(conn: Connection, environment: str, months: list[date],
         month["currencies"] = sorted(
             month["currencies"] + [Figures().view(c) for c in seen if c not in have],
             key=lambda f: f["currency"])
-    return data
+    return data, raw
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -159,7 +218,8 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _month(conn: Connection, environment: str, first: date, now: datetime,
-           revenue: dict[tuple[date, str], Decimal]) -> dict[str, Any]:
+           revenue: dict[tuple[date, str], Decimal],
+           raw: list[dict[str, Figures]] | None = None) -> dict[str, Any]:
     """One month: the movements from its start to its end (or now), its revenue."""
     ends = next_month(first)
     at = min(midnight(ends), now + _TICK)
@@ -178,6 +238,8 @@ def _month(conn: Connection, environment: str, first: date, now: datetime,
     for (month, currency), amount in revenue.items():
         if month == first:
             figures[currency].revenue += amount
+    if raw is not None:
+        raw.append(dict(figures))
     return {"month": first.strftime("%Y-%m"), "start": iso_date(first),
             "end": iso_date(ends - timedelta(days=1)), "as_of": rfc3339(min(midnight(ends), now)),
             "active_subscriptions": sum(f.active for f in figures.values()),

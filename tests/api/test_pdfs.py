@@ -178,3 +178,23 @@ def test_without_pango_a_pdf_is_a_clear_503(customer, monkeypatch) -> None:
     assert answer.status_code == 503
     assert answer.json()["status"] == 503
     assert answer.json()["detail"].startswith("PDFs need the system's Pango library")
+
+
+def test_a_converted_invoice_pdf_prints_the_rate_locked_at_its_date(customer) -> None:
+    ok(customer.post("/customers", json={"id": "cus_eu", "name": "Berlin GmbH",
+                                         "currency": "EUR"}), 201)
+    ok(customer.post("/plans", json={"id": "pln_usd_only", "name": "Dollar plan", "currency": "USD",
+                                     "items": [{"product_id": sc.PLATFORM,
+                                                "price": sc.fixed("100.00", "advance")}]}), 201)
+    ok(customer.post("/fx-rates", json={"base": "EUR", "quote": "USD", "rate": "1.25",
+                                        "valid_from": "2026-06-30"}), 201)
+    sub = ok(customer.post("/subscriptions", json={
+        "customer_id": "cus_eu", "plan_id": "pln_usd_only", "auto_activate": True,
+        "contract": {"period_type": "monthly_rolling", "start_date": "2026-07-01"}}), 201)
+    [invoice] = ok(customer.get(f"/invoices?subscription_id={sub['id']}"))["data"]
+    assert (invoice["currency"], invoice["total"]) == ("EUR", "80.00")  # 100 / 1.25
+    assert invoice["fx"] == {"base_currency": "USD", "currency": "EUR", "rate": "0.8",
+                             "rate_date": "2026-06-30", "via": None}
+    text = text_of(pdf_of(customer, f"/invoices/{invoice['id']}/pdf"))
+    assert "1 USD = 0.8 EUR, the rate of 2026-06-30" in text
+    assert "80.00 EUR" in text

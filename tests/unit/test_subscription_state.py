@@ -89,7 +89,7 @@ def test_a_subscription_is_shown_with_its_term_period_and_pending_changes():
     view = subscription_view(sub, versions(pending), at(2, 10))
     assert view == {
         "id": "sub_1", "customer_id": "cus_1", "plan_id": None, "name": "Acme",
-        "currency": "USD", "status": "active", "current_version_id": "ver_1",
+        "currency": "USD", "price_currency": "USD", "status": "active", "current_version_id": "ver_1",
         "pending_changes": [{"version_id": "ver_2", "effective_at": "2026-03-01T00:00:00Z",
                              "description": "More seats"}],
         "contract": FIXED, "renewal": {"auto_renew": True}, "billing": {"payment_terms": "net_30"},

@@ -399,6 +399,29 @@ def test_edit_a_plan_keeps_what_it_does_not_show_and_changes_what_is_typed(
     assert saved["items"][1]["price"]["metric_ids"] == [metric["id"]]
 
 
+def test_edit_a_plan_keeps_its_currency_options(admin, sandbox_api) -> None:
+    tag = _tag()
+    platform = _product(sandbox_api, f"Platform {tag}")
+    plan = ok(sandbox_api.post("/plans", json={
+        "name": f"Global {tag}", "currency": "USD", "items": [
+            {"product_id": platform["id"], "price": {
+                "type": "fixed", "billing_frequency": "recurring",
+                "fixed_pricing_model": {"price_per_unit": "99.00"},
+                "currency_options": {
+                    "EUR": {"fixed_pricing_model": {"price_per_unit": "90.00"}},
+                    "JPY": {"fixed_pricing_model": {"price_per_unit": "15000"}}}}}]}), 201)
+    admin.goto(f"/dashboard/catalog/plans/{plan['id']}/edit")
+    expect(_item(admin, 1)).to_contain_text("Also priced in EUR, JPY")
+    _item(admin, 1).get_by_label("Amount").fill("109.00")
+    admin.get_by_role("button", name="Save", exact=True).click()
+    admin.wait_for_url(f"**/catalog/plans/{plan['id']}?done=updated")
+    price = ok(sandbox_api.get(f"/plans/{plan['id']}"))["items"][0]["price"]
+    assert price["fixed_pricing_model"]["price_per_unit"] == "109.00"
+    assert price["currency_options"] == {
+        "EUR": {"fixed_pricing_model": {"price_per_unit": "90.00", "units": 1, "total": "90.00"}},
+        "JPY": {"fixed_pricing_model": {"price_per_unit": "15000", "units": 1, "total": "15000"}}}
+
+
 def test_edit_a_bundle_and_a_metric(admin, sandbox_api) -> None:
     tag = _tag()
     core = _product(sandbox_api, f"Core {tag}")

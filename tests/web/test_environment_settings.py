@@ -165,3 +165,29 @@ def test_viewers_and_members_read_but_cannot_save(server, page, sandbox_api, rol
     assert answer.status == 403
     assert "Only admins manage API keys, users and settings." in text_of(answer)
     assert sandbox_api.get("/settings/invoicing").json() == before
+
+
+def test_currencies_saved_read_back_with_the_newest_rates(server, admin, sandbox_api) -> None:
+    """Settings → Currencies: the base and settlement currencies, and the rates on file."""
+    assert sandbox_api.post("/fx-rates", json={"base": "EUR", "quote": "USD", "rate": "1.0830",
+                                               "valid_from": "2026-01-01"}).status_code == 201
+    _open(admin, "Currencies")
+    base = admin.get_by_label("Base currency")
+    expect(base).to_have_value("USD")
+    expect(admin.get_by_role("table", name="The newest exchange rates")).to_contain_text("1.0830")
+    base.fill("XYZ")
+    admin.get_by_role("button", name="Save settings").click()
+    error_beside(admin, base, "'XYZ' is not an ISO 4217 currency code.")
+    base.fill("eur")
+    admin.get_by_label("Settlement currency").fill("GBP")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Currencies settings.")
+    got = sandbox_api.get("/settings/currencies").json()
+    assert (got["base_currency"], got["settlement_currency"]) == ("EUR", "GBP")
+    admin.get_by_label("Settlement currency").fill("")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Currencies settings.")
+    assert sandbox_api.get("/settings/currencies").json()["settlement_currency"] == "EUR"
+    expect(admin.get_by_label("Settlement currency")).to_have_value("EUR")
+    sandbox_api.patch("/settings/currencies", json={"base_currency": None,
+                                                    "settlement_currency": None})

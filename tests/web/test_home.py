@@ -74,6 +74,19 @@ def test_home_shows_the_figures_of_the_report(server, told, page) -> None:
     page.wait_for_url("**/dashboard/invoices?status=issued,payment_failed,overdue")
 
 
+def test_home_adds_the_currencies_up_in_the_settlement_currency(server, told, page,
+                                                                sandbox_api) -> None:
+    sign_in(page, server.user("viewer"))
+    region = page.get_by_role("region", name="All currencies in USD")
+    expect(region).to_contain_text("No rate to USD for EUR: left out.")
+    expect(figure(page, "All currencies in USD", "MRR")).to_have_text("250.00 USD")
+    assert sandbox_api.post("/fx-rates", json={"base": "EUR", "quote": "USD", "rate": "1.25",
+                                               "valid_from": "2026-04-01"}).status_code == 201
+    page.reload()
+    expect(figure(page, "All currencies in USD", "MRR")).to_have_text("350.00 USD")  # 80 × 1.25
+    expect(region).to_contain_text("1 EUR = 1.25 USD (2026-04-01)")
+
+
 def test_production_has_nothing_to_report(server, told, page) -> None:
     sign_in(page, server.user("admin"))
     page.get_by_role("button", name="Production").click()

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from kassa.api.deps import EnvCtx
 from kassa.api.schemas.settings import (
     CompanySettingsUpdate,
+    CurrencySettingsUpdate,
     CustomerPortalSettingsUpdate,
     InvoicingSettingsUpdate,
     SubscriptionSettingsUpdate,
@@ -19,6 +20,7 @@ from kassa.api.schemas.settings import (
 from kassa.api.schemas.settings import SettingsPatch as Patch
 from kassa.resources.settings import (
     CompanySettings,
+    CurrencySettings,
     CustomerPortalSettings,
     InvoicingSettings,
     SubscriptionSettings,
@@ -44,6 +46,11 @@ SECTIONS: list[tuple[str, str, type[BaseModel], type[Patch], str, str]] = [
      "and footer.",
      "Change the given fields (null clears one); PDFs rendered from now on print them, those "
      "of invoices issued before keep what they printed."),
+    ("currencies", "currencies", CurrencySettings, CurrencySettingsUpdate,
+     "Multi-currency: the base currency (new customers' default, the first pivot of cross "
+     "rates) and the settlement currency reports convert MRR into.",
+     "Change the given fields (null returns one to its default); customers created from now "
+     "on default to the base currency, reports convert into the settlement currency."),
 ]
 
 

@@ -16,9 +16,10 @@ from pydantic import Field, ValidationError, create_model, model_validator
 from kassa.api.errors import FieldErrors, validation_errors
 
 from kassa.api.schemas.common import (
-    Integer,
+    CurrencyCode,
     DecimalValue,
     Flag,
+    Integer,
     Money,
     NonNegativeMoney,
     Percentage,
@@ -33,6 +34,7 @@ from kassa.domain.pricing import (
     price_problems,
     price_to_dict,
 )
+from kassa.domain.pricing.currency_options import OPTIONS, option_price, option_problems
 from kassa.domain.pricing.serialization import MODEL_SUFFIX
 
 PriceType = Literal[PRICE_TYPES]  # type: ignore[valid-type]  (the registered types, in order)
@@ -167,6 +169,23 @@ if set(PRICING_MODELS) != set(PRICE_TYPES):
     raise RuntimeError(f"pricing model schemas {sorted(PRICING_MODELS)} != types {PRICE_TYPES}")
 
 
+_MODEL_FIELDS = {  # one optional model object field per registered type
+    price_type + MODEL_SUFFIX: (PRICING_MODELS[price_type] | None, None)
+    for price_type in PRICE_TYPES
+}
+
+CurrencyOption = create_model(
+    "CurrencyOption",
+    __base__=Schema,
+    __module__=__name__,
+    __doc__="The price in another currency: the model object of the price's own type (and, "
+            "when the price has a fixed_amount discount, that discount in this currency).",
+    type=(PriceType | None, Field(None, description="When given: the price's own type")),
+    discount=(Discount | None, None),
+    **_MODEL_FIELDS,  # type: ignore[arg-type]
+)
+
+
 class _PriceFields(Schema):
     """The common fields of a price; ``Price`` adds one model field per registered type."""
 
@@ -183,10 +202,19 @@ class _PriceFields(Schema):
     discount: Discount | None = None
     minimum_spend: SpendLimit | None = None
     maximum_spend: SpendLimit | None = None
+    currency_options: Annotated[dict[CurrencyCode, CurrencyOption],  # type: ignore[valid-type]
+                                Field(max_length=50)] | None = Field(
+        None, description="The price in other currencies, by ISO 4217 code: "
+        '{"EUR": {"unit_pricing_model": {"price_per_unit": "9.00"}}}. A subscription billed in '
+        "one of them bills that price; in any other currency, this price converted at the "
+        "exchange rate of the invoice date")
 
     @model_validator(mode="after")
     def _semantics(self) -> _PriceFields:
-        found = price_problems(self.model_dump(exclude_none=True))
+        dumped = self.model_dump(exclude_none=True)
+        found = price_problems(dumped)
+        if not found:
+            found += option_problems(dumped)
         fee_type = self.fee_type or ("metered" if self.metric_ids else "fixed")
         if fee_type == "fixed" and self.billing_frequency is None:
             found.append(("billing_frequency", "required for fixed-fee prices: recurring or one-off"))
@@ -207,9 +235,27 @@ class _PriceFields(Schema):
 
     def canonical(self) -> dict[str, Any]:
         """The stored form: the domain's canonical price plus the optional price-level fields."""
-        data = price_to_dict(price_from_dict(self.model_dump(exclude_none=True)))
+        dumped = self.model_dump(exclude_none=True)
+        data = price_to_dict(price_from_dict(dumped))
         extras = self.model_dump(mode="json", include=set(EXTRA_PRICE_FIELDS), exclude_none=True)
+        if self.currency_options:
+            extras[OPTIONS] = _canonical_options(dumped)
         return {**data, **extras}
+
+
+def _canonical_options(dumped: Mapping[str, Any]) -> dict[str, Any]:
+    """Each option as stored: its model object in canonical form (and its discount)."""
+    model_key = dumped["type"] + MODEL_SUFFIX
+    stored = {}
+    for code in sorted(dumped[OPTIONS]):
+        option = price_from_dict(option_price(dumped, code))
+        entry: dict[str, Any] = {model_key: option.model.to_dict()}
+        discount = dumped[OPTIONS][code].get("discount")
+        if discount is not None:
+            entry["discount"] = Discount.model_validate(discount).model_dump(
+                mode="json", exclude_none=True)
+        stored[code] = entry
+    return stored
 
 
 Price = create_model(
@@ -217,10 +263,7 @@ Price = create_model(
     __base__=_PriceFields,
     __module__=__name__,
     __doc__="A price: common fields plus exactly one model object named after ``type``.",
-    **{  # type: ignore[call-overload]
-        price_type + MODEL_SUFFIX: (PRICING_MODELS[price_type] | None, None)
-        for price_type in PRICE_TYPES
-    },
+    **_MODEL_FIELDS,  # type: ignore[call-overload]
 )
 
 

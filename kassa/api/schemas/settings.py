@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import Flag, Integer, LongText, Schema, problem
+from kassa.api.schemas.common import CurrencyCode, Flag, Integer, LongText, Schema, problem
 from kassa.api.schemas.subscriptions import PaymentTerms
 
 RetryHours = Annotated[Integer, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
@@ -106,5 +106,14 @@ class CompanySettingsUpdate(SettingsPatch):
     footer: LongText | None = None
 
 
-__all__ = ["CompanySettingsUpdate", "CustomerEmailsUpdate", "CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
+class CurrencySettingsUpdate(SettingsPatch):
+    """The base and settlement currencies; null returns a field to its default."""
+
+    base_currency: CurrencyCode | None = Field(
+        None, description="ISO 4217; null: the installation's KASSA_DEFAULT_CURRENCY")
+    settlement_currency: CurrencyCode | None = Field(
+        None, description="ISO 4217; null: the base currency")
+
+
+__all__ = ["CompanySettingsUpdate", "CurrencySettingsUpdate", "CustomerEmailsUpdate", "CustomerPortalSettingsUpdate", "InvoicingSettingsUpdate", "SettingsPatch",
            "SubscriptionSettingsUpdate"]

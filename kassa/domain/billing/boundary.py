@@ -44,6 +44,8 @@ class Terms:
     price_escalation: Mapping[str, Any] | None = None
     credit_unused_time: bool = False
     metric_names: Mapping[str, str] = field(default_factory=dict)  # metric id -> event name
+    # The rate its converted prices were converted at (``kassa.domain.fx``), for the invoice.
+    fx: Mapping[str, Any] | None = None
     _items: dict[int, Item] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def item(self, data: Mapping[str, Any]) -> Item:

@@ -17,7 +17,7 @@ from functools import cached_property
 from kassa.domain.billing.boundary import LineDraft, Slot, Terms, UsageWindow, plan_boundary
 from kassa.domain.billing.boundary import windows_of
 from kassa.domain.billing.lines import bill_boundary
-from kassa.domain.billing.terms import following_boundary, terms_of
+from kassa.domain.billing.terms import RateOn, following_boundary, terms_of, terms_on
 from kassa.domain.billing.timeline import day
 from kassa.domain.billing.totals import charges_of, discount_line, spend_lines, tax_line
 from kassa.domain.money import ZERO
@@ -89,13 +89,16 @@ class Draft:
 
 
 def plan_due(sub: Subscription, versions: Sequence[Version], metric_names: Mapping[str, str],
-             now: datetime) -> DuePlan:
-    """Every boundary of ``sub`` from its next billing instant up to ``now``."""
+             now: datetime, rate_on: RateOn | None = None) -> DuePlan:
+    """Every boundary of ``sub`` from its next billing instant up to ``now``; prices in
+    another currency priced at each boundary's day (``terms_on``, the rates from ``rate_on``)."""
     terms = terms_of(sub, versions, metric_names)
     boundaries = []
     at = sub.next_billing_at
     while at is not None and at <= now:
-        boundaries.append(Boundary(sub, terms, at, plan_boundary(terms, at)))
+        priced = terms if not sub.converts else terms_on(sub, versions, metric_names, day(at),
+                                                          rate_on)
+        boundaries.append(Boundary(sub, priced, at, plan_boundary(priced, at)))
         at = following_boundary(terms, at)
     return DuePlan(sub, boundaries, at)
 

@@ -96,6 +96,9 @@ class Invoice:
     memo: str | None = None
     metadata: Mapping[str, Any] | None = None
     wallet_id: str | None = None  # a top-up: the wallet credited once it is paid
+    # Prices converted from another currency: the rate locked at the invoice date
+    # (``kassa.domain.fx.Conversion.to_dict``); None when nothing was converted.
+    fx: Mapping[str, Any] | None = None
     issued_at: datetime | None = None
     paid_at: datetime | None = None
     voided_at: datetime | None = None

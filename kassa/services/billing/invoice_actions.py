@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kassa.domain.billing.boundary import LineDraft, plan_boundary
 from kassa.domain.billing.drafts import Boundary, Customer, Measured, price
-from kassa.domain.billing.terms import terms_of
+from kassa.domain.billing.terms import terms_of, terms_on
 from kassa.domain.billing.totals import tax_line
 from kassa.domain.errors import InvalidRequest, InvalidTransition
 from kassa.domain.money import ZERO, round_money
@@ -21,7 +21,7 @@ from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
 from kassa.services.billing import wallet_ledger as ledger
-from kassa.services import environment_settings
+from kassa.services import environment_settings, fx
 from kassa.services.billing.describe import describe
 from kassa.services.context import Ctx
 from kassa.services.customers import live_customer
@@ -145,7 +145,10 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         )).mappings()]
         metric_rows = {r["id"]: r for r in uow.conn.execute(
             select(metrics).where(metrics.c.environment == uow.environment)).mappings()}
-        terms = terms_of(sub, versions, {m: r["event_name"] for m, r in metric_rows.items()})
+        names = {m: r["event_name"] for m, r in metric_rows.items()}
+        # Converted prices at the newest rate known for the billing date (locked when billed).
+        terms = (terms_on(sub, versions, names, at.date(), fx.Rates.of(uow).conversion)
+                 if sub.converts else terms_of(sub, versions, names))
         slots = plan_boundary(terms, at)
         for slot in slots:  # usage so far: windows end now
             slot.windows = [replace(w, end=min(w.end, uow.now)) for w in slot.windows
@@ -170,6 +173,7 @@ def upcoming_invoice(ctx: Ctx, sub_id: str) -> dict[str, Any]:
         draft = inv.prepare(
             uow, customer_id=sub.customer_id, currency=sub.currency, kind=boundary.kind,
             lines=lines, payment_terms=sub.payment_terms, auto_pay=False, subscription_id=sub_id,
+            fx=terms.fx,
         )
     view = inv.invoice_view(replace(draft, status="upcoming"))
     view.update(id=None, billing_date=rfc3339(at))

@@ -56,6 +56,7 @@ def prepare(
     metadata: Mapping[str, Any] | None = None,
     wallet_id: str | None = None,
     invoice_id: str | None = None,
+    fx: Mapping[str, Any] | None = None,
 ) -> Invoice:
     """A draft invoice (not written yet); ``invoice_id`` when it was chosen before (credit
     already consumed for it)."""
@@ -63,7 +64,7 @@ def prepare(
         id=invoice_id or new_id("inv"), line_id=lambda: new_id("il"), customer_id=customer_id,
         currency=currency, kind=kind, lines=lines, payment_terms=payment_terms,
         auto_pay=auto_pay, at=uow.now, subscription_id=subscription_id, billing_key=billing_key,
-        memo=memo, metadata=metadata, wallet_id=wallet_id,
+        memo=memo, metadata=metadata, wallet_id=wallet_id, fx=fx,
     )
 
 

@@ -23,11 +23,13 @@ from kassa.domain.billing.boundary import LineDraft, midnight
 from kassa.domain.billing.totals import tax_line
 from kassa.domain.change_proration import change_proration, is_prorated, period_amount
 from kassa.domain.contracts import utc_date
+from kassa.domain.fx import Conversion
 from kassa.domain.items import priced_items
 from kassa.domain.money import ZERO, round_money
 from kassa.domain.periods import period_containing
 from kassa.domain.proration import daily_rate
 from kassa.domain.subscription import Subscription, Version
+from kassa.services import fx
 from kassa.services.billing import credits
 from kassa.services.billing import invoices as inv
 from kassa.services.billing import run as billing_run
@@ -71,6 +73,11 @@ def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequenc
     if sub.billing_anchor is None or sub.billed_through is None:
         return  # nothing has been billed yet: the first invoice uses the new items
     currency = sub.currency
+    rates = fx.Rates.of(uow) if sub.converts else None
+    # The unused time is credited at the rate its period was billed at (the last boundary
+    # billed); the new items are charged at the rate of the change's day.
+    old_items, _ = _billed(rates, sub, old_items, min(sub.billed_through, at))
+    new_items, conversion = _billed(rates, sub, new_items, at)
     lines: list[LineDraft] = []
     if version.proration != "none":
         for line in change_proration(
@@ -99,10 +106,20 @@ def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequenc
             continue
         lines.append(LineDraft(kind="one_off", amount=round_money(period_amount(child), currency),
                                product_id=child["product_id"], bundle_id=bundle_id))
-    _bill_now(uow, sub, lines, key=f"{sub.id}:version:{version.id}")
+    _bill_now(uow, sub, lines, key=f"{sub.id}:version:{version.id}", conversion=conversion)
 
 
-def _bill_now(uow: UnitOfWork, sub: Subscription, lines: list[LineDraft], *, key: str) -> None:
+def _billed(rates: fx.Rates | None, sub: Subscription, items: Sequence[Mapping],
+            at: datetime) -> tuple[Sequence[Mapping], Conversion | None]:
+    """``items`` as they bill in ``sub``'s currency at ``at`` (prices converted at the rate
+    of that day when they are in another currency and have no option in it)."""
+    if rates is None:
+        return items, None
+    return fx.billed_items(rates, sub, items, utc_date(at))
+
+
+def _bill_now(uow: UnitOfWork, sub: Subscription, lines: list[LineDraft], *, key: str,
+              conversion: Conversion | None = None) -> None:
     """An immediate invoice for ``lines``; a net credit goes to the credit balance instead."""
     if not lines:
         return
@@ -133,6 +150,7 @@ def _bill_now(uow: UnitOfWork, sub: Subscription, lines: list[LineDraft], *, key
         auto_pay=sub.auto_pay,
         subscription_id=sub.id,
         billing_key=key,
+        fx=None if conversion is None else conversion.to_dict(),
     )
     written = inv.store(uow, [draft])
     if written and sub.auto_issue:
@@ -156,6 +174,8 @@ def _advance_items(items: Sequence[Mapping]) -> list[tuple[str | None, Mapping]]
 
 def on_pause(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: datetime) -> None:
     """Credit the days from ``at`` to the end of the current period of advance-billed fees."""
+    billed_at = min(sub.billed_through, at) if sub.billed_through else at  # its period's rate
+    items, _ = _billed(fx.Rates.of(uow) if sub.converts else None, sub, items, billed_at)
     lines = _rest_of_period(sub, items, at, credit=True)
     total = sum((line.amount for line in lines), ZERO)
     if total < 0:
@@ -165,8 +185,9 @@ def on_pause(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: d
 
 def on_resume(uow: UnitOfWork, sub: Subscription, items: Sequence[Mapping], at: datetime) -> None:
     """Charge the rest of the current period of advance-billed fees again."""
+    items, conversion = _billed(fx.Rates.of(uow) if sub.converts else None, sub, items, at)
     lines = _rest_of_period(sub, items, at, credit=False)
-    _bill_now(uow, sub, lines, key=f"{sub.id}:resume:{rfc3339(at)}")
+    _bill_now(uow, sub, lines, key=f"{sub.id}:resume:{rfc3339(at)}", conversion=conversion)
 
 
 def _rest_of_period(sub: Subscription, items: Sequence[Mapping], at: datetime, *,

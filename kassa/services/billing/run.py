@@ -37,6 +37,7 @@ from kassa.domain.money import ZERO
 from kassa.domain.subscription import Subscription, Version
 from kassa.domain.usage import UsageWindow as CustomerWindow
 from kassa.ids import new_id
+from kassa.services import fx
 from kassa.services.billing import credits, late_usage
 from kassa.services.billing import invoices as inv
 from kassa.services.billing.describe import describe
@@ -176,7 +177,9 @@ def bill(uow: UnitOfWork, subs: Sequence[Subscription], now: datetime) -> Writte
     if not subs:
         return Written([], {})
     fetched = fetch(uow, list(subs))
-    plans = [plan_due(sub, fetched.versions[sub.id], fetched.metric_names, now)
+    # Prices in another currency than the subscription's: converted at each invoice date.
+    rate_on = fx.Rates.of(uow).conversion if any(s.converts for s in subs) else None
+    plans = [plan_due(sub, fetched.versions[sub.id], fetched.metric_names, now, rate_on)
              for sub in fetched.subscriptions]
     boundaries = [b for p in plans for b in p.boundaries]
     # Chosen now so that the unit credit consumed below names its invoice (a void gives it back).
@@ -266,6 +269,7 @@ def write(uow: UnitOfWork, plans: Sequence[DuePlan], priced: Sequence[Draft],
             subscription_id=b.sub.id,
             billing_key=f"{b.sub.id}:{rfc3339(b.at)}",
             invoice_id=invoice_ids[b.key],
+            fx=b.terms.fx,
         ))
     stored = inv.store(uow, invoice_rows)
     late_usage.advance_billed_through(uow, usage_through)

@@ -16,6 +16,7 @@ from kassa.domain.money import round_money
 from kassa.domain.subscription import Subscription, Version
 from kassa.resources import render
 from kassa.resources.approvals import Approval
+from kassa.services import fx
 from kassa.services.context import Ctx
 from kassa.services.serialize import money
 from kassa.services.subscriptions.approvals import contract_months, list_approvals
@@ -78,7 +79,8 @@ def _reviewer(conn: Connection, environment: str, shown: Sequence[dict[str, Any]
         sub = subs[approval["subscription_id"]]
         months = contract_months(sub)
         items = under_review(versions.get(sub.id, []))
-        figures = deal_figures(items, months)
+        figures = deal_figures(fx.mrr_items(conn, sub, items, None) if sub.converts else items,
+                               months)
         return {
             **approval,
             "subscription": {"id": sub.id, "name": sub.name, "status": sub.status,

@@ -14,6 +14,7 @@ from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
 from kassa.resources import render, renderer
 from kassa.resources.approvals import Approval, Rule, RuleDeleted
+from kassa.services import fx
 from kassa.services.common import get_object, list_objects
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
@@ -119,7 +120,9 @@ def _deal(uow: UnitOfWork, sub: Subscription) -> Deal:
         payment_terms=sub.payment_terms,
         customer_segment=customer.segment,
         customer_is_new=started_before is None,
-        figures=deal_figures(items, months),
+        # In the subscription's currency (converted prices at the newest rate).
+        figures=deal_figures(fx.mrr_items(uow.conn, sub, items, uow.now.date())
+                             if sub.converts else items, months),
     )
 
 

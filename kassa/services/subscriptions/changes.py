@@ -8,6 +8,7 @@ from typing import Any
 
 from kassa.domain.changes import Normalize, apply_change, diff
 from kassa.domain.errors import InvalidRequest
+from kassa.services import fx
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, check_prices, fill_bundle_defaults
 from kassa.services.plans import live_plan
@@ -72,10 +73,10 @@ def change_subscription(
         plan_id = sub.plan_id
         if change.get("plan_id"):
             plan = live_plan(uow.conn, uow.environment, change["plan_id"])
-            if plan["currency"] != sub.currency:
+            if plan["currency"] != sub.prices_in:
                 raise InvalidRequest(
-                    f"Plan {plan['id']} is priced in {plan['currency']}; the subscription bills "
-                    f"in {sub.currency}.",
+                    f"Plan {plan['id']} is priced in {plan['currency']}; the subscription's "
+                    f"prices are in {sub.prices_in}.",
                     field="plan_id",
                 )
             base = fill_bundle_defaults(uow.conn, uow.environment, plan["items"])
@@ -86,15 +87,21 @@ def change_subscription(
         # Only the prices this change writes are held to their products' fee_type.
         check_items(uow.conn, uow.environment, items, fee_types=False)
         check_prices(uow.conn, uow.environment, priced)
+        fx.check_convertible(uow, items, sub.prices_in, sub.currency)
         effective = change.get("effective") or "immediate"
         at = effective_instant(sub, versions, effective, uow.now, "effective")
         old_items = current_items(sub, versions)
+        rates = fx.Rates.of(uow)
+        credited_on = min(sub.billed_through, at).date() if sub.billed_through else at.date()
         result = {
             "effective_at": rfc3339(at),
             "items": items,
             "delta": diff(old_items, items).as_dict(),
+            # As billing will: the unused time at the rate its period was billed at.
             "proration": proration_view(
-                sub, old_items, items, at, uow.now, change.get("proration") or "full"
+                sub, fx.billed_items(rates, sub, old_items, credited_on)[0],
+                fx.billed_items(rates, sub, items, at.date())[0], at, uow.now,
+                change.get("proration") or "full"
             ),
         }
         if preview:

@@ -18,7 +18,7 @@ from kassa.domain.errors import InvalidRequest
 from kassa.domain.items import merge_overrides
 from kassa.domain.subscription import Subscription
 from kassa.ids import new_id
-from kassa.services import environment_settings
+from kassa.services import environment_settings, fx
 from kassa.services.context import Ctx
 from kassa.services.common import merge_metadata
 from kassa.services.customers import live_customer, lock_customer
@@ -55,6 +55,7 @@ class Asked:
     customer: Mapping[str, Any]
     plan: Mapping[str, Any] | None
     currency: str
+    price_currency: str  # what the items' prices are in (the plan's currency)
     items: list[dict[str, Any]]
     contract: dict[str, Any]
     billing: dict[str, Any]
@@ -97,7 +98,9 @@ def _ask(uow: UnitOfWork, data: Mapping[str, Any]) -> Asked:
     customer = live_customer(uow.conn, uow.environment, data["customer_id"])
     plan = live_plan(uow.conn, uow.environment, data["plan_id"]) if data.get("plan_id") else None
     currency = _currency(data, plan, customer)
+    price_currency = plan["currency"] if plan is not None else currency
     items = _items(uow, data, plan)  # its errors come before the terms' (as before)
+    fx.check_convertible(uow, items, price_currency, currency)
     contract = _contract(data, plan)
     default_billing, default_renewal = _defaults(uow)
     billing = {**default_billing, **_given(plan["billing"] if plan else {}),
@@ -112,7 +115,7 @@ def _ask(uow: UnitOfWork, data: Mapping[str, Any]) -> Asked:
             "first_billing_date cannot be before the contract start_date.",
             field="billing.first_billing_date",
         )
-    return Asked(customer, plan, currency, items, contract, billing, renewal)
+    return Asked(customer, plan, currency, price_currency, items, contract, billing, renewal)
 
 
 def _items(uow: UnitOfWork, data: Mapping[str, Any], plan: Mapping[str, Any] | None) -> list:
@@ -156,6 +159,7 @@ def _draft(asked: Asked, data: Mapping[str, Any], environment: str, sub_id: str,
         "plan_id": plan["id"] if plan else None,
         "name": data.get("name") or (plan["name"] if plan else None),
         "currency": asked.currency,
+        "price_currency": asked.price_currency if asked.price_currency != asked.currency else None,
         "status": "draft",
         "contract": asked.contract,
         "renewal": asked.renewal,
@@ -184,7 +188,9 @@ def _draft(asked: Asked, data: Mapping[str, Any], environment: str, sub_id: str,
 
 def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer: Mapping) -> str:
     """``currency`` is required without a plan; with one it defaults to the customer's. Either
-    way it must be the customer's (invoices are in the customer's currency) and the plan's."""
+    way it must be the customer's (invoices are in the customer's currency). A plan priced in
+    another currency bills each price from its ``currency_options`` in the customer's currency,
+    or converted at the exchange rate of each invoice date (``kassa.services.fx``)."""
     currency = data.get("currency")
     if currency is None:
         if plan is None:
@@ -195,10 +201,5 @@ def _currency(data: Mapping[str, Any], plan: Mapping[str, Any] | None, customer:
             f"Customer {customer['id']} is billed in {customer['currency']}; a subscription in "
             f"{currency} is not possible. Change the customer's currency first.",
             field="currency",
-        )
-    if plan is not None and plan["currency"] != currency:
-        raise InvalidRequest(
-            f"Plan {plan['id']} is priced in {plan['currency']}, not {currency}.",
-            field="plan_id",
         )
     return currency

@@ -18,6 +18,7 @@ from kassa.domain.approvals import monthly_recurring
 from kassa.domain.errors import NotFound
 from kassa.domain.subscription import Subscription, Version
 from kassa.ids import new_id
+from kassa.services import fx
 from kassa.store import mrr_rollup
 from kassa.store.queries import among, get_row
 from kassa.store.tables import subscription_versions, subscriptions
@@ -118,7 +119,7 @@ def insert_version(conn: Connection, sub: Subscription, values: Mapping[str, Any
         "published_at": None,
         "created_at": now,
         "updated_at": now,
-        **_with_mrr(values),
+        **_with_mrr(conn, sub, values, now),
     }
     conn.execute(insert(subscription_versions), row)
     if row["status"] == "published":
@@ -134,18 +135,27 @@ def save_version(conn: Connection, version: Version, values: Mapping[str, Any]) 
             subscription_versions.c.environment == version.environment,
             subscription_versions.c.id == version.id,
         )
-        .values(**_with_mrr(values))
+        .values(**_with_mrr(conn, version, values))
     )
     if mrr_rollup.VERSION_FIELDS & values.keys():
         mrr_rollup.refresh(conn, version.environment, [version.subscription_id])
     return version.with_values(values)
 
 
-def _with_mrr(values: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``values`` with the ``mrr`` of their items, when they set the items."""
+def _with_mrr(conn: Connection, owner: Subscription | Version, values: Mapping[str, Any],
+              now: datetime | None = None) -> Mapping[str, Any]:
+    """``values`` with the ``mrr`` of their items, when they set the items: in the
+    subscription's currency (prices in another one from their option there, else converted at
+    the newest rate as of ``now``, ``kassa.services.fx.mrr_items``)."""
     if "items" not in values:
         return values
-    return {**values, "mrr": monthly_recurring(values["items"])}
+    items = values["items"]
+    sub = owner if isinstance(owner, Subscription) else load(
+        conn, owner.environment, owner.subscription_id)
+    if sub.converts:
+        when = now or values.get("updated_at")
+        items = fx.mrr_items(conn, sub, items, when.date() if when else None)
+    return {**values, "mrr": monthly_recurring(items)}
 
 
 def delete_version(conn: Connection, version: Version) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from kassa.domain.errors import InvalidTransition, NotFound
 from kassa.domain.subscription import Version, by_id, current_version, replaced
+from kassa.services import fx
 from kassa.services.context import Ctx
 from kassa.services.item_checks import check_items, fill_bundle_defaults
 from kassa.services.subscriptions.lifecycle import refuse
@@ -57,11 +58,13 @@ def create_version(ctx: Ctx, sub_id: str, data: Mapping[str, Any]) -> dict[str, 
             raise refuse(sub, "add a version to")
         versions = versions_of(uow.conn, uow.environment, sub_id)
         source = current_version(versions, uow.now)
+        items = _checked_items(uow, data["items"])
+        fx.check_convertible(uow, items, sub.prices_in, sub.currency)
         version = insert_version(
             uow.conn,
             sub,
             {
-                "items": _checked_items(uow, data["items"]),
+                "items": items,
                 "effective": data["effective"],
                 "description": data.get("description"),
                 "proration": data.get("proration", "full"),
@@ -96,6 +99,7 @@ def replace_version(ctx: Ctx, sub_id: str, version_id: str, data: Mapping[str, A
         sub = load(uow.conn, uow.environment, sub_id, for_update=True)
         version = _draft(uow, sub_id, version_id, "replace")
         values: dict[str, Any] = {"items": _checked_items(uow, data["items"]), "updated_at": uow.now}
+        fx.check_convertible(uow, values["items"], sub.prices_in, sub.currency)
         for name in ("effective", "description", "proration"):
             if name in data:
                 values[name] = data[name]

@@ -42,6 +42,7 @@ from kassa.store.tables.subscriptions import (
 )
 from kassa.store.tables.checkout import checkout_sessions
 from kassa.store.tables.documents import documents
+from kassa.store.tables.fx import fx_rates
 from kassa.store.tables.portal import portal_sessions, portal_visits
 from kassa.store.tables.processors import processor_customers, processor_events
 from kassa.store.tables.reporting import mrr_days, mrr_segments, receivable_days, revenue_days
@@ -54,6 +55,7 @@ from kassa.store.tables.webhooks import webhook_attempts, webhook_endpoints, web
 __all__ = [
     "checkout_sessions",
     "documents",
+    "fx_rates",
     "portal_sessions",
     "processor_customers",
     "processor_events",

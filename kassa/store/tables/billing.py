@@ -62,6 +62,8 @@ invoices = resource_table(
     Column("memo", Text),
     Column("metadata", JSONDoc(), nullable=False),
     Column("wallet_id", String(80)),  # top-up invoices: the wallet credited when paid
+    # Prices converted from another currency: {base_currency, currency, rate, rate_date, via}.
+    Column("fx", JSONDoc()),
     Column("issued_at", UTCDateTime()),
     Column("paid_at", UTCDateTime()),
     Column("voided_at", UTCDateTime()),

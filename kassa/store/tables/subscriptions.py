@@ -43,6 +43,8 @@ subscriptions = resource_table(
     Column("plan_id", String(80)),
     Column("name", String(255)),
     Column("currency", String(3), nullable=False),
+    # The currency of its items' prices when it is not ``currency`` (its plan's): null otherwise.
+    Column("price_currency", String(3)),
     Column("status", String(20), nullable=False),
     Column("contract", JSONDoc(), nullable=False),
     Column("renewal", JSONDoc(), nullable=False),

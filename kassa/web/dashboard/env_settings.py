@@ -1,4 +1,4 @@
-"""Settings -> Invoicing, Subscriptions, Customer Portal and Company: the environment's settings, read
+"""Settings -> Invoicing, Subscriptions, Customer Portal, Company and Currencies: the environment's settings, read
 by everyone, changed by admins. A form is read by the API's PATCH schema, and saved by the same
 service as ``PATCH /settings/...``; what either refuses is shown beside its input."""
 
@@ -15,13 +15,14 @@ from starlette.responses import Response
 
 from kassa.api.schemas.settings import (
     CompanySettingsUpdate,
+    CurrencySettingsUpdate,
     CustomerPortalSettingsUpdate,
     InvoicingSettingsUpdate,
     SubscriptionSettingsUpdate,
 )
 from kassa.api.schemas.subscriptions import PaymentTerms
 from kassa.domain.errors import KassaError
-from kassa.services import environment_settings, plans
+from kassa.services import environment_settings, fx, plans
 from kassa.store.queries import ListQuery
 from kassa.web.auth import Managing, Viewing, Visitor
 from kassa.web.forms import Form, field_errors, parsed
@@ -98,6 +99,14 @@ def _company_body(form: Form) -> dict[str, Any]:
             for name in COMPANY_TEXT}
 
 
+CURRENCY_FIELDS = ("base_currency", "settlement_currency")
+
+
+def _currencies_body(form: Form) -> dict[str, Any]:
+    """An emptied field returns to its default (null)."""
+    return {name: form.text(name).strip().upper() or None for name in CURRENCY_FIELDS}
+
+
 def _values(section: str, current: dict[str, Any]) -> dict[str, str]:
     """The stored settings as the form's fields (checkboxes "true" when on)."""
     flat: dict[str, Any] = {}
@@ -142,6 +151,9 @@ SECTIONS = {
                                 "available_plan_ids": "available_plan_ids"}),
     "company": Section("company", "Company", "settings/company.html", CompanySettingsUpdate,
                        _company_body, {n: n for n in COMPANY_TEXT}),
+    "currencies": Section("currencies", "Currencies", "settings/currencies.html",
+                          CurrencySettingsUpdate, _currencies_body,
+                          {n: n for n in CURRENCY_FIELDS}),
 }
 
 
@@ -153,6 +165,10 @@ def _page(request: Request, visitor: Visitor, section: Section, *, status: int =
     if section.key == "customer_portal":
         live = plans.list_plans(visitor.ctx, ListQuery(limit=100, sort=("name", "asc"))).rows
         extra["plans"] = live
+    if section.key == "currencies":
+        newest = fx.list_rates(visitor.ctx, ListQuery(limit=20, sort=("valid_from", "desc")))
+        extra.update(rates=newest.rows, rates_total=newest.total,
+                     installation_currency=visitor.ctx.settings.default_currency)
     return page(request, section.template, status=status, active="settings",
                 title=section.title, here=url(request, f"{section.key}_settings"),
                 current=current, notice=notice, errors=errors or {},
@@ -191,5 +207,6 @@ def _add(path: str, section: Section) -> None:
 
 
 for _path, _key in (("/invoicing", "invoicing"), ("/subscriptions", "subscriptions"),
-                    ("/customer-portal", "customer_portal"), ("/company", "company")):
+                    ("/customer-portal", "customer_portal"), ("/company", "company"),
+                    ("/currencies", "currencies")):
     _add(_path, SECTIONS[_key])
