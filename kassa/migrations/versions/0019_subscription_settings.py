@@ -1,0 +1,83 @@
+"""Webhook signing secrets sealed under the operator key (kassa.sealing).
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-04 19:00:00.000000
+
+Upgrading seals every plaintext ``whsec_`` secret of ``webhook_endpoints`` under the operator key
+(``KASSA_SECRET_KEY``, else the key file, generated when absent); downgrading opens them back to
+plaintext, which needs the same key. The migration reads the key only when there are secrets.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0019'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+_endpoints = sa.table(
+    "webhook_endpoints",
+    sa.column("seq", sa.Integer), sa.column("environment", sa.String),
+    sa.column("id", sa.String), sa.column("secret", sa.String),
+    sa.column("previous_secret", sa.String),
+)
+_SEALED = ("secret", "previous_secret")
+
+
+def _keys():  # type: ignore[no-untyped-def]
+    from kassa.config import load_settings
+    from kassa.sealing import operator_keys
+
+    handed = op.get_context().config.attributes.get("operator_keys")
+    return handed if handed is not None else operator_keys(load_settings())
+
+
+def _rewrite(change) -> None:  # type: ignore[no-untyped-def]
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(_endpoints)).mappings().all()
+    if not rows:
+        return
+    keys = _keys()
+    for row in rows:
+        values = {}
+        for column in _SEALED:
+            if row[column] is not None:
+                where = f"webhook_endpoints:{row['environment']}:{row['id']}:{column}"
+                new = change(keys, row[column], where)
+                if new != row[column]:
+                    values[column] = new
+        if values:
+            conn.execute(sa.update(_endpoints).where(_endpoints.c.seq == row["seq"])
+                         .values(**values))
+
+
+def _seal(keys, value: str, where: str) -> str:  # type: ignore[no-untyped-def]
+    from kassa.sealing import sealed_key_id
+
+    return value if sealed_key_id(value) is not None else keys.seal(value, where=where)
+
+
+def _unseal(keys, value: str, where: str) -> str:  # type: ignore[no-untyped-def]
+    from kassa.sealing import sealed_key_id
+
+    return value if sealed_key_id(value) is None else keys.open(value, where=where)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":  # SQLite does not enforce VARCHAR lengths
+        for column in _SEALED:
+            op.alter_column("webhook_endpoints", column, type_=sa.String(255),
+                            existing_type=sa.String(100))
+    _rewrite(_seal)
+
+
+def downgrade() -> None:
+    _rewrite(_unseal)
+    if op.get_bind().dialect.name == "postgresql":
+        for column in _SEALED:
+            op.alter_column("webhook_endpoints", column, type_=sa.String(100),
+                            existing_type=sa.String(255))
