@@ -295,6 +295,8 @@ def _retry_later(recording: Recording, invoice_id: str) -> None:
     """Enqueue the next charge of the retry schedule after the invoice's latest decline; it
     charges the customer's default method of that time (a card updated since is the one used)."""
     uow = recording.uow
+    if environment_settings.dunning_automation(uow.conn, uow.environment) is not None:
+        return  # Settings → Subscriptions names an active dunning automation: it retries
     schedule = environment_settings.invoicing(uow).payment_retry_hours
     declined = recording.declined(invoice_id)
     if declined > len(schedule):
