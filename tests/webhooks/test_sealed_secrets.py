@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import UTC, datetime
 import subprocess
 import sys
 
@@ -20,7 +21,7 @@ from kassa.config import SettingsError, load_settings
 from kassa.sealing import OperatorKeys, SealedSecretError, operator_keys, sealed_key_id
 from kassa.services.webhook_endpoints import reseal_secrets, unopenable_key_ids
 from kassa.store.migrate import alembic_config, current_revision, upgrade
-from kassa.store.tables import webhook_endpoints
+from kassa.store.tables import plan_versions, plans, webhook_endpoints
 from tests.conftest import API_VERSION_HEADERS, TEST_OPERATOR_KEY
 
 T0 = "2026-07-01T00:00:00Z"
@@ -173,7 +174,7 @@ def test_without_a_key_one_is_generated_into_the_key_file_and_kept(tmp_path) -> 
         operator_keys(load_settings(secret_key=None, secret_key_file=str(path), port=8002))
 
 
-def test_migration_0019_seals_plaintext_secrets_and_its_downgrade_opens_them(
+def test_migration_0019_seals_plaintext_secrets_backfills_plan_versions_and_reverts(
     kassa, engine
 ) -> None:
     config = alembic_config()
@@ -191,6 +192,10 @@ def test_migration_0019_seals_plaintext_secrets_and_its_downgrade_opens_them(
             "previous_secret, created_at, updated_at) VALUES ('whe_1', 'sandbox', "
             "'https://x.io', '[]', true, ?, NULL, '2026-07-01 00:00:00+00:00', "
             "'2026-07-01 00:00:00+00:00')".replace("?", f"'{plain}'"))
+        conn.execute(plans.insert().values(
+            environment="sandbox", id="pln_1", name="P", currency="USD",
+            items=[{"product_id": "prod_1"}], contract={}, billing={}, metadata={},
+            created_at=datetime(2026, 7, 1, tzinfo=UTC), updated_at=datetime(2026, 7, 2, tzinfo=UTC)))
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0019")
@@ -198,6 +203,10 @@ def test_migration_0019_seals_plaintext_secrets_and_its_downgrade_opens_them(
     stored = _stored(engine, "whe_1")
     assert stored["secret"].startswith("kassa1:") and "whsec_" not in stored["secret"]
     assert keys.open(stored["secret"], where="webhook_endpoints:sandbox:whe_1:secret") == plain
+    with engine.connect() as conn:  # each existing plan's items become its version 1
+        backfilled = conn.execute(select(plan_versions)).mappings().all()
+    assert [(v["plan_id"], v["number"], v["items"], v["created_at"]) for v in backfilled] == [
+        ("pln_1", 1, [{"product_id": "prod_1"}], datetime(2026, 7, 2, tzinfo=UTC))]
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0018")

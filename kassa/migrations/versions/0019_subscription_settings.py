@@ -1,4 +1,5 @@
-"""Webhook signing secrets sealed under the operator key (kassa.sealing).
+"""Webhook signing secrets sealed under the operator key (kassa.sealing); plan_versions, the
+history of each plan's item sets (every existing plan gets its current items as version 1).
 
 Revision ID: 0019
 Revises: 0018
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import kassa.store.types
 
 revision = '0019'
 down_revision = '0018'
@@ -67,7 +70,41 @@ def _unseal(keys, value: str, where: str) -> str:  # type: ignore[no-untyped-def
     return value if sealed_key_id(value) is None else keys.open(value, where=where)
 
 
+def _plan_versions_up() -> None:
+    op.create_table('plan_versions',
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('environment', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.String(length=80), nullable=False),
+    sa.Column('plan_id', sa.String(length=80), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('items', kassa.store.types.JSONDoc(), nullable=False),
+    sa.Column('created_at', kassa.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', kassa.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_plan_versions')),
+    sa.UniqueConstraint('environment', 'id', name=op.f('uq_plan_versions_environment_id')),
+    sa.UniqueConstraint('environment', 'plan_id', 'number', name=op.f('uq_plan_versions_environment_plan_id_number'))
+    )
+    from kassa.ids import new_id
+
+    plans = sa.table("plans", sa.column("environment", sa.String), sa.column("id", sa.String),
+                     sa.column("items", kassa.store.types.JSONDoc()),
+                     sa.column("updated_at", kassa.store.types.UTCDateTime()))
+    versions = sa.table("plan_versions", *(sa.column(n) for n in (
+        "environment", "id", "plan_id", "number")),
+        sa.column("items", kassa.store.types.JSONDoc()),
+        sa.column("created_at", kassa.store.types.UTCDateTime()),
+        sa.column("updated_at", kassa.store.types.UTCDateTime()))
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(plans)).mappings().all()
+    if rows:
+        conn.execute(sa.insert(versions), [
+            {"environment": r["environment"], "id": new_id("plv"), "plan_id": r["id"],
+             "number": 1, "items": r["items"], "created_at": r["updated_at"],
+             "updated_at": r["updated_at"]} for r in rows])
+
+
 def upgrade() -> None:
+    _plan_versions_up()
     if op.get_bind().dialect.name == "postgresql":  # SQLite does not enforce VARCHAR lengths
         for column in _SEALED:
             op.alter_column("webhook_endpoints", column, type_=sa.String(255),
@@ -76,6 +113,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('plan_versions')
     _rewrite(_unseal)
     if op.get_bind().dialect.name == "postgresql":
         for column in _SEALED:
