@@ -1,5 +1,6 @@
 """Webhook signing secrets sealed under the operator key (kassa.sealing); plan_versions, the
-history of each plan's item sets (every existing plan gets its current items as version 1).
+history of each plan's item sets (every existing plan gets its current items as version 1);
+credit_notes.credit_grant_expires_at.
 
 Revision ID: 0019
 Revises: 0018
@@ -105,6 +106,8 @@ def _plan_versions_up() -> None:
 
 def upgrade() -> None:
     _plan_versions_up()
+    with op.batch_alter_table('credit_notes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('credit_grant_expires_at', kassa.store.types.UTCDateTime(timezone=True), nullable=True))
     if op.get_bind().dialect.name == "postgresql":  # SQLite does not enforce VARCHAR lengths
         for column in _SEALED:
             op.alter_column("webhook_endpoints", column, type_=sa.String(255),
@@ -113,6 +116,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('credit_notes', schema=None) as batch_op:
+        batch_op.drop_column('credit_grant_expires_at')
     op.drop_table('plan_versions')
     _rewrite(_unseal)
     if op.get_bind().dialect.name == "postgresql":
