@@ -1,4 +1,5 @@
-"""The ``kassa`` command: serve, worker, database migrations, API keys and dashboard users."""
+"""The ``kassa`` command: serve, worker, database migrations, API keys, dashboard users and the
+operator key."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from kassa.cli_common import engine as _engine
 from kassa.cli_common import err
 from kassa.cli_common import settings as _settings
+from kassa.cli_secrets import check_operator_key, secrets_app
 from kassa.cli_users import users_app
 from kassa.config import Settings
 
@@ -37,6 +39,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(billing_app, name="billing")
 app.add_typer(fx_app, name="fx")
+app.add_typer(secrets_app, name="secrets")
 
 class Environment(str, Enum):
     sandbox = "sandbox"
@@ -87,6 +90,7 @@ def serve(
     settings = _settings(host=host, port=port, workers=workers, embedded_worker=worker)
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
+    check_operator_key(settings, kassa_app.engine)
     base = f"http://{settings.host}:{settings.port}"
     if keys.count_keys(kassa_app.engine) == 0:
         _, secret = keys.create_key(kassa_app.engine, "sandbox", "default sandbox key")
@@ -152,6 +156,7 @@ def worker_command(
     )
     kassa_app = build(settings)
     upgrade(kassa_app.engine)
+    check_operator_key(settings, kassa_app.engine)
     settle_heap()
     runner = Worker(kassa_app, concurrency=concurrency)
 

@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         30, ge=0, le=3650, description="Days before a term ends that subscription.ending_soon fires"
     )
 
+    # The operator key sealing secrets Kassa must read back (webhook signing secrets; kassa.sealing).
+    secret_key: SecretStr | None = Field(
+        None, description="The operator key (at least 32 characters) webhook signing secrets are "
+        "encrypted under; unset: the key in KASSA_SECRET_KEY_FILE, generated there on first need")
+    secret_key_previous: SecretStr | None = Field(
+        None, description="Earlier operator keys (comma-separated), only to read what they "
+        "sealed until 'kassa secrets rotate' has resealed it under KASSA_SECRET_KEY")
+    secret_key_file: str = Field(
+        "kassa-secret.key", description="Where the generated operator key is kept when "
+        "KASSA_SECRET_KEY is unset (created owner-only on first need)")
+
     # Channels (kassa.channels): unset means that channel fails every send, saying what to set.
     smtp_url: str | None = Field(
         None, repr=False,
@@ -103,6 +114,7 @@ class Settings(BaseSettings):
         "smtp_url", "slack_webhook_url", "twilio_account_sid", "twilio_auth_token", "twilio_from",
         "stripe_secret_key_production", "stripe_secret_key_sandbox",
         "stripe_webhook_secret_production", "stripe_webhook_secret_sandbox", "stripe_api_base",
+        "secret_key", "secret_key_previous",
         mode="before",
     )
     @classmethod
@@ -116,6 +128,23 @@ class Settings(BaseSettings):
 
         if value is not None:
             parse_smtp_url(value)  # its ValueError never quotes the URL (it may hold a password)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _operator_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (for example the output of "
+                             "python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("secret_key_previous")
+    @classmethod
+    def _previous_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(
+            0 < len(part.strip()) < 32 for part in value.get_secret_value().split(",")
+        ):
+            raise ValueError("each comma-separated key must be at least 32 characters")
         return value
 
     @field_validator("email_from")

@@ -26,6 +26,10 @@ POSTGRES_URL = os.environ.get("KASSA_TEST_POSTGRES_URL")
 # WeasyPrint takes about a fifth of a second per PDF: the suite renders an invoice's PDF at its
 # issue only where a test asks for it (tests/api/test_pdfs.py); a download renders it anyway.
 os.environ.setdefault("KASSA_RENDER_PDFS_ON_ISSUE", "false")
+# The operator key webhook secrets are sealed under (without it Kassa would generate a key file in
+# the working directory); tests of the key file itself pass secret_key=None.
+TEST_OPERATOR_KEY = "test-operator-key-0123456789abcdefghijklmnop"
+os.environ.setdefault("KASSA_SECRET_KEY", TEST_OPERATOR_KEY)
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 API_VERSION_HEADERS = {"Alguna-Version": "2026-04-01"}
 

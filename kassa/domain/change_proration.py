@@ -5,6 +5,10 @@ whole period was charged at its start, so the customer gets a credit for the unu
 old price and a charge for the same days at the new one. Arrears items are settled on the
 period-end invoice, split by version; metered usage is billed as measured; one-off items are
 charged once. Amounts follow ``kassa.domain.proration`` exactly (daily rate rounded, times days).
+
+The daily rates are those of the price actually billed for the period (``BilledAs``): escalated
+as the period's line was, less the price-level discount that followed it and the subscription's
+percentage discount; without a ``BilledAs``, the list price.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.domain.items import priced_items
+from kassa.domain.modifiers import discount_amount, escalate_price, escalation_factor
 from kassa.domain.money import ZERO, round_money
-from kassa.domain.periods import Period, period_containing
+from kassa.domain.periods import Period, months_between, period_containing
 from kassa.domain.pricing import PeriodInputs, price_from_dict, quote
 from kassa.domain.proration import daily_rate
 
@@ -51,6 +56,43 @@ def period_amount(item: Mapping[str, Any]) -> Decimal:
     return quote(price_from_dict(item["price"]), PeriodInputs(quantity=quantity)).amount
 
 
+@dataclass(frozen=True)
+class BilledAs:
+    """How a subscription's period lines are billed beyond the list price: escalated by
+    ``escalation`` by the months from ``contract_start`` to the period's start, less the
+    item's price-level discount, less the subscription's ``discount`` when it is a percentage
+    (a fixed-amount subscription discount is taken once per invoice, not per day). Each
+    discount is taken off the escalated line, as the period's invoice takes it (the
+    subscription's there off all its charges, rounded once: this can differ by a cent)."""
+
+    currency: str
+    contract_start: date | None = None
+    escalation: Mapping[str, Any] | None = None
+    discount: Mapping[str, Any] | None = None
+
+    def period_amount(self, item: Mapping[str, Any], period: Period) -> Decimal:
+        """What the period's line of ``item`` bills, net of its discounts, each rounded as the
+        invoice rounds it (the line, its discount line, the subscription discount)."""
+        months = (max(0, months_between(self.contract_start, period.start))
+                  if self.contract_start is not None else 0)
+        factor = escalation_factor(self.escalation, months)
+        metered = bool((self.escalation or {}).get("escalate_metered_unit_rates"))
+        price = escalate_price(price_from_dict(item["price"]), factor, metered=metered)
+        quantity = Decimal(item.get("quantity", 1))
+        line = round_money(quote(price, PeriodInputs(quantity=quantity)).amount, self.currency)
+        # Both discounts are taken off the line's amount, as the invoice takes them: the
+        # price's next to its line, the subscription's off the charges.
+        amount = line - round_money(discount_amount(item["price"].get("discount") or None,
+                                                    line, months), self.currency)
+        if self.discount and self.discount.get("type") == "percentage":
+            amount -= round_money(discount_amount(self.discount, line, months), self.currency)
+        return amount
+
+
+def _amount(item: Mapping[str, Any], period: Period, billed: BilledAs | None) -> Decimal:
+    return period_amount(item) if billed is None else billed.period_amount(item, period)
+
+
 def is_prorated(item: Mapping[str, Any] | None) -> bool:
     if item is None:
         return False
@@ -70,6 +112,7 @@ def change_proration(
     anchor: date,
     currency: str,
     at_period_start: bool = True,
+    billed: BilledAs | None = None,
 ) -> list[ProrationLine]:
     """Proration lines for switching from ``old_items`` to ``new_items`` on ``effective``.
 
@@ -85,16 +128,18 @@ def change_proration(
         after = new.get(key) if is_prorated(new.get(key)) else None
         if before is None and after is None:
             continue
-        old_amount = period_amount(before) if before else ZERO
-        new_amount = period_amount(after) if after else ZERO
         interval = (after or before)["price"]["billing_interval"]  # type: ignore[index]
         if before and after and before["price"]["billing_interval"] != interval:
-            lines += _one_sided(key, before, effective, anchor, currency, credit=True)
-            lines += _one_sided(key, after, effective, anchor, currency, credit=False)
+            lines += _one_sided(key, before, effective, anchor, currency, billed, credit=True)
+            lines += _one_sided(key, after, effective, anchor, currency, billed, credit=False)
             continue
-        if old_amount == new_amount or effective < anchor:
+        if effective < anchor:
             continue
         period = period_containing(anchor, interval, effective)
+        old_amount = _amount(before, period, billed) if before else ZERO
+        new_amount = _amount(after, period, billed) if after else ZERO
+        if old_amount == new_amount:
+            continue
         if not at_period_start and period.start == effective:
             continue
         remaining = (period.end - effective).days
@@ -115,13 +160,14 @@ def _one_sided(
     effective: date,
     anchor: date,
     currency: str,
+    billed: BilledAs | None,
     *,
     credit: bool,
 ) -> list[ProrationLine]:
     if effective < anchor:
         return []
-    amount = period_amount(item)
     period = period_containing(anchor, item["price"]["billing_interval"], effective)
+    amount = _amount(item, period, billed)
     remaining = (period.end - effective).days
     rate = daily_rate(amount, period, currency)
     zero = round_money(ZERO, currency)

@@ -129,3 +129,76 @@ def deep_merge(current: Any, patch: Any) -> Any:
             merged[key] = deep_merge(current.get(key), value) if key in current else value
         return merged
     return copy.deepcopy(patch)
+
+
+def _without_quantities(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` without its quantities (a seat count is the subscription's, not pricing)."""
+    bare = {k: v for k, v in item.items() if k != "quantity"}
+    if "items" in bare:
+        bare["items"] = [{k: v for k, v in child.items() if k != "quantity"}
+                         for child in bare["items"] or ()]
+    return bare
+
+
+def _with_quantities_of(plan_item: Mapping[str, Any], own: Mapping[str, Any]) -> Item:
+    """The plan's ``plan_item`` carrying the quantities the subscription's ``own`` has."""
+    result = copy.deepcopy(dict(plan_item))
+    if "quantity" in own:
+        result["quantity"] = own["quantity"]
+    if result.get("items"):
+        counts = {c["product_id"]: c["quantity"] for c in own.get("items") or ()
+                  if "quantity" in c}
+        for child in result["items"]:
+            if child["product_id"] in counts:
+                child["quantity"] = counts[child["product_id"]]
+    return result
+
+
+def reprice_from_plan(
+    current: Sequence[Mapping[str, Any]],
+    plan_sets: Sequence[Sequence[Mapping[str, Any]]],
+    latest: Sequence[Mapping[str, Any]],
+) -> tuple[list[Item], list[tuple[str, str]]]:
+    """The items a renewal with ``renewal.pricing: plan_latest`` takes: the plan's ``latest``
+    items, with the subscription's own overrides kept. Returns them and the keys kept.
+
+    An item of ``current`` is the plan's when, quantities aside, it equals the item with its
+    key in one of the plan's item sets (``plan_sets``, oldest first, ``latest`` among them): it
+    takes the latest item of its key (with its own quantities), or goes when the plan dropped
+    it. Any other item is the subscription's own (a price override, an addition) and is kept
+    wholesale. A key the plan had in an earlier set that ``current`` lacks was removed by the
+    subscription and stays removed.
+    """
+    plan_forms: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for item_set in plan_sets:
+        for item in item_set:
+            plan_forms.setdefault(key_of(item), []).append(_without_quantities(item))
+    latest_by_key = {key_of(item): item for item in latest}
+    current_keys = {key_of(item) for item in current}
+    earlier = {key_of(item) for item_set in plan_sets[:-1] for item in item_set}
+    removed = earlier - current_keys
+    result: list[Item] = []
+    kept: list[tuple[str, str]] = []
+    placed: set[tuple[str, str]] = set()
+    for plan_item in latest:
+        key = key_of(plan_item)
+        if key in removed:
+            continue
+        own = next((i for i in current if key_of(i) == key), None)
+        if own is None:
+            result.append(copy.deepcopy(dict(plan_item)))
+        elif _without_quantities(own) in plan_forms.get(key, []):
+            result.append(_with_quantities_of(plan_item, own))
+        else:
+            result.append(copy.deepcopy(dict(own)))
+            kept.append(key)
+        placed.add(key)
+    for own in current:
+        key = key_of(own)
+        if key in placed:
+            continue
+        if _without_quantities(own) in plan_forms.get(key, []) and key not in latest_by_key:
+            continue  # the plan's item, which the plan no longer has
+        result.append(copy.deepcopy(dict(own)))
+        kept.append(key)
+    return result, kept

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from pydantic import Field
+
 from kassa.resources.fields import DecimalString, ResponseSchema, Stored, Timestamp
 
 
@@ -27,6 +29,8 @@ class CreditNote(ResponseSchema):
     resolution: str | None
     refund_id: str | None
     credit_grant_id: str | None
+    credit_grant_expires_at: Timestamp | None = Field(
+        None, description="When the credit grant of a credit resolution expires (null: never)")
     applied_at: Timestamp | None
     voided_at: Timestamp | None
     created_at: Timestamp

@@ -22,6 +22,21 @@ class Plan(ResponseSchema):
     archived_at: Timestamp | None
 
 
+class PlanVersion(ResponseSchema):
+    """One item set a plan has had: number 1 at its creation, one more each time its items
+    changed (the last is its current items)."""
+
+    id: str
+    plan_id: str
+    number: int
+    items: list[dict[str, Any]]
+    created_at: Timestamp
+
+
+class PlanVersionList(ResponseSchema):
+    data: list[PlanVersion]
+
+
 class Bundle(ResponseSchema):
     id: str
     name: str

@@ -6,6 +6,8 @@ section through these models (``model_validate``) once, where the behaviour happ
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from kassa.resources.fields import ResponseSchema, Timestamp
@@ -63,6 +65,15 @@ class SubscriptionSettings(ResponseSchema):
         "KASSA_SUBSCRIPTION_ENDING_SOON_DAYS")
     renewal_notice_days_in_effect: int = Field(
         30, description="renewal_notice_days, or the installation's when that is null")
+    failed_payment_automation_id: str | None = Field(
+        None, description="Failed payment handling: the dunning automation (an automation of "
+        "this environment triggered by payment.failed). While it is active it handles every "
+        "failed payment, and the retry schedule of Settings → Invoicing (payment_retry_hours) "
+        "is not applied; while it is a draft or paused, or when this is null, the retry "
+        "schedule applies")
+    failed_payment_handling: Literal["automation", "retry_schedule"] = Field(
+        "retry_schedule", description="What handles a payment that fails now: the named "
+        "automation (it is active) or the retry schedule")
     updated_at: Timestamp | None = None
 
 

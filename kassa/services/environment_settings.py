@@ -24,7 +24,7 @@ from kassa.resources.settings import (
 )
 from kassa.services.context import Ctx
 from kassa.services.serialize import rfc3339
-from kassa.store.tables import environment_settings, plans
+from kassa.store.tables import automation_versions, automations, environment_settings, plans
 from kassa.store.uow import UnitOfWork
 
 S = TypeVar("S", bound=ResponseSchema)
@@ -82,10 +82,24 @@ def base_currency(uow: UnitOfWork) -> str:
     return currencies(uow.conn, uow.environment, uow.settings.default_currency).base_currency
 
 
+FAILED_PAYMENT_EVENT = "payment.failed"
+
+
+def dunning_automation(conn: Connection, environment: str) -> str | None:
+    """The automation handling failed payments now: the one Settings → Subscriptions names,
+    while it is active (None: the retry schedule handles them)."""
+    named = read(conn, environment, SubscriptionSettings).failed_payment_automation_id
+    if named is None:
+        return None
+    status = conn.execute(select(automations.c.status).where(
+        automations.c.environment == environment, automations.c.id == named)).scalar()
+    return named if status == "active" else None
+
+
 def get_settings(ctx: Ctx, section: str) -> dict[str, Any]:
     """A section as the API shows it."""
     with ctx.uow(read_only=True) as uow:
-        return _view(ctx, read(uow.conn, uow.environment, SECTIONS[section]))
+        return _view(ctx, uow.conn, read(uow.conn, uow.environment, SECTIONS[section]))
 
 
 def update_settings(ctx: Ctx, section: str, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,13 +113,15 @@ def update_settings(ctx: Ctx, section: str, changes: Mapping[str, Any]) -> dict[
             given[name] = {**given[name], **value} if nested else value
         if "available_plan_ids" in changes:
             _check_plans(uow, given["available_plan_ids"])
+        if changes.get("failed_payment_automation_id") is not None:
+            _check_dunning(uow, changes["failed_payment_automation_id"])
         _write(uow, section, given)
-        view = _view(ctx, read(uow.conn, uow.environment, model))
+        view = _view(ctx, uow.conn, read(uow.conn, uow.environment, model))
         uow.commit()
     return view
 
 
-def _view(ctx: Ctx, values: ResponseSchema) -> dict[str, Any]:
+def _view(ctx: Ctx, conn: Connection, values: ResponseSchema) -> dict[str, Any]:
     if isinstance(values, CurrencySettings):
         return _currency_view(ctx, values)
     data = values.model_dump(mode="json")
@@ -113,6 +129,8 @@ def _view(ctx: Ctx, values: ResponseSchema) -> dict[str, Any]:
         days = values.renewal_notice_days
         data["renewal_notice_days_in_effect"] = (
             ctx.settings.subscription_ending_soon_days if days is None else days)
+        handled = dunning_automation(conn, ctx.environment) is not None
+        data["failed_payment_handling"] = "automation" if handled else "retry_schedule"
     return data
 
 
@@ -121,6 +139,44 @@ def _currency_view(ctx: Ctx, values: CurrencySettings) -> dict[str, Any]:
     base = values.base_currency or ctx.settings.default_currency
     return {"base_currency": base, "settlement_currency": values.settlement_currency or base,
             "updated_at": values.updated_at}
+
+
+def dunning_candidates(ctx: Ctx) -> list[dict[str, Any]]:
+    """The automations Settings → Subscriptions may name for failed payments (their latest
+    version is triggered by payment.failed): id, name and status, by name."""
+    with ctx.uow(read_only=True) as uow:
+        rows = uow.conn.execute(select(
+            automations.c.id, automations.c.name, automations.c.status,
+            automation_versions.c.definition,
+        ).join(automation_versions,
+               (automations.c.environment == automation_versions.c.environment)
+               & (automations.c.latest_version_id == automation_versions.c.id))
+            .where(automations.c.environment == uow.environment)
+            .order_by(automations.c.name, automations.c.seq)).all()
+    return [{"id": r.id, "name": r.name, "status": r.status} for r in rows
+            if _is_dunning_trigger(r.definition.get("trigger") or {})]
+
+
+def _is_dunning_trigger(trigger: Mapping[str, Any]) -> bool:
+    return trigger.get("type") == "event" and trigger.get("event") == FAILED_PAYMENT_EVENT
+
+
+def _check_dunning(uow: UnitOfWork, automation_id: str) -> None:
+    """The named automation is this environment's and its latest version (a draft may be named
+    before it is activated) is triggered by payment.failed."""
+    field = "failed_payment_automation_id"
+    latest = uow.conn.execute(select(automation_versions.c.definition).join(
+        automations, (automations.c.environment == automation_versions.c.environment)
+        & (automations.c.latest_version_id == automation_versions.c.id),
+    ).where(automations.c.environment == uow.environment,
+            automations.c.id == automation_id)).scalar()
+    if latest is None:
+        raise InvalidRequest(f"Automation {automation_id!r} is not an automation of this "
+                             "environment.", field=field)
+    if not _is_dunning_trigger(latest.get("trigger") or {}):
+        raise InvalidRequest(f"Automation {automation_id!r} is not triggered by "
+                             f"{FAILED_PAYMENT_EVENT}; a dunning automation must be.",
+                             field=field)
 
 
 def _check_plans(uow: UnitOfWork, plan_ids: list[str]) -> None:

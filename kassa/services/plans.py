@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.engine import RowMapping
 
 from kassa.domain.errors import Conflict, InvalidRequest
 from kassa.ids import new_id
 from kassa.resources import renderer
-from kassa.resources.plans import Bundle, Plan
+from kassa.resources.plans import Bundle, Plan, PlanVersion
 from kassa.services.common import (
     archive_object,
     get_object,
@@ -30,7 +30,7 @@ from kassa.store.queries import (
     in_filter,
     live_by_default,
 )
-from kassa.store.tables import bundles, plans
+from kassa.store.tables import bundles, plan_versions, plans
 from kassa.store.uow import UnitOfWork
 
 
@@ -72,17 +72,50 @@ def create_plan(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         view = insert_object(uow, plans, row, what="plan", view=renderer(Plan),
                              event="plan.created")
+        _add_version(uow, plan_id, items)
         uow.commit()
     return view
 
 
+def _add_version(uow: UnitOfWork, plan_id: str, items: list[dict[str, Any]]) -> None:
+    """Record ``items`` as the plan's next item set."""
+    number = uow.conn.execute(select(func.coalesce(func.max(plan_versions.c.number), 0)).where(
+        plan_versions.c.environment == uow.environment,
+        plan_versions.c.plan_id == plan_id)).scalar_one()
+    uow.conn.execute(insert(plan_versions).values(
+        environment=uow.environment, id=new_id("plv"), plan_id=plan_id, number=number + 1,
+        items=items, created_at=uow.now, updated_at=uow.now))
+
+
+def plan_item_sets(conn: Connection, environment: str, plan_id: str) -> list[list[dict]]:
+    """Every item set the plan has had, oldest first (the last is its current items)."""
+    return [list(items) for items in conn.execute(
+        select(plan_versions.c["items"]).where(
+            plan_versions.c.environment == environment, plan_versions.c.plan_id == plan_id)
+        .order_by(plan_versions.c.number)).scalars()]
+
+
+def list_plan_versions(ctx: Ctx, plan_id: str) -> list[dict[str, Any]]:
+    """The plan's item sets, oldest first (``GET /plans/{id}/versions``)."""
+    with ctx.uow(read_only=True) as uow:
+        get_row(uow.conn, plans, uow.environment, plan_id, what="Plan")
+        rows = uow.conn.execute(select(plan_versions).where(
+            plan_versions.c.environment == uow.environment, plan_versions.c.plan_id == plan_id)
+            .order_by(plan_versions.c.number)).mappings().all()
+    view = renderer(PlanVersion)
+    return [view(row) for row in rows]
+
+
 def update_plan(ctx: Ctx, plan_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Existing subscriptions keep the items they were created with (they hold their own)."""
+    """Existing subscriptions keep the items they were created with (they hold their own); new
+    items are the plan's next item set (``GET /plans/{id}/versions``)."""
 
     def prepare(uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]) -> None:
         if "items" in values:
             values["items"] = fill_bundle_defaults(uow.conn, uow.environment, values["items"])
             check_items(uow.conn, uow.environment, values["items"])
+            if values["items"] != row["items"]:
+                _add_version(uow, plan_id, values["items"])
 
     return update_object(ctx, plans, plan_id, changes, what="Plan", view=renderer(Plan),
                          event="plan.updated", prepare=prepare)

@@ -24,7 +24,9 @@ from kassa.ids import new_id
 from kassa.queue import Job
 from kassa.queue.retry import RetryPolicy
 from kassa.queue.runner import JobResult
+from kassa.sealing import operator_keys
 from kassa.services.context import Ctx
+from kassa.services.webhook_endpoints import open_secret
 from kassa.services.webhook_messages import DELIVER_JOB
 from kassa.store.queries import among
 from kassa.store.tables import webhook_attempts, webhook_endpoints, webhook_messages
@@ -77,11 +79,14 @@ def prefetch(ctx: Ctx, jobs: list[Job]) -> dict[str, Any]:
     return {j.id: rows.get(str(j.payload["message_id"]), _MISSING) for j in jobs}
 
 
-def _secrets(row: RowMapping) -> list[str]:
-    signing = [row["secret"]]
+def _secrets(ctx: Ctx, row: RowMapping) -> list[str]:
+    """The endpoint's signing secrets, opened here, just before signing (SealedSecretError when
+    the operator key cannot open them: the attempt fails rather than sign with anything else)."""
+    keys = operator_keys(ctx.settings)
+    signing = [open_secret(keys, row, "secret", row["endpoint_id"])]
     expires = row["previous_secret_expires_at"]
     if row["previous_secret"] and expires is not None and expires > utcnow():
-        signing.append(row["previous_secret"])
+        signing.append(open_secret(keys, row, "previous_secret", row["endpoint_id"]))
     return signing
 
 
@@ -117,7 +122,7 @@ def deliver(ctx: Ctx, job: Job) -> JobResult:
     body = row["body"].encode()
     # Real time: receivers compare it with their own clock (Standard Webhooks allows 5 minutes).
     timestamp = int(utcnow().timestamp())
-    headers = signature_headers(message_id, timestamp, body, _secrets(row))
+    headers = signature_headers(message_id, timestamp, body, _secrets(ctx, row))
     attempted_at = ctx.clock.now()
     require_public = ctx.environment == "production" and not ctx.settings.webhook_allow_private
     result = ctx.outbound.post(row["url"], body, headers, require_public=require_public,

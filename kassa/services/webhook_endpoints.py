@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.engine import RowMapping
 
 from kassa.clock import utcnow
@@ -19,6 +19,7 @@ from kassa.resources.webhooks import (
     WebhookEndpointDeleted,
     WebhookEndpointWithSecret,
 )
+from kassa.sealing import OperatorKeys, operator_keys, sealed_key_id
 from kassa.services.common import list_objects
 from kassa.services.context import Ctx
 from kassa.services.webhook_messages import create_test_message
@@ -69,6 +70,23 @@ def _checked_event_types(event_types: Sequence[str] | None) -> list[str]:
     return names
 
 
+def secret_place(environment: str, endpoint_id: str, column: str) -> str:
+    """Where a sealed endpoint secret belongs (its associated data): it opens only there."""
+    return f"webhook_endpoints:{environment}:{endpoint_id}:{column}"
+
+
+def seal_secret(keys: OperatorKeys, environment: str, endpoint_id: str, column: str,
+                plaintext: str) -> str:
+    return keys.seal(plaintext, where=secret_place(environment, endpoint_id, column))
+
+
+def open_secret(keys: OperatorKeys, row: Mapping[str, Any], column: str,
+                endpoint_id: str | None = None) -> str:
+    """The plaintext of ``row[column]`` (``endpoint_id`` when the row's ``id`` is another's)."""
+    where = secret_place(row["environment"], endpoint_id or row["id"], column)
+    return keys.open(row[column], where=where)
+
+
 def _get(ctx_conn: Any, environment: str, endpoint_id: str, *, lock: bool = False) -> RowMapping:
     return get_row(ctx_conn, webhook_endpoints, environment, endpoint_id,
                    what="Webhook endpoint", for_update=lock)
@@ -78,15 +96,18 @@ def create_endpoint(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     """Create an endpoint; the response is the only one that shows its secret."""
     url = _checked_url(ctx, data["url"])
     event_types = _checked_event_types(data.get("event_types"))
+    keys = operator_keys(ctx.settings)
+    secret = generate_secret()
     with ctx.uow() as uow:
+        endpoint_id = new_id("whe")
         row = {
             "environment": uow.environment,
-            "id": new_id("whe"),
+            "id": endpoint_id,
             "url": url,
             "description": data.get("description"),
             "event_types": event_types,
             "enabled": bool(data.get("enabled", True)),
-            "secret": generate_secret(),
+            "secret": seal_secret(keys, uow.environment, endpoint_id, "secret", secret),
             "previous_secret": None,
             "previous_secret_expires_at": None,
             "created_at": uow.now,
@@ -94,7 +115,7 @@ def create_endpoint(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
         }
         uow.conn.execute(webhook_endpoints.insert(), row)
         uow.commit()
-    return render(WebhookEndpointWithSecret, row)
+    return render(WebhookEndpointWithSecret, {**row, "secret": secret})
 
 
 def get_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
@@ -152,18 +173,21 @@ def delete_endpoint(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
 
 def rotate_secret(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
     """A new secret, returned once; the previous one also signs for 24 hours."""
+    keys = operator_keys(ctx.settings)
+    secret = generate_secret()
     with ctx.uow() as uow:
         row = dict(_get(uow.conn, uow.environment, endpoint_id, lock=True))
+        env, previous = uow.environment, open_secret(keys, row, "secret")
         values = {
-            "secret": generate_secret(),
-            "previous_secret": row["secret"],
+            "secret": seal_secret(keys, env, endpoint_id, "secret", secret),
+            "previous_secret": seal_secret(keys, env, endpoint_id, "previous_secret", previous),
             # Real time: how long receivers get to switch is not a sandbox-clock matter.
             "previous_secret_expires_at": utcnow() + PREVIOUS_SECRET_GRACE,
             "updated_at": uow.now,
         }
         update_row(uow.conn, webhook_endpoints, uow.environment, endpoint_id, values)
         uow.commit()
-    return render(WebhookEndpointWithSecret, {**row, **values})
+    return render(WebhookEndpointWithSecret, {**row, **values, "secret": secret})
 
 
 def send_test(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
@@ -173,3 +197,40 @@ def send_test(ctx: Ctx, endpoint_id: str) -> dict[str, Any]:
         view = create_test_message(uow, endpoint)
         uow.commit()
     return view
+
+
+SEALED_COLUMNS = ("secret", "previous_secret")
+
+
+def unopenable_key_ids(conn: Connection, keys: OperatorKeys) -> set[str]:
+    """The operator key ids stored secrets are sealed under that ``keys`` lacks ("plaintext"
+    for a secret not sealed at all): what ``kassa serve`` and ``kassa worker`` refuse to start
+    with, rather than fail every delivery later."""
+    found: set[str] = set()
+    rows = conn.execute(select(webhook_endpoints.c.secret, webhook_endpoints.c.previous_secret))
+    for row in rows:
+        for value in row:
+            if value is not None:
+                found.add(sealed_key_id(value) or "plaintext")
+    return found - keys.key_ids
+
+
+def reseal_secrets(conn: Connection, keys: OperatorKeys) -> int:
+    """Seal every stored endpoint secret under the current operator key (after a rotation; also
+    seals plaintext ones); returns how many values changed. The caller commits."""
+    changed = 0
+    table = webhook_endpoints
+    rows = conn.execute(select(table.c.seq, table.c.environment, table.c.id,
+                               *(table.c[name] for name in SEALED_COLUMNS))).mappings().all()
+    for row in rows:
+        values = {}
+        for column in SEALED_COLUMNS:
+            value = row[column]
+            if value is None or not keys.needs_resealing(value):
+                continue
+            plaintext = value if sealed_key_id(value) is None else open_secret(keys, row, column)
+            values[column] = seal_secret(keys, row["environment"], row["id"], column, plaintext)
+        if values:
+            conn.execute(update(table).where(table.c.seq == row["seq"]).values(**values))
+            changed += len(values)
+    return changed

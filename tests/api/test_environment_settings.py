@@ -15,7 +15,8 @@ INVOICING = {"payment_terms": "due_on_receipt", "auto_issue": True, "auto_pay": 
                                  "cancellation_scheduled": False, "renewal_notice": False},
              "updated_at": None}
 SUBSCRIPTIONS = {"auto_renew": True, "renewal_notice_days": None,
-                 "renewal_notice_days_in_effect": 30, "updated_at": None}
+                 "renewal_notice_days_in_effect": 30, "failed_payment_automation_id": None,
+                 "failed_payment_handling": "retry_schedule", "updated_at": None}
 PORTAL = {
     "plan_overview_settings": {"show_section": True, "allow_subscription_cancel": False,
                                "allow_plan_change": False},

@@ -34,7 +34,7 @@ def test_invoicing_defaults_saved_and_read_back(server, admin, sandbox_api) -> N
     got = sandbox_api.get("/settings/invoicing").json()
     assert (got["payment_terms"], got["auto_issue"], got["auto_pay"],
             got["payment_retry_hours"]) == ("net_30", True, True, [24, 72])
-    admin.reload()
+    _open(admin, "Subscriptions")
     expect(admin.get_by_label("Retry schedule (hours after each decline)")).to_have_value("24, 72")
     expect(admin.get_by_label("Payment terms")).to_have_value("net_30")
 
@@ -53,7 +53,7 @@ def test_customer_emails_saved_and_read_back(server, admin, sandbox_api) -> None
     assert got["send_invoice_emails"] is True
     assert got["customer_emails"] == {"payment_receipt": False, "payment_failed": True,
                                       "cancellation_scheduled": False, "renewal_notice": True}
-    admin.reload()
+    _open(admin, "Subscriptions")
     expect(admin.get_by_role("switch", name="Renewal notices")).to_be_checked()
     expect(admin.get_by_role("switch", name="Payment receipts")).not_to_be_checked()
     admin.get_by_role("switch", name="Renewal notices").uncheck()
@@ -91,6 +91,37 @@ def test_subscription_defaults_saved_and_read_back(server, admin, sandbox_api) -
     expect(admin.get_by_role("status")).to_have_text("Saved the Subscriptions settings.")
     got = sandbox_api.get("/settings/subscriptions").json()
     assert (got["auto_renew"], got["renewal_notice_days"]) == (False, 14)
+
+
+def test_the_dunning_automation_is_chosen_by_name(server, admin, sandbox_api) -> None:
+    made = sandbox_api.post("/automations", json={
+        "name": "Dunning", "trigger": {"type": "event", "event": "payment.failed"},
+        "steps": [{"type": "action", "action": "retry_payment"}]})
+    assert made.status_code == 201, made.text
+    other = sandbox_api.post("/automations", json={
+        "name": "Welcome", "trigger": {"type": "event", "event": "customer.created"},
+        "steps": [{"type": "action", "action": "create_task", "message": "hi"}]}).json()
+    _open(admin, "Subscriptions")
+    choice = admin.get_by_label("Dunning automation")
+    expect(choice.locator("option")).to_have_text(
+        ["None: the retry schedule of Settings → Invoicing", "Dunning (draft)"])
+    choice.select_option(label="Dunning (draft)")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Subscriptions settings.")
+    expect(admin.locator("#failed-hint")).to_contain_text("until the named automation is active")
+    got = sandbox_api.get("/settings/subscriptions").json()
+    assert (got["failed_payment_automation_id"], got["failed_payment_handling"]) == (
+        made.json()["id"], "retry_schedule")
+    assert sandbox_api.post(f"/automations/{made.json()['id']}/activate").status_code == 200
+    _open(admin, "Subscriptions")
+    expect(admin.get_by_label("Dunning automation")).to_have_value(made.json()["id"])
+    expect(admin.locator("#failed-hint")).to_contain_text(
+        "Failed payments are handled by this automation now")
+    assert other["id"] not in admin.content()
+    admin.get_by_label("Dunning automation").select_option(value="")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_role("status")).to_have_text("Saved the Subscriptions settings.")
+    assert sandbox_api.get("/settings/subscriptions").json()["failed_payment_automation_id"] is None
 
 
 def test_customer_portal_saved_and_read_back(server, admin, sandbox_api) -> None:

@@ -46,7 +46,8 @@ def credit_note_pdf(note_id: str, ctx: EnvCtx) -> Response:
 def apply_credit_note(note_id: str, body: CreditNoteApply, ctx: EnvCtx) -> dict[str, Any]:
     """``refund`` to the original payment, or ``credit`` (off the amount due, the rest to the
     customer's credit balance)."""
-    return credit_notes.apply_credit_note(ctx, note_id, body.resolution)
+    return credit_notes.apply_credit_note(ctx, note_id, body.resolution,
+                                          expires_at=body.credit_grant_expires_at)
 
 
 @router.post("/credit-notes/{note_id}/void", response_model=CreditNote)

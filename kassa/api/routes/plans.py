@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from kassa.api.deps import EnvCtx, Listing, page_body
 from kassa.api.schemas.common import ListResponse
 from kassa.api.schemas.plans import BundleCreate, BundleUpdate, PlanCreate, PlanUpdate
-from kassa.resources.plans import Bundle, Plan
+from kassa.resources.plans import Bundle, Plan, PlanVersionList
 from kassa.services import plans
 
 router = APIRouter(tags=["plans and bundles"])
@@ -34,6 +34,13 @@ def get_plan(plan_id: str, ctx: EnvCtx) -> dict[str, Any]:
 def update_plan(plan_id: str, body: PlanUpdate, ctx: EnvCtx) -> dict[str, Any]:
     """Existing subscriptions keep their own items; new subscriptions get the new ones."""
     return plans.update_plan(ctx, plan_id, body.data())
+
+
+@router.get("/plans/{plan_id}/versions", response_model=PlanVersionList)
+def list_plan_versions(plan_id: str, ctx: EnvCtx) -> dict[str, Any]:
+    """The plan's item sets, oldest first: one more each time its items change (a subscription
+    whose renewal.pricing is plan_latest renews onto the last)."""
+    return {"data": plans.list_plan_versions(ctx, plan_id)}
 
 
 @router.delete("/plans/{plan_id}", response_model=Plan)

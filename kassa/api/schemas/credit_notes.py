@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from kassa.api.schemas.common import NonNegativeMoney, Schema, problem
+from kassa.api.schemas.common import Instant, NonNegativeMoney, Schema, problem
 
 CreditReason = Literal[
     "duplicate", "fraudulent", "order_change", "product_unsatisfactory", "service_issue",
@@ -33,6 +33,9 @@ class CreditNoteCreate(Schema):
         None, description="Apply the note at once, in the same request: refund to the "
         "original payment, or store as credit (as POST /credit-notes/{id}/apply does); "
         "omitted, the note stays a draft")
+    credit_grant_expires_at: Instant | None = Field(
+        None, description="When the credit left over for the customer's balance expires "
+        "(a credit resolution's grant; later than now); omitted: never")
 
     @model_validator(mode="after")
     def _one(self) -> CreditNoteCreate:
@@ -43,3 +46,5 @@ class CreditNoteCreate(Schema):
 
 class CreditNoteApply(Schema):
     resolution: Resolution
+    credit_grant_expires_at: Instant | None = Field(
+        None, description="When the credit grant expires (credit only; replaces the note's)")

@@ -14,6 +14,7 @@ from kassa.api.schemas.subscriptions import PaymentTerms
 RetryHours = Annotated[Integer, Field(ge=1, le=24 * 30, description="1 hour to 30 days")]
 NoticeDays = Annotated[Integer, Field(ge=0, le=3650)]
 PlanId = Annotated[str, Field(min_length=1, max_length=80)]
+AutomationId = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class SettingsPatch(Schema):
@@ -61,6 +62,9 @@ class SubscriptionSettingsUpdate(SettingsPatch):
     auto_renew: Flag | None = None
     renewal_notice_days: NoticeDays | None = Field(
         None, description="null: back to the installation's KASSA_SUBSCRIPTION_ENDING_SOON_DAYS")
+    failed_payment_automation_id: AutomationId | None = Field(
+        None, description="The dunning automation (triggered by payment.failed) that handles "
+        "failed payments while it is active; null: the retry schedule of Settings → Invoicing")
 
 
 class PlanOverviewUpdate(SettingsPatch):

@@ -54,6 +54,10 @@ class Renewal(Schema):
     auto_renew: Flag = True
     duration_months: Months | None = Field(None, description="Defaults to the contract's")
     period_type: PeriodType | None = None
+    pricing: Literal["keep", "plan_latest"] | None = Field(
+        None, description="At each renewal: keep (the default) the subscription's items, or "
+        "plan_latest: a new version from its plan's current items, effective at the renewal "
+        "date, the subscription's own overrides kept")
 
 
 class NewRenewal(Renewal):

@@ -16,7 +16,8 @@ invoice open until ``settle_payment`` brings the outcome (a provider's webhook).
 
 A declined payment is charged again on the environment's retry schedule (Settings → Invoicing,
 ``payment_retry_hours``; none by default): after the invoice's n-th declined payment, a collect
-job waits the schedule's n-th interval. ``COLLECT_RETRY`` is another thing: it reruns a job that
+job waits the schedule's n-th interval; not while Settings → Subscriptions names an active
+dunning automation, which then does the retrying. ``COLLECT_RETRY`` is another thing: it reruns a job that
 could not reach the processor or record its answer, with the same payment and idempotency key.
 """
 
@@ -295,6 +296,8 @@ def _retry_later(recording: Recording, invoice_id: str) -> None:
     """Enqueue the next charge of the retry schedule after the invoice's latest decline; it
     charges the customer's default method of that time (a card updated since is the one used)."""
     uow = recording.uow
+    if environment_settings.dunning_automation(uow.conn, uow.environment) is not None:
+        return  # Settings → Subscriptions names an active dunning automation: it retries
     schedule = environment_settings.invoicing(uow).payment_retry_hours
     declined = recording.declined(invoice_id)
     if declined > len(schedule):

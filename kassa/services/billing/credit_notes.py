@@ -5,6 +5,7 @@ never more than what was paid and not yet refunded."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +63,7 @@ def create_credit_note(ctx: Ctx, data: Mapping[str, Any]) -> dict[str, Any]:
     same transaction, so a note that cannot be applied is not left behind as a draft."""
     resolution = data.get("resolution")
     with ctx.uow() as uow:
+        _check_expiry(uow, data.get("credit_grant_expires_at"), resolution)
         row = _draft(uow, data)
         if resolution is not None:
             _apply(uow, row, resolution)
@@ -131,6 +133,7 @@ def _draft(uow: UnitOfWork, data: Mapping[str, Any]) -> dict[str, Any]:
         "resolution": None,
         "refund_id": None,
         "credit_grant_id": None,
+        "credit_grant_expires_at": data.get("credit_grant_expires_at"),
         "applied_at": None,
         "voided_at": None,
         "created_at": uow.now,
@@ -167,14 +170,36 @@ def _save(uow: UnitOfWork, note: dict[str, Any], values: Mapping[str, Any]) -> N
     note.update(values)
 
 
-def apply_credit_note(ctx: Ctx, note_id: str, resolution: str) -> dict[str, Any]:
+def _check_expiry(uow: UnitOfWork, expires_at: datetime | None, resolution: str | None) -> None:
+    """A credit grant's expiry is later than now, and only a credit resolution makes a grant."""
+    field = "credit_grant_expires_at"
+    if expires_at is None:
+        return
+    if resolution == "refund":
+        raise InvalidRequest("A refund makes no credit grant; give credit_grant_expires_at "
+                             "only with the credit resolution.", field=field)
+    if expires_at <= uow.now:
+        raise InvalidRequest("The credit grant would expire before it is made; give an "
+                             "instant later than now.", field=field)
+
+
+def apply_credit_note(ctx: Ctx, note_id: str, resolution: str, *,
+                      expires_at: datetime | None = None) -> dict[str, Any]:
     """``refund``: back to the invoice's payments (latest first), asked of the processor by a
     ``refund_payment`` job once this commits (see ``refunds``); ``credit``: off what is still
-    due on the invoice, the rest to the customer's credit balance."""
+    due on the invoice, the rest to the customer's credit balance (a grant expiring at
+    ``expires_at``, else at the note's ``credit_grant_expires_at``, else never)."""
     with ctx.uow() as uow:
         note = load_note(uow, note_id)
         if note["status"] != "draft":
             raise InvalidTransition(f"Credit note {note_id} is {note['status']}; only a draft can be applied.")
+        _check_expiry(uow, expires_at, resolution)
+        if expires_at is not None:
+            _save(uow, note, {"credit_grant_expires_at": expires_at})
+        elif resolution == "refund" and note["credit_grant_expires_at"] is not None:
+            _save(uow, note, {"credit_grant_expires_at": None})  # a refund makes no grant
+        else:
+            _check_expiry(uow, note["credit_grant_expires_at"], resolution)
         _apply(uow, note, resolution)
         view = render(CreditNote, note)
         uow.commit()
@@ -233,15 +258,20 @@ def _refund(uow: UnitOfWork, note: dict[str, Any], invoice: inv.Invoice, number:
         left -= part
         if left <= 0:
             break
+    # Not credited on the invoice yet: a pending refund counts once it succeeded
+    # (``record_refunded``); the payment counts it at once, so nothing refunds it twice.
     _save(uow, note, {"status": "pending_refund", "resolution": "refund", "number": number,
                       "refund_id": refund_ids[0], "applied_at": uow.now})
-    inv.save(uow, invoice.credited(amount, refund=True))
     payments.refund_later(uow, note["id"])
 
 
 def record_refunded(uow: UnitOfWork, note: dict[str, Any], status: str) -> None:
     """The outcome of a note's refunds (the ``refund_payment`` job): ``applied`` once every
-    refund succeeded, else still ``pending_refund``."""
+    refund succeeded, and only then credited on its invoice; else still ``pending_refund``
+    (counted nowhere as credited)."""
+    if status == "applied" and note["status"] == "pending_refund":
+        invoice = inv.load(uow, note["invoice_id"], for_update=True)
+        inv.save(uow, invoice.credited(note["amount"], refund=True))
     _save(uow, note, {"status": status})
     uow.emit("credit_note.applied", render(CreditNote, note))
 
@@ -259,7 +289,8 @@ def _credit(uow: UnitOfWork, note: dict[str, Any], invoice: inv.Invoice, number:
     if amount - off_invoice > 0:
         grant = credits.add_grant(
             uow, invoice.customer_id, amount - off_invoice, currency=note["currency"],
-            reason=f"Credit note {number}", source="credit_note")
+            reason=f"Credit note {number}", source="credit_note",
+            expires_at=note["credit_grant_expires_at"])
         grant_id = grant["id"]
     _save(uow, note, {"status": "applied", "resolution": "credit", "number": number,
                       "credit_grant_id": grant_id, "applied_at": uow.now})

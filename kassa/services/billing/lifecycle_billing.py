@@ -21,7 +21,12 @@ from sqlalchemy import select
 
 from kassa.domain.billing.boundary import LineDraft, midnight
 from kassa.domain.billing.totals import tax_line
-from kassa.domain.change_proration import change_proration, is_prorated, period_amount
+from kassa.domain.change_proration import (
+    BilledAs,
+    change_proration,
+    is_prorated,
+    period_amount,
+)
 from kassa.domain.contracts import utc_date
 from kassa.domain.fx import Conversion
 from kassa.domain.items import priced_items
@@ -65,6 +70,12 @@ def on_end(uow: UnitOfWork, sub: Subscription) -> Subscription:
     return bill_due(uow, sub)
 
 
+def billed_as(sub: Subscription) -> BilledAs:
+    """How ``sub``'s period lines are billed (escalation, discounts): what its prorations,
+    pauses and resumes prorate."""
+    return BilledAs(sub.currency, sub.contract_start, sub.price_escalation, sub.discount)
+
+
 def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequence[Mapping],
                           new_items: Sequence[Mapping], at: datetime, version: Version,
                           *, immediate: bool) -> None:
@@ -82,7 +93,7 @@ def on_version_takes_over(uow: UnitOfWork, sub: Subscription, old_items: Sequenc
     if version.proration != "none":
         for line in change_proration(
             old_items, new_items, effective=utc_date(at), anchor=sub.billing_anchor,
-            currency=currency, at_period_start=immediate,
+            currency=currency, at_period_start=immediate, billed=billed_as(sub),
         ):
             period = (line.covers.start, line.covers.end)
             details = {"period_days": line.period.days, "days": line.remaining_days,
@@ -205,7 +216,7 @@ def _rest_of_period(sub: Subscription, items: Sequence[Mapping], at: datetime, *
         days = (period.end - today).days
         if credit and today == period.start:
             days = period.days  # paused before the day began: the whole period comes back
-        rate = daily_rate(period_amount(child), period, sub.currency)
+        rate = daily_rate(billed_as(sub).period_amount(child, period), period, sub.currency)
         amount: Decimal = rate * days
         if not amount:
             continue

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from kassa.domain.change_proration import change_proration, totals
+from kassa.domain.change_proration import BilledAs, change_proration, totals
 from kassa.domain.contracts import midnight, resolve_effective, utc_date
 from kassa.domain.money import decimal_str, round_money
 from kassa.domain.subscription import Subscription, Version, replaced
@@ -40,6 +40,7 @@ def proration_view(
         anchor=sub.billing_anchor,
         currency=currency,
         at_period_start=at == now,
+        billed=BilledAs(currency, sub.contract_start, sub.price_escalation, sub.discount),
     )
     if behaviour == "none":
         lines = []

@@ -3,8 +3,10 @@
 1. a published version whose ``effective_at`` has come takes over (``subscription.version.updated``);
 2. a paused subscription whose ``resume_at`` has come resumes (``subscription.updated``);
 3. a scheduled cancellation takes effect (``subscription.canceled``) and nothing else follows;
-4. at the end of the contract term it renews (``subscription.updated``) or, without renewal,
-   ends (``subscription.canceled``);
+4. at the end of the contract term it renews (``subscription.updated``; with
+   ``renewal.pricing: plan_latest`` also a new version from the plan's current items taking over
+   at the renewal date, ``subscription.version.updated``) or, without renewal, ends
+   (``subscription.canceled``);
 5. a new billing cycle begins (``subscription.started``; silently skipped while paused).
 
 ``next_action_at`` on the subscription row is the earliest of those instants; the
@@ -23,11 +25,13 @@ from kassa.domain.contracts import (
     midnight,
     renewal_at,
 )
+from kassa.domain.items import key_of, reprice_from_plan
 from kassa.domain.periods import next_period_start
 from kassa.domain.subscription import Subscription, Version, by_id
+from kassa.services.plans import plan_item_sets
 from kassa.services.serialize import iso_date, rfc3339
 from kassa.services.subscriptions.billing_hooks import billing
-from kassa.services.subscriptions.records import save, versions_of
+from kassa.services.subscriptions.records import insert_version, save, versions_of
 from kassa.services.subscriptions.views import subscription_view
 from kassa.store.uow import UnitOfWork
 
@@ -236,8 +240,41 @@ def _term_due(uow: UnitOfWork, sub: Subscription, versions: list[Version],
     )
     emit(uow, "subscription.updated", sub, versions, renewed={"term_start": iso_date(nxt.term_start),
                                                                 "term_end": iso_date(nxt.term_end)})
-    return Stepped(sub, [{"type": "subscription.renewed", "subscription_id": sub.id,
-                          "term_end": iso_date(nxt.term_end)}])
+    ran = [{"type": "subscription.renewed", "subscription_id": sub.id,
+            "term_end": iso_date(nxt.term_end)}]
+    if sub.renewal.get("pricing") == "plan_latest" and sub.plan_id:
+        sub, repriced = _reprice(uow, sub, versions, midnight(nxt.term_start))
+        ran += repriced
+    return Stepped(sub, ran)
+
+
+def _reprice(uow: UnitOfWork, sub: Subscription, versions: list[Version],
+             at: datetime) -> Stepped:
+    """``renewal.pricing: plan_latest`` at a renewal: a version from the plan's current items
+    (the subscription's own overrides kept, and named in its description), published and taking
+    over at ``at`` without proration (the new term starts with it). Nothing when the items
+    would not change."""
+    assert sub.plan_id is not None
+    sets = plan_item_sets(uow.conn, uow.environment, sub.plan_id)
+    current = current_items(sub, versions)
+    if not sets:
+        return Stepped(sub, [])
+    items, kept = reprice_from_plan(current, sets, sets[-1])
+    if items == current:
+        return Stepped(sub, [])
+    own = ", ".join(f"{kind} {ident}" for kind, ident in kept) or "none"
+    description = (f"Renewal on {iso_date(at.date())} at plan {sub.plan_id}'s current prices "
+                   f"(plan version {len(sets)}); the subscription's own overrides kept: {own}")
+    version = insert_version(uow.conn, sub, {
+        "items": items, "plan_id": sub.plan_id, "description": description,
+        "status": "published", "effective_at": at, "effective": "next_renewal",
+        "proration": "none", "source_version_id": sub.current_version_id,
+        "published_at": uow.now}, uow.now)
+    versions.append(version)
+    sub = take_over(uow, sub, versions, version, immediate=False)
+    return Stepped(sub, [{"type": "subscription.repriced", "subscription_id": sub.id,
+                          "version_id": version.id, "kept": [key_of(i)[1] for i in items
+                                                             if key_of(i) in kept]}])
 
 
 def _cycle_due(uow: UnitOfWork, sub: Subscription, versions: list[Version],

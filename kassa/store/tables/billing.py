@@ -238,6 +238,8 @@ credit_notes = resource_table(
     Column("resolution", String(16)),  # refund | credit
     Column("refund_id", String(80)),
     Column("credit_grant_id", String(80)),
+    # When the credit grant a credit resolution makes expires (None: never).
+    Column("credit_grant_expires_at", UTCDateTime()),
     Column("applied_at", UTCDateTime()),
     Column("voided_at", UTCDateTime()),
     Index(None, "environment", "invoice_id"),

@@ -28,6 +28,17 @@ plans = resource_table(
     archived=True,
 )
 
+# The history of a plan's item sets: number 1 at creation, one more each time its items change
+# (renewal.pricing plan_latest tells a subscription's own overrides from the plan's items by it).
+plan_versions = resource_table(
+    "plan_versions",
+    Column("plan_id", String(80), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("items", JSONDoc(), nullable=False),
+    UniqueConstraint("environment", "plan_id", "number"),
+    listed=False,
+)
+
 bundles = resource_table(
     "bundles",
     Column("name", String(255), nullable=False),

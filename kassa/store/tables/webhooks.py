@@ -22,10 +22,11 @@ webhook_endpoints = resource_table(
     Column("description", Text),
     Column("event_types", JSONDoc(), nullable=False),  # [] = every event type
     Column("enabled", Boolean, nullable=False),
-    # Kept to sign; returned by the API only at creation and rotation. After a rotation the
-    # previous secret also signs until it expires, so receivers can roll over.
-    Column("secret", String(100), nullable=False),
-    Column("previous_secret", String(100)),
+    # Kept to sign, sealed under the operator key (kassa.sealing: "kassa1:<key id>:..."); the
+    # API returns the plaintext only at creation and rotation. After a rotation the previous
+    # secret also signs until it expires, so receivers can roll over.
+    Column("secret", String(255), nullable=False),
+    Column("previous_secret", String(255)),
     Column("previous_secret_expires_at", UTCDateTime()),
 )
 

@@ -75,7 +75,8 @@ def _invoicing_body(form: Form) -> dict[str, Any]:
 def _subscriptions_body(form: Form) -> dict[str, Any]:
     days = form.text("renewal_notice_days")
     return {"auto_renew": _flag(form, "auto_renew"),
-            "renewal_notice_days": _whole(days) if days else None}
+            "renewal_notice_days": _whole(days) if days else None,
+            "failed_payment_automation_id": form.text("failed_payment_automation_id") or None}
 
 
 def _portal_body(form: Form) -> dict[str, Any]:
@@ -142,7 +143,8 @@ SECTIONS = {
                           **{n: n for n, _ in EMAIL_CHECKS}}),
     "subscriptions": Section("subscriptions", "Subscriptions", "settings/subscriptions.html",
                              SubscriptionSettingsUpdate, _subscriptions_body,
-                             {n: n for n in ("auto_renew", "renewal_notice_days")}),
+                             {n: n for n in ("auto_renew", "renewal_notice_days",
+                                             "failed_payment_automation_id")}),
     "customer_portal": Section("customer_portal", "Customer Portal",
                                "settings/customer_portal.html", CustomerPortalSettingsUpdate,
                                _portal_body,
@@ -169,6 +171,10 @@ def _page(request: Request, visitor: Visitor, section: Section, *, status: int =
         newest = fx.list_rates(visitor.ctx, ListQuery(limit=20, sort=("valid_from", "desc")))
         extra.update(rates=newest.rows, rates_total=newest.total,
                      installation_currency=visitor.ctx.settings.default_currency)
+    if section.key == "subscriptions":
+        extra["dunning"] = [("", "None: the retry schedule of Settings → Invoicing")] + [
+            (a["id"], f"{a['name']} ({a['status']})")
+            for a in environment_settings.dunning_candidates(visitor.ctx)]
     return page(request, section.template, status=status, active="settings",
                 title=section.title, here=url(request, f"{section.key}_settings"),
                 current=current, notice=notice, errors=errors or {},
