@@ -72,17 +72,24 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit(f"kassa serve did not answer on {base} within {timeout:.0f} s")
 
 
+def _kassa(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    """Run a kassa command; its output, or exit saying what it printed."""
+    done = subprocess.run([BIN / "kassa", *args], env=env, capture_output=True, text=True,
+                          cwd=cwd)
+    if done.returncode != 0:
+        raise SystemExit(f"kassa {' '.join(args)} failed ({done.returncode}):\n"
+                         f"{done.stdout}{done.stderr}")
+    return done.stdout
+
+
 def run_backend(backend: str, extra: list[str]) -> bool:
     with tempfile.TemporaryDirectory(prefix=f"kassa-fuzz-{backend}-") as tmp:
         workdir = Path(tmp)
         with _database(backend, workdir) as url:
             env = {**os.environ, "KASSA_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-            subprocess.run([BIN / "kassa", "db", "upgrade"], env=env, check=True,
-                           capture_output=True, cwd=workdir)
-            key = subprocess.run(
-                [BIN / "kassa", "keys", "create", "--environment", "sandbox", "--name", "fuzz"],
-                env=env, check=True, capture_output=True, text=True, cwd=workdir,
-            ).stdout.strip()
+            _kassa(["db", "upgrade"], env, workdir)
+            key = _kassa(["keys", "create", "--environment", "sandbox", "--name", "fuzz"],
+                         env, workdir).strip()
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
             log_path = workdir / "serve.log"

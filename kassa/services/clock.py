@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - not POSIX: the in-process lock only
     fcntl = None  # type: ignore[assignment]
 
 from kassa.clock import Clock, FixedClock, SystemClock, utcnow
-from kassa.domain.errors import Forbidden, InvalidRequest, KassaError
+from kassa.domain.errors import Conflict, Forbidden, InvalidRequest
 from kassa.domain.periods import add_months
 from kassa.domain.usage_events import instant_of
 from kassa.resources import render
@@ -166,7 +166,12 @@ def advance(ctx: Ctx, to: datetime) -> dict[str, Any]:
                 break
             at = max(due, current)
             if at == stalled_at:
-                raise KassaError(f"Due work at {rfc3339(at)} did not complete; advance stopped.")
+                # The clock stays at ``at``: the work's own error is in the log, and it is tried
+                # again on the worker's next run or the next advance. A state of the sandbox the
+                # request cannot move past (409), not a failure of the server.
+                raise Conflict(f"Due work at {rfc3339(at)} did not complete; advance stopped. "
+                               "The clock stays there; Kassa's log says why, and the next "
+                               "advance tries again.")
             _store_frozen(ctx.engine, ctx.environment, at)
             step = ctx.registry.run_due(ctx.with_clock(FixedClock(at)))
             ran.extend({"at": rfc3339(at), **item} for item in step)
