@@ -48,7 +48,7 @@ def _description(output: str) -> list[list[str]]:
 
 
 def test_the_paths_cover_every_command() -> None:
-    assert ("serve",) in PATHS and ("events", "import") in PATHS and len(PATHS) == 21
+    assert ("serve",) in PATHS and ("events", "import") in PATHS and len(PATHS) == 22
     assert ("fx", "import") in PATHS
 
 
