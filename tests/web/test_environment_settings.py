@@ -34,7 +34,7 @@ def test_invoicing_defaults_saved_and_read_back(server, admin, sandbox_api) -> N
     got = sandbox_api.get("/settings/invoicing").json()
     assert (got["payment_terms"], got["auto_issue"], got["auto_pay"],
             got["payment_retry_hours"]) == ("net_30", True, True, [24, 72])
-    _open(admin, "Subscriptions")
+    admin.reload()
     expect(admin.get_by_label("Retry schedule (hours after each decline)")).to_have_value("24, 72")
     expect(admin.get_by_label("Payment terms")).to_have_value("net_30")
 
@@ -53,7 +53,7 @@ def test_customer_emails_saved_and_read_back(server, admin, sandbox_api) -> None
     assert got["send_invoice_emails"] is True
     assert got["customer_emails"] == {"payment_receipt": False, "payment_failed": True,
                                       "cancellation_scheduled": False, "renewal_notice": True}
-    _open(admin, "Subscriptions")
+    admin.reload()
     expect(admin.get_by_role("switch", name="Renewal notices")).to_be_checked()
     expect(admin.get_by_role("switch", name="Payment receipts")).not_to_be_checked()
     admin.get_by_role("switch", name="Renewal notices").uncheck()
